@@ -1,0 +1,9 @@
+from rest_framework.routers import DefaultRouter
+
+from members import api as members_api
+
+router = DefaultRouter()
+router.register("units", members_api.MemberUnitViewSet, basename="unit")
+router.register("roster", members_api.RosterViewSet, basename="roster")
+router.register("work-lines", members_api.WorkLineViewSet, basename="work-line")
+router.register("reporting-units", members_api.ReportingUnitViewSet, basename="reporting-unit")

@@ -1,0 +1,23 @@
+from django.urls import reverse
+
+from .selectors import is_overseer, reporting_units_for_user, roles_for_user
+
+
+def navigation(request):
+    """The sidebar: what this user may open. Each later feature adds its entry here."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = roles_for_user(user)
+    items = [("home", "首页", reverse("home"))]
+    items.append(("mechanism", "联席会议", reverse("members:mechanism")))
+    if is_overseer(user) or user.is_staff:
+        items.append(("health", "运行状态", reverse("health")))
+    if user.is_staff:
+        items.append(("admin", "管理后台", reverse("admin:index")))
+    items.append(("api", "接口文档", reverse("api-docs")))
+    role_labels = sorted({a.get_role_display() for a in roles})
+    reporting_units = list(reporting_units_for_user(user)) if user.reporting_unit_id else []
+    if reporting_units:
+        role_labels.append(f"{reporting_units[0].name}报送用户")
+    return {"nav_items": items, "nav_roles": role_labels, "nav_active": getattr(request, "nav_active", "")}

@@ -1,0 +1,295 @@
+"""Who: the joint meeting, its member units and divisions, people, their roles over time, the work
+lines of the plan with their lead and participating units, and the prefecture-level reporting units.
+
+History is never deleted: a unit that leaves gets `left_on`, a role that ends gets `end_date`."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Mechanism(models.Model):
+    """A province's joint meeting, loaded from its configuration file (members/mechanisms/*.yaml)."""
+
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    province = models.CharField(_("省份"), max_length=20)
+    document = models.CharField(_("依据文件"), max_length=100, blank=True)
+    established_on = models.DateField(_("成立日期"))
+    config_version = models.CharField(_("配置版本"), max_length=40)
+    config_digest = models.CharField(_("配置摘要"), max_length=64)
+    loaded_at = models.DateTimeField(_("载入时间"))
+
+    class Meta:
+        verbose_name = _("联席会议机制")
+        verbose_name_plural = _("联席会议机制")
+        permissions = [
+            ("oversee", _("查看全部单位的工作（召集人、副召集人、办公室）")),
+            ("decide", _("决定延期、退回与改派（召集人、副召集人）")),
+            ("dispatch", _("交办、接收与办结（联席会议办公室）")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CurrentQuerySet(models.QuerySet):
+    def current(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on)).filter(
+            Q(left_on__isnull=True) | Q(left_on__gt=on)
+        )
+
+
+class MemberUnit(models.Model):
+    """A provincial department in the joint meeting (成员单位)."""
+
+    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="units")
+    code = models.SlugField(_("代码"), max_length=32)
+    name = models.CharField(_("单位名称"), max_length=60)
+    full_name = models.CharField(_("全称"), max_length=100, blank=True)
+    is_lead = models.BooleanField(_("牵头单位"), default=False)
+    duties = models.TextField(_("工作职责"), blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    joined_on = models.DateField(_("加入日期"), null=True, blank=True)
+    left_on = models.DateField(_("退出日期"), null=True, blank=True)
+
+    objects = CurrentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("成员单位")
+        verbose_name_plural = _("成员单位")
+        ordering = ["mechanism", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mechanism", "code"], name="unit_code_unique"),
+            models.UniqueConstraint(fields=["mechanism", "name"], name="unit_name_unique"),
+            models.UniqueConstraint(
+                fields=["mechanism"], condition=Q(is_lead=True, left_on__isnull=True), name="one_lead_unit"
+            ),
+        ]
+        permissions = [
+            ("handle_unit_work", _("办理本单位事项（联络员、成员）")),
+            ("review_unit_work", _("审核本单位报送（成员）")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Division(models.Model):
+    """A division of a member unit (处室)."""
+
+    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="divisions")
+    name = models.CharField(_("处室名称"), max_length=60)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("处室")
+        verbose_name_plural = _("处室")
+        ordering = ["unit__order", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="division_name_unique")]
+
+    def __str__(self):
+        return f"{self.unit.name}{self.name}"
+
+
+class Person(models.Model):
+    """A person named in the roster (or added later). Contact details stay empty until known."""
+
+    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="people", verbose_name=_("单位"))
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, null=True, blank=True, related_name="people", verbose_name=_("处室")
+    )
+    name = models.CharField(_("姓名"), max_length=30)
+    title = models.CharField(_("职务"), max_length=60, blank=True)
+    mobile = models.CharField(_("手机"), max_length=20, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    is_demo = models.BooleanField(_("演示人员"), default=False, help_text=_("不在正式名单中，仅供演示。"))
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        ordering = ["unit__order", "division__order", "id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "name"], name="person_unit_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.division_id and self.division.unit_id != self.unit_id:
+            raise ValidationError({"division": _("处室不属于该单位。")})
+
+    @property
+    def affiliation(self):
+        return f"{self.unit.name}{self.division.name if self.division_id else ''}"
+
+
+class Role(models.TextChoices):
+    CONVENER = "convener", _("召集人")
+    DEPUTY_CONVENER = "deputy_convener", _("副召集人")
+    MEMBER = "member", _("成员")
+    LIAISON = "liaison", _("联络员")
+    OFFICE_DIRECTOR = "office_director", _("办公室主任")
+    OFFICE_STAFF = "office_staff", _("办公室工作人员")
+
+
+OVERSIGHT_ROLES = {Role.CONVENER, Role.DEPUTY_CONVENER, Role.OFFICE_DIRECTOR, Role.OFFICE_STAFF}
+DECIDING_ROLES = {Role.CONVENER, Role.DEPUTY_CONVENER}
+OFFICE_ROLES = {Role.OFFICE_DIRECTOR, Role.OFFICE_STAFF}
+UNIT_ROLES = {Role.MEMBER, Role.LIAISON}
+
+
+class RoleAssignmentQuerySet(models.QuerySet):
+    def active(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
+
+
+class RoleAssignment(models.Model):
+    """A person holding a role in the joint meeting for a period. `end_date` is exclusive: the first
+    day the person no longer holds it."""
+
+    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="role_assignments")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="roles", verbose_name=_("人员"))
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="role_assignments",
+                             verbose_name=_("代表单位"))
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="role_assignments", verbose_name=_("处室"))
+    start_date = models.DateField(_("起始日期"))
+    end_date = models.DateField(_("终止日期"), null=True, blank=True)
+    basis = models.CharField(_("依据"), max_length=200, blank=True)
+
+    objects = RoleAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("联席会议职务")
+        verbose_name_plural = _("联席会议职务")
+        ordering = ["unit__order", "division__order", "role", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
+                name="role_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["mechanism", "role"], condition=Q(end_date__isnull=True, role="convener"),
+                name="one_open_convener",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "role", "unit", "start_date"], name="role_assignment_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "end_date"], name="role_person_end_idx")]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.person.name}"
+
+    def clean(self):
+        if self.person_id and self.unit_id and self.person.unit_id != self.unit_id:
+            raise ValidationError({"unit": _("人员不属于该单位。")})
+        if self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": _("终止日期必须晚于起始日期。")})
+
+
+class WorkLine(models.Model):
+    """A line of work of the plan's section 三, with its lead and participating units."""
+
+    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="work_lines")
+    code = models.CharField(_("编号"), max_length=8)
+    section = models.CharField(_("所属部分"), max_length=60)
+    title = models.CharField(_("工作事项"), max_length=120)
+    content = models.TextField(_("工作内容"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    units = models.ManyToManyField(MemberUnit, through="WorkLineUnit", related_name="work_lines")
+
+    class Meta:
+        verbose_name = _("工作事项分工")
+        verbose_name_plural = _("工作事项分工")
+        ordering = ["mechanism", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["mechanism", "code"], name="work_line_code_unique")]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def units_with(self, role):
+        return [wlu.unit for wlu in self.assignments.all() if wlu.role == role]
+
+    @property
+    def lead_units(self):
+        return self.units_with(WorkLineUnit.LEAD)
+
+    @property
+    def participating_units(self):
+        return self.units_with(WorkLineUnit.PARTICIPATING)
+
+
+class WorkLineUnit(models.Model):
+    LEAD = "lead"
+    PARTICIPATING = "participating"
+    ROLE_CHOICES = [(LEAD, _("牵头单位")), (PARTICIPATING, _("参与单位"))]
+
+    work_line = models.ForeignKey(WorkLine, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="work_line_assignments")
+    role = models.CharField(_("分工"), max_length=16, choices=ROLE_CHOICES)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("分工单位")
+        verbose_name_plural = _("分工单位")
+        ordering = ["work_line", "role", "order"]
+        constraints = [models.UniqueConstraint(fields=["work_line", "unit"], name="work_line_unit_unique")]
+
+
+class ReportingUnit(models.Model):
+    """A prefecture-level reporting unit (市州, or a new area such as 贵安新区)."""
+
+    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="reporting_units")
+    code = models.SlugField(_("代码"), max_length=32)
+    name = models.CharField(_("名称"), max_length=40)
+    kind = models.CharField(_("类别"), max_length=10)
+    bureau = models.CharField(_("牵头部门"), max_length=60, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    joined_on = models.DateField(_("加入日期"), null=True, blank=True)
+    left_on = models.DateField(_("退出日期"), null=True, blank=True)
+
+    objects = CurrentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("市州报送单位")
+        verbose_name_plural = _("市州报送单位")
+        ordering = ["mechanism", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["mechanism", "code"], name="reporting_unit_code_unique"),
+            models.UniqueConstraint(fields=["mechanism", "name"], name="reporting_unit_name_unique"),
+        ]
+        permissions = [("submit_for_reporting_unit", _("报送本地区材料（市州用户）"))]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """A sign-in account: a roster person, a prefecture bureau user, or an administrator."""
+
+    display_name = models.CharField(_("显示名称"), max_length=60, blank=True)
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="user", verbose_name=_("对应人员"))
+    reporting_unit = models.ForeignKey(ReportingUnit, on_delete=models.PROTECT, null=True, blank=True,
+                                       related_name="users", verbose_name=_("所属市州"))
+    is_demo = models.BooleanField(_("演示账号"), default=False)
+
+    class Meta:
+        verbose_name = _("账号")
+        verbose_name_plural = _("账号")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=True) | Q(reporting_unit__isnull=True),
+                name="user_person_or_reporting_unit",
+            )
+        ]
+
+    def __str__(self):
+        return self.display_name or (self.person.name if self.person_id else self.username)

@@ -1,0 +1,65 @@
+"""Reads of `members` that depend on who is asking."""
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Mechanism, MemberUnit, ReportingUnit, Role, RoleAssignment, WorkLine, WorkLineUnit
+
+
+def mechanism_current() -> Mechanism | None:
+    return Mechanism.objects.filter(code=settings.MECHANISM).first()
+
+
+def is_overseer(user) -> bool:
+    """Convener, deputy convener and office (and administrators) see every unit's work."""
+    return user.is_authenticated and user.has_perm("members.oversee")
+
+
+def may_see_contacts(user) -> bool:
+    return is_overseer(user)
+
+
+def units_for_user(user, perm: str = "members.handle_unit_work"):
+    """Member units whose work this user handles (guardian grants on the unit)."""
+    if not user.is_authenticated:
+        return MemberUnit.objects.none()
+    return get_objects_for_user(user, perm, klass=MemberUnit, accept_global_perms=False, with_superuser=False)
+
+
+def reporting_units_for_user(user):
+    if not user.is_authenticated:
+        return ReportingUnit.objects.none()
+    return get_objects_for_user(user, "members.submit_for_reporting_unit", klass=ReportingUnit,
+                                accept_global_perms=False, with_superuser=False)
+
+
+def roles_for_user(user, on=None) -> list[RoleAssignment]:
+    if not user.is_authenticated or not user.person_id:
+        return []
+    return list(RoleAssignment.objects.active(on).filter(person_id=user.person_id).select_related("unit", "division"))
+
+
+def roster(mechanism: Mechanism, on=None):
+    """Everything the 联席会议 page shows, in a fixed number of queries."""
+    on = on or timezone.localdate()
+    assignments = (RoleAssignment.objects.active(on).filter(mechanism=mechanism)
+                   .select_related("person", "unit", "division").order_by("unit__order", "division__order", "id"))
+    by_role = {role: [] for role in Role}
+    for a in assignments:
+        by_role[Role(a.role)].append(a)
+    units = list(MemberUnit.objects.current(on).filter(mechanism=mechanism).prefetch_related("divisions"))
+    for unit in units:
+        unit.members = [a for a in by_role[Role.MEMBER] if a.unit_id == unit.pk]
+        unit.liaisons = [a for a in by_role[Role.LIAISON] if a.unit_id == unit.pk]
+    work_lines = WorkLine.objects.filter(mechanism=mechanism).prefetch_related(
+        Prefetch("assignments", queryset=WorkLineUnit.objects.select_related("unit").order_by("role", "order"))
+    )
+    return {
+        "mechanism": mechanism,
+        "units": units,
+        "by_role": by_role,
+        "work_lines": list(work_lines),
+        "reporting_units": list(ReportingUnit.objects.current(on).filter(mechanism=mechanism)),
+    }

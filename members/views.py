@@ -1,0 +1,28 @@
+from django.http import Http404
+from django.shortcuts import render
+
+from .selectors import is_overseer, may_see_contacts, mechanism_current, reporting_units_for_user, roles_for_user, roster, units_for_user
+
+
+def home(request):
+    """Each role's first screen. Later features (我的待办, 督办总览, 工作台, 本地区报送) plug in here."""
+    user = request.user
+    request.nav_active = "home"
+    return render(request, "members/home.html", {
+        "roles": roles_for_user(user),
+        "units": list(units_for_user(user)),
+        "reporting_units": list(reporting_units_for_user(user)),
+        "overseer": is_overseer(user),
+        "mechanism": mechanism_current(),
+    })
+
+
+def mechanism_detail(request):
+    """联席会议: units, roles, people, duties, work lines and reporting units, to any signed-in user."""
+    mechanism = mechanism_current()
+    if mechanism is None:
+        raise Http404("联席会议尚未载入。")
+    request.nav_active = "mechanism"
+    context = roster(mechanism)
+    context["show_contacts"] = may_see_contacts(request.user)
+    return render(request, "members/mechanism.html", context)
