@@ -193,6 +193,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "成员单位、联席会议人员、工作事项分工与市州报送单位（只读）。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,0 +1,39 @@
+"""The colour ladder of 督办 offices (../shared/journeys.md), computed in working days.
+
+    none   — on time, more than `blue_from` working days before the due day
+    blue   — 临期: from `blue_from` working days before the due day
+    yellow — 到期/轻度逾期: on the due day and up to `red_after` working days overdue
+    red    — 严重逾期: more than `red_after` working days overdue
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from .calendar import working_days_between
+
+NONE, BLUE, YELLOW, RED = "none", "blue", "yellow", "red"
+LABELS = {NONE: "正常", BLUE: "临期", YELLOW: "到期", RED: "严重逾期"}
+
+
+@dataclass(frozen=True)
+class Ladder:
+    blue_from: int = 3
+    red_after: int = 3
+
+
+DEFAULT = Ladder()
+
+
+def colour_for(due: date, today: date | None = None, ladder: Ladder = DEFAULT) -> str:
+    today = today or timezone.localdate()
+    if today < due:
+        return BLUE if working_days_between(today, due) <= ladder.blue_from else NONE
+    overdue = working_days_between(due, today)
+    return YELLOW if overdue <= ladder.red_after else RED
+
+
+def days_left(due: date, today: date | None = None) -> int:
+    """Calendar days until the due day; negative when overdue (what a person reads as 剩余/逾期 N 天)."""
+    return (due - (today or timezone.localdate())).days

@@ -1,0 +1,120 @@
+"""Shared fixtures. In CI (CI=true) a skipped test is a failure: the real services must be there."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from members.mechanism_config import mechanism_path, mechanism_spec_read
+from members.models import Mechanism, Person, ReportingUnit, Role, RoleAssignment
+from members.services import account_create, mechanism_load
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PASSWORD = "test-pass-2026"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"CI 中不允许跳过测试（缺少真实服务？）：{reason}"
+
+
+def using_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+@pytest.fixture
+def require_postgres():
+    if not using_postgres():
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+@pytest.fixture
+def require_redis():
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis: set REDIS_URL=redis://…")
+
+
+@pytest.fixture
+def mechanism(db):
+    """Guizhou's joint meeting, loaded from the shipped configuration file."""
+    mechanism_load(spec=mechanism_spec_read(mechanism_path("guizhou")))
+    return Mechanism.objects.get(code="guizhou")
+
+
+def _account_for(person_name: str, username: str):
+    person = Person.objects.get(name=person_name)
+    return account_create(username=username, password=PASSWORD, person=person)
+
+
+@pytest.fixture
+def users(mechanism):
+    """One account per kind of user; keys name the role, values are saved users."""
+    lead = mechanism.units.get(is_lead=True)
+    office_person = Person.objects.create(unit=lead, division=lead.divisions.get(name="城市建设处"), name="办公室测试员")
+    RoleAssignment.objects.create(mechanism=mechanism, person=office_person, role=Role.OFFICE_STAFF, unit=lead,
+                                  division=office_person.division, start_date=mechanism.established_on)
+    outsider_person = Person.objects.create(unit=lead, name="无职务人员")
+    out = {
+        "convener": _account_for("陈维明", "convener"),
+        "deputy": _account_for("张春晖", "deputy"),
+        "office": account_create(username="office", password=PASSWORD, person=office_person),
+        "member_mzt": _account_for("方海", "member_mzt"),
+        "liaison_mzt": _account_for("王浩然", "liaison_mzt"),
+        "liaison_zjt": _account_for("蔡立智", "liaison_zjt"),
+        "liaison_gat": _account_for("陈显伟", "liaison_gat"),
+        "city_guiyang": account_create(username="city_guiyang", password=PASSWORD,
+                                       reporting_unit=ReportingUnit.objects.get(code="guiyang")),
+        "city_zunyi": account_create(username="city_zunyi", password=PASSWORD,
+                                     reporting_unit=ReportingUnit.objects.get(code="zunyi")),
+        "outsider": account_create(username="outsider", password=PASSWORD, person=outsider_person),
+        "admin": account_create(username="admin", password=PASSWORD, is_staff=True, is_superuser=True),
+    }
+    return out
+
+
+@pytest.fixture
+def client_for():
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+# --- Browser (Playwright driving Debian's chromium) ---------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A fresh headless Chromium page. Playwright's sync API runs an event loop in this thread, so
+    Django's async-safety guard must be relaxed for the ORM calls the test itself makes."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        context = browser.new_context(locale="zh-CN", base_url=live_server.url)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -1,0 +1,20 @@
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_convener_signs_in_and_sees_the_roster(users, browser_page):
+    page = browser_page
+    page.goto("/mechanism/")
+    assert "/accounts/login/" in page.url
+    page.fill("#id_username", "convener")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/mechanism/")
+    assert page.locator("h1").inner_text() == "贵州省绿色社区创建行动联席会议"
+    body = page.locator("main").inner_text()
+    assert "陈维明" in body and "成员 14 人，联络员 15 人" in body
+    page.get_by_role("link", name="首页").click()
+    assert "召集人" in page.locator("main").inner_text()
