@@ -26,7 +26,7 @@ def demo_accounts_ensure(mechanism: Mechanism) -> list[tuple[str, str]]:
     lead = mechanism.units.get(is_lead=True)
     office_division = Division.objects.filter(unit=lead).order_by("order").first()
     office_person, created = Person.objects.get_or_create(
-        unit=lead, name="演示办公室人员", defaults={"division": office_division, "title": "演示", "is_demo": True}
+        unit=lead, name="演示办公室人员", defaults={"division": office_division, "title": "", "is_demo": True}
     )
     if created:
         RoleAssignment.objects.create(mechanism=mechanism, person=office_person, role=Role.OFFICE_STAFF, unit=lead,

@@ -132,6 +132,7 @@ class Role(models.TextChoices):
     DEPUTY_CONVENER = "deputy_convener", _("副召集人")
     MEMBER = "member", _("成员")
     LIAISON = "liaison", _("联络员")
+    BACKUP_LIAISON = "backup_liaison", _("联络员（B角）")
     OFFICE_DIRECTOR = "office_director", _("办公室主任")
     OFFICE_STAFF = "office_staff", _("办公室工作人员")
 
@@ -139,7 +140,7 @@ class Role(models.TextChoices):
 OVERSIGHT_ROLES = {Role.CONVENER, Role.DEPUTY_CONVENER, Role.OFFICE_DIRECTOR, Role.OFFICE_STAFF}
 DECIDING_ROLES = {Role.CONVENER, Role.DEPUTY_CONVENER}
 OFFICE_ROLES = {Role.OFFICE_DIRECTOR, Role.OFFICE_STAFF}
-UNIT_ROLES = {Role.MEMBER, Role.LIAISON}
+UNIT_ROLES = {Role.MEMBER, Role.LIAISON, Role.BACKUP_LIAISON}
 
 
 class RoleAssignmentQuerySet(models.QuerySet):
@@ -162,6 +163,10 @@ class RoleAssignment(models.Model):
     start_date = models.DateField(_("起始日期"))
     end_date = models.DateField(_("终止日期"), null=True, blank=True)
     basis = models.CharField(_("依据"), max_length=200, blank=True)
+    acting_for = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="backups",
+        verbose_name=_("代理的A角"), help_text=_("B角在A角请假期间代为办理；仅用于联络员（B角）。"),
+    )
 
     objects = RoleAssignmentQuerySet.as_manager()
 
@@ -181,6 +186,11 @@ class RoleAssignment(models.Model):
             models.UniqueConstraint(
                 fields=["person", "role", "unit", "start_date"], name="role_assignment_unique",
             ),
+            models.CheckConstraint(
+                condition=Q(role="backup_liaison", acting_for__isnull=False, end_date__isnull=False)
+                | (~Q(role="backup_liaison") & Q(acting_for__isnull=True)),
+                name="backup_acts_for_a_liaison_for_a_period",
+            ),
         ]
         indexes = [models.Index(fields=["person", "end_date"], name="role_person_end_idx")]
 
@@ -192,6 +202,13 @@ class RoleAssignment(models.Model):
             raise ValidationError({"unit": _("人员不属于该单位。")})
         if self.end_date and self.end_date <= self.start_date:
             raise ValidationError({"end_date": _("终止日期必须晚于起始日期。")})
+        if self.role == Role.BACKUP_LIAISON:
+            if not self.acting_for_id or self.acting_for.role != Role.LIAISON:
+                raise ValidationError({"acting_for": _("B角必须对应一名联络员（A角）。")})
+            if self.acting_for.unit_id != self.unit_id:
+                raise ValidationError({"acting_for": _("B角必须与A角属于同一单位。")})
+            if not self.end_date:
+                raise ValidationError({"end_date": _("B角代理须注明结束日期。")})
 
 
 class WorkLine(models.Model):

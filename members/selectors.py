@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from .models import Mechanism, MemberUnit, ReportingUnit, Role, RoleAssignment, WorkLine, WorkLineUnit
+from .models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, WorkLine, WorkLineUnit
 
 
 def mechanism_current() -> Mechanism | None:
@@ -63,3 +63,26 @@ def roster(mechanism: Mechanism, on=None):
         "work_lines": list(work_lines),
         "reporting_units": list(ReportingUnit.objects.current(on).filter(mechanism=mechanism)),
     }
+
+
+def unit_recipients(unit: MemberUnit, on=None) -> list[Person]:
+    """Who receives a unit's work and reminders on a day: each active liaison, or their B角 while one
+    acts for them (A/B 角). Falls back to the unit's members when the unit has no liaison."""
+    on = on or timezone.localdate()
+    active = list(RoleAssignment.objects.active(on).filter(unit=unit, role__in=[Role.LIAISON, Role.BACKUP_LIAISON,
+                                                                                Role.MEMBER])
+                  .select_related("person").order_by("division__order", "id"))
+    covered = {a.acting_for_id: a.person for a in active if a.role == Role.BACKUP_LIAISON}
+    people = [covered.get(a.pk, a.person) for a in active if a.role == Role.LIAISON]
+    if not people:
+        people = [a.person for a in active if a.role == Role.MEMBER]
+    return list(dict.fromkeys(people))
+
+
+def acting_for(user, unit: MemberUnit, on=None) -> Person | None:
+    """The liaison this user stands in for at `unit` today, if they act as B角 (for 'X 代 Y' records)."""
+    if not user.is_authenticated or not user.person_id:
+        return None
+    backup = (RoleAssignment.objects.active(on).filter(person_id=user.person_id, unit=unit, role=Role.BACKUP_LIAISON)
+              .select_related("acting_for__person").first())
+    return backup.acting_for.person if backup else None

@@ -1,12 +1,14 @@
 """Every write to `members`, as functions (see ../shared/style.md)."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
+from core.errors import DomainError
 from core.services import audit_record
 
 from .mechanism_config import ConfigError, MechanismSpec
@@ -134,6 +136,7 @@ GROUP_PERMISSIONS = {
 }
 UNIT_PERMISSIONS = {
     Role.LIAISON: ["members.handle_unit_work"],
+    Role.BACKUP_LIAISON: ["members.handle_unit_work"],
     Role.MEMBER: ["members.handle_unit_work", "members.review_unit_work"],
 }
 
@@ -216,3 +219,89 @@ def account_create(*, username: str, password: str, by=None, person: Person | No
     access_sync(user=user)
     return user
 
+
+
+# --- Changes to who holds a role ---------------------------------------------------------------------
+
+
+def _sync_people_on_commit(*people):
+    user_ids = [p.user.pk for p in people if p is not None and hasattr(p, "user")]
+
+    def sync():
+        for user in User.objects.filter(pk__in=user_ids):
+            access_sync(user=user)
+
+    transaction.on_commit(sync)
+
+
+@transaction.atomic
+def role_replace(*, assignment: RoleAssignment, new_person: Person, effective_date: date, by, reason: str,
+                 basis: str = "") -> RoleAssignment:
+    """Hand a role to another person from `effective_date`: the old assignment ends that day (end
+    dates are exclusive), the new one starts that day. Both rows stay, so history shows both holders.
+    Grants move on the effective date (nightly access sync; at once if the date is today or past)."""
+    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if not reason.strip():
+        raise DomainError("请填写调整理由。", field="reason")
+    if assignment.role not in (Role.MEMBER, Role.LIAISON, Role.CONVENER, Role.DEPUTY_CONVENER,
+                               Role.OFFICE_DIRECTOR, Role.OFFICE_STAFF):
+        raise DomainError("该职务不能通过人员调整变更。")
+    if assignment.end_date is not None and assignment.end_date <= effective_date:
+        raise DomainError("原任职在生效日期前已终止，无需调整。", code="role_already_ended")
+    if effective_date <= assignment.start_date:
+        raise DomainError("生效日期必须晚于原任职的起始日期。", field="effective_date")
+    if new_person.pk == assignment.person_id:
+        raise DomainError("新任人员与原任人员相同。", field="new_person")
+    if new_person.unit_id != assignment.unit_id:
+        raise DomainError("新任人员必须属于同一成员单位。", field="new_person")
+    old_end = assignment.end_date
+    assignment.end_date = effective_date
+    assignment.full_clean()
+    assignment.save(update_fields=["end_date"])
+    successor = RoleAssignment(
+        mechanism_id=assignment.mechanism_id, person=new_person, role=assignment.role, unit_id=assignment.unit_id,
+        division=new_person.division or assignment.division, start_date=effective_date, end_date=old_end,
+        basis=basis or reason[:200],
+    )
+    successor.full_clean()
+    successor.save()
+    # Backups acting for the old liaison after the change now act for the successor.
+    RoleAssignment.objects.filter(acting_for=assignment, start_date__gte=effective_date).update(acting_for=successor)
+    audit_record(actor=by, action="role.replace", obj=successor, reason=reason, changes={
+        "role": assignment.get_role_display(), "from": assignment.person.name, "to": new_person.name,
+        "effective_date": effective_date.isoformat(),
+    })
+    _sync_people_on_commit(assignment.person, new_person)
+    return successor
+
+
+@transaction.atomic
+def backup_assign(*, liaison: RoleAssignment, backup: Person, start_date: date, end_date: date, by,
+                  reason: str) -> RoleAssignment:
+    """Name a B角 for a liaison's leave [start_date, end_date): during it the backup holds the unit's
+    work and receives its reminders instead of the liaison; records say who acted for whom."""
+    if liaison.role != Role.LIAISON:
+        raise DomainError("只能为联络员（A角）指定B角。")
+    if backup.pk == liaison.person_id:
+        raise DomainError("B角不能是联络员本人。", field="backup")
+    if backup.unit_id != liaison.unit_id:
+        raise DomainError("B角必须是本单位人员。", field="backup")
+    if end_date <= start_date:
+        raise DomainError("结束日期必须晚于开始日期。", field="end_date")
+    if not reason.strip():
+        raise DomainError("请填写请假或代理事由。", field="reason")
+    overlapping = RoleAssignment.objects.filter(
+        acting_for=liaison, role=Role.BACKUP_LIAISON, start_date__lt=end_date, end_date__gt=start_date)
+    if overlapping.exists():
+        raise DomainError("该期间已有B角代理，请勿重复指定。", code="backup_overlap")
+    assignment = RoleAssignment(mechanism_id=liaison.mechanism_id, person=backup, role=Role.BACKUP_LIAISON,
+                                unit_id=liaison.unit_id, division=backup.division or liaison.division,
+                                start_date=start_date, end_date=end_date, acting_for=liaison, basis=reason[:200])
+    assignment.full_clean()
+    assignment.save()
+    audit_record(actor=by, action="role.backup", obj=assignment, reason=reason, changes={
+        "liaison": liaison.person.name, "backup": backup.name,
+        "start_date": start_date.isoformat(), "end_date": end_date.isoformat(),
+    })
+    _sync_people_on_commit(backup)
+    return assignment
