@@ -53,10 +53,7 @@ def demo_accounts_ensure(mechanism: Mechanism) -> list[tuple[str, str]]:
         if not User.objects.filter(username=username).exists():
             name = person.name if person else reporting_unit.name
             account_create(username=username, password=DEMO_PASSWORD, person=person, reporting_unit=reporting_unit,
-                           display_name=f"{name}（演示）", is_demo=True,
-                           is_staff=username == "demo_office")
-            if username == "demo_office":
-                _grant_office_admin(User.objects.get(username=username))
+                           display_name=f"{name}（演示）", is_demo=True)
         out.append((username, f"{description}（{person.name if person else reporting_unit.name}）"))
     if not User.objects.filter(username="demo_admin").exists():
         account_create(username="demo_admin", password=DEMO_PASSWORD, display_name="系统管理员（演示）",
@@ -64,12 +61,3 @@ def demo_accounts_ensure(mechanism: Mechanism) -> list[tuple[str, str]]:
     out.append(("demo_admin", "系统管理员"))
     return out
 
-
-def _grant_office_admin(user):
-    """The office keeps the roster in the admin: give it the model permissions of `members`."""
-    from django.contrib.auth.models import Permission
-
-    user.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="members",
-        codename__regex=r"^(view|change|add)_(person|roleassignment|division|memberunit|reportingunit)$",
-    ))

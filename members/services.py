@@ -130,9 +130,14 @@ def mechanism_load(*, spec: MechanismSpec, by=None) -> LoadReport:
 
 GROUP_CONVENERS = "召集人"
 GROUP_OFFICE = "联席会议办公室"
+# The office keeps the roster in the Django admin (journeys.md), so its group carries those model perms.
+OFFICE_ADMIN_PERMISSIONS = [
+    f"members.{action}_{model}" for model in ("person", "roleassignment", "division", "memberunit", "reportingunit")
+    for action in ("view", "add", "change")
+] + ["members.view_workline", "members.view_user", "core.view_auditentry"]
 GROUP_PERMISSIONS = {
     GROUP_CONVENERS: ["members.oversee", "members.decide"],
-    GROUP_OFFICE: ["members.oversee", "members.dispatch"],
+    GROUP_OFFICE: ["members.oversee", "members.dispatch", *OFFICE_ADMIN_PERMISSIONS],
 }
 UNIT_PERMISSIONS = {
     Role.LIAISON: ["members.handle_unit_work"],
@@ -172,6 +177,11 @@ def access_sync(*, user: User, on=None) -> None:
     current = set(user.groups.filter(pk__in=[g.pk for g in managed]))
     user.groups.remove(*(current - wanted_groups))
     user.groups.add(*(wanted_groups - current))
+    # Office staff work in the admin; the flag follows the role (administrators keep theirs).
+    office_now = bool(roles & OFFICE_ROLES)
+    if not user.is_superuser and user.is_staff != office_now:
+        user.is_staff = office_now
+        user.save(update_fields=["is_staff"])
 
     for codename in ("handle_unit_work", "review_unit_work"):
         wanted_units = {a.unit_id for a in active if f"members.{codename}" in UNIT_PERMISSIONS.get(a.role, [])}

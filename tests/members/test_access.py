@@ -158,3 +158,13 @@ def test_prefecture_user_holds_its_own_reporting_unit(users):
     assert [ru.code for ru in reporting_units_for_user(users["city_guiyang"])] == ["guiyang"]
     assert [ru.code for ru in reporting_units_for_user(users["city_zunyi"])] == ["zunyi"]
     assert not reporting_units_for_user(users["liaison_mzt"]).exists()
+
+
+def test_office_works_in_the_admin_and_others_do_not(users, client_for):
+    assert users["office"].is_staff and users["deputy"].is_staff
+    assert not users["convener"].is_staff and not users["liaison_mzt"].is_staff
+    office = client_for(users["office"])
+    assert office.get("/admin/members/person/").status_code == 200
+    assert office.get("/admin/members/user/").status_code == 200
+    assert office.get("/admin/django_celery_beat/periodictask/").status_code == 403
+    assert client_for(users["liaison_mzt"]).get("/admin/members/person/").status_code == 302
