@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 migrate: install
-	@mkdir -p var/broker/queue var/broker/processed var/media
+	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/media
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_mechanism
 	$(PY) manage.py load_demo -v 0
