@@ -27,7 +27,7 @@ run: migrate
 	$(VENV)/bin/honcho --no-prefix -f Procfile.dev start 2>&1 | cat || true
 
 test: install
-	@mkdir -p var
+	@mkdir -p var/broker/queue var/broker/processed var/broker/control
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 messages: install
