@@ -90,7 +90,7 @@ class CommunityStatusChange(models.Model):
     class Meta:
         verbose_name = _("创建状态变更")
         verbose_name_plural = _("创建状态变更")
-        ordering = ["community", "at", "id"]
+        ordering = ["community", "id"]
 
 
 class PilotNomination(models.Model):
@@ -201,7 +201,7 @@ class AssessmentStep(models.Model):
     reason = models.CharField(_("理由"), max_length=500, blank=True)
 
     class Meta:
-        ordering = ["assessment", "at", "id"]
+        ordering = ["assessment", "id"]
 
 
 def evidence_path(instance, filename):
