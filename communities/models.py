@@ -63,7 +63,8 @@ class Community(models.Model):
         verbose_name_plural = _("社区台账")
         ordering = ["reporting_unit__order", "county", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["reporting_unit", "name"], name="community_name_unique_in_unit"),
+            models.UniqueConstraint(fields=["reporting_unit", "name"], name="community_name_unique_in_unit",
+                                    violation_error_message=_("本地区已有同名社区。")),
         ]
         indexes = [
             models.Index(fields=["reporting_unit", "county"], name="community_unit_county_idx"),
