@@ -17,8 +17,17 @@ class CommunityAdmin(admin.ModelAdmin):
     list_display = ["name", "reporting_unit", "county", "renovation", "status", "standard_met_on"]
     list_filter = ["reporting_unit", "status", "renovation"]
     search_fields = ["name", "county", "residents_committee"]
-    readonly_fields = ["status", "standard_met_on"]
     inlines = [StatusChangeInline]
+
+    # Every write goes through the services (validation, history, audit): the admin only reads.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Assessment)
