@@ -61,13 +61,14 @@ class Community(models.Model):
     class Meta:
         verbose_name = _("社区")
         verbose_name_plural = _("社区台账")
-        ordering = ["reporting_unit__order", "county", "name"]
+        ordering = ["reporting_unit_id", "county", "name"]
         constraints = [
             models.UniqueConstraint(fields=["reporting_unit", "name"], name="community_name_unique_in_unit",
                                     violation_error_message=_("本地区已有同名社区。")),
         ]
         indexes = [
-            models.Index(fields=["reporting_unit", "county"], name="community_unit_county_idx"),
+            # the ledger's order (unit, county, name): a page of 50 is an index scan, not a sort
+            models.Index(fields=["reporting_unit", "county", "name"], name="community_ledger_order_idx"),
             models.Index(fields=["renovation"], name="community_renovation_idx",
                          condition=~Q(renovation="none")),
         ]

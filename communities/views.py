@@ -92,7 +92,7 @@ def ledger(request):
         qs = qs.filter(status=status)
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(county__contains=q) | Q(residents_committee__contains=q))
-    page = Paginator(qs.order_by("reporting_unit__order", "county", "name", "pk"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("reporting_unit_id", "county", "name"), 50).get_page(request.GET.get("page"))
     own = selectors.own_unit_ids(request.user)
     return render(request, "communities/ledger.html", {
         "page": page, "units": units, "statuses": CreationStatus.choices, "filters": {"unit": unit, "status": status, "q": q},
