@@ -10,7 +10,6 @@ from openpyxl import Workbook
 from communities.excel import import_rows_read
 from communities.models import Community
 from communities.services import communities_import
-from core.errors import DomainError
 from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

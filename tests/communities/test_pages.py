@@ -68,6 +68,8 @@ def test_posts_on_another_prefectures_community_change_nothing(users, client_for
     responses = [
         client.post(f"/communities/{c.pk}/edit/", {"name": "改名", "renovation": "none"}),
         client.post(f"/communities/{c.pk}/nominate/", {"year": 2020, "reason": "好"}),
+        client.post(f"/communities/{c.pk}/join/"),
+        client.post(f"/communities/{c.pk}/assess/"),
         client.post(f"/communities/assessments/{a.pk}/", {"item_1": "on"}),
         client.post(f"/communities/assessments/{a.pk}/submit/"),
         client.post(f"/communities/assessments/{a.pk}/review/", {"decision": "approve"}),
@@ -79,7 +81,7 @@ def test_posts_on_another_prefectures_community_change_nothing(users, client_for
     c.refresh_from_db()
     a.refresh_from_db()
     assert (c.name, c.status) == before and a.status == Assessment.Status.DRAFT and a.evidence.count() == 1
-    assert not c.nominations.exists()
+    assert not c.nominations.exists() and c.assessments.count() == 1
 
 
 @pytest.mark.parametrize("who,status", [("city_guiyang", 403), ("city_zunyi", 404), ("convener", 403),
