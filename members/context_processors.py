@@ -20,4 +20,10 @@ def navigation(request):
     reporting_units = list(reporting_units_for_user(user)) if user.reporting_unit_id else []
     if reporting_units:
         role_labels.append(f"{reporting_units[0].name}报送用户")
+    # communities app: 社区台账 for prefecture users and overseers, 创建进度 for overseers.
+    at = next(i for i, item in enumerate(items) if item[0] == "mechanism") + 1
+    if reporting_units or is_overseer(user):
+        items.insert(at, ("communities", "社区台账", reverse("communities:ledger")))
+        if is_overseer(user):
+            items.insert(at + 1, ("progress", "创建进度", reverse("communities:progress")))
     return {"nav_items": items, "nav_roles": role_labels, "nav_active": getattr(request, "nav_active", "")}

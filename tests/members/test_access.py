@@ -34,7 +34,7 @@ def _all_paths():
     return sorted(set(out))
 
 
-PUBLIC = {"/accounts/login/", "/admin/login/"}
+PUBLIC = {"/accounts/login/", "/admin/login/", "/communities/public/old-estates/"}
 
 
 @pytest.mark.django_db

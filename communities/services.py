@@ -1,0 +1,451 @@
+"""Every write to the ledger, pilots and assessments (see ../shared/style.md): keyword-only,
+validated, audited in the same transaction. Status changes go through `COMMUNITY_TRANSITIONS` and
+`ASSESSMENT_TRANSITIONS`; the assessment flow's tasks are moved from here."""
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from core.errors import Conflict, DomainError, NotAllowed
+from core.services import audit_record
+
+from .models import (
+    Assessment,
+    AssessmentEvidence,
+    AssessmentStep,
+    Community,
+    CommunityStatusChange,
+    CreationStatus,
+    PilotNomination,
+    PilotSelection,
+    Renovation,
+)
+from .scoring import engine_for
+from .selectors import confirmed_pilot_ids, may_confirm, may_decide, may_keep, own_unit_ids
+
+S = CreationStatus
+
+# from → allowed targets. Returns go back to “taking part” (or “pilot” for a provincial pilot).
+COMMUNITY_TRANSITIONS = {
+    S.NOT_STARTED: {S.TAKING_PART, S.PILOT},
+    S.TAKING_PART: {S.SELF_ASSESSED, S.PILOT},
+    S.PILOT: {S.SELF_ASSESSED},
+    S.SELF_ASSESSED: {S.ASSESSED, S.TAKING_PART, S.PILOT},
+    S.ASSESSED: {S.MEETS_STANDARD, S.SELF_ASSESSED, S.TAKING_PART, S.PILOT},
+    S.MEETS_STANDARD: set(),
+}
+
+A = Assessment.Status
+ASSESSMENT_TRANSITIONS = {
+    A.DRAFT: {A.SUBMITTED},
+    A.SUBMITTED: {A.REVIEWED, A.DRAFT},
+    A.REVIEWED: {A.CONFIRMED, A.SUBMITTED},
+    A.CONFIRMED: set(),
+}
+
+PILOTS_MIN, PILOTS_MAX = 2, 3
+
+
+def _clean(obj):
+    try:
+        obj.full_clean()
+    except ValidationError as e:
+        field_name, messages = next(iter(e.message_dict.items()))
+        label = obj._meta.get_field(field_name).verbose_name if field_name != "__all__" else ""
+        raise DomainError(f"{label}：{messages[0]}" if label else messages[0], code="invalid", field=field_name) from None
+
+
+# --- Communities ----------------------------------------------------------------------------------
+
+
+def _community_status_set(*, community: Community, to: str, by, reason: str = ""):
+    current = S(community.status)
+    if to not in COMMUNITY_TRANSITIONS[current]:
+        raise DomainError(f"社区当前为“{current.label}”，不能改为“{S(to).label}”。", code="bad_transition")
+    CommunityStatusChange.objects.create(community=community, from_status=current, to_status=to, by=by,
+                                         reason=reason)
+    community.status = to
+    community.save(update_fields=["status", "standard_met_on", "updated_at"])
+
+
+def _base_status(community: Community) -> str:
+    return S.PILOT if community.pk in confirmed_pilot_ids() else S.TAKING_PART
+
+
+EDITABLE_FIELDS = ("county", "name", "residents_committee", "old_estates", "renovation")
+
+
+@transaction.atomic
+def community_create(*, reporting_unit, name: str, by, county: str = "", residents_committee: str = "",
+                     old_estates: str = "", renovation: str = Renovation.NONE) -> Community:
+    if reporting_unit.pk not in own_unit_ids(by):
+        raise NotAllowed("只能登记本地区的社区。")
+    community = Community(reporting_unit=reporting_unit, name=name.strip(), county=county.strip(),
+                          residents_committee=residents_committee.strip(), old_estates=old_estates.strip(),
+                          renovation=renovation)
+    _clean(community)
+    if Community.objects.filter(reporting_unit=reporting_unit, name=community.name).exists():
+        raise DomainError(f"本地区已有名为“{community.name}”的社区。", code="duplicate", field="name")
+    community.save()
+    CommunityStatusChange.objects.create(community=community, from_status="", to_status=community.status, by=by,
+                                         reason="登记入台账")
+    audit_record(actor=by, action="community.create", obj=community,
+                 changes={f: getattr(community, f) for f in EDITABLE_FIELDS})
+    return community
+
+
+@transaction.atomic
+def community_update(*, community: Community, by, **values) -> Community:
+    if not may_keep(by, community):
+        raise NotAllowed("只能修改本地区的社区。")
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise DomainError(f"不能修改：{'、'.join(sorted(unknown))}。")
+    changes = {}
+    for key, value in values.items():
+        value = value.strip() if isinstance(value, str) else value
+        if getattr(community, key) != value:
+            changes[key] = [getattr(community, key), value]
+            setattr(community, key, value)
+    if not changes:
+        return community
+    _clean(community)
+    if "name" in changes and Community.objects.filter(reporting_unit=community.reporting_unit_id,
+                                                      name=community.name).exclude(pk=community.pk).exists():
+        raise DomainError(f"本地区已有名为“{community.name}”的社区。", code="duplicate", field="name")
+    community.save()
+    audit_record(actor=by, action="community.update", obj=community, changes=changes)
+    return community
+
+
+@transaction.atomic
+def community_join(*, community: Community, by) -> Community:
+    """The community takes part in the creation action (参与创建)."""
+    if not may_keep(by, community):
+        raise NotAllowed("只能办理本地区的社区。")
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    _community_status_set(community=community, to=S.TAKING_PART, by=by, reason="参与创建行动")
+    audit_record(actor=by, action="community.join", obj=community)
+    return community
+
+
+@dataclass
+class ImportRow:
+    line: int
+    values: dict
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    created: list[ImportRow] = field(default_factory=list)
+    refused: list[ImportRow] = field(default_factory=list)
+
+
+@transaction.atomic
+def communities_import(*, rows: list[ImportRow], by) -> ImportReport:
+    """Write the rows that passed every check, all in one transaction; refused rows (already carrying
+    their reasons from the parser, or failing here) write nothing. Checks that need the database —
+    the reporting unit is the user's own, the community is not yet in the ledger — run here."""
+    from members.models import ReportingUnit
+
+    report = ImportReport()
+    own = {u.name: u for u in ReportingUnit.objects.filter(pk__in=own_unit_ids(by))}
+    known_names = set(ReportingUnit.objects.values_list("name", flat=True))
+    seen: set[tuple[int, str]] = set()
+    existing = set(Community.objects.filter(reporting_unit__in=own.values()).values_list("reporting_unit_id", "name"))
+    accepted = []
+    for row in rows:
+        unit_name = row.values.get("reporting_unit", "")
+        unit = own.get(unit_name)
+        if not row.errors:
+            if unit is None:
+                row.errors.append(f"市州“{unit_name}”不是本地区" if unit_name in known_names
+                                  else f"未知的市州“{unit_name}”")
+            else:
+                key = (unit.pk, row.values["name"])
+                if key in existing:
+                    row.errors.append(f"社区“{row.values['name']}”已在台账中")
+                elif key in seen:
+                    row.errors.append(f"社区“{row.values['name']}”在本表中重复")
+                seen.add(key)
+        if not row.errors:
+            community = Community(reporting_unit=unit, name=row.values["name"], county=row.values.get("county", ""),
+                                  residents_committee=row.values.get("residents_committee", ""),
+                                  old_estates=row.values.get("old_estates", ""),
+                                  renovation=row.values.get("renovation", Renovation.NONE))
+            try:
+                community.full_clean(validate_unique=False, validate_constraints=False)
+            except ValidationError as e:
+                for fname, msgs in e.message_dict.items():
+                    label = Community._meta.get_field(fname).verbose_name if fname != "__all__" else ""
+                    row.errors.append(f"{label}{msgs[0]}")
+        (report.refused if row.errors else report.created).append(row)
+        if not row.errors:
+            accepted.append(community)
+    if accepted:
+        Community.objects.bulk_create(accepted, batch_size=500)
+        created = Community.objects.filter(reporting_unit__in=own.values(),
+                                           name__in=[c.name for c in accepted])
+        CommunityStatusChange.objects.bulk_create(
+            [CommunityStatusChange(community=c, from_status="", to_status=c.status, by=by, reason="Excel导入台账")
+             for c in created], batch_size=500)
+        for unit in {c.reporting_unit for c in accepted}:
+            audit_record(actor=by, action="community.import", obj=unit,
+                         changes={"created": [c.name for c in accepted if c.reporting_unit_id == unit.pk],
+                                  "refused_rows": [r.line for r in report.refused]})
+    return report
+
+
+# --- Pilots -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pilot_nominate(*, community: Community, year: int, reason: str, by) -> PilotNomination:
+    if not may_keep(by, community):
+        raise NotAllowed("只能推荐本地区的社区。")
+    if not reason.strip():
+        raise DomainError("请填写推荐理由。", field="reason")
+    if PilotNomination.objects.filter(community=community, year=year).exists():
+        raise DomainError(f"“{community.name}”已推荐为{year}年试点社区。", code="duplicate")
+    nomination = PilotNomination.objects.create(community=community, year=year, reason=reason.strip(), nominated_by=by)
+    audit_record(actor=by, action="pilot.nominate", obj=community, changes={"year": year})
+    return nomination
+
+
+@transaction.atomic
+def pilot_selection_record(*, year: int, communities: list[Community], decision: str, decided_on, by) -> PilotSelection:
+    """The office records the joint meeting's choice; it takes effect when the convener confirms."""
+    if not may_confirm(by):
+        raise NotAllowed("由联席会议办公室登记。")
+    chosen = {c.pk: c for c in communities}
+    if not PILOTS_MIN <= len(chosen) <= PILOTS_MAX:
+        raise DomainError(f"联席会议在全省确定2至3个省级试点社区，本次选择了{len(chosen)}个。", code="pilot_count")
+    nominated = set(PilotNomination.objects.filter(year=year, community__in=chosen).values_list("community", flat=True))
+    missing = [c.name for pk, c in chosen.items() if pk not in nominated]
+    if missing:
+        raise DomainError(f"未经市州推荐：{'、'.join(missing)}。", code="not_nominated")
+    if not decision.strip():
+        raise DomainError("请填写决定依据（如联席会议纪要）。", field="decision")
+    if PilotSelection.objects.select_for_update().filter(year=year).exists():
+        raise DomainError(f"{year}年的省级试点社区已登记。", code="duplicate")
+    selection = PilotSelection(year=year, decision=decision.strip(), decided_on=decided_on, recorded_by=by)
+    _clean(selection)
+    try:
+        with transaction.atomic():
+            selection.save()
+    except IntegrityError:
+        raise Conflict(f"{year}年的省级试点社区已登记。") from None
+    selection.communities.set(chosen.values())
+    audit_record(actor=by, action="pilot.record", obj=selection,
+                 changes={"communities": sorted(c.name for c in chosen.values()), "decision": selection.decision})
+    return selection
+
+
+@transaction.atomic
+def pilot_selection_confirm(*, selection: PilotSelection, by) -> PilotSelection:
+    if not may_decide(by):
+        raise NotAllowed("由召集人（或副召集人）确认。")
+    selection = PilotSelection.objects.select_for_update().get(pk=selection.pk)
+    if selection.status != PilotSelection.Status.RECORDED:
+        raise Conflict("该决定已确认。")
+    selection.status = PilotSelection.Status.CONFIRMED
+    selection.confirmed_by, selection.confirmed_at = by, timezone.now()
+    selection.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    for community in Community.objects.select_for_update().filter(pk__in=selection.communities.all()):
+        # A community already in assessment or meeting the standard keeps its status; the selection
+        # itself records that it is a provincial pilot.
+        if community.status in (S.NOT_STARTED, S.TAKING_PART):
+            _community_status_set(community=community, to=S.PILOT, by=by, reason=f"{selection.decision}确定为省级试点社区")
+    audit_record(actor=by, action="pilot.confirm", obj=selection)
+    return selection
+
+
+# --- Assessments ------------------------------------------------------------------------------------
+
+
+def _assessment_status_set(assessment: Assessment, to: str):
+    current = A(assessment.status)
+    if to not in ASSESSMENT_TRANSITIONS[current]:
+        raise Conflict(f"评估当前为“{current.label}”，不能办理此操作（可能已被他人处理，请刷新页面）。")
+    assessment.status = to
+
+
+def _locked(assessment: Assessment) -> Assessment:
+    return Assessment.objects.select_for_update().select_related("community").get(pk=assessment.pk)
+
+
+def _open_task(assessment: Assessment, node):
+    from .flows import AssessmentFlow  # noqa: F401 - the flow must be loaded for task lookups
+
+    task = assessment.process.task_set.filter(flow_task=node, status=STATUS.NEW).first()
+    if task is None:
+        raise Conflict("流程中没有待办的该环节（可能已被他人处理，请刷新页面）。")
+    return task
+
+
+def _run(node, assessment):
+    node.run(_open_task(assessment, node))
+
+
+@transaction.atomic
+def assessment_start(*, community: Community, by) -> Assessment:
+    from .flows import AssessmentFlow
+
+    if not may_keep(by, community):
+        raise NotAllowed("只能为本地区的社区填报自评。")
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    if community.status not in (S.TAKING_PART, S.PILOT):
+        raise DomainError(f"社区当前为“{S(community.status).label}”，参与创建的社区才能开始自评。", code="bad_transition")
+    if community.assessments.filter(status__in=Assessment.OPEN).exists():
+        raise Conflict("该社区已有进行中的评估。")
+    assessment = Assessment.objects.create(community=community, standard=settings.MECHANISM,
+                                           year=timezone.localdate().year, created_by=by)
+    AssessmentFlow.start.run(assessment=assessment)
+    AssessmentStep.objects.create(assessment=assessment, action=AssessmentStep.Action.STARTED, by=by)
+    audit_record(actor=by, action="assessment.start", obj=assessment)
+    return assessment
+
+
+@transaction.atomic
+def assessment_save(*, assessment: Assessment, facts: dict, by) -> Assessment:
+    """Keep what the prefecture entered (on the community's behalf) and its computed result."""
+    if not may_keep(by, assessment.community):
+        raise NotAllowed("只能填报本地区社区的自评。")
+    assessment = _locked(assessment)
+    if assessment.status != A.DRAFT:
+        raise Conflict("自评已提交，不能再修改。")
+    engine = engine_for(assessment.standard)
+    cleaned = engine.clean(facts)
+    result = engine.evaluate(cleaned)
+    assessment.facts, assessment.result = cleaned, result.as_dict()
+    assessment.total, assessment.passed = result.total, result.passed
+    assessment.save(update_fields=["facts", "result", "total", "passed", "updated_at"])
+    audit_record(actor=by, action="assessment.save", obj=assessment, changes={"total": result.total})
+    return assessment
+
+
+@transaction.atomic
+def assessment_submit(*, assessment: Assessment, by) -> Assessment:
+    from .flows import AssessmentFlow
+
+    if not may_keep(by, assessment.community):
+        raise NotAllowed("只能提交本地区社区的自评。")
+    assessment = _locked(assessment)
+    if not assessment.result:
+        raise DomainError("请先填写并保存自评内容。", code="empty")
+    _assessment_status_set(assessment, A.SUBMITTED)
+    assessment.save(update_fields=["status", "updated_at"])
+    community = Community.objects.select_for_update().get(pk=assessment.community_id)
+    _community_status_set(community=community, to=S.SELF_ASSESSED, by=by, reason="提交自评")
+    _run(AssessmentFlow.self_assess, assessment)
+    AssessmentStep.objects.create(assessment=assessment, action=AssessmentStep.Action.SUBMITTED, by=by)
+    audit_record(actor=by, action="assessment.submit", obj=assessment, changes={"total": assessment.total})
+    return assessment
+
+
+@transaction.atomic
+def assessment_review(*, assessment: Assessment, approve: bool, by, reason: str = "") -> Assessment:
+    """The prefecture approves its community's self-assessment, or returns it with a reason."""
+    from .flows import AssessmentFlow
+
+    if not may_keep(by, assessment.community):
+        raise NotAllowed("只能审核本地区社区的自评。")
+    assessment = _locked(assessment)
+    if not approve and not reason.strip():
+        raise DomainError("退回修改须填写理由。", field="reason")
+    _assessment_status_set(assessment, A.REVIEWED if approve else A.DRAFT)
+    assessment.last_reason = "" if approve else reason.strip()
+    assessment.save(update_fields=["status", "last_reason", "updated_at"])
+    community = Community.objects.select_for_update().get(pk=assessment.community_id)
+    _community_status_set(community=community, to=S.ASSESSED if approve else _base_status(community), by=by,
+                          reason="市州审核通过" if approve else f"市州退回修改：{reason.strip()}")
+    # On a return the flow's gate routes the work back to a new self-assessment task.
+    _run(AssessmentFlow.review, assessment)
+    AssessmentStep.objects.create(assessment=assessment, by=by, reason=reason.strip(),
+                                  action=AssessmentStep.Action.APPROVED if approve else AssessmentStep.Action.RETURNED)
+    audit_record(actor=by, action="assessment.review" if approve else "assessment.return", obj=assessment,
+                 reason=reason.strip())
+    return assessment
+
+
+@transaction.atomic
+def assessment_confirm(*, assessment: Assessment, approve: bool, by, reason: str = "") -> Assessment:
+    """The office confirms the reviewed result (pass or fail) or returns it to the prefecture. A
+    confirmed pass makes the community meet the standard from today: it counts toward this year's
+    target and every later one."""
+    from .flows import AssessmentFlow
+
+    if not may_confirm(by):
+        raise NotAllowed("由联席会议办公室确认。")
+    assessment = _locked(assessment)
+    if not approve and not reason.strip():
+        raise DomainError("退回市州须填写理由。", field="reason")
+    _assessment_status_set(assessment, A.CONFIRMED if approve else A.SUBMITTED)
+    community = Community.objects.select_for_update().get(pk=assessment.community_id)
+    if approve:
+        assessment.confirmed_at = timezone.now()
+        assessment.last_reason = ""
+        if assessment.passed:
+            community.standard_met_on = timezone.localdate()
+            _community_status_set(community=community, to=S.MEETS_STANDARD, by=by,
+                                  reason=f"评估确认达标（{assessment.total}）")
+        else:
+            _community_status_set(community=community, to=_base_status(community), by=by,
+                                  reason=f"评估确认未达标（{assessment.total}）")
+    else:
+        assessment.last_reason = reason.strip()
+        _community_status_set(community=community, to=S.SELF_ASSESSED, by=by, reason=f"办公室退回市州：{reason.strip()}")
+    assessment.save(update_fields=["status", "confirmed_at", "last_reason", "updated_at"])
+    _run(AssessmentFlow.confirm, assessment)
+    AssessmentStep.objects.create(assessment=assessment, by=by, reason=reason.strip(),
+                                  action=AssessmentStep.Action.CONFIRMED if approve
+                                  else AssessmentStep.Action.OFFICE_RETURNED)
+    audit_record(actor=by, action="assessment.confirm" if approve else "assessment.office_return", obj=assessment,
+                 reason=reason.strip(), changes={"passed": assessment.passed, "total": assessment.total})
+    return assessment
+
+
+# --- Evidence ---------------------------------------------------------------------------------------
+
+EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+EVIDENCE_TYPES = {
+    ".pdf": (b"%PDF",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+}
+
+
+@transaction.atomic
+def evidence_add(*, assessment: Assessment, upload, by, item_no: int | None = None) -> AssessmentEvidence:
+    if not may_keep(by, assessment.community):
+        raise NotAllowed("只能为本地区社区上传证明材料。")
+    assessment = _locked(assessment)
+    if assessment.status != A.DRAFT:
+        raise Conflict("自评已提交，不能再上传材料。")
+    name = PurePath(upload.name or "").name[:120]
+    ext = PurePath(name).suffix.lower()
+    if ext not in EVIDENCE_TYPES:
+        raise DomainError("只接受 PDF、JPG、PNG、DOCX、XLSX 文件。", code="file_type", field="file")
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise DomainError("文件不能超过 5 MB。", code="file_size", field="file")
+    head = upload.read(8)
+    upload.seek(0)
+    if not head.startswith(EVIDENCE_TYPES[ext]):
+        raise DomainError("文件内容与扩展名不符。", code="file_type", field="file")
+    evidence = AssessmentEvidence(assessment=assessment, item_no=item_no, original_name=name, size=upload.size,
+                                  uploaded_by=by, stored_name=f"{secrets.token_hex(16)}{ext}")
+    evidence.file.save(evidence.stored_name, upload, save=False)
+    evidence.save()
+    audit_record(actor=by, action="assessment.evidence", obj=assessment, changes={"file": name, "item": item_no})
+    return evidence

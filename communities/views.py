@@ -1,0 +1,425 @@
+"""Pages of the ledger, pilots, assessments and progress. Thin: parse, call a selector or service,
+render. Who may open what is decided by `selectors`; a domain error becomes a message (or 403)."""
+
+import functools
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError, NotAllowed
+from members.selectors import is_overseer
+
+from . import selectors, services
+from .excel import annex2_workbook, import_rows_read, import_template
+from .forms import (
+    CommunityCreateForm,
+    CommunityForm,
+    EvidenceForm,
+    ImportForm,
+    NominationForm,
+    PilotSelectionForm,
+    ReasonForm,
+    assessment_form_class,
+)
+from .models import Assessment, AssessmentEvidence, Community, CreationStatus, PilotNomination, PilotSelection
+from .scoring import engine_for
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def ledger_user(view):
+    """Only prefecture users and overseers use the ledger; for anyone else it does not exist."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not selectors.may_use_ledger(request.user):
+            raise Http404("没有找到该页面。")
+        request.nav_active = "communities"
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def domain_errors_to_messages(view):
+    """A refused action goes back where it came from with its Chinese message (403 if the role
+    may never do it)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotAllowed as e:
+            return HttpResponseForbidden(e.message)
+        except DomainError as e:
+            messages.error(request, e.message)
+            back = request.META.get("HTTP_REFERER", "")
+            safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+            return redirect(back if back and safe else "communities:ledger")
+
+    return wrapped
+
+
+def _year(request) -> int:
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+# --- Ledger -----------------------------------------------------------------------------------------
+
+
+@ledger_user
+def ledger(request):
+    qs = selectors.communities_for_user(request.user).select_related("reporting_unit")
+    units = selectors.reporting_units_visible(request.user)
+    unit = request.GET.get("unit", "")
+    status = request.GET.get("status", "")
+    q = request.GET.get("q", "").strip()[:40]
+    if unit:
+        qs = qs.filter(reporting_unit__code=unit)
+    if status in CreationStatus.values:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(county__contains=q) | Q(residents_committee__contains=q))
+    page = Paginator(qs.order_by("reporting_unit_id", "county", "name"), 50).get_page(request.GET.get("page"))
+    own = selectors.own_unit_ids(request.user)
+    return render(request, "communities/ledger.html", {
+        "page": page, "units": units, "statuses": CreationStatus.choices, "filters": {"unit": unit, "status": status, "q": q},
+        "may_add": bool(own), "overseer": is_overseer(request.user),
+        "waiting": selectors.assessments_waiting_for(request.user)[:20],
+        "pilot_ids": selectors.confirmed_pilot_ids(),
+    })
+
+
+@ledger_user
+@domain_errors_to_messages
+def community_create(request):
+    units = selectors.reporting_units_for_user(request.user)
+    if not units.exists():
+        raise NotAllowed("只有市州用户可以登记社区。")
+    form = CommunityCreateForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            community = services.community_create(by=request.user, **form.cleaned_data)
+        except DomainError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, f"已登记社区“{community.name}”。")
+            return redirect("communities:detail", pk=community.pk)
+    return render(request, "communities/community_form.html", {"form": form, "title": "登记社区"})
+
+
+@ledger_user
+def community_detail(request, pk):
+    community = selectors.community_for_user_or_404(request.user, pk)
+    return render(request, "communities/community_detail.html", {
+        "c": community,
+        "history": community.status_changes.select_related("by").order_by("id"),
+        "assessments": community.assessments.order_by("-created_at"),
+        "nominations": community.nominations.order_by("-year"),
+        "is_pilot": community.pk in selectors.confirmed_pilot_ids(),
+        "may_keep": selectors.may_keep(request.user, community),
+        "may_start": (selectors.may_keep(request.user, community)
+                      and community.status in (CreationStatus.TAKING_PART, CreationStatus.PILOT)
+                      and not community.assessments.filter(status__in=Assessment.OPEN).exists()),
+        "nomination_form": NominationForm(initial={"year": timezone.localdate().year}),
+    })
+
+
+@ledger_user
+@domain_errors_to_messages
+def community_edit(request, pk):
+    community = selectors.community_for_user_or_404(request.user, pk)
+    if not selectors.may_keep(request.user, community):
+        raise NotAllowed("只能修改本地区的社区。")
+    form = CommunityForm(request.POST or None, instance=Community.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.community_update(community=community, by=request.user,
+                                      **{f: form.cleaned_data[f] for f in CommunityForm.Meta.fields})
+        except DomainError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("communities:detail", pk=pk)
+    return render(request, "communities/community_form.html", {"form": form, "title": f"修改 {community.name}",
+                                                               "community": community})
+
+
+@require_POST
+@ledger_user
+@domain_errors_to_messages
+def community_join(request, pk):
+    community = selectors.community_for_user_or_404(request.user, pk)
+    services.community_join(community=community, by=request.user)
+    messages.success(request, f"“{community.name}”已登记为参与创建。")
+    return redirect("communities:detail", pk=pk)
+
+
+@ledger_user
+@domain_errors_to_messages
+def community_import(request):
+    if not selectors.own_unit_ids(request.user):
+        raise NotAllowed("只有市州用户可以导入本地区台账。")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = import_rows_read(form.cleaned_data["file"])
+            report = services.communities_import(rows=rows, by=request.user)
+        except DomainError as e:
+            form.add_error("file", e.message)
+    return render(request, "communities/import.html", {"form": form, "report": report})
+
+
+@require_GET
+@ledger_user
+def import_template_download(request):
+    response = HttpResponse(import_template(), content_type=XLSX)
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E7%A4%BE%E5%8C%BA%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx"
+    return response
+
+
+# --- Pilots -----------------------------------------------------------------------------------------
+
+
+@require_POST
+@ledger_user
+@domain_errors_to_messages
+def community_nominate(request, pk):
+    community = selectors.community_for_user_or_404(request.user, pk)
+    form = NominationForm(request.POST)
+    if not form.is_valid():
+        raise DomainError("；".join(e for errs in form.errors.values() for e in errs))
+    services.pilot_nominate(community=community, by=request.user, **form.cleaned_data)
+    messages.success(request, f"已推荐“{community.name}”为试点社区。")
+    return redirect("communities:detail", pk=pk)
+
+
+@ledger_user
+@domain_errors_to_messages
+def pilots(request):
+    year = _year(request)
+    nominations = (PilotNomination.objects.filter(year=year, community__in=selectors.communities_for_user(request.user))
+                   .select_related("community", "community__reporting_unit"))
+    selection = PilotSelection.objects.filter(year=year).prefetch_related("communities__reporting_unit").first()
+    nominated = Community.objects.filter(nominations__year=year).select_related("reporting_unit")
+    form = None
+    if selectors.may_confirm(request.user) and selection is None:
+        form = PilotSelectionForm(request.POST or None, nominated=nominated, initial={"year": year})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.pilot_selection_record(by=request.user, **form.cleaned_data)
+            except DomainError as e:
+                form.add_error(None, e.message)
+            else:
+                messages.success(request, "已登记联席会议确定的省级试点社区，待召集人确认。")
+                return redirect(f"{request.path}?year={form.cleaned_data['year']}")
+    elif request.method == "POST":
+        raise NotAllowed("由联席会议办公室登记。")
+    return render(request, "communities/pilots.html", {
+        "year": year, "nominations": nominations, "selection": selection, "form": form,
+        "may_decide": selectors.may_decide(request.user), "nav_active": "communities",
+    })
+
+
+@require_POST
+@ledger_user
+@domain_errors_to_messages
+def pilot_confirm(request, pk):
+    selection = PilotSelection.objects.filter(pk=pk).first()
+    if selection is None or not is_overseer(request.user):
+        raise Http404
+    services.pilot_selection_confirm(selection=selection, by=request.user)
+    messages.success(request, "已确认省级试点社区。")
+    return redirect(f"{reverse('communities:pilots')}?year={selection.year}")
+
+
+# --- Assessments ------------------------------------------------------------------------------------
+
+
+@require_POST
+@ledger_user
+@domain_errors_to_messages
+def assessment_start(request, pk):
+    community = selectors.community_for_user_or_404(request.user, pk)
+    assessment = services.assessment_start(community=community, by=request.user)
+    return redirect("communities:assessment", pk=assessment.pk)
+
+
+def _groups(engine, form):
+    """The form's fields grouped under their item, in the standard's order."""
+    by_item = {}
+    for name in form.fields:
+        by_item.setdefault(form.fields[name].item_no, []).append(form[name])
+    out = []
+    for area, item in engine.items():
+        out.append({"area": area, "item": item, "fields": by_item.get(item["number"], [])})
+    bonus = engine.spec.get("bonus")
+    if bonus:
+        out.append({"area": bonus["area"], "item": bonus, "fields": by_item.get(bonus["number"], [])})
+    return out
+
+
+@ledger_user
+@domain_errors_to_messages
+def assessment_detail(request, pk):
+    assessment = selectors.assessment_for_user_or_404(request.user, pk)
+    engine = engine_for(assessment.standard)
+    keeper = selectors.may_keep(request.user, assessment.community)
+    editable = keeper and assessment.status == Assessment.Status.DRAFT
+    form = None
+    if editable:
+        form_class = assessment_form_class(engine)
+        form = form_class(request.POST or None, initial=assessment.facts)
+        if request.method == "POST" and form.is_valid():
+            facts = {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v)
+                     for k, v in form.cleaned_data.items()}
+            try:
+                services.assessment_save(assessment=assessment, facts=facts, by=request.user)
+            except DomainError as e:
+                form.add_error(e.field if e.field in form.fields else None, e.message)
+            else:
+                messages.success(request, "已保存，得分已重新计算。")
+                return redirect("communities:assessment", pk=pk)
+    elif request.method == "POST":
+        raise NotAllowed("当前不能修改该评估。")
+    result_items = {i["no"]: i for i in assessment.result.get("items", [])}
+    return render(request, "communities/assessment.html", {
+        "a": assessment, "engine": engine, "form": form, "groups": _groups(engine, form) if form else None,
+        "items": [{"area": area, "item": item, "result": result_items.get(item["number"])}
+                  for area, item in engine.items()],
+        "bonus": engine.spec.get("bonus"), "bonus_result": result_items.get(engine.spec.get("bonus", {}).get("number")),
+        "steps": assessment.steps.select_related("by"), "evidence": assessment.evidence.all(),
+        "evidence_form": EvidenceForm() if editable else None,
+        "may_submit": editable, "may_review": keeper and assessment.status == Assessment.Status.SUBMITTED,
+        "may_confirm": selectors.may_confirm(request.user) and assessment.status == Assessment.Status.REVIEWED,
+        "reason_form": ReasonForm(),
+    })
+
+
+@require_POST
+@ledger_user
+@domain_errors_to_messages
+def assessment_submit(request, pk):
+    assessment = selectors.assessment_for_user_or_404(request.user, pk)
+    services.assessment_submit(assessment=assessment, by=request.user)
+    messages.success(request, "自评已提交，待市州审核。")
+    return redirect("communities:assessment", pk=pk)
+
+
+def _decision(request):
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    return request.POST.get("decision") == "approve", form.cleaned_data.get("reason", "")
+
+
+@require_POST
+@ledger_user
+@domain_errors_to_messages
+def assessment_review(request, pk):
+    assessment = selectors.assessment_for_user_or_404(request.user, pk)
+    approve, reason = _decision(request)
+    services.assessment_review(assessment=assessment, approve=approve, reason=reason, by=request.user)
+    messages.success(request, "审核通过，已报联席会议办公室确认。" if approve else "已退回修改。")
+    return redirect("communities:assessment", pk=pk)
+
+
+@require_POST
+@ledger_user
+@domain_errors_to_messages
+def assessment_confirm(request, pk):
+    assessment = selectors.assessment_for_user_or_404(request.user, pk)
+    approve, reason = _decision(request)
+    services.assessment_confirm(assessment=assessment, approve=approve, reason=reason, by=request.user)
+    messages.success(request, "已确认评估结果。" if approve else "已退回市州。")
+    return redirect("communities:assessment", pk=pk)
+
+
+@require_POST
+@ledger_user
+@domain_errors_to_messages
+def evidence_upload(request, pk):
+    assessment = selectors.assessment_for_user_or_404(request.user, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise DomainError("；".join(e for errs in form.errors.values() for e in errs))
+    services.evidence_add(assessment=assessment, upload=form.cleaned_data["file"],
+                          item_no=form.cleaned_data["item_no"], by=request.user)
+    messages.success(request, "已上传证明材料。")
+    return redirect("communities:assessment", pk=pk)
+
+
+@require_GET
+@ledger_user
+def evidence_download(request, pk):
+    evidence = AssessmentEvidence.objects.filter(
+        pk=pk, assessment__in=selectors.assessments_for_user(request.user)).first()
+    if evidence is None:
+        raise Http404("没有找到该材料。")
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+
+
+# --- Progress ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@ledger_user
+def progress(request):
+    request.nav_active = "progress"
+    year = _year(request)
+    context = selectors.progress(user=request.user, year=year)
+    context["years"] = [t["year"] for t in context["engine"].targets()]
+    return render(request, "communities/progress.html", context)
+
+
+def _annex2_context(request):
+    units = selectors.reporting_units_visible(request.user)
+    code = request.GET.get("unit") or (units.first().code if units.exists() else "")
+    unit = units.filter(code=code).first()
+    if unit is None:
+        raise Http404("没有找到该市州。")
+    engine = engine_for(settings.MECHANISM)
+    years = [t["year"] for t in engine.targets()]
+    return units, selectors.annex2(unit=unit, years=years), engine
+
+
+@require_GET
+@ledger_user
+def annex2(request):
+    request.nav_active = "progress"
+    units, table, engine = _annex2_context(request)
+    return render(request, "communities/annex2.html", {"units": units, "t": table,
+                                                       "spec": engine.spec.get("annex2") or {}})
+
+
+@require_GET
+@ledger_user
+def annex2_export(request):
+    _units, table, engine = _annex2_context(request)
+    spec = engine.spec.get("annex2") or {}
+    data = annex2_workbook(table, title=spec.get("title", "绿色社区建设任务完成情况汇总表"), note=spec.get("note", ""))
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename=annex2-{table['unit'].code}.xlsx"
+    return response
+
+
+# --- Public -----------------------------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+def public_old_estates(request):
+    """公开：全省进行改造的老旧小区清单 (Guizhou plan 五（三）). No sign-in; nothing but the list."""
+    return render(request, "communities/public_old_estates.html", {"rows": selectors.public_renovation_list()})
