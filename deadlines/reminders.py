@@ -170,12 +170,16 @@ def reminders_plan(*, today: date | None = None, now: datetime | None = None) ->
                     for user in users:
                         digest[user].append(_text(r, kind, today))
     rows += _digest_rows(digest, now, today)
-    written = 0
+    # bulk_create(ignore_conflicts) cannot say which rows were new: count the table around it
+    # (informational only — the unique key, not this number, is what keeps reminders single).
+    before = Message.objects.filter(created_at__gte=now - timedelta(days=1)).count() if rows else 0
     for i in range(0, len(rows), 1000):
         with transaction.atomic():
-            written += len(Message.objects.bulk_create(rows[i:i + 1000], ignore_conflicts=True))
+            Message.objects.bulk_create(rows[i:i + 1000], ignore_conflicts=True)
+    if not rows:
+        return 0
     transaction.on_commit(_dispatch_soon)
-    return written
+    return Message.objects.filter(created_at__gte=now - timedelta(days=1)).count() - before
 
 
 def reminder_press(*, subject: str, by, now: datetime | None = None) -> int:
