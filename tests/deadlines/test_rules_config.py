@@ -51,25 +51,15 @@ def test_changed_rule_is_updated_and_removed_rule_retired(mechanism):
      "obligors: cities"),
     ("code: pilot_communities", "code: implementation_plan", "deadline_rules[2].code", "重复", "试点社区"),
 ])
-def test_bad_rules_name_the_field_and_line_and_write_nothing(db, tmp_path, old, new, field, message, on_line):
+def test_bad_rules_name_the_field_and_line_and_write_nothing(db, tmp_path, monkeypatch, old, new, field, message, on_line):
     assert old in GUIZHOU
     text = GUIZHOU.replace(old, new)
     # the line finder reads the file on disk; point it at a temporary copy with the bad text
-    from deadlines import services
-
     path = tmp_path / "guizhou.yaml"
     path.write_text(text, encoding="utf-8")
-    original = services._line_finder
-    import members.mechanism_config as mc
-
-    saved = mc.mechanism_path
-    mc.mechanism_path = lambda code: path
-    try:
-        with pytest.raises(RuleError) as err:
-            _load(text)
-    finally:
-        mc.mechanism_path = saved
-        services._line_finder = original
+    monkeypatch.setattr("members.mechanism_config.mechanism_path", lambda code: path)
+    with pytest.raises(RuleError) as err:
+        _load(text)
     assert err.value.field == field
     assert message in err.value.message and "guizhou.yaml 第 " in err.value.message and field in err.value.message
     line = int(err.value.message.split("第 ")[1].split(" 行")[0])
