@@ -27,11 +27,16 @@ from .models import Message
 from .schedules import DEFAULT_REMINDERS
 
 _sources: dict[str, object] = {}
+MAX_LEAD_WORKING_DAYS = 30  # the earliest "before" reminder a policy may ask for (schedules checks it)
 
 
 def register_source(source) -> None:
     """Plug a kind of subject into the engine (idempotent: re-registering replaces)."""
     _sources[source.name] = source
+
+
+def unregister_source(name: str) -> None:
+    _sources.pop(name, None)
 
 
 def sources() -> list:
@@ -158,11 +163,19 @@ def reminders_plan(*, today: date | None = None, now: datetime | None = None) ->
         return 0  # nobody is reminded on a holiday; every count is reached again on a working day
     rows: list[Message] = []
     digest: dict = defaultdict(list)
+    # Many subjects share a due day and a policy: compute each combination's kinds once, so the
+    # cost per row is a dictionary lookup, not a walk over the calendar.
+    memo: dict = {}
+    until = add_working_days(today, MAX_LEAD_WORKING_DAYS)
     for source in sources():
-        reach = max([*DEFAULT_REMINDERS["before"], 1])
-        for r in source.owed(until=add_working_days(today, max(reach, 30))):
-            kinds = kinds_for(due_on=r.due_on, today=today, policy=r.policy)
-            channels = [c for c in r.policy.get("channels", DEFAULT_REMINDERS["channels"])]
+        for r in source.owed(until=until):
+            key = (r.due_on, repr(sorted(r.policy.items())))
+            if key not in memo:
+                memo[key] = kinds_for(due_on=r.due_on, today=today, policy=r.policy)
+            kinds = memo[key]
+            if not kinds:
+                continue
+            channels = list(r.policy.get("channels", DEFAULT_REMINDERS["channels"]))
             for kind in kinds:
                 users = r.escalate_to if kind == "escalation" else r.recipients
                 rows += _rows_for(r, kind, users, channels, now, today)
