@@ -16,13 +16,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from . import conf
 from .calendar import add_working_days, is_working_day, working_days_between
-from .ladder import DEFAULT, Ladder, colour_for
+from .ladder import DEFAULT, Ladder
 from .models import Message
 from .schedules import DEFAULT_REMINDERS
 
@@ -183,16 +182,31 @@ def reminders_plan(*, today: date | None = None, now: datetime | None = None) ->
                     for user in users:
                         digest[user].append(_text(r, kind, today))
     rows += _digest_rows(digest, now, today)
-    # bulk_create(ignore_conflicts) cannot say which rows were new: count the table around it
-    # (informational only — the unique key, not this number, is what keeps reminders single).
-    before = Message.objects.filter(created_at__gte=now - timedelta(days=1)).count() if rows else 0
+    written = 0
     for i in range(0, len(rows), 1000):
+        batch = rows[i:i + 1000]
+        written += _insert_new(batch)
+    if written:
+        transaction.on_commit(_dispatch_soon)
+    return written
+
+
+def _key(m: Message) -> tuple:
+    return (m.subject, m.kind, m.recipient_id, m.channel, m.period)
+
+
+def _insert_new(batch: list[Message]) -> int:
+    """Insert the rows whose key is not there yet; returns how many were new. Reads the existing
+    keys through the unique index (subject first), so the cost follows the batch, not the log's
+    history. ignore_conflicts still settles a race with another sweep: the key decides, not this read."""
+    existing = set(Message.objects.filter(subject__in={m.subject for m in batch}, kind__in={m.kind for m in batch},
+                                          recipient_id__in={m.recipient_id for m in batch})
+                   .values_list("subject", "kind", "recipient_id", "channel", "period"))
+    new = [m for m in batch if _key(m) not in existing]
+    if new:
         with transaction.atomic():
-            Message.objects.bulk_create(rows[i:i + 1000], ignore_conflicts=True)
-    if not rows:
-        return 0
-    transaction.on_commit(_dispatch_soon)
-    return Message.objects.filter(created_at__gte=now - timedelta(days=1)).count() - before
+            Message.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
 
 
 def reminder_press(*, subject: str, by, now: datetime | None = None) -> int:
@@ -214,15 +228,13 @@ def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = 
            channels=(Message.INAPP, Message.SMS), now: datetime | None = None) -> int:
     """A one-off notice (e.g. a report returned for revision) through the same outbox."""
     now = now or timezone.now()
-    r = Reminder(subject=subject, title=title, due_on=timezone.localdate(now), unit_label="", recipients=list(users),
-                 url=url)
     rows = []
     for user in users:
         for channel in channels:
             address = _address(user, channel)
             if channel != Message.INAPP and not address:
                 continue
-            row = Message(subject=r.subject, kind=kind, recipient=user, channel=channel,
+            row = Message(subject=subject, kind=kind, recipient=user, channel=channel,
                           period=period or now.isoformat(timespec="seconds"), address=address, title=title,
                           body=body, url=url)
             if channel == Message.INAPP:
@@ -240,9 +252,3 @@ def _dispatch_soon():
 
     outbox_dispatch.delay()
 
-
-def colour(r: Reminder, today: date | None = None) -> str:
-    return colour_for(r.due_on, today, r.ladder)
-
-
-User = get_user_model()

@@ -1,6 +1,7 @@
 """Every write of the deadlines app, as keyword-only functions (see ../shared/style.md)."""
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -120,8 +121,6 @@ def _line_finder(spec):
 
     def where(p: str) -> str:
         node = root
-        import re
-
         for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", p):
             try:
                 if name:
