@@ -56,3 +56,4 @@ def test_items_are_reminded_escalated_and_pressed_like_obligations(users, item_s
     assert Message.objects.filter(subject="item:7", kind__startswith="press:").count() == 1
     assert AuditEntry.objects.filter(action="subject.press").count() == 1
     assert client_for(users["office"]).post("/deadlines/press/", {"subject": "nothing:1"}).status_code == 404
+    assert client_for(users["office"]).post("/deadlines/press/", {"subject": "obligation:x'"}).status_code == 404
