@@ -151,3 +151,18 @@ def test_failures_become_visible_to_the_office(mechanism, contacts, settings, cl
     client_for(contacts["office"]).post(f"/deadlines/deliveries/{sms.pk}/retry/")
     sms.refresh_from_db()
     assert sms.status == "pending" and sms.attempts == 0
+
+
+def test_sweep_command_is_repeatable(mechanism, contacts, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEADLINES_SMS_QUIET_HOURS = "0-0"
+    out = StringIO()
+    with time_machine.travel(at(2024, 9, 27), tick=False):
+        call_command("deadlines_sweep", stdout=out)
+        call_command("deadlines_sweep", stdout=out)
+    text = out.getvalue()
+    assert "报送任务：新建 " in text and "已发送" in text and "提醒：新写入 0 条" in text
+    assert not Message.objects.exclude(status="sent").exists()
