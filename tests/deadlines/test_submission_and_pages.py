@@ -182,3 +182,16 @@ def test_due_preview_lists_twelve_months(users, client_for):
         html = client_for(users["convener"]).get("/deadlines/preview/").content.decode()
     assert "2024年10月8日" in html and "2024年11月15日" in html and "2025年7月7日" in html
     assert "节假日安排缺失" not in html
+
+
+def test_obligations_api_follows_the_same_visibility(users, obligations, client_for):
+    mine = client_for(users["liaison_mzt"]).get("/api/v1/obligations/?limit=500").json()
+    assert {o["obligor"] for o in mine["results"]} == {"省民政厅"}
+    assert client_for(users["liaison_mzt"]).get(f"/api/v1/obligations/{obligations['zjt'].pk}/").status_code == 404
+    city = client_for(users["city_guiyang"]).get("/api/v1/obligations/?limit=500").json()
+    assert {o["obligor"] for o in city["results"]} == {"贵阳市"}
+    everything = client_for(users["convener"]).get("/api/v1/obligations/?status=owed&limit=500").json()
+    assert everything["count"] == Obligation.objects.count()
+    one = client_for(users["office"]).get(f"/api/v1/obligations/{obligations['mzt'].pk}/").json()
+    assert one["title"] == "季度工作情况" and one["due_on"] == "2024-10-08" and one["status_display"] == "待报送"
+    assert client_for(users["outsider"]).get("/api/v1/obligations/").json()["count"] == 0
