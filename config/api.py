@@ -1,5 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
+from communities import api as communities_api
+from deadlines import api as deadlines_api
 from members import api as members_api
 
 router = DefaultRouter()
@@ -7,8 +9,6 @@ router.register("units", members_api.MemberUnitViewSet, basename="unit")
 router.register("roster", members_api.RosterViewSet, basename="roster")
 router.register("work-lines", members_api.WorkLineViewSet, basename="work-line")
 router.register("reporting-units", members_api.ReportingUnitViewSet, basename="reporting-unit")
-
-from communities import api as communities_api  # noqa: E402
-
+router.register("obligations", deadlines_api.ObligationViewSet, basename="obligation")
 router.register("communities", communities_api.CommunityViewSet, basename="community")
 router.register("community-assessments", communities_api.AssessmentViewSet, basename="community-assessment")
