@@ -79,6 +79,7 @@ class _MechanismScoped(viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(list=extend_schema(summary="成员单位列表"), retrieve=extend_schema(summary="成员单位"))
 class MemberUnitViewSet(_MechanismScoped):
+    queryset = MemberUnit.objects.none()  # for the schema's path types; get_queryset scopes the data
     serializer_class = MemberUnitSerializer
 
     def get_queryset(self):
@@ -87,6 +88,7 @@ class MemberUnitViewSet(_MechanismScoped):
 
 @extend_schema_view(list=extend_schema(summary="联席会议人员名单（当前在任）"), retrieve=extend_schema(summary="任职记录"))
 class RosterViewSet(_MechanismScoped):
+    queryset = RoleAssignment.objects.none()  # for the schema's path types; get_queryset scopes the data
     serializer_class = RosterEntrySerializer
 
     def get_queryset(self):
@@ -99,6 +101,7 @@ class RosterViewSet(_MechanismScoped):
 
 @extend_schema_view(list=extend_schema(summary="工作事项分工"), retrieve=extend_schema(summary="工作事项"))
 class WorkLineViewSet(_MechanismScoped):
+    queryset = WorkLine.objects.none()  # for the schema's path types; get_queryset scopes the data
     serializer_class = WorkLineSerializer
 
     def get_queryset(self):
@@ -108,6 +111,7 @@ class WorkLineViewSet(_MechanismScoped):
 
 @extend_schema_view(list=extend_schema(summary="市州报送单位"), retrieve=extend_schema(summary="市州报送单位"))
 class ReportingUnitViewSet(_MechanismScoped):
+    queryset = ReportingUnit.objects.none()  # for the schema's path types; get_queryset scopes the data
     serializer_class = ReportingUnitSerializer
 
     def get_queryset(self):

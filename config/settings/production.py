@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, REDIS_URL, SECRET_KEY, env
+from .base import DATABASES, MIDDLEWARE, REDIS_URL, SECRET_KEY, env
 
 DEBUG = False
 DEMO_ACCOUNTS_ALLOWED = False
@@ -17,6 +17,8 @@ if not REDIS_URL:
 if not env("EMAIL_URL", default=""):
     raise ImproperlyConfigured("生产环境必须设置 EMAIL_URL（例如 smtp+tls://user:pass@host:587）。")
 
+# Static files straight from gunicorn (no separate web server needed for them).
+MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
