@@ -184,7 +184,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         qs = selectors.items_for_user(self.request.user)
         if self.action == "retrieve":
-            qs = qs.prefetch_related("assignments__unit", "assignments__claimed_by", "attachments")
+            qs = qs.prefetch_related("assignments__unit", "assignments__claimed_by__person", "attachments")
         return qs
 
     def get_serializer_class(self):
@@ -194,7 +194,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.get_item_for_user_or_404(self.request.user, pk)
 
     def _detail(self, item, status=200):
-        item = selectors.items_for_user(self.request.user).prefetch_related("assignments__unit", "attachments").get(
+        item = selectors.items_for_user(self.request.user).prefetch_related("assignments__unit", "assignments__claimed_by__person", "attachments").get(
             pk=item.pk)
         return Response(ItemDetailSerializer(item).data, status=status)
 
@@ -246,7 +246,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         qs = Assignment.objects.filter(unit_id__in=selectors.unit_ids_for_user(self.request.user))
         if self.action == "list":
             qs = qs.filter(status__in=Assignment.OPEN)
-        return qs.select_related("item", "unit", "claimed_by")
+        return qs.select_related("item", "unit", "claimed_by__person")
 
     def _task(self, pk) -> Assignment:
         try:
