@@ -219,14 +219,17 @@ def measure(client, url, repeat):
     for _ in range(3):  # warm caches, connections, template loading
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    times = []
+    times, sql = [], []
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as ctx:
             start = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - start) * 1000)
-    return {"url": url, "median_ms": round(statistics.median(times), 2), "p90_ms": round(sorted(times)[int(0.9 * len(times)) - 1], 2),
-            "queries": len(ctx.captured_queries), "bytes": len(response.content), "status": response.status_code}
+        sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
+    return {"url": url, "median_ms": round(statistics.median(times), 2),
+            "p90_ms": round(sorted(times)[int(0.9 * len(times)) - 1], 2), "sql_median_ms": round(statistics.median(sql), 2),
+            "queries": len(ctx.captured_queries), "bytes": len(response.content), "status": response.status_code,
+            "load_average": os.getloadavg()[0]}
 
 
 def main():
@@ -278,8 +281,8 @@ def main():
     for label, client, url in pages:
         results[label] = measure(client, url, args.repeat)
         r = results[label]
-        log(f"{label:16} median {r['median_ms']:8.2f} ms  p90 {r['p90_ms']:8.2f} ms  "
-            f"{r['queries']:3d} queries  {r['bytes'] / 1024:8.1f} KB")
+        log(f"{label:16} median {r['median_ms']:8.2f} ms  p90 {r['p90_ms']:8.2f} ms  SQL {r['sql_median_ms']:7.2f} ms  "
+            f"{r['queries']:3d} queries  {r['bytes'] / 1024:8.1f} KB  (load {r['load_average']:.1f})")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"inbox-{counts['tasks']}.json"

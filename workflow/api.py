@@ -12,6 +12,7 @@
 """
 
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -20,7 +21,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.errors import DomainError
-from deadlines.ladder import colour_for, days_left
 from members.models import MemberUnit
 from members.selectors import is_overseer
 from tasks import selectors, services as ts
@@ -67,10 +67,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
                   "submitted_at", "version"]
 
     def get_colour(self, obj) -> str:
-        return colour_for(obj.due_date)
+        return selectors.ladder_for(obj.due_date, timezone.localdate())[0]
 
     def get_days_left(self, obj) -> int:
-        return days_left(obj.due_date)
+        return selectors.ladder_for(obj.due_date, timezone.localdate())[2]
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -83,7 +83,7 @@ class ItemSerializer(serializers.ModelSerializer):
                   "colour", "version"]
 
     def get_colour(self, obj) -> str:
-        return colour_for(obj.due_date)
+        return selectors.ladder_for(obj.due_date, timezone.localdate())[0]
 
 
 class ItemDetailSerializer(ItemSerializer):
