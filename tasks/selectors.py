@@ -155,10 +155,10 @@ def _decorate(rows, today):
     return rows
 
 
-def inbox(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None = None):
+def inbox(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None = None, unit_ids=None):
     """我的待办: the open tasks of the user's units, soonest due first. Returns (rows, next_cursor)."""
     today = today or timezone.localdate()
-    unit_ids = unit_ids_for_user(user)
+    unit_ids = unit_ids_for_user(user) if unit_ids is None else unit_ids
     statuses = [filters.status] if filters.status in Assignment.Status.values else list(Assignment.OPEN)
     qs = Assignment.objects.filter(unit_id__in=unit_ids, status__in=statuses)
     if filters.role in Assignment.Role.values:
