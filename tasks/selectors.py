@@ -149,9 +149,16 @@ def ladder_for(due: date, today: date) -> tuple[str, str, int, str]:
     return hit
 
 
+def _labels(model) -> dict:
+    # get_status_display resolves a lazy translation on every call; a list page needs each label once.
+    return {value: str(label) for value, label in model.Status.choices}
+
+
 def _decorate(rows, today):
+    labels = _labels(type(rows[0])) if rows else {}
     for row in rows:
         row.colour, row.colour_label, row.days_left, row.days_label = ladder_for(row.due_date, today)
+        row.status_label = labels[row.status]
     return rows
 
 
@@ -190,6 +197,10 @@ def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
         Prefetch("assignments", queryset=Assignment.objects.exclude(status=Assignment.Status.REROUTED)
                  .select_related("unit").order_by("role", "order", "pk")))
     rows, cursor = _page(qs, filters, limit)
+    labels = _labels(Assignment)
+    for row in rows:
+        for a in row.assignments.all():
+            a.status_label = labels[a.status]
     return _decorate(rows, today), cursor
 
 
