@@ -97,13 +97,15 @@ class Filters:
     def from_query(cls, params):
         unit = params.get("unit") or ""
         return cls(status=params.get("status", "")[:20], due=params.get("due", "")[:10],
-                   role=params.get("role", "")[:20], unit=int(unit) if unit.isdigit() else None,
+                   role=params.get("role", "")[:20], unit=int(unit) if unit.isdigit() and len(unit) <= 18 else None,
                    q=params.get("q", "").strip()[:50], after=params.get("after", "")[:40])
 
 
 def _parse_cursor(after: str):
     try:
         day, pk = after.split(".")
+        if not pk.isdigit() or len(pk) > 18:
+            return None
         return date.fromisoformat(day), int(pk)
     except ValueError:
         return None
