@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Role, RoleAssignment
+from members.selectors import units_recipient_users
 
 from .ladder import Ladder
 from .models import Obligation
@@ -15,19 +16,9 @@ from .reminders import Reminder, register_source
 
 
 def _liaison_users(unit_ids, on: date) -> dict[int, list]:
-    """unit id → users who are liaisons of that unit today (members if a unit has no liaison)."""
-    User = get_user_model()
-    roles = (RoleAssignment.objects.active(on).filter(unit_id__in=unit_ids, role__in=[Role.LIAISON, Role.MEMBER])
-             .values_list("unit_id", "person_id", "role"))
-    by_person = {}
-    for unit_id, person_id, role in roles:
-        by_person.setdefault(person_id, []).append((unit_id, role))
-    users = User.objects.filter(is_active=True, person_id__in=by_person).select_related("person")
-    out: dict[int, dict[str, list]] = {}
-    for user in users:
-        for unit_id, role in by_person[user.person_id]:
-            out.setdefault(unit_id, {}).setdefault(role, []).append(user)
-    return {u: (roles.get(Role.LIAISON) or roles.get(Role.MEMBER) or []) for u, roles in out.items()}
+    """unit id → accounts that receive the unit's reminders today: its liaisons, or the B角 acting for
+    one on leave; the unit's members when it has no liaison (members.selectors.units_recipients)."""
+    return units_recipient_users(unit_ids, on)
 
 
 def _prefecture_users(ru_ids) -> dict[int, list]:

@@ -5,7 +5,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from .models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, WorkLine, WorkLineUnit
+from .models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User, WorkLine, WorkLineUnit
 
 
 def mechanism_current() -> Mechanism | None:
@@ -68,15 +68,39 @@ def roster(mechanism: Mechanism, on=None):
 def unit_recipients(unit: MemberUnit, on=None) -> list[Person]:
     """Who receives a unit's work and reminders on a day: each active liaison, or their B角 while one
     acts for them (A/B 角). Falls back to the unit's members when the unit has no liaison."""
+    return units_recipients([unit.pk], on).get(unit.pk, [])
+
+
+def units_recipients(unit_ids, on=None) -> dict[int, list[Person]]:
+    """`unit_recipients` for many units in one query (the reminder sweeps use it)."""
     on = on or timezone.localdate()
-    active = list(RoleAssignment.objects.active(on).filter(unit=unit, role__in=[Role.LIAISON, Role.BACKUP_LIAISON,
-                                                                                Role.MEMBER])
-                  .select_related("person").order_by("division__order", "id"))
+    active = list(RoleAssignment.objects.active(on)
+                  .filter(unit_id__in=list(unit_ids), role__in=[Role.LIAISON, Role.BACKUP_LIAISON, Role.MEMBER])
+                  .select_related("person").order_by("unit_id", "division__order", "id"))
     covered = {a.acting_for_id: a.person for a in active if a.role == Role.BACKUP_LIAISON}
-    people = [covered.get(a.pk, a.person) for a in active if a.role == Role.LIAISON]
-    if not people:
-        people = [a.person for a in active if a.role == Role.MEMBER]
-    return list(dict.fromkeys(people))
+    out: dict[int, list[Person]] = {}
+    for unit_id in {a.unit_id for a in active}:
+        mine = [a for a in active if a.unit_id == unit_id]
+        people = [covered.get(a.pk, a.person) for a in mine if a.role == Role.LIAISON]
+        if not people:
+            people = [a.person for a in mine if a.role == Role.MEMBER]
+        out[unit_id] = list(dict.fromkeys(people))
+    return out
+
+
+def units_recipient_users(unit_ids, on=None) -> dict[int, list]:
+    """unit id → the active accounts of `units_recipients` (people without an account are skipped)."""
+    people = units_recipients(unit_ids, on)
+    users = {u.person_id: u for u in User.objects.filter(is_active=True, person__in=[p for ps in people.values()
+                                                                                    for p in ps])}
+    return {unit_id: [users[p.pk] for p in ps if p.pk in users] for unit_id, ps in people.items()}
+
+
+def convener_users(mechanism_id, on=None) -> list:
+    """Active accounts of the convener and deputy convener: escalation goes to them."""
+    person_ids = RoleAssignment.objects.active(on).filter(
+        mechanism_id=mechanism_id, role__in=[Role.CONVENER, Role.DEPUTY_CONVENER]).values("person_id")
+    return list(User.objects.filter(is_active=True, person_id__in=person_ids))
 
 
 def acting_for(user, unit: MemberUnit, on=None) -> Person | None:

@@ -1,0 +1,61 @@
+"""Supervised items in the reminder engine: each unit's open share of an item (its task) is a
+subject `task:<assignment id>`, reminded before, on and after its due day, escalated to the convener
+and deputy, and pressable (催办) like any obligation. Registered from `TasksConfig.ready()`;
+`deadlines` never imports `tasks` (docs/deadlines.md, "the hook")."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.urls import reverse
+from django.utils import timezone
+
+from deadlines.reminders import Reminder
+from members.selectors import convener_users, units_recipient_users
+
+from .models import Assignment
+
+BATCH = 2000
+
+
+class TaskSource:
+    name = "task"
+
+    def _reminders(self, assignments: list[Assignment]) -> list[Reminder]:
+        today = timezone.localdate()
+        recipients = units_recipient_users({a.unit_id for a in assignments}, today)
+        conveners = defaultdict(list)
+        for mechanism_id in {a.unit.mechanism_id for a in assignments}:
+            conveners[mechanism_id] = convener_users(mechanism_id, today)
+        return [
+            Reminder(
+                subject=f"{self.name}:{a.pk}",
+                title=f"督办事项“{a.item.title}”（{a.role_label}）",
+                due_on=a.due_date,
+                unit_label=a.unit.name,
+                recipients=recipients.get(a.unit_id, []),
+                escalate_to=conveners[a.unit.mechanism_id],
+                url=reverse("items:detail", args=[a.item_id]),
+            )
+            for a in assignments
+        ]
+
+    def _open(self):
+        return Assignment.objects.filter(status__in=Assignment.OPEN).select_related("item", "unit")
+
+    def owed(self, *, until: date):
+        # (status, due_date, id) index: the sweep reads only open shares due by `until`.
+        batch = []
+        for assignment in self._open().filter(due_date__lte=until).order_by("due_date", "id").iterator(chunk_size=BATCH):
+            batch.append(assignment)
+            if len(batch) == BATCH:
+                yield from self._reminders(batch)
+                batch = []
+        if batch:
+            yield from self._reminders(batch)
+
+    def get(self, subject: str):
+        pk = subject.split(":", 1)[1]
+        if not pk.isdigit():
+            return None
+        assignment = self._open().filter(pk=int(pk)).first()
+        return self._reminders([assignment])[0] if assignment else None
