@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "deadlines",
     "tasks",
     "workflow",
+    "meetings",
 ]
 
 MIDDLEWARE = [
