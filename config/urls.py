@@ -19,6 +19,7 @@ urlpatterns = [
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mechanism/", include("members.urls")),
+    path("deadlines/", include("deadlines.urls")),
     path("meetings/", include("meetings.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class DeadlinesConfig(AppConfig):
     name = "deadlines"
     verbose_name = "时限与提醒"
+
+    def ready(self):
+        from members.signals import mechanism_loaded
+
+        from . import services, sources  # noqa: F401 — registers the obligation source
+
+        mechanism_loaded.connect(services.rules_loaded_receiver, dispatch_uid="deadlines.rules_load")

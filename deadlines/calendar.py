@@ -4,16 +4,58 @@ Public contract used by every other app (keep these signatures):
     is_working_day(day) -> bool
     add_working_days(day, n) -> date          (n may be negative; n == 0 returns `day`)
     next_working_day(day) -> date             (`day` itself if it is a working day)
+    previous_working_day(day) -> date         (`day` itself if it is a working day)
     working_days_between(start, end) -> int   (working days in (start, end]; negative if end < start)
     calendar_missing_years(years) -> list[int]
 
-Sources, in order: the years published by the State Council as shipped by the chinese-calendar
-package; for a year the package does not know, weekends only (and `calendar_missing_years` tells the
-UI to warn)."""
+Sources, in order of precedence:
+  1. days the office entered in the system (`deadlines.CalendarDay`): a holiday or a make-up workday
+     overrides everything else, so a late State Council correction can be applied by hand;
+  2. for a year the office has marked as entered (`deadlines.CalendarYear`), every other day is a
+     working day from Monday to Friday — the office's list is the whole year;
+  3. otherwise the years published by the State Council as shipped by the chinese-calendar package;
+  4. for a year nobody knows, weekends only — and `calendar_missing_years` tells the UI to warn.
 
+Office entries are read from the database once per year and kept in this process for
+`CACHE_SECONDS`; a save in this process clears the cache at once (see `cache_clear`)."""
+
+import logging
+import threading
+import time
 from datetime import date, timedelta
 
 import chinese_calendar
+
+log = logging.getLogger(__name__)
+CACHE_SECONDS = 60
+
+_lock = threading.Lock()
+_office_years: dict[int, tuple[float, bool, dict[date, bool]]] = {}
+
+
+def cache_clear() -> None:
+    """Forget what was read from the database (called when the office edits the calendar)."""
+    with _lock:
+        _office_years.clear()
+
+
+def _office_year(year: int) -> tuple[bool, dict[date, bool]]:
+    """(year entered by the office?, {day: is_working}) for a year, from the database."""
+    now = time.monotonic()
+    cached = _office_years.get(year)
+    if cached and now - cached[0] < CACHE_SECONDS:
+        return cached[1], cached[2]
+    try:
+        from .models import CalendarDay, CalendarYear
+
+        entered = CalendarYear.objects.filter(year=year).exists()
+        days = dict(CalendarDay.objects.filter(day__year=year).values_list("day", "is_working"))
+    except Exception:  # noqa: BLE001 — no database (yet): the calendar must never crash a caller
+        log.debug("calendar: office entries unavailable for %s", year, exc_info=True)
+        return False, {}
+    with _lock:
+        _office_years[year] = (now, entered, days)
+    return entered, days
 
 
 def _known_by_package(year: int) -> bool:
@@ -25,6 +67,11 @@ def _known_by_package(year: int) -> bool:
 
 
 def is_working_day(day: date) -> bool:
+    entered, days = _office_year(day.year)
+    if day in days:
+        return days[day]
+    if entered:
+        return day.weekday() < 5
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
@@ -34,6 +81,12 @@ def is_working_day(day: date) -> bool:
 def next_working_day(day: date) -> date:
     while not is_working_day(day):
         day += timedelta(days=1)
+    return day
+
+
+def previous_working_day(day: date) -> date:
+    while not is_working_day(day):
+        day -= timedelta(days=1)
     return day
 
 
@@ -59,4 +112,12 @@ def working_days_between(start: date, end: date) -> int:
 
 
 def calendar_missing_years(years) -> list[int]:
-    return sorted(y for y in set(years) if not _known_by_package(y))
+    """Years neither the package nor the office knows: due dates there count weekends only."""
+    return sorted(y for y in set(years) if not _known_by_package(y) and not _office_year(y)[0])
+
+
+def calendar_source(year: int) -> str:
+    """Where a year's calendar comes from: "office", "package" or "missing" (for the calendar page)."""
+    if _office_year(year)[0]:
+        return "office"
+    return "package" if _known_by_package(year) else "missing"

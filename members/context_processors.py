@@ -11,6 +11,14 @@ def navigation(request):
     roles = roles_for_user(user)
     items = [("home", "首页", reverse("home"))]
     items.append(("mechanism", "联席会议", reverse("members:mechanism")))
+    items.append(("obligations", "报送任务", reverse("deadlines:obligations")))
+    items.append(("notifications", "我的通知", reverse("deadlines:notifications")))
+    if is_overseer(user) or user.is_superuser:
+        items.append(("overdue", "逾期督办", reverse("deadlines:overdue")))
+        items.append(("preview", "截止日期预览", reverse("deadlines:preview")))
+    if user.has_perm("members.dispatch") or user.is_staff:
+        items.append(("calendar", "节假日日历", reverse("deadlines:calendar")))
+        items.append(("deliveries", "发送记录", reverse("deadlines:deliveries")))
     if is_overseer(user) or user.is_staff:
         items.append(("health", "运行状态", reverse("health")))
     if user.is_staff:

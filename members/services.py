@@ -26,6 +26,7 @@ from .models import (
     WorkLine,
     WorkLineUnit,
 )
+from .signals import mechanism_loaded
 
 # --- Loading a mechanism ------------------------------------------------------------------------
 
@@ -123,6 +124,7 @@ def mechanism_load(*, spec: MechanismSpec, by=None) -> LoadReport:
         audit_record(actor=by, action="mechanism.load", obj=mechanism, reason=f"载入配置 {spec.code} 版本 {spec.version}",
                      changes={"created": report.created, "updated": report.updated})
         transaction.on_commit(access_sync_all)
+    mechanism_loaded.send(sender=Mechanism, mechanism=mechanism, spec=spec, by=by)
     return report
 
 

@@ -191,7 +191,7 @@ def test_changed_file_without_new_version_is_refused(mechanism):
 
 def test_new_version_updates_and_is_audited(mechanism):
     text = _text().replace("负责督促、指导绿色出行工作。", "负责督促、指导绿色出行工作（修订）。").replace(
-        'version: "2020.09.11-1"', 'version: "2020.09.11-2"')
+        'version: "2020.09.11-2"', 'version: "2020.09.11-2-test"')
     report = mechanism_load(spec=mechanism_spec_parse(text.encode(), filename="guizhou.yaml"))
     assert any("省交通运输厅" in line and "duties" in line for line in report.updated)
     assert MemberUnit.objects.get(code="jtt").duties.endswith("（修订）。")

@@ -1,0 +1,231 @@
+"""The reminder engine: a generic piece that works on what it is given.
+
+Anything with a due day can be reminded about by registering a *source* — an object with
+
+    name: str                                  # "obligation", "item", …
+    def owed(self, *, until: date) -> Iterable[Reminder]
+        # everything still owed whose due day is on or before `until` (use an index on the due day)
+    def get(self, subject: str) -> Reminder | None
+        # one subject by its key ("item:12"), for 催办; None if it no longer exists or is done
+
+and calling `register_source(source)` from the app's `AppConfig.ready()`. The deadlines app
+registers its own obligations this way; the `tasks` app registers its supervised items the same way
+(deadlines never imports tasks). See docs/deadlines.md."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from . import conf
+from .calendar import add_working_days, is_working_day, working_days_between
+from .ladder import DEFAULT, Ladder, colour_for
+from .models import Message
+from .schedules import DEFAULT_REMINDERS
+
+_sources: dict[str, object] = {}
+
+
+def register_source(source) -> None:
+    """Plug a kind of subject into the engine (idempotent: re-registering replaces)."""
+    _sources[source.name] = source
+
+
+def sources() -> list:
+    return list(_sources.values())
+
+
+def source_for(subject: str):
+    return _sources.get(subject.split(":", 1)[0])
+
+
+@dataclass
+class Reminder:
+    subject: str                      # "<source name>:<id>" — part of every outbox key
+    title: str                        # "省民政厅 · 2024年第3季度季度工作情况"
+    due_on: date
+    unit_label: str
+    recipients: list                  # users who owe it (liaisons, the prefecture's users, …)
+    escalate_to: list = field(default_factory=list)   # convener and deputy
+    url: str = ""
+    policy: dict = field(default_factory=lambda: dict(DEFAULT_REMINDERS))
+    ladder: Ladder = DEFAULT
+
+
+def kinds_for(*, due_on: date, today: date, policy: dict) -> list[str]:
+    """Which reminders a subject due on `due_on` gets today (a working day)."""
+    kinds = []
+    if today < due_on:
+        left = working_days_between(today, due_on)
+        if left in policy.get("before", ()):
+            kinds.append(f"before:{left}")
+    elif today == due_on:
+        if policy.get("on_due", True):
+            kinds.append("due")
+    else:
+        overdue = working_days_between(due_on, today)
+        every = policy.get("after_every") or 0
+        if every and overdue > 0 and overdue % every == 0:
+            kinds.append(f"overdue:{overdue}")
+        escalate = policy.get("escalate_after") or 0
+        if escalate and overdue >= escalate:
+            kinds.append("escalation")
+    return kinds
+
+
+def _text(r: Reminder, kind: str, today: date) -> str:
+    base = kind.split(":")[0]
+    if base == "before":
+        return f"【临期提醒】{r.title}将于 {r.due_on:%Y-%m-%d} 截止（还有 {kind.split(':')[1]} 个工作日），请按时报送。"
+    if base == "due":
+        return f"【到期提醒】{r.title}今天（{r.due_on:%Y-%m-%d}）截止，请今日内报送。"
+    overdue = working_days_between(r.due_on, today)
+    if base == "escalation":
+        return f"【逾期上报】{r.unit_label}的{r.title}已逾期 {overdue} 个工作日（截止 {r.due_on:%Y-%m-%d}）。"
+    if base == "press":
+        return f"【催办】联席会议办公室催办：{r.title}（截止 {r.due_on:%Y-%m-%d}），请尽快报送。"
+    return f"【逾期提醒】{r.title}已逾期 {overdue} 个工作日（截止 {r.due_on:%Y-%m-%d}），请尽快报送。"
+
+
+def _address(user, channel: str) -> str:
+    person = getattr(user, "person", None)
+    if channel == Message.EMAIL:
+        return user.email or (person.email if person else "")
+    if channel == Message.SMS:
+        return person.mobile if person else ""
+    return ""
+
+
+def quiet_until(now: datetime) -> datetime | None:
+    """End of the SMS quiet hours if `now` falls in them, else None."""
+    start, end = conf.quiet_hours()
+    local = timezone.localtime(now)
+    hour = local.hour
+    in_quiet = (start <= hour or hour < end) if start > end else (start <= hour < end)
+    if not in_quiet:
+        return None
+    day = local.date() if hour < end else local.date() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()).replace(hour=end))
+
+
+def _rows_for(r: Reminder, kind: str, users, channels, now, today, *, immediate_email=False) -> list[Message]:
+    text = _text(r, kind, today)
+    rows = []
+    period = r.due_on.isoformat()
+    for user in users:
+        for channel in channels:
+            if channel == Message.EMAIL and not immediate_email:
+                continue  # e-mail goes into the person's daily digest
+            address = _address(user, channel)
+            if channel != Message.INAPP and not address:
+                continue
+            row = Message(subject=r.subject, kind=kind, recipient=user, channel=channel, period=period,
+                          address=address, title=text.split("】")[0] + "】" + r.title, body=text, url=r.url)
+            if channel == Message.INAPP:
+                row.status, row.sent_at, row.attempts = Message.SENT, now, 1
+            elif channel == Message.SMS:
+                row.next_attempt_at = quiet_until(now) or now
+            else:
+                row.next_attempt_at = now
+            rows.append(row)
+    return rows
+
+
+def _digest_rows(events: dict, now, today) -> list[Message]:
+    rows = []
+    for user, lines in events.items():
+        address = _address(user, Message.EMAIL)
+        if not address:
+            continue
+        body = "\n".join(f"· {line}" for line in lines)
+        rows.append(Message(subject="digest", kind="digest", recipient=user, channel=Message.EMAIL,
+                            period=today.isoformat(), address=address,
+                            title=f"【每日汇总】{today:%Y年%-m月%-d日} 待办与逾期提醒（{len(lines)} 项）",
+                            body=f"{user}，您好：\n\n今日需要关注的报送事项：\n{body}\n\n请登录 {conf.site_url()} 办理。",
+                            next_attempt_at=now))
+    return rows
+
+
+def reminders_plan(*, today: date | None = None, now: datetime | None = None) -> int:
+    """Write today's reminders into the outbox. Idempotent: run it twice, race it with itself — the
+    unique key (subject, kind, recipient, channel, period) keeps one row each. Returns rows written."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    if not is_working_day(today):
+        return 0  # nobody is reminded on a holiday; every count is reached again on a working day
+    rows: list[Message] = []
+    digest: dict = defaultdict(list)
+    for source in sources():
+        reach = max([*DEFAULT_REMINDERS["before"], 1])
+        for r in source.owed(until=add_working_days(today, max(reach, 30))):
+            kinds = kinds_for(due_on=r.due_on, today=today, policy=r.policy)
+            channels = [c for c in r.policy.get("channels", DEFAULT_REMINDERS["channels"])]
+            for kind in kinds:
+                users = r.escalate_to if kind == "escalation" else r.recipients
+                rows += _rows_for(r, kind, users, channels, now, today)
+                if Message.EMAIL in channels:
+                    for user in users:
+                        digest[user].append(_text(r, kind, today))
+    rows += _digest_rows(digest, now, today)
+    written = 0
+    for i in range(0, len(rows), 1000):
+        with transaction.atomic():
+            written += len(Message.objects.bulk_create(rows[i:i + 1000], ignore_conflicts=True))
+    transaction.on_commit(_dispatch_soon)
+    return written
+
+
+def reminder_press(*, subject: str, by, now: datetime | None = None) -> int:
+    """催办: remind the obligor now, on every channel (not in the digest). Each press is its own key."""
+    now = now or timezone.now()
+    source = source_for(subject)
+    r = source.get(subject) if source else None
+    if r is None:
+        return 0
+    kind = f"press:{now:%Y%m%d%H%M%S}"
+    rows = _rows_for(r, kind, r.recipients, r.policy.get("channels", DEFAULT_REMINDERS["channels"]), now,
+                     timezone.localdate(now), immediate_email=True)
+    created = Message.objects.bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(_dispatch_soon)
+    return len(created)
+
+
+def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = "", period: str = "",
+           channels=(Message.INAPP, Message.SMS), now: datetime | None = None) -> int:
+    """A one-off notice (e.g. a report returned for revision) through the same outbox."""
+    now = now or timezone.now()
+    r = Reminder(subject=subject, title=title, due_on=timezone.localdate(now), unit_label="", recipients=list(users),
+                 url=url)
+    rows = []
+    for user in users:
+        for channel in channels:
+            address = _address(user, channel)
+            if channel != Message.INAPP and not address:
+                continue
+            row = Message(subject=r.subject, kind=kind, recipient=user, channel=channel,
+                          period=period or now.isoformat(timespec="seconds"), address=address, title=title,
+                          body=body, url=url)
+            if channel == Message.INAPP:
+                row.status, row.sent_at, row.attempts = Message.SENT, now, 1
+            else:
+                row.next_attempt_at = (quiet_until(now) if channel == Message.SMS else None) or now
+            rows.append(row)
+    created = Message.objects.bulk_create(rows, ignore_conflicts=True)
+    transaction.on_commit(_dispatch_soon)
+    return len(created)
+
+
+def _dispatch_soon():
+    from .tasks import outbox_dispatch
+
+    outbox_dispatch.delay()
+
+
+def colour(r: Reminder, today: date | None = None) -> str:
+    return colour_for(r.due_on, today, r.ladder)
+
+
+User = get_user_model()

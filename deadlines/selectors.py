@@ -1,0 +1,100 @@
+"""Reads of the deadlines app that depend on who is asking."""
+
+from datetime import date, timedelta
+
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+
+from members.selectors import is_overseer, reporting_units_for_user, units_for_user
+
+from . import calendar, ladder
+from .models import DeadlineRule, Message, Obligation
+from .reminders import sources
+from .schedules import OBLIGOR_LABELS, missing_years_for
+
+
+def may_edit_calendar(user) -> bool:
+    return user.is_authenticated and (user.has_perm("members.dispatch") or user.is_staff)
+
+
+def may_receive(user) -> bool:
+    return user.is_authenticated and (user.has_perm("members.dispatch") or user.is_superuser)
+
+
+def obligations_for_user(user):
+    """Overseers see every obligation; a liaison or member their unit's; a prefecture user their own."""
+    qs = Obligation.objects.select_related("rule", "member_unit", "reporting_unit")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_overseer(user) or user.is_superuser:
+        return qs
+    return qs.filter(Q(member_unit__in=units_for_user(user)) | Q(reporting_unit__in=reporting_units_for_user(user)))
+
+
+def get_obligation_for_user_or_404(user, pk) -> Obligation:
+    obligation = obligations_for_user(user).filter(pk=pk).first()
+    if obligation is None:
+        raise Http404("没有找到该报送任务。")
+    return obligation
+
+
+def may_submit(user, obligation: Obligation) -> bool:
+    if obligation.member_unit_id:
+        return units_for_user(user).filter(pk=obligation.member_unit_id).exists()
+    return reporting_units_for_user(user).filter(pk=obligation.reporting_unit_id).exists()
+
+
+def obligation_colour(o: Obligation, today: date | None = None) -> str:
+    if o.status not in Obligation.OWED:
+        return ladder.NONE
+    return ladder.colour_for(o.due_on, today, ladder.Ladder(o.rule.blue_from, o.rule.red_after))
+
+
+def messages_for_subjects(subjects) -> dict[str, dict]:
+    """subject → {"count": reminders sent (SMS/e-mail/in-app), "failed": failures} for the boards."""
+    rows = (Message.objects.filter(subject__in=list(subjects)).values("subject")
+            .annotate(count=Count("id", filter=Q(status=Message.SENT)),
+                      failed=Count("id", filter=Q(status=Message.FAILED))))
+    return {r["subject"]: r for r in rows}
+
+
+def overdue_board(today: date | None = None) -> list[dict]:
+    """Every overdue subject of every registered source (obligations, supervised items), grouped
+    by unit, worst first: what the convener's 逾期督办 page shows."""
+    today = today or timezone.localdate()
+    reminders = [r for source in sources() for r in source.owed(until=today - timedelta(days=1))]
+    sent = messages_for_subjects(r.subject for r in reminders)
+    units: dict[str, list] = {}
+    for r in reminders:
+        units.setdefault(r.unit_label, []).append({
+            "reminder": r, "subject": r.subject, "days_overdue": (today - r.due_on).days,
+            "working_days_overdue": calendar.working_days_between(r.due_on, today),
+            "colour": ladder.colour_for(r.due_on, today, r.ladder),
+            "sent": sent.get(r.subject, {}).get("count", 0), "failed": sent.get(r.subject, {}).get("failed", 0),
+        })
+    out = [{"unit": unit, "rows": sorted(rows, key=lambda x: -x["days_overdue"])} for unit, rows in units.items()]
+    return sorted(out, key=lambda g: -max(x["days_overdue"] for x in g["rows"]))
+
+
+def due_preview(mechanism, today: date | None = None, months: int = 12) -> dict:
+    """Every due date of the next `months` months, rule by rule, with the calendar years it needs."""
+    today = today or timezone.localdate()
+    last = date(today.year + (today.month - 1 + months) // 12, (today.month - 1 + months) % 12 + 1, 1) - timedelta(days=1)
+    rows, periods = [], []
+    for rule in DeadlineRule.objects.filter(mechanism=mechanism, active=True):
+        spec = rule.spec()
+        for p in spec.periods(today, last):
+            periods.append(p)
+            rows.append({"rule": rule, "period": p, "describe": spec.schedule.describe(),
+                         "obligors": OBLIGOR_LABELS[rule.obligors], "weekday": "一二三四五六日"[p.due.weekday()],
+                         "missing": calendar.calendar_missing_years([p.due.year, p.end.year, p.opens.year])})
+    rows.sort(key=lambda r: (r["period"].due, r["rule"].order))
+    return {"rows": rows, "first": today, "last": last, "missing_years": missing_years_for(periods)}
+
+
+def calendar_warning_years(today: date | None = None) -> list[int]:
+    """This year and the next, if nobody knows their holidays: the office is warned on every page
+    it uses for deadlines (the coming year is published late each year)."""
+    today = today or timezone.localdate()
+    return calendar.calendar_missing_years([today.year, today.year + 1])

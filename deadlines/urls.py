@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "deadlines"
+urlpatterns = [
+    path("", views.obligation_list, name="obligations"),
+    path("obligations/<int:pk>/", views.obligation_detail, name="obligation"),
+    path("obligations/<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("press/", views.press, name="press"),
+    path("preview/", views.preview, name="preview"),
+    path("calendar/", views.calendar_index, name="calendar"),
+    path("calendar/<int:year>/", views.calendar_edit, name="calendar_year"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("deliveries/", views.deliveries, name="deliveries"),
+    path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
+]

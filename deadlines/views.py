@@ -1,0 +1,251 @@
+"""Pages of the deadlines app: thin — parse, call a selector or a service, render."""
+
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.errors import DomainError
+from members.selectors import is_overseer, mechanism_current
+
+from . import calendar, ladder, outbox, selectors, services
+from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation
+from .reminders import source_for
+
+COLOURS = {ladder.NONE: ("正常", ""), ladder.BLUE: ("临期", "blue"), ladder.YELLOW: ("到期", "yellow"),
+           ladder.RED: ("严重逾期", "red")}
+
+
+def _overseer_or_404(user):
+    if not (is_overseer(user) or user.is_superuser):
+        raise Http404("页面不存在。")
+
+
+def _decorate(obligations, today):
+    for o in obligations:
+        o.colour = selectors.obligation_colour(o, today)
+        o.colour_label, o.colour_css = COLOURS[o.colour]
+        o.days_left = ladder.days_left(o.due_on, today)
+    return obligations
+
+
+def obligation_list(request):
+    """报送任务: a liaison or prefecture user sees their own unit's; overseers see all."""
+    request.nav_active = "obligations"
+    today = timezone.localdate()
+    qs = selectors.obligations_for_user(request.user)
+    status = request.GET.get("status", "owed")
+    if status == "owed":
+        qs = qs.filter(status__in=Obligation.OWED)
+    elif status in dict(Obligation.STATUS_CHOICES):
+        qs = qs.filter(status=status)
+    page = Paginator(qs.order_by("due_on", "id"), 50).get_page(request.GET.get("page"))
+    _decorate(page.object_list, today)
+    return render(request, "deadlines/obligation_list.html", {
+        "page": page, "status": status, "statuses": Obligation.STATUS_CHOICES, "overseer": is_overseer(request.user),
+        "missing_years": selectors.calendar_warning_years(today) if selectors.may_edit_calendar(request.user) else [],
+    })
+
+
+class SubmitForm(forms.Form):
+    text = forms.CharField(label="报送内容", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)
+
+
+class DecideForm(forms.Form):
+    reason = forms.CharField(label="退回理由", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+
+
+def obligation_detail(request, pk):
+    obligation = selectors.get_obligation_for_user_or_404(request.user, pk)
+    request.nav_active = "obligations"
+    today = timezone.localdate()
+    _decorate([obligation], today)
+    can_submit = obligation.status in Obligation.OWED and selectors.may_submit(request.user, obligation)
+    can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
+    submit_form, decide_form = SubmitForm(), DecideForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "submit" and can_submit:
+                submit_form = SubmitForm(request.POST)
+                if submit_form.is_valid():
+                    services.obligation_submit(obligation=obligation, text=submit_form.cleaned_data["text"],
+                                               files=request.FILES.getlist("files"), by=request.user)
+                    messages.success(request, "已报送，等待联席会议办公室接收。")
+                    return redirect("deadlines:obligation", pk=pk)
+            elif action in ("accept", "return") and can_decide:
+                decide_form = DecideForm(request.POST)
+                if decide_form.is_valid():
+                    services.obligation_decide(obligation=obligation, accept=action == "accept",
+                                               reason=decide_form.cleaned_data["reason"], by=request.user)
+                    messages.success(request, "已接收。" if action == "accept" else "已退回修改，并通知报送单位。")
+                    return redirect("deadlines:obligation", pk=pk)
+            elif action == "press" and is_overseer(request.user):
+                sent = services.obligation_press(obligation=obligation, by=request.user)
+                messages.success(request, f"已催办（{sent} 条提醒）。")
+                return redirect("deadlines:obligation", pk=pk)
+            else:
+                raise Http404("不能进行该操作。")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            form = submit_form if action == "submit" else decide_form
+            if exc.field and exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+    submissions = obligation.submissions.select_related("submitted_by", "decided_by").prefetch_related("attachments")
+    sent = Message.objects.filter(subject=f"obligation:{obligation.pk}").exclude(channel=Message.INAPP) \
+        .select_related("recipient") if is_overseer(request.user) else Message.objects.none()
+    return render(request, "deadlines/obligation_detail.html", {
+        "o": obligation, "submissions": submissions, "can_submit": can_submit, "can_decide": can_decide,
+        "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50],
+        "overseer": is_overseer(request.user), "allowed": ", ".join(sorted(services.ALLOWED_EXTENSIONS)),
+    })
+
+
+def attachment_download(request, pk, attachment_id):
+    from django.http import FileResponse
+
+    obligation = selectors.get_obligation_for_user_or_404(request.user, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_id, submission__obligation=obligation)
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+
+
+def overdue(request):
+    """逾期督办: every overdue obligation and item by unit, with the reminders already sent and 催办."""
+    _overseer_or_404(request.user)
+    request.nav_active = "overdue"
+    today = timezone.localdate()
+    board = selectors.overdue_board(today)
+    for group in board:
+        for row in group["rows"]:
+            row["colour_label"], row["colour_css"] = COLOURS[row["colour"]]
+    return render(request, "deadlines/overdue.html", {"board": board, "today": today,
+                                                      "total": sum(len(g["rows"]) for g in board)})
+
+
+@require_POST
+def press(request):
+    """催办 from the overdue board, for any registered kind of subject."""
+    _overseer_or_404(request.user)
+    subject = request.POST.get("subject", "")
+    try:
+        if subject.startswith("obligation:"):
+            o = selectors.get_obligation_for_user_or_404(request.user, subject.split(":", 1)[1])
+            sent = services.obligation_press(obligation=o, by=request.user)
+        else:
+            if source_for(subject) is None:
+                raise Http404("没有该事项。")
+            sent = services.subject_press(subject=subject, by=request.user)
+        messages.success(request, f"已催办（{sent} 条提醒）。")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("deadlines:overdue")
+
+
+def preview(request):
+    """未来 12 个月的截止日期预览."""
+    _overseer_or_404(request.user)
+    request.nav_active = "preview"
+    mechanism = mechanism_current()
+    if mechanism is None:
+        raise Http404("联席会议尚未载入。")
+    return render(request, "deadlines/preview.html", selectors.due_preview(mechanism))
+
+
+class CalendarYearForm(forms.Form):
+    holidays = forms.CharField(label="法定节假日（放假的周一至周五）", required=False, widget=forms.Textarea(attrs={"rows": 12}),
+                               help_text="每行一个日期，格式 YYYY-MM-DD，后可加空格和名称，例如：2027-10-01 国庆节")
+    workdays = forms.CharField(label="调休上班日（上班的周六、周日）", required=False, widget=forms.Textarea(attrs={"rows": 6}),
+                               help_text="每行一个日期，例如：2027-09-26 国庆节调休上班")
+    note = forms.CharField(label="依据", required=False, max_length=200, help_text="例如：国务院办公厅关于2027年部分节假日安排的通知")
+
+
+def calendar_index(request):
+    if not selectors.may_edit_calendar(request.user):
+        raise Http404("页面不存在。")
+    request.nav_active = "calendar"
+    today = timezone.localdate()
+    entered = {y.year: y for y in CalendarYear.objects.select_related("entered_by")}
+    years = []
+    for year in range(2020, today.year + 3):
+        source = calendar.calendar_source(year)
+        years.append({"year": year, "source": source, "entry": entered.get(year),
+                      "days": CalendarDay.objects.filter(day__year=year).count()})
+    return render(request, "deadlines/calendar.html", {
+        "years": years, "missing_years": selectors.calendar_warning_years(today)})
+
+
+def calendar_edit(request, year: int):
+    if not selectors.may_edit_calendar(request.user):
+        raise Http404("页面不存在。")
+    if not 2000 <= year <= 2100:
+        raise Http404("年份超出范围。")
+    request.nav_active = "calendar"
+    days = list(CalendarDay.objects.filter(day__year=year))
+    entry = CalendarYear.objects.filter(year=year).first()
+    if entry or days:
+        initial = {"holidays": "\n".join(f"{d.day} {d.name}".strip() for d in days if not d.is_working),
+                   "workdays": "\n".join(f"{d.day} {d.name}".strip() for d in days if d.is_working),
+                   "note": entry.note if entry else ""}
+    else:
+        holidays, workdays = services.calendar_year_from_package(year)
+        initial = {"holidays": holidays, "workdays": workdays, "note": ""}
+    form = CalendarYearForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if request.POST.get("action") == "delete":
+            try:
+                services.calendar_year_delete(year=year, by=request.user)
+                messages.success(request, f"已删除 {year} 年录入的节假日。")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            return redirect("deadlines:calendar")
+        if form.is_valid():
+            try:
+                services.calendar_year_save(year=year, by=request.user, **form.cleaned_data)
+                messages.success(request, f"已保存 {year} 年节假日安排。")
+                return redirect("deadlines:calendar")
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render(request, "deadlines/calendar_edit.html", {
+        "form": form, "year": year, "entry": entry, "source": calendar.calendar_source(year)})
+
+
+def notifications(request):
+    """我的通知: the in-app reminders sent to me."""
+    request.nav_active = "notifications"
+    qs = Message.objects.filter(recipient=request.user, channel=Message.INAPP).order_by("-created_at", "-id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    unread = [m.pk for m in page.object_list if m.read_at is None]
+    if unread:
+        Message.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return render(request, "deadlines/notifications.html", {"page": page, "unread": set(unread)})
+
+
+def deliveries(request):
+    """发送记录: the delivery log (e-mail and SMS), failures first; visible to the office."""
+    if not (selectors.may_receive(request.user) or request.user.is_staff):
+        raise Http404("页面不存在。")
+    request.nav_active = "deliveries"
+    status = request.GET.get("status", "")
+    qs = Message.objects.exclude(channel=Message.INAPP).select_related("recipient")
+    if status in dict(Message.STATUSES):
+        qs = qs.filter(status=status)
+    page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    failed = Message.objects.filter(status=Message.FAILED).count()
+    return render(request, "deadlines/deliveries.html", {"page": page, "status": status, "failed": failed,
+                                                         "statuses": Message.STATUSES})
+
+
+@require_POST
+def delivery_retry(request, pk):
+    if not selectors.may_receive(request.user):
+        raise Http404("页面不存在。")
+    message = get_object_or_404(Message.objects.exclude(channel=Message.INAPP), pk=pk)
+    outbox.message_retry(message=message, by=request.user)
+    messages.success(request, "已重新排入发送队列。")
+    return redirect("deadlines:deliveries")
+
+
