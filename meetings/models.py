@@ -80,7 +80,7 @@ class MeetingUnit(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="meeting_units")
     unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="meeting_units")
-    attended = models.BooleanField(_("出席"), null=True)
+    attended = models.BooleanField(_("出席"), null=True, blank=True)
     attendees = models.CharField(_("出席人员"), max_length=200, blank=True)
 
     class Meta:
@@ -103,7 +103,7 @@ class Guest(models.Model):
     name = models.CharField(_("名称/姓名"), max_length=60)
     organisation = models.CharField(_("单位/职务"), max_length=100, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
-    attended = models.BooleanField(_("出席"), null=True)
+    attended = models.BooleanField(_("出席"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("列席单位与专家")
@@ -161,15 +161,15 @@ class AgreedMatter(models.Model):
     units = models.ManyToManyField(MemberUnit, through="AgreedMatterUnit", related_name="agreed_matters")
     is_major = models.BooleanField(_("重大事项"), default=False,
                                    help_text=_("需向省委、省政府报告。"))
-    item_id = models.BigIntegerField(_("督办事项"), null=True, blank=True, editable=False,
-                                     help_text=_("印发后交办生成的督办事项（tasks.Item）。"))
+    item = models.OneToOneField("tasks.Item", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+                                related_name="agreed_matter", verbose_name=_("督办事项"),
+                                help_text=_("印发后交办生成的督办事项。"))
 
     class Meta:
         verbose_name = _("议定事项")
         verbose_name_plural = _("议定事项")
         ordering = ["minutes", "number"]
         constraints = [models.UniqueConstraint(fields=["minutes", "number"], name="agreed_matter_number_unique")]
-        indexes = [models.Index(fields=["item_id"], name="agreed_matter_item_idx")]
 
     def __str__(self):
         return f"{self.minutes.title} 第{cn_number(self.number)}条"
