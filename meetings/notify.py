@@ -1,14 +1,15 @@
 """How meetings reach people: invitations, requests to agree a draft, progress notices.
 
-One function, `notify`, so the channel can change in one place. Until the reminder engine's outbox
-(`deadlines` branch) is merged, e-mail goes out with Django's `send_mail` after the transaction
-commits; people without an address are skipped (the in-app pages show the same information)."""
+Accounts are reached through the reminder engine's outbox (`deadlines.reminders.notify`: an in-app
+notice, e-mail and SMS, each sent once by the outbox worker, SMS held during quiet hours). Invited
+experts and guest units have no account, only an address: they get a plain e-mail after commit."""
 
-from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from deadlines.models import Message
+from deadlines.reminders import notify as outbox_notify
 from members.models import MemberUnit, Person
 from members.selectors import unit_recipients
 
@@ -30,25 +31,22 @@ def users_of(people: list[Person]) -> list:
     return [by_person[i] for i in ids if i in by_person]
 
 
-def _address(user) -> str:
-    return (user.person.email if user.person_id and user.person.email else "") or user.email
-
-
 def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = "", extra_emails=()) -> int:
-    """Send `title`/`body` to `users` (and plain addresses, e.g. invited experts) once the current
-    transaction commits. `subject` ("meeting:12") and `kind` ("invitation") name the notice for the
-    log. Returns how many addresses it was queued for."""
-    addresses = [a for a in dict.fromkeys([_address(u) for u in users] + list(extra_emails)) if a]
-    if not addresses:
-        return 0
-    text = body + (f"\n\n{settings.SITE_URL}{url}" if url and getattr(settings, "SITE_URL", "") else "")
+    """Send `title`/`body` to `users` through the outbox (in-app, e-mail, SMS) and to plain addresses
+    (invited experts) by e-mail once the current transaction commits. `subject` ("meeting:12") and
+    `kind` ("invitation") make the outbox key, so the same notice is never queued twice."""
+    count = outbox_notify(users=list(dict.fromkeys(users)), subject=subject, kind=kind, title=title, body=body,
+                          url=url, period=timezone.now().isoformat(timespec="seconds"),
+                          channels=(Message.INAPP, Message.EMAIL, Message.SMS)) if users else 0
+    addresses = [a for a in dict.fromkeys(extra_emails) if a]
 
     def send():
         for address in addresses:
-            send_mail(title, text, None, [address], fail_silently=False)
+            send_mail(title, body, None, [address], fail_silently=True)
 
-    transaction.on_commit(send)
-    return len(addresses)
+    if addresses:
+        transaction.on_commit(send)
+    return count + len(addresses)
 
 
 def all_unit_users(mechanism, on=None) -> list:

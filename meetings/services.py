@@ -335,7 +335,7 @@ def minutes_submit(*, minutes: Minutes, by, version=None) -> Minutes:
     audit_record(actor=by, action="minutes.submit", obj=minutes, changes={"round": minutes.round})
     _flow_run(MeetingFlow, MeetingFlow.draft, minutes.meeting)
     notify(users=recipients_for_units(attending_units(minutes)), subject=f"minutes:{minutes.pk}",
-           kind="consult", title=f"请会签：{minutes.title}（第{minutes.round}轮）",
+           kind=f"consult:{minutes.round}", title=f"请会签：{minutes.title}（第{minutes.round}轮）",
            body=f"“{minutes.title}”征求意见稿已送达，请审阅后表示同意或提出修改意见。",
            url=reverse("meetings:minutes", args=[minutes.pk]))
     return minutes
