@@ -29,7 +29,7 @@ from .forms import (
     ScheduleForm,
     UnitAddForm,
 )
-from .models import Escalation, Minutes
+from .models import Escalation, MembershipChange, Minutes
 
 
 def _nav(request, key="meetings"):
@@ -402,9 +402,12 @@ def change_unit_add(request):
 def change_detail(request, pk):
     _nav(request, "membership")
     change = sel.get_change_for_user_or_404(request.user, pk)
-    return render(request, "meetings/change_detail.html", {
-        "change": change, "office": services.is_office(request.user),
-        "decider": services.is_decider(request.user)})
+    action = None
+    if change.status == MembershipChange.Status.PROPOSED and services.is_office(request.user):
+        action = "check"
+    elif change.status == MembershipChange.Status.CHECKED and services.is_decider(request.user):
+        action = "confirm"
+    return render(request, "meetings/change_detail.html", {"change": change, "action": action})
 
 
 @require_POST
