@@ -7,3 +7,9 @@ router.register("units", members_api.MemberUnitViewSet, basename="unit")
 router.register("roster", members_api.RosterViewSet, basename="roster")
 router.register("work-lines", members_api.WorkLineViewSet, basename="work-line")
 router.register("reporting-units", members_api.ReportingUnitViewSet, basename="reporting-unit")
+
+from workflow import api as workflow_api  # noqa: E402  (督办事项, issue 3)
+
+router.register("items", workflow_api.ItemViewSet, basename="item")
+router.register("tasks", workflow_api.TaskViewSet, basename="task")
+router.register("requests", workflow_api.RequestViewSet, basename="request")

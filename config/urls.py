@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mechanism/", include("members.urls")),
     path("deadlines/", include("deadlines.urls")),
+    path("items/", include("workflow.urls")),
     path("meetings/", include("meetings.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),

@@ -71,7 +71,7 @@ class Item(models.Model):
         return self.title
 
     @property
-    def number(self):
+    def number(self) -> str:
         return f"督办〔{self.created_at:%Y}〕{self.pk}号" if self.created_at else f"#{self.pk}"
 
 

@@ -19,6 +19,13 @@ from members.selectors import is_overseer, units_for_user
 from .models import Assignment, Attachment, Item, UnitRequest
 
 PAGE_SIZE = 50
+ACTION_LABELS = {
+    "item.dispatch": "交办", "item.accept": "办结", "item.return_for_revision": "退回修改", "item.comment": "发表意见",
+    "assignment.claim": "签收", "assignment.save": "暂存办理情况", "assignment.submit": "提交反馈",
+    "attachment.add": "上传附件", "request.extension": "申请延期", "request.extension.approve": "同意延期",
+    "request.extension.refuse": "不同意延期", "request.return": "退回（非本单位职责）",
+    "request.return.refuse": "不同意退回", "request.return.reroute": "同意退回并改派",
+}
 
 
 def unit_ids_for_user(user) -> list[int]:
@@ -193,6 +200,10 @@ def item_detail(item: Item, today: date | None = None) -> dict:
                     .select_related("assignment__unit", "requested_by", "decided_by").order_by("requested_at", "pk"))
     history = list(AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item),
                                              object_id=str(item.pk)).select_related("actor").order_by("at", "pk"))
+    for h in history:
+        h.label = ACTION_LABELS.get(h.action, h.action)
+        if h.action == "assignment.submit" and h.changes.get("consolidated"):
+            h.label = "汇总报送"
     return {
         "item": item,
         "assignments": assignments,

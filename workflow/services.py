@@ -40,7 +40,7 @@ def _open_task(task_id) -> Task:
 def assignment_submit(*, assignment: Assignment, result: str, version, by) -> Assignment:
     """反馈 / 报送: record the unit's result and complete its flow task (the Join may then fire)."""
     process = process_for_item(assignment.item)
-    with transaction.atomic(), ItemFlow.lock(process.pk):
+    with ItemFlow.lock(process.pk):  # outermost: its retry loop cannot run inside a savepoint
         a = task_services.assignment_mark_submitted(assignment=assignment, result=result, version=version, by=by)
         ItemFlow.unit_work.run(_open_task(a.flow_task_id))
     return a
@@ -56,7 +56,7 @@ def _review_task(process) -> Task:
 def item_accept(*, item: Item, version, by) -> Item:
     """办结."""
     process = process_for_item(item)
-    with transaction.atomic(), ItemFlow.lock(process.pk):
+    with ItemFlow.lock(process.pk):  # outermost: its retry loop cannot run inside a savepoint
         item = task_services.item_accept(item=item, version=version, by=by)
         ItemFlow.review.run(_review_task(process), accepted=True)
     return item
@@ -65,7 +65,7 @@ def item_accept(*, item: Item, version, by) -> Item:
 def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignment:
     """退回修改: the flow loops back and routes a new task to the 主牵头单位."""
     process = process_for_item(item)
-    with transaction.atomic(), ItemFlow.lock(process.pk):
+    with ItemFlow.lock(process.pk):  # outermost: its retry loop cannot run inside a savepoint
         primary = task_services.item_return_for_revision(item=item, reason=reason, version=version, by=by)
         ItemFlow.review.run(_review_task(process), accepted=False)
     primary.refresh_from_db()
@@ -83,7 +83,7 @@ def return_decide(*, request: UnitRequest, approve: bool, by, units=(), note: st
     if not approve:
         return task_services.return_refuse(request=request, note=note, by=by)
     process = process_for_item(request.assignment.item)
-    with transaction.atomic(), ItemFlow.lock(process.pk):
+    with ItemFlow.lock(process.pk):  # outermost: its retry loop cannot run inside a savepoint
         new = task_services.return_reroute(request=request, units=list(units), note=note, by=by)
         old = Assignment.objects.get(pk=request.assignment_id)
         old_task = _open_task(old.flow_task_id)
