@@ -13,3 +13,10 @@ from workflow import api as workflow_api  # noqa: E402  (督办事项, issue 3)
 router.register("items", workflow_api.ItemViewSet, basename="item")
 router.register("tasks", workflow_api.TaskViewSet, basename="task")
 router.register("requests", workflow_api.RequestViewSet, basename="request")
+
+from meetings import api as meetings_api  # noqa: E402  (会议与纪要, issue 5)
+
+router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
+router.register("minutes", meetings_api.MinutesViewSet, basename="minutes")
+router.register("agreed-matters", meetings_api.AgreedMatterViewSet, basename="agreed-matter")
+router.register("membership-changes", meetings_api.MembershipChangeViewSet, basename="membership-change")
