@@ -1,7 +1,5 @@
 """Every page × role: who sees it (200), who may see the object but not act (403), who does not see it (404)."""
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
