@@ -138,3 +138,44 @@ def test_pages_render_the_meeting_the_minutes_and_the_print_layout(world, users,
     agenda = office.get(reverse("meetings:detail", args=[world["proposed"].pk])).content.decode()
     assert "听取上次会议议定事项落实情况：黔绿社联〔2026〕1号 第一条" in agenda
     assert Minutes.objects.get(pk=world["draft"].pk).status == Minutes.Status.CONSULTING
+
+
+@pytest.mark.parametrize("role,status", [("office", 302), ("liaison_mzt", 403), ("liaison_gat", 404),
+                                         ("convener", 403), ("outsider", 404)])
+def test_only_the_office_issues_minutes(world, users, client_for, role, status, unit):
+    minutes = world["draft"]
+    for code, who in (("mzt", "liaison_mzt"), ("zjt", "liaison_zjt")):
+        services.minutes_review(minutes=minutes, unit=unit(code), agree=True, by=users[who])
+    minutes.refresh_from_db()
+    response = client_for(users[role]).post(reverse("meetings:minutes_issue", args=[minutes.pk]),
+                                            {"doc_number": "黔绿社联〔2026〕5号", "version": minutes.version})
+    assert response.status_code == status
+    minutes.refresh_from_db()
+    assert (minutes.status == Minutes.Status.ISSUED) == (status == 302)
+
+
+@pytest.mark.parametrize("role,status", [("office", 302), ("convener", 403), ("liaison_mzt", 404)])
+def test_only_the_office_schedules(world, users, client_for, role, status):
+    meeting = world["proposed"]
+    services.meeting_decide(meeting=meeting, approve=True, by=users["convener"])
+    meeting.refresh_from_db()
+    response = client_for(users[role]).post(reverse("meetings:schedule", args=[meeting.pk]), {
+        "starts_at": "2026-03-20T09:00", "place": "会议室", "chair": "陈维明",
+        "units": [m.pk for m in meeting.mechanism.units.filter(code__in=["mzt", "gat"])],
+        "experts": "李教授，贵州大学", "version": meeting.version})
+    assert response.status_code == status
+    meeting.refresh_from_db()
+    assert (meeting.status == Meeting.Status.SCHEDULED) == (status == 302)
+    if status == 302:
+        assert meeting.guests.get().organisation == "贵州大学"
+
+
+def test_schedule_in_the_past_is_refused_with_a_message(world, users, client_for):
+    meeting = world["proposed"]
+    services.meeting_decide(meeting=meeting, approve=True, by=users["convener"])
+    response = client_for(users["office"]).post(reverse("meetings:schedule", args=[meeting.pk]), {
+        "starts_at": "2026-01-20T09:00", "place": "会议室", "chair": "陈维明",
+        "units": [meeting.mechanism.units.get(code="mzt").pk]})
+    assert response.status_code == 200 and "会议时间必须晚于现在" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.APPROVED and not meeting.meeting_units.exists()
