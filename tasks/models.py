@@ -61,6 +61,8 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["status", "due_date", "id"], name="item_status_due_idx"),
             models.Index(fields=["due_date", "id"], name="item_due_idx"),
+            # 工作台's default view (everything not yet 办结), soonest due first, read in index order.
+            models.Index(fields=["due_date", "id"], condition=~Q(status="done"), name="item_open_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(contribution_due_date__lte=models.F("due_date")),
@@ -132,6 +134,9 @@ class Assignment(models.Model):
             # 我的待办 and the reminder sweep: a unit's open tasks, soonest due first.
             models.Index(fields=["unit", "status", "due_date", "id"], name="assignment_unit_due_idx"),
             models.Index(fields=["status", "due_date", "id"], name="assignment_status_due_idx"),
+            # 我的待办: one unit's open tasks in due order straight from the index (no sort of all of them).
+            models.Index(fields=["unit", "due_date", "id"], name="assignment_open_unit_due_idx",
+                         condition=Q(status__in=["todo", "claimed", "return_requested", "revision"])),
         ]
         constraints = [
             # A unit holds at most one live share of an item (a rerouted one may come back later).

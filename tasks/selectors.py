@@ -3,6 +3,7 @@
 我的待办 (`inbox`) and 工作台 (`queue`) read the product's own indexed tables with keyset pagination:
 a fixed number of queries whatever the data size (docs/items.md, bench/inbox.py)."""
 
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -127,21 +128,37 @@ def _page(qs, filters: Filters, limit: int):
     return rows, next_cursor
 
 
+# colour_for counts working days one by one; a list page asks about the same few dates all day. Kept
+# for ten minutes at most, so a holiday calendar edited by hand shows up soon after.
+_LADDER_CACHE: dict = {}
+_LADDER_TTL_SECONDS = 600
+
+
+def ladder_for(due: date, today: date) -> tuple[str, str, int, str]:
+    """(colour, colour label, days left, “剩余 N 天” / “逾期 N 天”) for a due date, via deadlines.ladder."""
+    epoch = (today, int(time.monotonic() // _LADDER_TTL_SECONDS))
+    if _LADDER_CACHE.get("epoch") != epoch:
+        _LADDER_CACHE.clear()
+        _LADDER_CACHE["epoch"] = epoch
+    hit = _LADDER_CACHE.get(due)
+    if hit is None:
+        colour, left = colour_for(due, today), days_left(due, today)
+        hit = (colour, LABELS[colour], left, f"剩余 {left} 天" if left >= 0 else f"逾期 {-left} 天")
+        if len(_LADDER_CACHE) < 5000:
+            _LADDER_CACHE[due] = hit
+    return hit
+
+
 def _decorate(rows, today):
-    """Colour and days left from the shared ladder; computed once per distinct due date on the page."""
-    memo = {}
     for row in rows:
-        if row.due_date not in memo:
-            colour = colour_for(row.due_date, today)
-            memo[row.due_date] = (colour, LABELS[colour], days_left(row.due_date, today))
-        row.colour, row.colour_label, row.days_left = memo[row.due_date]
+        row.colour, row.colour_label, row.days_left, row.days_label = ladder_for(row.due_date, today)
     return rows
 
 
-def inbox(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None = None):
+def inbox(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None = None, unit_ids=None):
     """我的待办: the open tasks of the user's units, soonest due first. Returns (rows, next_cursor)."""
     today = today or timezone.localdate()
-    unit_ids = unit_ids_for_user(user)
+    unit_ids = unit_ids_for_user(user) if unit_ids is None else unit_ids
     statuses = [filters.status] if filters.status in Assignment.Status.values else list(Assignment.OPEN)
     qs = Assignment.objects.filter(unit_id__in=unit_ids, status__in=statuses)
     if filters.role in Assignment.Role.values:
@@ -180,26 +197,27 @@ def pending_requests(user, *, limit: int = 50):
     if not user.has_perm("members.decide") and not user.has_perm("members.oversee"):
         return []
     return list(UnitRequest.objects.filter(status=UnitRequest.Status.PENDING)
-                .select_related("assignment__item", "assignment__unit", "requested_by")
+                .select_related("assignment__item", "assignment__unit", "requested_by__person")
                 .order_by("requested_at", "pk")[:limit])
 
 
 def item_detail(item: Item, today: date | None = None) -> dict:
     """Everything the item page shows, in a fixed number of queries."""
     today = today or timezone.localdate()
-    assignments = list(item.assignments.select_related("unit", "claimed_by", "submitted_by")
+    item = Item.objects.select_related("created_by__person", "work_line").get(pk=item.pk)
+    assignments = list(item.assignments.select_related("unit", "claimed_by__person", "submitted_by__person")
                        .order_by("role", "order", "pk"))
     _decorate(assignments, today)
-    attachments = list(item.attachments.select_related("uploaded_by", "assignment__unit"))
+    attachments = list(item.attachments.select_related("uploaded_by__person", "assignment__unit"))
     by_assignment = {}
     for att in attachments:
         by_assignment.setdefault(att.assignment_id, []).append(att)
     for a in assignments:
         a.files = by_assignment.get(a.pk, [])
     requests = list(UnitRequest.objects.filter(assignment__item=item)
-                    .select_related("assignment__unit", "requested_by", "decided_by").order_by("requested_at", "pk"))
+                    .select_related("assignment__unit", "requested_by__person", "decided_by__person").order_by("requested_at", "pk"))
     history = list(AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item),
-                                             object_id=str(item.pk)).select_related("actor").order_by("at", "pk"))
+                                             object_id=str(item.pk)).select_related("actor__person").order_by("at", "pk"))
     for h in history:
         h.label = ACTION_LABELS.get(h.action, h.action)
         if h.action == "assignment.submit" and h.changes.get("consolidated"):
@@ -210,7 +228,7 @@ def item_detail(item: Item, today: date | None = None) -> dict:
         "leads": [a for a in assignments if a.role == Assignment.Role.LEAD],
         "participants": [a for a in assignments if a.role == Assignment.Role.PARTICIPATING],
         "attachments": attachments,
-        "comments": list(item.comments.select_related("author")),
+        "comments": list(item.comments.select_related("author__person")),
         "requests": requests,
         "history": history,
         "colour": colour_for(item.due_date, today),

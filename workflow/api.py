@@ -12,6 +12,7 @@
 """
 
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -20,7 +21,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.errors import DomainError
-from deadlines.ladder import colour_for, days_left
 from members.models import MemberUnit
 from members.selectors import is_overseer
 from tasks import selectors, services as ts
@@ -67,10 +67,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
                   "submitted_at", "version"]
 
     def get_colour(self, obj) -> str:
-        return colour_for(obj.due_date)
+        return selectors.ladder_for(obj.due_date, timezone.localdate())[0]
 
     def get_days_left(self, obj) -> int:
-        return days_left(obj.due_date)
+        return selectors.ladder_for(obj.due_date, timezone.localdate())[2]
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -83,7 +83,7 @@ class ItemSerializer(serializers.ModelSerializer):
                   "colour", "version"]
 
     def get_colour(self, obj) -> str:
-        return colour_for(obj.due_date)
+        return selectors.ladder_for(obj.due_date, timezone.localdate())[0]
 
 
 class ItemDetailSerializer(ItemSerializer):
@@ -184,7 +184,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         qs = selectors.items_for_user(self.request.user)
         if self.action == "retrieve":
-            qs = qs.prefetch_related("assignments__unit", "assignments__claimed_by", "attachments")
+            qs = qs.prefetch_related("assignments__unit", "assignments__claimed_by__person", "attachments")
         return qs
 
     def get_serializer_class(self):
@@ -194,7 +194,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.get_item_for_user_or_404(self.request.user, pk)
 
     def _detail(self, item, status=200):
-        item = selectors.items_for_user(self.request.user).prefetch_related("assignments__unit", "attachments").get(
+        item = selectors.items_for_user(self.request.user).prefetch_related("assignments__unit", "assignments__claimed_by__person", "attachments").get(
             pk=item.pk)
         return Response(ItemDetailSerializer(item).data, status=status)
 
@@ -246,7 +246,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         qs = Assignment.objects.filter(unit_id__in=selectors.unit_ids_for_user(self.request.user))
         if self.action == "list":
             qs = qs.filter(status__in=Assignment.OPEN)
-        return qs.select_related("item", "unit", "claimed_by")
+        return qs.select_related("item", "unit", "claimed_by__person")
 
     def _task(self, pk) -> Assignment:
         try:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from members.models import MemberUnit, WorkLine
-from members.selectors import is_overseer
+from members.selectors import is_overseer, units_for_user
 from tasks import selectors, services as ts
 from tasks.models import Assignment, Item, UnitRequest
 
@@ -31,9 +31,10 @@ def inbox(request):
     """我的待办: the open tasks of the user's units, soonest due first."""
     _nav(request, "inbox")
     filters = selectors.Filters.from_query(request.GET)
-    rows, cursor = selectors.inbox(request.user, filters)
+    my_units = list(units_for_user(request.user).order_by("order", "pk"))
+    rows, cursor = selectors.inbox(request.user, filters, unit_ids=[u.pk for u in my_units])
     return render(request, "workflow/inbox.html", {
-        "my_units": MemberUnit.objects.filter(pk__in=selectors.unit_ids_for_user(request.user)),
+        "my_units": my_units,
         "rows": rows, "next_cursor": cursor, "filters": filters,
         "statuses": [(s.value, s.label) for s in Assignment.Status if s in Assignment.OPEN],
         "query": _query_without_cursor(request),
