@@ -1,5 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
+from deadlines import api as deadlines_api
 from members import api as members_api
 
 router = DefaultRouter()
@@ -7,6 +8,7 @@ router.register("units", members_api.MemberUnitViewSet, basename="unit")
 router.register("roster", members_api.RosterViewSet, basename="roster")
 router.register("work-lines", members_api.WorkLineViewSet, basename="work-line")
 router.register("reporting-units", members_api.ReportingUnitViewSet, basename="reporting-unit")
+router.register("obligations", deadlines_api.ObligationViewSet, basename="obligation")
 
 from workflow import api as workflow_api  # noqa: E402  (督办事项, issue 3)
 

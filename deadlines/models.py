@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Mechanism, MemberUnit, ReportingUnit
+from viewflow.workflow.models import Process as ViewflowProcess
 
 from . import schedules
 
@@ -251,3 +252,15 @@ class Message(models.Model):
     @property
     def kind_label(self) -> str:
         return self.KIND_LABELS.get(self.kind.split(":")[0], self.kind)
+
+
+class SubmissionProcess(ViewflowProcess):
+    """The viewflow process of one obligation's submission flow (deadlines/flows.py). A direct
+    one-to-one to the obligation, not viewflow's generic artifact (see stack-notes on generic FKs)."""
+
+    obligation = models.OneToOneField(Obligation, on_delete=models.PROTECT, related_name="process")
+    accepted = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("报送流程")
+        verbose_name_plural = _("报送流程")

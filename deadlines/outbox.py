@@ -43,7 +43,9 @@ def due_ids(*, now=None, limit: int = 5000) -> list[int]:
 def message_claim(*, message_id: int, now=None) -> Message | None:
     now = now or timezone.now()
     with transaction.atomic():
-        m = (Message.objects.select_for_update(skip_locked=True).select_related("recipient")
+        # Lock the message row only (of=self): a join would also lock the recipient's user row, and a
+        # sign-in updating last_login would then make the claim skip the message.
+        m = (Message.objects.select_for_update(skip_locked=True, of=("self",)).select_related("recipient")
              .filter(pk=message_id)
              .filter(Q(status=Message.PENDING, next_attempt_at__lte=now) | Q(status=Message.SENDING, lease_until__lt=now))
              .first())

@@ -16,22 +16,26 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from . import conf
 from .calendar import add_working_days, is_working_day, working_days_between
-from .ladder import DEFAULT, Ladder, colour_for
+from .ladder import DEFAULT, Ladder
 from .models import Message
 from .schedules import DEFAULT_REMINDERS
 
 _sources: dict[str, object] = {}
+MAX_LEAD_WORKING_DAYS = 30  # the earliest "before" reminder a policy may ask for (schedules checks it)
 
 
 def register_source(source) -> None:
     """Plug a kind of subject into the engine (idempotent: re-registering replaces)."""
     _sources[source.name] = source
+
+
+def unregister_source(name: str) -> None:
+    _sources.pop(name, None)
 
 
 def sources() -> list:
@@ -158,11 +162,19 @@ def reminders_plan(*, today: date | None = None, now: datetime | None = None) ->
         return 0  # nobody is reminded on a holiday; every count is reached again on a working day
     rows: list[Message] = []
     digest: dict = defaultdict(list)
+    # Many subjects share a due day and a policy: compute each combination's kinds once, so the
+    # cost per row is a dictionary lookup, not a walk over the calendar.
+    memo: dict = {}
+    until = add_working_days(today, MAX_LEAD_WORKING_DAYS)
     for source in sources():
-        reach = max([*DEFAULT_REMINDERS["before"], 1])
-        for r in source.owed(until=add_working_days(today, max(reach, 30))):
-            kinds = kinds_for(due_on=r.due_on, today=today, policy=r.policy)
-            channels = [c for c in r.policy.get("channels", DEFAULT_REMINDERS["channels"])]
+        for r in source.owed(until=until):
+            key = (r.due_on, repr(sorted(r.policy.items())))
+            if key not in memo:
+                memo[key] = kinds_for(due_on=r.due_on, today=today, policy=r.policy)
+            kinds = memo[key]
+            if not kinds:
+                continue
+            channels = list(r.policy.get("channels", DEFAULT_REMINDERS["channels"]))
             for kind in kinds:
                 users = r.escalate_to if kind == "escalation" else r.recipients
                 rows += _rows_for(r, kind, users, channels, now, today)
@@ -172,10 +184,29 @@ def reminders_plan(*, today: date | None = None, now: datetime | None = None) ->
     rows += _digest_rows(digest, now, today)
     written = 0
     for i in range(0, len(rows), 1000):
-        with transaction.atomic():
-            written += len(Message.objects.bulk_create(rows[i:i + 1000], ignore_conflicts=True))
-    transaction.on_commit(_dispatch_soon)
+        batch = rows[i:i + 1000]
+        written += _insert_new(batch)
+    if written:
+        transaction.on_commit(_dispatch_soon)
     return written
+
+
+def _key(m: Message) -> tuple:
+    return (m.subject, m.kind, m.recipient_id, m.channel, m.period)
+
+
+def _insert_new(batch: list[Message]) -> int:
+    """Insert the rows whose key is not there yet; returns how many were new. Reads the existing
+    keys through the unique index (subject first), so the cost follows the batch, not the log's
+    history. ignore_conflicts still settles a race with another sweep: the key decides, not this read."""
+    existing = set(Message.objects.filter(subject__in={m.subject for m in batch}, kind__in={m.kind for m in batch},
+                                          recipient_id__in={m.recipient_id for m in batch})
+                   .values_list("subject", "kind", "recipient_id", "channel", "period"))
+    new = [m for m in batch if _key(m) not in existing]
+    if new:
+        with transaction.atomic():
+            Message.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
 
 
 def reminder_press(*, subject: str, by, now: datetime | None = None) -> int:
@@ -197,15 +228,13 @@ def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = 
            channels=(Message.INAPP, Message.SMS), now: datetime | None = None) -> int:
     """A one-off notice (e.g. a report returned for revision) through the same outbox."""
     now = now or timezone.now()
-    r = Reminder(subject=subject, title=title, due_on=timezone.localdate(now), unit_label="", recipients=list(users),
-                 url=url)
     rows = []
     for user in users:
         for channel in channels:
             address = _address(user, channel)
             if channel != Message.INAPP and not address:
                 continue
-            row = Message(subject=r.subject, kind=kind, recipient=user, channel=channel,
+            row = Message(subject=subject, kind=kind, recipient=user, channel=channel,
                           period=period or now.isoformat(timespec="seconds"), address=address, title=title,
                           body=body, url=url)
             if channel == Message.INAPP:
@@ -223,9 +252,3 @@ def _dispatch_soon():
 
     outbox_dispatch.delay()
 
-
-def colour(r: Reminder, today: date | None = None) -> str:
-    return colour_for(r.due_on, today, r.ladder)
-
-
-User = get_user_model()

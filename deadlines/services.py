@@ -1,6 +1,7 @@
 """Every write of the deadlines app, as keyword-only functions (see ../shared/style.md)."""
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from core.services import audit_record
 from members.models import MemberUnit, ReportingUnit
 
 from . import calendar, schedules
+from .flows import flow_decide, flow_submit
 from .models import Attachment, CalendarDay, CalendarYear, DeadlineRule, Obligation, Submission
 
 # --- Calendar ----------------------------------------------------------------------------------------
@@ -119,8 +121,6 @@ def _line_finder(spec):
 
     def where(p: str) -> str:
         node = root
-        import re
-
         for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", p):
             try:
                 if name:
@@ -294,6 +294,7 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
         locked.status, locked.submitted_at = target, now
         locked.is_late = locked.is_late or late
         locked.save(update_fields=["status", "submitted_at", "is_late"])
+        flow_submit(obligation=locked, by=by)
         audit_record(actor=by, action="obligation.submit", obj=locked,
                      reason="逾期报送" if late else "", changes={"submission": submission.pk, "files": len(files)})
     obligation.refresh_from_db()
@@ -326,6 +327,7 @@ def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "",
         if accept:
             locked.accepted_at = now
         locked.save(update_fields=["status", "accepted_at"])
+        flow_decide(obligation=locked, accepted=accept, by=by)
         audit_record(actor=by, action=f"obligation.{action}", obj=locked, reason=reason,
                      changes={"submission": submission.pk, "late": submission.is_late})
         if not accept:

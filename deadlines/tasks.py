@@ -22,9 +22,12 @@ def obligations_generate():
 
 
 @shared_task(bind=True, acks_late=True)
-def reminders_sweep(self):
-    """Beat, each working morning: plan today's reminders, then send what is due."""
-    written = reminders.reminders_plan()
+def reminders_sweep(self, day: str | None = None):
+    """Beat, each working morning: plan today's reminders, then send what is due. `day`
+    (YYYY-MM-DD) replays a day the sweep missed (e.g. after an outage); planning it twice is harmless."""
+    from datetime import date
+
+    written = reminders.reminders_plan(today=date.fromisoformat(day) if day else None)
     outbox_dispatch.apply_async(**_same_queue(self))
     return written
 

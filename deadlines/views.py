@@ -133,7 +133,10 @@ def press(request):
     subject = request.POST.get("subject", "")
     try:
         if subject.startswith("obligation:"):
-            o = selectors.get_obligation_for_user_or_404(request.user, subject.split(":", 1)[1])
+            pk = subject.split(":", 1)[1]
+            if not pk.isdigit():
+                raise Http404("没有该事项。")
+            o = selectors.get_obligation_for_user_or_404(request.user, pk)
             sent = services.obligation_press(obligation=o, by=request.user)
         else:
             if source_for(subject) is None:

@@ -171,7 +171,9 @@ CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 60.0},
     "access-sync": {"task": "members.tasks.access_sync", "schedule": crontab(minute=5, hour=0)},
     "deadlines-obligations": {"task": "deadlines.tasks.obligations_generate", "schedule": crontab(minute=20, hour=0)},
-    "deadlines-reminders": {"task": "deadlines.tasks.reminders_sweep", "schedule": crontab(minute=30, hour=8)},
+    # Hourly in office hours: the first run of the day plans and writes the digest; later runs are
+    # idempotent and catch a run lost to an outage.
+    "deadlines-reminders": {"task": "deadlines.tasks.reminders_sweep", "schedule": crontab(minute=30, hour="8-17")},
     "deadlines-outbox": {"task": "deadlines.tasks.outbox_dispatch", "schedule": 60.0},
 }
 
