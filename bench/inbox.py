@@ -7,7 +7,8 @@ It FILLS the database named by DATABASE_URL (`--reset` first empties the item an
 there): never point it at a database whose items you want to keep. Rows go in with COPY, with a
 progress line every 100,000 rows. Then it measures, in-process through Django's test client (the
 whole request: middleware, views, templates), each page's median server time, SQL query count and
-page size:
+page size (plus the SQL time the database reported and this process's CPU time, which
+shared, loaded machines distort less than wall time; the load average is recorded too):
 
     ours/inbox        /items/inbox/                 a lead unit's liaison (soonest-due open tasks)
     ours/inbox p2     /items/inbox/?after=…         the second keyset page
@@ -219,15 +220,17 @@ def measure(client, url, repeat):
     for _ in range(3):  # warm caches, connections, template loading
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    times, sql = [], []
+    times, sql, cpu = [], [], []
     for _ in range(repeat):
         with CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
         sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
     return {"url": url, "median_ms": round(statistics.median(times), 2),
             "p90_ms": round(sorted(times)[int(0.9 * len(times)) - 1], 2), "sql_median_ms": round(statistics.median(sql), 2),
+            "python_cpu_median_ms": round(statistics.median(cpu), 2),
             "queries": len(ctx.captured_queries), "bytes": len(response.content), "status": response.status_code,
             "load_average": os.getloadavg()[0]}
 
@@ -282,6 +285,7 @@ def main():
         results[label] = measure(client, url, args.repeat)
         r = results[label]
         log(f"{label:16} median {r['median_ms']:8.2f} ms  p90 {r['p90_ms']:8.2f} ms  SQL {r['sql_median_ms']:7.2f} ms  "
+            f"CPU {r['python_cpu_median_ms']:7.2f} ms  "
             f"{r['queries']:3d} queries  {r['bytes'] / 1024:8.1f} KB  (load {r['load_average']:.1f})")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -97,13 +97,15 @@ class Filters:
     def from_query(cls, params):
         unit = params.get("unit") or ""
         return cls(status=params.get("status", "")[:20], due=params.get("due", "")[:10],
-                   role=params.get("role", "")[:20], unit=int(unit) if unit.isdigit() else None,
+                   role=params.get("role", "")[:20], unit=int(unit) if unit.isdigit() and len(unit) <= 18 else None,
                    q=params.get("q", "").strip()[:50], after=params.get("after", "")[:40])
 
 
 def _parse_cursor(after: str):
     try:
         day, pk = after.split(".")
+        if not pk.isdigit() or len(pk) > 18:
+            return None
         return date.fromisoformat(day), int(pk)
     except ValueError:
         return None
@@ -149,9 +151,16 @@ def ladder_for(due: date, today: date) -> tuple[str, str, int, str]:
     return hit
 
 
+def _labels(model) -> dict:
+    # get_status_display resolves a lazy translation on every call; a list page needs each label once.
+    return {value: str(label) for value, label in model.Status.choices}
+
+
 def _decorate(rows, today):
+    labels = _labels(type(rows[0])) if rows else {}
     for row in rows:
         row.colour, row.colour_label, row.days_left, row.days_label = ladder_for(row.due_date, today)
+        row.status_label = labels[row.status]
     return rows
 
 
@@ -190,6 +199,10 @@ def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
         Prefetch("assignments", queryset=Assignment.objects.exclude(status=Assignment.Status.REROUTED)
                  .select_related("unit").order_by("role", "order", "pk")))
     rows, cursor = _page(qs, filters, limit)
+    labels = _labels(Assignment)
+    for row in rows:
+        for a in row.assignments.all():
+            a.status_label = labels[a.status]
     return _decorate(rows, today), cursor
 
 

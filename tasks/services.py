@@ -99,13 +99,20 @@ def _audit(by, action, item, *, reason="", **changes):
 # --- items --------------------------------------------------------------------------------------------
 
 
-def item_create(*, title: str, content: str, source: str, lead_units: list[MemberUnit],
-                participating_units: list[MemberUnit], due_date: date, by, contribution_due_date: date | None = None,
-                source_note: str = "", work_line=None) -> Item:
+def item_create(*, title: str, content: str, source: str, lead_units: list[MemberUnit] | None,
+                participating_units: list[MemberUnit] | None, due_date: date, by,
+                contribution_due_date: date | None = None, source_note: str = "", work_line=None) -> Item:
     """Create an item with one assignment per unit. The first lead unit is the 主牵头单位.
 
+    Units left as None are taken from the work line (its lead and participating units), so an item
+    created from a line of the plan carries the mechanism's division of labour unless changed.
     Called by `workflow.services.item_dispatch`, which starts the flow in the same transaction."""
     _require_perm(by, "members.dispatch", "只有联席会议办公室可以交办督办事项。")
+    if work_line is not None and lead_units is None:
+        lead_units = work_line.lead_units
+        if participating_units is None:
+            participating_units = work_line.participating_units
+    lead_units, participating_units = lead_units or [], participating_units or []
     title = _text(title, label="标题", field="title", max_length=TITLE_MAX)
     content = _text(content, label="事项内容", field="content", max_length=CONTENT_MAX)
     source_note = _text(source_note, label="来源说明", field="source_note", max_length=200, required=False)

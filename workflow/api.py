@@ -111,10 +111,10 @@ class ItemCreateInput(serializers.Serializer):
     source = serializers.ChoiceField(label="来源", choices=Item.Source.choices)
     source_note = serializers.CharField(label="来源说明", required=False, allow_blank=True, default="")
     work_line = serializers.IntegerField(label="工作方案分工", required=False, allow_null=True, default=None)
-    lead_units = serializers.ListField(label="牵头单位", child=serializers.SlugField(),
-                                       help_text="单位代码，第一个为主牵头单位")
+    lead_units = serializers.ListField(label="牵头单位", child=serializers.SlugField(), required=False,
+                                       help_text="单位代码，第一个为主牵头单位；不填则取工作方案分工的牵头单位")
     participating_units = serializers.ListField(label="配合单位", child=serializers.SlugField(), required=False,
-                                                default=list)
+                                                help_text="不填则取工作方案分工的参与单位")
     due_date = serializers.DateField(label="办理时限")
     contribution_due_date = serializers.DateField(label="配合单位反馈时限", required=False, allow_null=True,
                                                   default=None)
@@ -205,10 +205,16 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         d = _valid(ItemCreateInput, request)
         from members.models import WorkLine
 
-        work_line = WorkLine.objects.filter(pk=d["work_line"]).first() if d["work_line"] else None
+        work_line = None
+        if d["work_line"]:
+            work_line = WorkLine.objects.prefetch_related("assignments__unit").filter(pk=d["work_line"]).first()
+            if work_line is None:
+                raise DomainError("没有这个工作方案分工。", field="work_line")
         item = fs.item_dispatch(by=request.user, title=d["title"], content=d["content"], source=d["source"],
                                 source_note=d["source_note"], work_line=work_line,
-                                lead_units=_units(d["lead_units"]), participating_units=_units(d["participating_units"]),
+                                lead_units=_units(d["lead_units"]) if "lead_units" in d else None,
+                                participating_units=(_units(d["participating_units"]) if "participating_units" in d
+                                                     else None),
                                 due_date=d["due_date"], contribution_due_date=d["contribution_due_date"])
         return self._detail(item, 201)
 

@@ -150,3 +150,19 @@ def test_schema_lists_the_endpoints(users, client_for):
     for path in ("/api/v1/items/", "/api/v1/tasks/{id}/submit/", "/api/v1/tasks/{id}/claim/",
                  "/api/v1/items/{id}/accept/", "/api/v1/requests/{id}/decide/", "/api/v1/tasks/{id}/attachments/"):
         assert path in schema, path
+
+
+def test_item_from_a_work_line_takes_its_units(users, client_for, frozen):
+    from members.models import WorkLine
+
+    office = api(client_for, users["office"])
+    line = WorkLine.objects.get(code="5c")  # joint leads mzt + fgw + jtt
+    r = office("post", "items/", {"title": line.title, "content": line.content, "source": "work_line",
+                                  "work_line": line.pk, "due_date": "2026-03-20"})
+    assert r.status_code == 201, r.json()
+    assert [(a["unit_code"], a["role"], a["order"]) for a in r.json()["assignments"]] == [
+        (u.code, "lead", i) for i, u in enumerate(line.lead_units)]
+    line = WorkLine.objects.get(code="1b")  # zjt leads, mzt and sthjt take part
+    r = office("post", "items/", {"title": "t", "content": "c", "source": "work_line", "work_line": line.pk,
+                                  "due_date": "2026-03-20"})
+    assert sorted(a["unit_code"] for a in r.json()["assignments"] if a["role"] == "participating") == ["mzt", "sthjt"]

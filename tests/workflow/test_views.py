@@ -212,3 +212,13 @@ def test_inbox_filters_search_and_keyset_pages(users, client_for, unit, frozen):
     assert colours["逾期以后"] == "yellow" and colours["事项4"] == "none"
     html = c.get("/items/inbox/").content.decode()
     assert "剩余 0 天" in html and 'ladder-yellow' in html
+
+
+def test_odd_query_strings_do_not_break_the_lists(users, client_for, frozen):
+    for url in ("/items/inbox/?after=garbage", "/items/inbox/?after=2026-13-01.5", "/items/inbox/?after=2026-03-01.-1",
+                "/items/inbox/?after=2026-03-01.99999999999999999999999", "/items/inbox/?status=nope&role=x&due=y",
+                "/items/inbox/?q=" + "长" * 200):
+        assert client_for(users["liaison_mzt"]).get(url).status_code == 200, url
+    for url in ("/items/queue/?unit=99999999999999999999999", "/items/queue/?unit=abc&status=all",
+                "/items/queue/?after=2026-03-01.1"):
+        assert client_for(users["office"]).get(url).status_code == 200, url
