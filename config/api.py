@@ -2,6 +2,7 @@ from rest_framework.routers import DefaultRouter
 
 from communities import api as communities_api
 from deadlines import api as deadlines_api
+from meetings import api as meetings_api
 from members import api as members_api
 from workflow import api as workflow_api
 
@@ -14,5 +15,9 @@ router.register("items", workflow_api.ItemViewSet, basename="item")
 router.register("tasks", workflow_api.TaskViewSet, basename="task")
 router.register("requests", workflow_api.RequestViewSet, basename="request")
 router.register("obligations", deadlines_api.ObligationViewSet, basename="obligation")
+router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
+router.register("minutes", meetings_api.MinutesViewSet, basename="minutes")
+router.register("agreed-matters", meetings_api.AgreedMatterViewSet, basename="agreed-matter")
+router.register("membership-changes", meetings_api.MembershipChangeViewSet, basename="membership-change")
 router.register("communities", communities_api.CommunityViewSet, basename="community")
 router.register("community-assessments", communities_api.AssessmentViewSet, basename="community-assessment")
