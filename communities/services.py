@@ -14,6 +14,7 @@ from viewflow.workflow.status import STATUS
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
+from core.uploads import upload_check
 
 from .models import (
     Assessment,
@@ -416,14 +417,7 @@ def assessment_confirm(*, assessment: Assessment, approve: bool, by, reason: str
 # --- Evidence ---------------------------------------------------------------------------------------
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
-EVIDENCE_TYPES = {
-    ".pdf": (b"%PDF",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG",),
-    ".docx": (b"PK\x03\x04",),
-    ".xlsx": (b"PK\x03\x04",),
-}
+EVIDENCE_TYPES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx"})  # content checked by core.uploads
 
 
 @transaction.atomic
@@ -433,16 +427,8 @@ def evidence_add(*, assessment: Assessment, upload, by, item_no: int | None = No
     assessment = _locked(assessment)
     if assessment.status != A.DRAFT:
         raise Conflict("自评已提交，不能再上传材料。")
-    name = PurePath(upload.name or "").name[:120]
+    name = upload_check(upload, extensions=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES)
     ext = PurePath(name).suffix.lower()
-    if ext not in EVIDENCE_TYPES:
-        raise DomainError("只接受 PDF、JPG、PNG、DOCX、XLSX 文件。", code="file_type", field="file")
-    if upload.size > EVIDENCE_MAX_BYTES:
-        raise DomainError("文件不能超过 5 MB。", code="file_size", field="file")
-    head = upload.read(8)
-    upload.seek(0)
-    if not head.startswith(EVIDENCE_TYPES[ext]):
-        raise DomainError("文件内容与扩展名不符。", code="file_type", field="file")
     evidence = AssessmentEvidence(assessment=assessment, item_no=item_no, original_name=name, size=upload.size,
                                   uploaded_by=by, stored_name=f"{secrets.token_hex(16)}{ext}")
     evidence.file.save(evidence.stored_name, upload, save=False)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
+from core.uploads import OFFICE_DOCUMENTS, upload_check
 from members.models import MemberUnit, ReportingUnit
 
 from . import calendar, schedules
@@ -250,22 +251,14 @@ def _transition(obligation: Obligation, action: str) -> str:
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_ATTACHMENTS = 10
-ALLOWED_EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".wps", ".et", ".ofd", ".jpg", ".jpeg", ".png",
-                      ".zip", ".txt"}
+ALLOWED_EXTENSIONS = OFFICE_DOCUMENTS
 
 
 def _check_files(files) -> None:
     if len(files) > MAX_ATTACHMENTS:
         raise DomainError(f"附件最多 {MAX_ATTACHMENTS} 个。", field="files")
     for f in files:
-        ext = Path(f.name).suffix.lower()
-        if ext not in ALLOWED_EXTENSIONS:
-            raise DomainError(f"附件 “{f.name}” 的类型不允许（允许：{'、'.join(sorted(ALLOWED_EXTENSIONS))}）。",
-                              field="files")
-        if f.size > MAX_ATTACHMENT_BYTES:
-            raise DomainError(f"附件 “{f.name}” 超过 20 MB。", field="files")
-        if f.size == 0:
-            raise DomainError(f"附件 “{f.name}” 是空文件。", field="files")
+        upload_check(f, extensions=ALLOWED_EXTENSIONS, max_bytes=MAX_ATTACHMENT_BYTES, field="files")
 
 
 def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Submission:

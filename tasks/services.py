@@ -5,7 +5,6 @@ nothing of the viewflow flow: `workflow.services` calls them inside the flow loc
 flow. Each one re-reads the rows it changes with `select_for_update` and checks the version the
 caller's form was drawn from, so a double submit or a stale form is refused and changes nothing."""
 
-import os
 from datetime import date
 
 from django.db import transaction
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
+from core.uploads import upload_check
 from deadlines.calendar import add_working_days
 from members.models import MemberUnit
 from members.selectors import units_for_user
@@ -22,16 +22,6 @@ from .models import Assignment, Attachment, Comment, Item, UnitRequest
 CONTRIBUTION_LEAD_DAYS = 2  # participants report back this many working days before the lead's date
 TITLE_MAX, CONTENT_MAX, RESULT_MAX, REASON_MAX, COMMENT_MAX = 120, 5000, 5000, 1000, 2000
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
-# Office documents, PDF, images and the WPS formats Chinese government offices use.
-UPLOAD_EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".ofd",
-                     ".txt", ".jpg", ".jpeg", ".png", ".zip"}
-# A file whose name claims one of these types must start with the matching signature.
-UPLOAD_SIGNATURES = {
-    ".pdf": (b"%PDF",), ".png": (b"\x89PNG",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
-    ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".pptx": (b"PK\x03\x04",), ".zip": (b"PK\x03\x04",),
-    ".ofd": (b"PK\x03\x04",), ".doc": (b"\xd0\xcf\x11\xe0",), ".xls": (b"\xd0\xcf\x11\xe0",),
-    ".ppt": (b"\xd0\xcf\x11\xe0",),
-}
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -271,25 +261,7 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
 
 
 def _validate_upload(upload):
-    name = os.path.basename(upload.name or "")
-    ext = os.path.splitext(name)[1].lower()
-    if ext not in UPLOAD_EXTENSIONS:
-        allowed = "、".join(sorted(e.lstrip(".") for e in UPLOAD_EXTENSIONS))
-        raise DomainError(f"不支持的文件类型“{ext or '无扩展名'}”。允许：{allowed}。", code="file_type", field="file")
-    if upload.size == 0:
-        raise DomainError("文件是空的。", code="file_empty", field="file")
-    if upload.size > UPLOAD_MAX_BYTES:
-        raise DomainError(f"文件过大（{upload.size / 1048576:.1f} MB），单个文件不能超过 10 MB。",
-                          code="file_size", field="file")
-    signatures = UPLOAD_SIGNATURES.get(ext)
-    if signatures:
-        head = upload.read(8)
-        upload.seek(0)
-        if not any(head.startswith(s) for s in signatures):
-            raise DomainError(f"文件内容与扩展名“{ext}”不符。", code="file_type", field="file")
-    if len(name) > 120:
-        raise DomainError("文件名不能超过 120 字。", code="too_long", field="file")
-    return name
+    return upload_check(upload, max_bytes=UPLOAD_MAX_BYTES)
 
 
 def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:

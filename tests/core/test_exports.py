@@ -23,3 +23,22 @@ def test_workbook_has_no_formula_and_keeps_values():
     for row in ws.iter_rows():
         for cell in row:
             assert cell.data_type != "f"
+
+
+def test_one_upload_check_for_every_app():
+    import pytest
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.errors import DomainError
+    from core.uploads import upload_check
+
+    assert upload_check(SimpleUploadedFile("报告.pdf", b"%PDF-1.7 ...")) == "报告.pdf"
+    for upload, fragment in [
+        (SimpleUploadedFile("x.exe", b"MZ"), "不支持的文件类型"),
+        (SimpleUploadedFile("x.pdf", b""), "是空的"),
+        (SimpleUploadedFile("x.pdf", b"<html>"), "内容与扩展名"),
+        (SimpleUploadedFile("x.pdf", b"%PDF" + b"0" * (1024 * 1024)), "不能超过 1 MB"),
+        (SimpleUploadedFile("名" * 118 + ".pdf", b"%PDF"), "文件名不能超过"),
+    ]:
+        with pytest.raises(DomainError, match=fragment):
+            upload_check(upload, max_bytes=1024 * 1024)

@@ -84,7 +84,7 @@ def test_bad_input_is_refused_whole(users, obligations, client_for):
     c = client_for(users["liaison_mzt"])
     r = c.post(f"/deadlines/obligations/{o.pk}/", {"action": "submit", "text": "正文",
                                                     "files": [SimpleUploadedFile("x.exe", b"MZ", "application/x-msdownload")]})
-    assert r.status_code == 200 and "类型不允许" in r.content.decode()
+    assert r.status_code == 200 and "不支持的文件类型" in r.content.decode()
     r = c.post(f"/deadlines/obligations/{o.pk}/", {"action": "submit", "text": "   "})
     assert r.status_code == 200 and "报送内容" in r.content.decode()
     o.refresh_from_db()

@@ -156,7 +156,7 @@ def test_bad_task_input_changes_nothing(users, client_for, unit, frozen):
     check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": SimpleUploadedFile("run.exe", b"MZ\x90\x00")}),
           "不支持的文件类型")
     check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": SimpleUploadedFile("fake.pdf", b"<html>")}),
-          "文件内容与扩展名")
+          "的内容与扩展名")
     big = SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024))
     check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": big}), "单个文件不能超过 10 MB")
     check(c.post(f"/items/tasks/{a.pk}/attach/", {}), "请选择要上传的文件")
