@@ -3,12 +3,16 @@ from rest_framework.routers import DefaultRouter
 from communities import api as communities_api
 from deadlines import api as deadlines_api
 from members import api as members_api
+from workflow import api as workflow_api
 
 router = DefaultRouter()
 router.register("units", members_api.MemberUnitViewSet, basename="unit")
 router.register("roster", members_api.RosterViewSet, basename="roster")
 router.register("work-lines", members_api.WorkLineViewSet, basename="work-line")
 router.register("reporting-units", members_api.ReportingUnitViewSet, basename="reporting-unit")
+router.register("items", workflow_api.ItemViewSet, basename="item")
+router.register("tasks", workflow_api.TaskViewSet, basename="task")
+router.register("requests", workflow_api.RequestViewSet, basename="request")
 router.register("obligations", deadlines_api.ObligationViewSet, basename="obligation")
 router.register("communities", communities_api.CommunityViewSet, basename="community")
 router.register("community-assessments", communities_api.AssessmentViewSet, basename="community-assessment")

@@ -19,6 +19,7 @@ urlpatterns = [
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mechanism/", include("members.urls")),
+    path("items/", include("workflow.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("communities/", include("communities.urls")),
     path("health/", health, name="health"),

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from .selectors import is_overseer, reporting_units_for_user, roles_for_user
+from .selectors import is_overseer, reporting_units_for_user, roles_for_user, units_for_user
 
 
 def navigation(request):
@@ -10,6 +10,13 @@ def navigation(request):
         return {}
     roles = roles_for_user(user)
     items = [("home", "首页", reverse("home"))]
+    # 督办事项 (issue 3): liaisons and members work their unit's tasks; the office and conveners see all.
+    if units_for_user(user).exists():
+        items.append(("inbox", "我的待办", reverse("items:inbox")))
+    if user.has_perm("members.dispatch"):
+        items.append(("queue", "工作台", reverse("items:queue")))
+    elif is_overseer(user):
+        items.append(("queue", "督办事项", reverse("items:queue")))
     items.append(("mechanism", "联席会议", reverse("members:mechanism")))
     items.append(("obligations", "报送任务", reverse("deadlines:obligations")))
     items.append(("notifications", "我的通知", reverse("deadlines:notifications")))

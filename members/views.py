@@ -1,5 +1,5 @@
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from .selectors import is_overseer, may_see_contacts, mechanism_current, reporting_units_for_user, roles_for_user, roster, units_for_user
 
@@ -7,6 +7,11 @@ from .selectors import is_overseer, may_see_contacts, mechanism_current, reporti
 def home(request):
     """Each role's first screen. Later features (我的待办, 督办总览, 工作台, 本地区报送) plug in here."""
     user = request.user
+    # First screens (issue 3): a liaison/member lands on 我的待办, the office on 工作台.
+    if units_for_user(user).exists():
+        return redirect("items:inbox")
+    if user.has_perm("members.dispatch"):
+        return redirect("items:queue")
     request.nav_active = "home"
     return render(request, "members/home.html", {
         "roles": roles_for_user(user),

@@ -121,8 +121,9 @@ def test_health_reports_beat_tick(users, client_for):
 
 
 def test_navigation_depends_on_role(users, client_for):
-    office = client_for(users["office"]).get("/").content.decode()
-    liaison = client_for(users["liaison_mzt"]).get("/").content.decode()
+    # `/` sends the office to 工作台 and a liaison to 我的待办 (issue 3).
+    office = client_for(users["office"]).get("/", follow=True).content.decode()
+    liaison = client_for(users["liaison_mzt"]).get("/", follow=True).content.decode()
     assert "运行状态" in office and "运行状态" not in liaison
     assert "管理后台" not in liaison
     assert "省民政厅" in liaison and "联络员" in liaison

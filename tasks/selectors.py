@@ -1,0 +1,250 @@
+"""Reads of `tasks` that depend on who is asking. Objects a user may not see do not exist for them.
+
+我的待办 (`inbox`) and 工作台 (`queue`) read the product's own indexed tables with keyset pagination:
+a fixed number of queries whatever the data size (docs/items.md, bench/inbox.py)."""
+
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from core.models import AuditEntry
+from deadlines.calendar import add_working_days
+from deadlines.ladder import LABELS, colour_for, days_left
+from members.selectors import is_overseer, units_for_user
+
+from .models import Assignment, Attachment, Item, UnitRequest
+
+PAGE_SIZE = 50
+ACTION_LABELS = {
+    "item.dispatch": "交办", "item.accept": "办结", "item.return_for_revision": "退回修改", "item.comment": "发表意见",
+    "assignment.claim": "签收", "assignment.save": "暂存办理情况", "assignment.submit": "提交反馈",
+    "attachment.add": "上传附件", "request.extension": "申请延期", "request.extension.approve": "同意延期",
+    "request.extension.refuse": "不同意延期", "request.return": "退回（非本单位职责）",
+    "request.return.refuse": "不同意退回", "request.return.reroute": "同意退回并改派",
+}
+
+
+def unit_ids_for_user(user) -> list[int]:
+    return list(units_for_user(user).values_list("pk", flat=True))
+
+
+def items_for_user(user, unit_ids=None):
+    """Every item for the convener, deputy and office; otherwise items one of the user's units has a
+    share in (including a share since re-routed away: the unit keeps its record)."""
+    if is_overseer(user):
+        return Item.objects.all()
+    unit_ids = unit_ids_for_user(user) if unit_ids is None else unit_ids
+    return Item.objects.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id__in=unit_ids)))
+
+
+def get_item_for_user_or_404(user, pk) -> Item:
+    try:
+        return items_for_user(user).get(pk=pk)
+    except (Item.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该督办事项。") from None
+
+
+def assignments_for_user(user):
+    if is_overseer(user):
+        return Assignment.objects.all()
+    return Assignment.objects.filter(unit_id__in=unit_ids_for_user(user))
+
+
+def get_assignment_for_user_or_404(user, pk) -> Assignment:
+    try:
+        return assignments_for_user(user).select_related("item", "unit").get(pk=pk)
+    except (Assignment.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该任务。") from None
+
+
+def get_attachment_for_user_or_404(user, pk) -> Attachment:
+    try:
+        att = Attachment.objects.select_related("item").get(pk=pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该附件。") from None
+    if not items_for_user(user).filter(pk=att.item_id).exists():
+        raise Http404("未找到该附件。")
+    return att
+
+
+def get_request_for_decider_or_404(user, pk) -> UnitRequest:
+    if not user.has_perm("members.decide"):
+        raise Http404("未找到该申请。")
+    try:
+        return UnitRequest.objects.select_related("assignment__item", "assignment__unit").get(pk=pk)
+    except (UnitRequest.DoesNotExist, ValueError, TypeError):
+        raise Http404("未找到该申请。") from None
+
+
+# --- lists -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Filters:
+    status: str = ""  # an Assignment/Item status value, or "" for every open one
+    due: str = ""  # "overdue" | "soon" | ""
+    role: str = ""  # inbox only: "lead" | "participating"
+    unit: int | None = None  # queue only
+    q: str = ""
+    after: str = ""  # keyset cursor "YYYY-MM-DD.id"
+
+    @classmethod
+    def from_query(cls, params):
+        unit = params.get("unit") or ""
+        return cls(status=params.get("status", "")[:20], due=params.get("due", "")[:10],
+                   role=params.get("role", "")[:20], unit=int(unit) if unit.isdigit() and len(unit) <= 18 else None,
+                   q=params.get("q", "").strip()[:50], after=params.get("after", "")[:40])
+
+
+def _parse_cursor(after: str):
+    try:
+        day, pk = after.split(".")
+        if not pk.isdigit() or len(pk) > 18:
+            return None
+        return date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None
+
+
+def _due_filter(qs, due: str, today: date):
+    if due == "overdue":
+        return qs.filter(due_date__lt=today)
+    if due == "soon":
+        return qs.filter(due_date__gte=today, due_date__lte=add_working_days(today, 3))
+    return qs
+
+
+def _page(qs, filters: Filters, limit: int):
+    cursor = _parse_cursor(filters.after) if filters.after else None
+    if cursor:
+        qs = qs.filter(Q(due_date__gt=cursor[0]) | Q(due_date=cursor[0], pk__gt=cursor[1]))
+    rows = list(qs.order_by("due_date", "pk")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = f"{rows[-1].due_date.isoformat()}.{rows[-1].pk}" if more else ""
+    return rows, next_cursor
+
+
+# colour_for counts working days one by one; a list page asks about the same few dates all day. Kept
+# for ten minutes at most, so a holiday calendar edited by hand shows up soon after.
+_LADDER_CACHE: dict = {}
+_LADDER_TTL_SECONDS = 600
+
+
+def ladder_for(due: date, today: date) -> tuple[str, str, int, str]:
+    """(colour, colour label, days left, “剩余 N 天” / “逾期 N 天”) for a due date, via deadlines.ladder."""
+    epoch = (today, int(time.monotonic() // _LADDER_TTL_SECONDS))
+    if _LADDER_CACHE.get("epoch") != epoch:
+        _LADDER_CACHE.clear()
+        _LADDER_CACHE["epoch"] = epoch
+    hit = _LADDER_CACHE.get(due)
+    if hit is None:
+        colour, left = colour_for(due, today), days_left(due, today)
+        hit = (colour, LABELS[colour], left, f"剩余 {left} 天" if left >= 0 else f"逾期 {-left} 天")
+        if len(_LADDER_CACHE) < 5000:
+            _LADDER_CACHE[due] = hit
+    return hit
+
+
+def _labels(model) -> dict:
+    # get_status_display resolves a lazy translation on every call; a list page needs each label once.
+    return {value: str(label) for value, label in model.Status.choices}
+
+
+def _decorate(rows, today):
+    labels = _labels(type(rows[0])) if rows else {}
+    for row in rows:
+        row.colour, row.colour_label, row.days_left, row.days_label = ladder_for(row.due_date, today)
+        row.status_label = labels[row.status]
+    return rows
+
+
+def inbox(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None = None, unit_ids=None):
+    """我的待办: the open tasks of the user's units, soonest due first. Returns (rows, next_cursor)."""
+    today = today or timezone.localdate()
+    unit_ids = unit_ids_for_user(user) if unit_ids is None else unit_ids
+    statuses = [filters.status] if filters.status in Assignment.Status.values else list(Assignment.OPEN)
+    qs = Assignment.objects.filter(unit_id__in=unit_ids, status__in=statuses)
+    if filters.role in Assignment.Role.values:
+        qs = qs.filter(role=filters.role)
+    if filters.q:
+        qs = qs.filter(item__title__icontains=filters.q)
+    qs = _due_filter(qs, filters.due, today).select_related("item", "unit")
+    rows, cursor = _page(qs, filters, limit)
+    return _decorate(rows, today), cursor
+
+
+def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None = None):
+    """工作台 / 督办事项: every item (overseers only), with the per-unit progress of the page's items."""
+    today = today or timezone.localdate()
+    if not is_overseer(user):
+        raise Http404
+    if filters.status in Item.Status.values:
+        qs = Item.objects.filter(status=filters.status)
+    elif filters.status == "all":
+        qs = Item.objects.all()
+    else:
+        qs = Item.objects.exclude(status=Item.Status.DONE)
+    if filters.unit:
+        qs = qs.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id=filters.unit)
+                              .exclude(status=Assignment.Status.REROUTED)))
+    if filters.q:
+        qs = qs.filter(title__icontains=filters.q)
+    qs = _due_filter(qs, filters.due, today).prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.exclude(status=Assignment.Status.REROUTED)
+                 .select_related("unit").order_by("role", "order", "pk")))
+    rows, cursor = _page(qs, filters, limit)
+    labels = _labels(Assignment)
+    for row in rows:
+        for a in row.assignments.all():
+            a.status_label = labels[a.status]
+    return _decorate(rows, today), cursor
+
+
+def pending_requests(user, *, limit: int = 50):
+    if not user.has_perm("members.decide") and not user.has_perm("members.oversee"):
+        return []
+    return list(UnitRequest.objects.filter(status=UnitRequest.Status.PENDING)
+                .select_related("assignment__item", "assignment__unit", "requested_by__person")
+                .order_by("requested_at", "pk")[:limit])
+
+
+def item_detail(item: Item, today: date | None = None) -> dict:
+    """Everything the item page shows, in a fixed number of queries."""
+    today = today or timezone.localdate()
+    item = Item.objects.select_related("created_by__person", "work_line").get(pk=item.pk)
+    assignments = list(item.assignments.select_related("unit", "claimed_by__person", "submitted_by__person")
+                       .order_by("role", "order", "pk"))
+    _decorate(assignments, today)
+    attachments = list(item.attachments.select_related("uploaded_by__person", "assignment__unit"))
+    by_assignment = {}
+    for att in attachments:
+        by_assignment.setdefault(att.assignment_id, []).append(att)
+    for a in assignments:
+        a.files = by_assignment.get(a.pk, [])
+    requests = list(UnitRequest.objects.filter(assignment__item=item)
+                    .select_related("assignment__unit", "requested_by__person", "decided_by__person").order_by("requested_at", "pk"))
+    history = list(AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item),
+                                             object_id=str(item.pk)).select_related("actor__person").order_by("at", "pk"))
+    for h in history:
+        h.label = ACTION_LABELS.get(h.action, h.action)
+        if h.action == "assignment.submit" and h.changes.get("consolidated"):
+            h.label = "汇总报送"
+    return {
+        "item": item,
+        "assignments": assignments,
+        "leads": [a for a in assignments if a.role == Assignment.Role.LEAD],
+        "participants": [a for a in assignments if a.role == Assignment.Role.PARTICIPATING],
+        "attachments": attachments,
+        "comments": list(item.comments.select_related("author__person")),
+        "requests": requests,
+        "history": history,
+        "colour": colour_for(item.due_date, today),
+        "colour_label": LABELS[colour_for(item.due_date, today)],
+        "days_left": days_left(item.due_date, today),
+    }

@@ -1,0 +1,450 @@
+"""Every write to `tasks`, as keyword-only functions (../shared/style.md).
+
+These functions own the domain rules (who, which status, which dates) and the audit entry. They know
+nothing of the viewflow flow: `workflow.services` calls them inside the flow lock and then moves the
+flow. Each one re-reads the rows it changes with `select_for_update` and checks the version the
+caller's form was drawn from, so a double submit or a stale form is refused and changes nothing."""
+
+import os
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict, DomainError, NotAllowed
+from core.services import audit_record
+from deadlines.calendar import add_working_days
+from members.models import MemberUnit
+from members.selectors import units_for_user
+
+from .models import Assignment, Attachment, Comment, Item, UnitRequest
+
+CONTRIBUTION_LEAD_DAYS = 2  # participants report back this many working days before the lead's date
+TITLE_MAX, CONTENT_MAX, RESULT_MAX, REASON_MAX, COMMENT_MAX = 120, 5000, 5000, 1000, 2000
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+# Office documents, PDF, images and the WPS formats Chinese government offices use.
+UPLOAD_EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".ofd",
+                     ".txt", ".jpg", ".jpeg", ".png", ".zip"}
+# A file whose name claims one of these types must start with the matching signature.
+UPLOAD_SIGNATURES = {
+    ".pdf": (b"%PDF",), ".png": (b"\x89PNG",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
+    ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".pptx": (b"PK\x03\x04",), ".zip": (b"PK\x03\x04",),
+    ".ofd": (b"PK\x03\x04",), ".doc": (b"\xd0\xcf\x11\xe0",), ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".ppt": (b"\xd0\xcf\x11\xe0",),
+}
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _move(obj, to, *, label: str):
+    """The one place a status changes: through the model's TRANSITIONS table."""
+    allowed = obj.TRANSITIONS.get(obj.status, set())
+    if to not in allowed:
+        raise Conflict(f"{label}当前为“{obj.get_status_display()}”，不能变为“{type(obj).Status(to).label}”。"
+                       "页面可能已过期，请刷新后重试。", code="bad_transition")
+    obj.status = to
+
+
+def _text(value, *, label: str, field: str, max_length: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(f"请填写{label}。", code="required", field=field)
+    if len(value) > max_length:
+        raise DomainError(f"{label}不能超过 {max_length} 字（当前 {len(value)} 字）。", code="too_long", field=field)
+    return value
+
+
+def _check_version(obj, version, *, label: str):
+    if version is not None and int(version) != obj.version:
+        raise Conflict(f"{label}已被他人修改（您看到的是旧版本），请刷新页面后重试。", code="stale")
+
+
+def _touch(obj):
+    obj.version += 1
+
+
+def _lock_assignment(assignment) -> Assignment:
+    return Assignment.objects.select_for_update().select_related("item", "unit").get(pk=assignment.pk)
+
+
+def _lock_item(item) -> Item:
+    return Item.objects.select_for_update().get(pk=item.pk)
+
+
+def may_handle(user, unit_id) -> bool:
+    return units_for_user(user).filter(pk=unit_id).exists()
+
+
+def _require_unit(user, assignment):
+    if not may_handle(user, assignment.unit_id):
+        raise NotAllowed("只有本单位的联络员或成员可以办理此任务。")
+
+
+def _require_perm(user, perm: str, message: str):
+    if not user.has_perm(perm):
+        raise NotAllowed(message)
+
+
+def contribution_due_default(due_date: date, today: date | None = None) -> date:
+    """Participants report back two working days before the lead's date (never before today)."""
+    today = today or timezone.localdate()
+    return max(add_working_days(due_date, -CONTRIBUTION_LEAD_DAYS), min(today, due_date))
+
+
+def _audit(by, action, item, *, reason="", **changes):
+    audit_record(actor=by, action=action, obj=item, reason=reason, changes=changes)
+
+
+# --- items --------------------------------------------------------------------------------------------
+
+
+def item_create(*, title: str, content: str, source: str, lead_units: list[MemberUnit] | None,
+                participating_units: list[MemberUnit] | None, due_date: date, by,
+                contribution_due_date: date | None = None, source_note: str = "", work_line=None) -> Item:
+    """Create an item with one assignment per unit. The first lead unit is the 主牵头单位.
+
+    Units left as None are taken from the work line (its lead and participating units), so an item
+    created from a line of the plan carries the mechanism's division of labour unless changed.
+    Called by `workflow.services.item_dispatch`, which starts the flow in the same transaction."""
+    _require_perm(by, "members.dispatch", "只有联席会议办公室可以交办督办事项。")
+    if work_line is not None and lead_units is None:
+        lead_units = work_line.lead_units
+        if participating_units is None:
+            participating_units = work_line.participating_units
+    lead_units, participating_units = lead_units or [], participating_units or []
+    title = _text(title, label="标题", field="title", max_length=TITLE_MAX)
+    content = _text(content, label="事项内容", field="content", max_length=CONTENT_MAX)
+    source_note = _text(source_note, label="来源说明", field="source_note", max_length=200, required=False)
+    if source not in Item.Source.values:
+        raise DomainError("请选择事项来源。", field="source")
+    if source == Item.Source.WORK_LINE and work_line is None:
+        raise DomainError("来源为“工作方案分工”时请选择对应的工作事项。", field="work_line")
+    today = timezone.localdate()
+    if due_date is None:
+        raise DomainError("请填写办理时限。", field="due_date")
+    if due_date < today:
+        raise DomainError(f"办理时限不能早于今天（{today:%Y年%-m月%-d日}）。", field="due_date")
+    if contribution_due_date is None:
+        contribution_due_date = contribution_due_default(due_date, today)
+    elif contribution_due_date < today:
+        raise DomainError("配合单位反馈时限不能早于今天。", field="contribution_due_date")
+    elif contribution_due_date > due_date:
+        raise DomainError("配合单位反馈时限不能晚于办理时限。", field="contribution_due_date")
+    lead_units = list(dict.fromkeys(lead_units))
+    participating_units = [u for u in dict.fromkeys(participating_units)]
+    if not lead_units:
+        raise DomainError("请至少选择一个牵头单位。", field="lead_units")
+    both = set(lead_units) & set(participating_units)
+    if both:
+        raise DomainError(f"{'、'.join(u.name for u in both)}不能同时是牵头单位和配合单位。", field="participating_units")
+    current = set(MemberUnit.objects.current().values_list("pk", flat=True))
+    gone = [u.name for u in [*lead_units, *participating_units] if u.pk not in current]
+    if gone:
+        raise DomainError(f"{'、'.join(gone)}已不是成员单位。", field="lead_units")
+
+    with transaction.atomic():
+        item = Item(title=title, content=content, source=source, source_note=source_note, work_line=work_line,
+                    due_date=due_date, contribution_due_date=contribution_due_date, created_by=by)
+        item.full_clean()
+        item.save()
+        rows = [Assignment(item=item, unit=u, role=Assignment.Role.LEAD, order=i, due_date=due_date)
+                for i, u in enumerate(lead_units)]
+        rows += [Assignment(item=item, unit=u, role=Assignment.Role.PARTICIPATING, order=i,
+                            due_date=contribution_due_date) for i, u in enumerate(participating_units)]
+        Assignment.objects.bulk_create(rows)
+        _audit(by, "item.dispatch", item, lead=[u.name for u in lead_units],
+               participating=[u.name for u in participating_units], due_date=str(due_date),
+               contribution_due_date=str(contribution_due_date))
+    return item
+
+
+def item_accept(*, item: Item, version, by) -> Item:
+    """办结. Domain part; `workflow.services.item_accept` moves the flow."""
+    _require_perm(by, "members.dispatch", "只有联席会议办公室可以办结督办事项。")
+    item = _lock_item(item)
+    _check_version(item, version, label="该督办事项")
+    _move(item, Item.Status.DONE, label="该督办事项")
+    item.accepted_at = timezone.now()
+    _touch(item)
+    item.save(update_fields=["status", "accepted_at", "version"])
+    for a in item.assignments.select_for_update().filter(status=Assignment.Status.SUBMITTED):
+        _move(a, Assignment.Status.DONE, label="单位任务")
+        _touch(a)
+        a.save(update_fields=["status", "version"])
+    _audit(by, "item.accept", item)
+    return item
+
+
+def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignment:
+    """退回修改: the consolidated result goes back to the 主牵头单位. Returns that assignment."""
+    _require_perm(by, "members.dispatch", "只有联席会议办公室可以退回修改。")
+    reason = _text(reason, label="退回修改的理由", field="reason", max_length=REASON_MAX)
+    item = _lock_item(item)
+    _check_version(item, version, label="该督办事项")
+    _move(item, Item.Status.REVISION, label="该督办事项")
+    item.review_round += 1
+    _touch(item)
+    item.save(update_fields=["status", "review_round", "version"])
+    primary = item.assignments.select_for_update().get(role=Assignment.Role.LEAD, order=0,
+                                                         status=Assignment.Status.SUBMITTED)
+    _move(primary, Assignment.Status.REVISION, label="主牵头单位的任务")
+    _touch(primary)
+    primary.save(update_fields=["status", "version"])
+    _audit(by, "item.return_for_revision", item, reason=reason, unit=primary.unit.name, round=item.review_round)
+    return primary
+
+
+def comment_add(*, item: Item, body: str, by) -> Comment:
+    body = _text(body, label="意见内容", field="body", max_length=COMMENT_MAX)
+    with transaction.atomic():
+        comment = Comment.objects.create(item=item, author=by, body=body)
+        _audit(by, "item.comment", item, comment=comment.pk)
+    return comment
+
+
+# --- a unit's task ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_claim(*, assignment: Assignment, by) -> Assignment:
+    """签收."""
+    _require_unit(by, assignment)
+    a = _lock_assignment(assignment)
+    if a.status == Assignment.Status.CLAIMED:
+        raise Conflict(f"该任务已由{a.claimed_by}签收。", code="already_claimed")
+    _move(a, Assignment.Status.CLAIMED, label="该任务")
+    a.claimed_by, a.claimed_at = by, timezone.now()
+    _touch(a)
+    a.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
+    _audit(by, "assignment.claim", a.item, unit=a.unit.name)
+    return a
+
+
+@transaction.atomic
+def assignment_save(*, assignment: Assignment, result: str, version, by) -> Assignment:
+    """Save the unit's draft 办理情况 without submitting it."""
+    _require_unit(by, assignment)
+    a = _lock_assignment(assignment)
+    _check_version(a, version, label="该任务")
+    if a.status not in Assignment.WORKABLE:
+        raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能修改办理情况。", code="not_workable")
+    a.result = _text(result, label="办理情况", field="result", max_length=RESULT_MAX, required=False)
+    _touch(a)
+    a.save(update_fields=["result", "version"])
+    _audit(by, "assignment.save", a.item, unit=a.unit.name)
+    return a
+
+
+def assignment_mark_submitted(*, assignment: Assignment, result: str, version, by) -> Assignment:
+    """反馈 (a participant's contribution, a co-lead's part) or 报送 (the primary lead's consolidated
+    result, which needs every other live unit to have reported back first). Domain part, run inside
+    the flow lock by `workflow.services.assignment_submit`."""
+    _require_unit(by, assignment)
+    a = _lock_assignment(assignment)
+    if a.status == Assignment.Status.SUBMITTED:
+        raise Conflict("该任务已提交，请勿重复提交。", code="already_submitted")
+    _check_version(a, version, label="该任务")
+    if a.status not in Assignment.WORKABLE:
+        raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能提交。请先签收。", code="not_workable")
+    a.result = _text(result, label="办理情况", field="result", max_length=RESULT_MAX)
+    item = _lock_item(a.item)
+    if a.is_primary_lead:
+        waiting = (item.assignments.exclude(pk=a.pk).exclude(status__in=[Assignment.Status.SUBMITTED,
+                                                                          Assignment.Status.DONE,
+                                                                          Assignment.Status.REROUTED])
+                   .select_related("unit"))
+        if waiting:
+            names = "、".join(w.unit.name for w in waiting)
+            raise DomainError(f"尚有单位未反馈（{names}），主牵头单位需在各单位反馈后汇总报送。",
+                              code="contributions_missing")
+    _move(a, Assignment.Status.SUBMITTED, label="该任务")
+    a.submitted_by, a.submitted_at = by, timezone.now()
+    _touch(a)
+    a.save(update_fields=["status", "result", "submitted_by", "submitted_at", "version"])
+    if a.is_primary_lead:
+        _move(item, Item.Status.UNDER_REVIEW, label="该督办事项")
+        _touch(item)
+        item.save(update_fields=["status", "version"])
+    _audit(by, "assignment.submit", item, unit=a.unit.name, role=a.role, consolidated=a.is_primary_lead)
+    return a
+
+
+def _validate_upload(upload):
+    name = os.path.basename(upload.name or "")
+    ext = os.path.splitext(name)[1].lower()
+    if ext not in UPLOAD_EXTENSIONS:
+        allowed = "、".join(sorted(e.lstrip(".") for e in UPLOAD_EXTENSIONS))
+        raise DomainError(f"不支持的文件类型“{ext or '无扩展名'}”。允许：{allowed}。", code="file_type", field="file")
+    if upload.size == 0:
+        raise DomainError("文件是空的。", code="file_empty", field="file")
+    if upload.size > UPLOAD_MAX_BYTES:
+        raise DomainError(f"文件过大（{upload.size / 1048576:.1f} MB），单个文件不能超过 10 MB。",
+                          code="file_size", field="file")
+    signatures = UPLOAD_SIGNATURES.get(ext)
+    if signatures:
+        head = upload.read(8)
+        upload.seek(0)
+        if not any(head.startswith(s) for s in signatures):
+            raise DomainError(f"文件内容与扩展名“{ext}”不符。", code="file_type", field="file")
+    if len(name) > 120:
+        raise DomainError("文件名不能超过 120 字。", code="too_long", field="file")
+    return name
+
+
+def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:
+    """Attach a file to a unit's task (while the unit is working it)."""
+    _require_unit(by, assignment)
+    name = _validate_upload(upload)
+    with transaction.atomic():
+        a = _lock_assignment(assignment)
+        if a.status not in Assignment.WORKABLE:
+            raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能上传附件。请先签收。", code="not_workable")
+        att = Attachment(item=a.item, assignment=a, name=name, size=upload.size, uploaded_by=by)
+        att.file.save(name, upload, save=False)
+        att.save()
+        _audit(by, "attachment.add", a.item, unit=a.unit.name, file=name, size=upload.size)
+    return att
+
+
+# --- 延期申请 and 退回 ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def extension_request(*, assignment: Assignment, reason: str, new_due_date: date | None, by) -> UnitRequest:
+    _require_unit(by, assignment)
+    reason = _text(reason, label="延期理由", field="reason", max_length=REASON_MAX)
+    a = _lock_assignment(assignment)
+    if a.status not in (Assignment.Status.TODO, Assignment.Status.CLAIMED, Assignment.Status.REVISION):
+        raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能申请延期。", code="not_open")
+    if a.requests.filter(status=UnitRequest.Status.PENDING).exists():
+        raise Conflict("该任务已有待决定的申请，请等待召集人决定。", code="request_pending")
+    if new_due_date is None:
+        raise DomainError("请填写申请延至的日期。", field="new_due_date")
+    if new_due_date <= a.due_date:
+        raise DomainError(f"申请的日期须晚于现时限（{a.due_date:%Y年%-m月%-d日}）。", field="new_due_date")
+    if new_due_date < timezone.localdate():
+        raise DomainError("申请的日期不能早于今天。", field="new_due_date")
+    if a.role == Assignment.Role.PARTICIPATING and new_due_date > a.item.due_date:
+        raise DomainError(f"配合单位的反馈时限不能晚于牵头单位的办理时限（{a.item.due_date:%Y年%-m月%-d日}）。",
+                          field="new_due_date")
+    req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.EXTENSION, reason=reason,
+                                     requested_due_date=new_due_date, previous_due_date=a.due_date, requested_by=by)
+    _audit(by, "request.extension", a.item, reason=reason, unit=a.unit.name, new_due_date=str(new_due_date))
+    return req
+
+
+@transaction.atomic
+def extension_decide(*, request: UnitRequest, approve: bool, note: str, by) -> UnitRequest:
+    """The convener or deputy approves (the due date moves) or refuses an extension."""
+    _require_perm(by, "members.decide", "只有召集人或副召集人可以决定延期申请。")
+    note = _text(note, label="决定意见", field="note", max_length=500, required=False)
+    req = UnitRequest.objects.select_for_update().select_related("assignment").get(pk=request.pk)
+    if req.kind != UnitRequest.Kind.EXTENSION:
+        raise DomainError("这不是延期申请。")
+    if req.status != UnitRequest.Status.PENDING:
+        raise Conflict("该申请已决定，请勿重复操作。", code="already_decided")
+    req.status = UnitRequest.Status.APPROVED if approve else UnitRequest.Status.REFUSED
+    req.decided_by, req.decided_at, req.decision_note = by, timezone.now(), note
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    a = _lock_assignment(req.assignment)
+    if approve:
+        a.due_date = req.requested_due_date
+        _touch(a)
+        a.save(update_fields=["due_date", "version"])
+        if a.is_primary_lead:
+            # The item's date is the primary lead's date; co-leads move with it.
+            item = _lock_item(a.item)
+            item.due_date = req.requested_due_date
+            _touch(item)
+            item.save(update_fields=["due_date", "version"])
+            item.assignments.filter(role=Assignment.Role.LEAD, due_date__lt=item.due_date).exclude(
+                status__in=[Assignment.Status.REROUTED, Assignment.Status.DONE]).update(due_date=item.due_date)
+    _audit(by, "request.extension." + ("approve" if approve else "refuse"), a.item, reason=note,
+           unit=a.unit.name, requested_due_date=str(req.requested_due_date), previous_due_date=str(req.previous_due_date))
+    return req
+
+
+@transaction.atomic
+def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
+    """退回: the unit says the task is not its duty. It waits for the convener's decision."""
+    _require_unit(by, assignment)
+    reason = _text(reason, label="退回理由", field="reason", max_length=REASON_MAX)
+    a = _lock_assignment(assignment)
+    if a.requests.filter(status=UnitRequest.Status.PENDING).exists():
+        raise Conflict("该任务已有待决定的申请，请等待召集人决定。", code="request_pending")
+    _move(a, Assignment.Status.RETURN_REQUESTED, label="该任务")
+    _touch(a)
+    a.save(update_fields=["status", "version"])
+    req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.RETURN, reason=reason,
+                                     previous_due_date=a.due_date, requested_by=by)
+    _audit(by, "request.return", a.item, reason=reason, unit=a.unit.name)
+    return req
+
+
+def return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
+    """The convener keeps the task with the unit: it goes back to work."""
+    _require_perm(by, "members.decide", "只有召集人或副召集人可以决定退回申请。")
+    note = _text(note, label="决定意见", field="note", max_length=500, required=False)
+    with transaction.atomic():
+        req = _lock_pending(request, UnitRequest.Kind.RETURN)
+        a = _lock_assignment(req.assignment)
+        _move(a, Assignment.Status.CLAIMED, label="该任务")
+        if a.claimed_by_id is None:
+            a.claimed_by, a.claimed_at = req.requested_by, timezone.now()
+        _touch(a)
+        a.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
+        req.status, req.decided_by, req.decided_at, req.decision_note = (UnitRequest.Status.REFUSED, by,
+                                                                         timezone.now(), note)
+        req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        _audit(by, "request.return.refuse", a.item, reason=note, unit=a.unit.name)
+    return req
+
+
+def _lock_pending(request, kind) -> UnitRequest:
+    req = UnitRequest.objects.select_for_update().get(pk=request.pk)
+    if req.kind != kind:
+        raise DomainError("申请类别不符。")
+    if req.status != UnitRequest.Status.PENDING:
+        raise Conflict("该申请已决定，请勿重复操作。", code="already_decided")
+    return req
+
+
+def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, by) -> list[Assignment]:
+    """The convener agrees the task is not the unit's and gives it to `units` (same role, same date).
+
+    A participating unit may be released with no replacement; a lead may not. Domain part: the caller
+    (`workflow.services.return_decide`) runs it inside the flow lock and routes the flow tasks."""
+    _require_perm(by, "members.decide", "只有召集人或副召集人可以决定退回申请。")
+    note = _text(note, label="决定意见", field="note", max_length=500, required=False)
+    req = _lock_pending(request, UnitRequest.Kind.RETURN)
+    old = _lock_assignment(req.assignment)
+    item = _lock_item(old.item)
+    units = list(dict.fromkeys(units))
+    if old.role == Assignment.Role.LEAD and not units:
+        raise DomainError("牵头单位退回时须改派给其他单位。", field="units")
+    live = set(item.assignments.exclude(status=Assignment.Status.REROUTED).values_list("unit_id", flat=True))
+    taken = [u.name for u in units if u.pk in live]
+    if taken:
+        raise DomainError(f"{'、'.join(taken)}已在办理该事项。", field="units")
+    current = set(MemberUnit.objects.current().values_list("pk", flat=True))
+    if any(u.pk not in current for u in units):
+        raise DomainError("改派的单位已不是成员单位。", field="units")
+    _move(old, Assignment.Status.REROUTED, label="该任务")
+    _touch(old)
+    old.save(update_fields=["status", "version"])
+    new = []
+    for i, unit in enumerate(units):
+        # The first replacement takes the returned unit's place (and so its order among leads).
+        order = old.order if i == 0 else item.assignments.filter(role=old.role).count() + i
+        a = Assignment(item=item, unit=unit, role=old.role, order=order, due_date=old.due_date, rerouted_from=old)
+        a.save()
+        new.append(a)
+    req.status, req.decided_by, req.decided_at, req.decision_note = (UnitRequest.Status.APPROVED, by,
+                                                                     timezone.now(), note)
+    req.rerouted_to = [u.name for u in units]
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "rerouted_to"])
+    _touch(item)
+    item.save(update_fields=["version"])
+    _audit(by, "request.return.reroute", item, reason=note, unit=old.unit.name, to=[u.name for u in units])
+    return new

@@ -1,0 +1,46 @@
+import datetime as dt
+
+import pytest
+
+from members.models import MemberUnit
+from tasks.models import Assignment, Attachment
+from tests.conftest import PASSWORD
+from workflow import services as fs
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_liaison_claims_attaches_and_submits(users, browser_page, tmp_path):
+    unit = MemberUnit.objects.get
+    item = fs.item_dispatch(by=users["office"], title="建立社区议事协商平台", content="请反馈进展。", source="ad_hoc",
+                            lead_units=[unit(code="zjt")], participating_units=[unit(code="mzt")],
+                            due_date=dt.date.today() + dt.timedelta(days=30))
+    draft = tmp_path / "反馈材料.pdf"
+    draft.write_bytes(b"%PDF-1.4\n% test\n")
+
+    page = browser_page
+    page.goto("/")
+    page.fill("#id_username", "liaison_mzt")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/items/inbox/")
+    assert page.locator("h1").inner_text() == "我的待办"
+    row = page.locator("tbody tr", has_text="建立社区议事协商平台")
+    assert "待签收" in row.inner_text() and "协办（配合）" in row.inner_text()
+    row.get_by_role("link").click()
+    page.get_by_role("button", name="签收").click()
+    page.wait_for_selector("text=已签收，请办理。")
+    page.set_input_files("input[type=file]", str(draft))
+    page.get_by_role("button", name="上传", exact=True).click()
+    page.wait_for_selector("text=附件已上传。")
+    assert page.get_by_role("link", name="反馈材料.pdf").count() >= 1
+    page.fill("textarea[name=result]", "已指导 12 个社区建立议事协商平台。")
+    page.get_by_role("button", name="提交反馈").click()
+    page.wait_for_selector("text=已提交反馈。")
+    assert "已反馈" in page.locator("main").inner_text()
+
+    a = Assignment.objects.get(item=item, unit__code="mzt")
+    assert a.status == "submitted" and a.result.startswith("已指导") and a.submitted_by == users["liaison_mzt"]
+    assert Attachment.objects.get().assignment == a
+    page.goto("/items/inbox/")
+    assert "没有待办事项" in page.locator("main").inner_text()

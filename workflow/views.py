@@ -1,0 +1,247 @@
+"""Pages of supervised items: 我的待办 (liaisons, members), 工作台 / 督办事项 (office, convener), the
+item page with its per-unit progress, and the POST actions. Thin: parse, call a service or selector,
+render. A DomainError becomes a Chinese message on the same page and changes nothing."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from core.errors import DomainError
+from members.models import MemberUnit, WorkLine
+from members.selectors import is_overseer, units_for_user
+from tasks import selectors, services as ts
+from tasks.models import Assignment, Item, UnitRequest
+
+from . import services as fs
+from .forms import ItemForm
+
+
+def _nav(request, key):
+    request.nav_active = key
+
+
+# --- lists -------------------------------------------------------------------------------------------
+
+
+def inbox(request):
+    """我的待办: the open tasks of the user's units, soonest due first."""
+    _nav(request, "inbox")
+    filters = selectors.Filters.from_query(request.GET)
+    my_units = list(units_for_user(request.user).order_by("order", "pk"))
+    rows, cursor = selectors.inbox(request.user, filters, unit_ids=[u.pk for u in my_units])
+    return render(request, "workflow/inbox.html", {
+        "my_units": my_units,
+        "rows": rows, "next_cursor": cursor, "filters": filters,
+        "statuses": [(s.value, s.label) for s in Assignment.Status if s in Assignment.OPEN],
+        "query": _query_without_cursor(request),
+    })
+
+
+def queue(request):
+    """工作台 (office) / 督办事项 (convener): every item, with the same filters, and decisions waiting."""
+    if not is_overseer(request.user):
+        raise Http404
+    _nav(request, "queue")
+    filters = selectors.Filters.from_query(request.GET)
+    rows, cursor = selectors.queue(request.user, filters)
+    return render(request, "workflow/queue.html", {
+        "rows": rows, "next_cursor": cursor, "filters": filters,
+        "statuses": [*Item.Status.choices, ("all", "全部")],
+        "units": MemberUnit.objects.current().order_by("order", "pk"),
+        "pending": selectors.pending_requests(request.user),
+        "may_dispatch": request.user.has_perm("members.dispatch"),
+        "query": _query_without_cursor(request),
+    })
+
+
+def _query_without_cursor(request):
+    q = request.GET.copy()
+    q.pop("after", None)
+    return q.urlencode()
+
+
+# --- create (交办) -------------------------------------------------------------------------------------
+
+
+def item_create(request):
+    if not request.user.has_perm("members.dispatch"):
+        raise Http404
+    _nav(request, "queue")
+    if request.method == "POST":
+        form = ItemForm(request.POST)
+        if form.is_valid():
+            try:
+                item = fs.item_dispatch(by=request.user, **form.service_kwargs())
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, f"已交办“{item.title}”，各单位已收到任务。")
+                return redirect("items:detail", pk=item.pk)
+        status = 400
+    else:
+        initial = {}
+        line_id = request.GET.get("work_line", "")
+        if line_id.isdigit():
+            line = WorkLine.objects.prefetch_related("assignments__unit").filter(pk=line_id).first()
+            if line:
+                initial = ItemForm.initial_from_work_line(line)
+        form = ItemForm(initial=initial)
+        status = 200
+    work_lines = WorkLine.objects.order_by("order", "pk")
+    return render(request, "workflow/item_form.html", {"form": form, "work_lines": work_lines}, status=status)
+
+
+# --- the item page --------------------------------------------------------------------------------------
+
+
+def _detail_context(request, item, *, error=None, posted=None):
+    ctx = selectors.item_detail(item)
+    user = request.user
+    my_units = set(selectors.unit_ids_for_user(user))
+    pending_by_assignment = {r.assignment_id: r for r in ctx["requests"] if r.status == UnitRequest.Status.PENDING}
+    mine = []
+    for a in ctx["assignments"]:
+        a.pending_request = pending_by_assignment.get(a.pk)
+        if a.unit_id in my_units and a.status != Assignment.Status.REROUTED:
+            mine.append(a)
+    ctx.update({
+        "mine": mine,
+        "may_review": user.has_perm("members.dispatch") and item.status == Item.Status.UNDER_REVIEW,
+        "may_decide": user.has_perm("members.decide"),
+        "pending_requests": [r for r in ctx["requests"] if r.status == UnitRequest.Status.PENDING],
+        "units": MemberUnit.objects.current().order_by("order", "pk"),
+        "error": error, "posted": posted or {},
+        "submitted": [a for a in ctx["assignments"] if a.result and a.status != Assignment.Status.REROUTED],
+    })
+    return ctx
+
+
+def item_detail(request, pk):
+    item = selectors.get_item_for_user_or_404(request.user, pk)
+    _nav(request, "queue" if is_overseer(request.user) else "inbox")
+    return render(request, "workflow/item_detail.html", _detail_context(request, item))
+
+
+def _act(request, item, action, success: str, anchor: str = ""):
+    """Run `action()`; on a DomainError show the item page again with the message and the user's input."""
+    try:
+        action()
+    except DomainError as exc:
+        item.refresh_from_db()
+        return render(request, "workflow/item_detail.html",
+                      _detail_context(request, item, error=exc.message, posted=request.POST), status=exc.status)
+    messages.success(request, success)
+    return redirect(reverse("items:detail", args=[item.pk]) + anchor)
+
+
+def _assignment(request, pk) -> Assignment:
+    """The user's own unit's task, or 404 (overseers see tasks but do not act on them)."""
+    a = selectors.get_assignment_for_user_or_404(request.user, pk)
+    if a.unit_id not in selectors.unit_ids_for_user(request.user):
+        raise Http404
+    return a
+
+
+def _date(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise DomainError("日期格式不正确，请按“年-月-日”填写。", field="date") from None
+
+
+@require_POST
+def task_claim(request, pk):
+    a = _assignment(request, pk)
+    return _act(request, a.item, lambda: ts.assignment_claim(assignment=a, by=request.user), "已签收，请办理。",
+                f"#task-{a.pk}")
+
+
+@require_POST
+def task_work(request, pk):
+    """Save the draft (暂存) or submit (提交) the unit's 办理情况."""
+    a = _assignment(request, pk)
+    result, version = request.POST.get("result", ""), request.POST.get("version")
+    if "submit" in request.POST:
+        label = "已汇总报送办公室审核。" if a.is_primary_lead else "已提交反馈。"
+        return _act(request, a.item, lambda: fs.assignment_submit(assignment=a, result=result, version=version,
+                                                                   by=request.user), label)
+    return _act(request, a.item, lambda: ts.assignment_save(assignment=a, result=result, version=version,
+                                                             by=request.user), "已暂存。", f"#task-{a.pk}")
+
+
+@require_POST
+def task_attach(request, pk):
+    a = _assignment(request, pk)
+    upload = request.FILES.get("file")
+
+    def run():
+        if upload is None:
+            raise DomainError("请选择要上传的文件。", field="file")
+        ts.attachment_add(assignment=a, upload=upload, by=request.user)
+    return _act(request, a.item, run, "附件已上传。", f"#task-{a.pk}")
+
+
+@require_POST
+def task_extension(request, pk):
+    a = _assignment(request, pk)
+    return _act(request, a.item, lambda: ts.extension_request(
+        assignment=a, reason=request.POST.get("reason", ""), new_due_date=_date(request.POST.get("new_due_date")),
+        by=request.user), "延期申请已提交，等待召集人决定。")
+
+
+@require_POST
+def task_return(request, pk):
+    a = _assignment(request, pk)
+    return _act(request, a.item, lambda: ts.return_request(assignment=a, reason=request.POST.get("reason", ""),
+                                                            by=request.user), "已退回，等待召集人决定。")
+
+
+@require_POST
+def item_accept(request, pk):
+    item = selectors.get_item_for_user_or_404(request.user, pk)
+    return _act(request, item, lambda: fs.item_accept(item=item, version=request.POST.get("version"),
+                                                       by=request.user), "已办结。")
+
+
+@require_POST
+def item_revise(request, pk):
+    item = selectors.get_item_for_user_or_404(request.user, pk)
+    return _act(request, item, lambda: fs.item_return_for_revision(
+        item=item, reason=request.POST.get("reason", ""), version=request.POST.get("version"), by=request.user),
+        "已退回主牵头单位修改。")
+
+
+@require_POST
+def item_comment(request, pk):
+    item = selectors.get_item_for_user_or_404(request.user, pk)
+    return _act(request, item, lambda: ts.comment_add(item=item, body=request.POST.get("body", ""), by=request.user),
+                "意见已发表。", "#comments")
+
+
+@require_POST
+def request_decide(request, pk):
+    req = selectors.get_request_for_decider_or_404(request.user, pk)
+    item = req.assignment.item
+    decision = request.POST.get("decision")
+    note = request.POST.get("note", "")
+
+    def run():
+        if decision not in ("approve", "refuse"):
+            raise DomainError("请选择同意或不同意。")
+        approve = decision == "approve"
+        if req.kind == UnitRequest.Kind.EXTENSION:
+            ts.extension_decide(request=req, approve=approve, note=note, by=request.user)
+        else:
+            ids = [int(x) for x in request.POST.getlist("units") if x.isdigit()]
+            units = list(MemberUnit.objects.current().filter(pk__in=ids))
+            fs.return_decide(request=req, approve=approve, units=units, note=note, by=request.user)
+    return _act(request, item, run, "已决定。")
+
+
+def attachment_download(request, pk):
+    att = selectors.get_attachment_for_user_or_404(request.user, pk)
+    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
