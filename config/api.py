@@ -16,3 +16,10 @@ router.register("requests", workflow_api.RequestViewSet, basename="request")
 router.register("obligations", deadlines_api.ObligationViewSet, basename="obligation")
 router.register("communities", communities_api.CommunityViewSet, basename="community")
 router.register("community-assessments", communities_api.AssessmentViewSet, basename="community-assessment")
+
+from meetings import api as meetings_api  # noqa: E402  (会议与纪要, issue 5)
+
+router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
+router.register("minutes", meetings_api.MinutesViewSet, basename="minutes")
+router.register("agreed-matters", meetings_api.AgreedMatterViewSet, basename="agreed-matter")
+router.register("membership-changes", meetings_api.MembershipChangeViewSet, basename="membership-change")

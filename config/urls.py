@@ -22,6 +22,7 @@ urlpatterns = [
     path("items/", include("workflow.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("communities/", include("communities.urls")),
+    path("meetings/", include("meetings.urls")),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

@@ -1,5 +1,6 @@
 from django.urls import reverse
 
+from .models import UNIT_ROLES
 from .selectors import is_overseer, reporting_units_for_user, roles_for_user, units_for_user
 
 
@@ -19,6 +20,11 @@ def navigation(request):
         items.append(("queue", "督办事项", reverse("items:queue")))
     items.append(("mechanism", "联席会议", reverse("members:mechanism")))
     items.append(("obligations", "报送任务", reverse("deadlines:obligations")))
+    if is_overseer(user) or any(a.role in UNIT_ROLES for a in roles):
+        items.append(("meetings", "会议与纪要", reverse("meetings:list")))
+        items.append(("membership", "成员调整", reverse("meetings:changes")))
+    if is_overseer(user):
+        items.append(("escalations", "重大事项", reverse("meetings:escalations")))
     items.append(("notifications", "我的通知", reverse("deadlines:notifications")))
     if is_overseer(user) or user.is_superuser:
         items.append(("overdue", "逾期督办", reverse("deadlines:overdue")))

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "tasks",
     "workflow",
     "communities",
+    "meetings",
 ]
 
 MIDDLEWARE = [

@@ -171,9 +171,9 @@ def test_notifications_are_personal(users, obligations, client_for):
 
 
 def test_navigation_entries_by_role(users, client_for):
-    office = client_for(users["office"]).get("/").content.decode()
+    office = client_for(users["office"]).get("/", follow=True).content.decode()
     assert all(x in office for x in ("报送任务", "逾期督办", "节假日日历", "发送记录", "截止日期预览"))
-    liaison = client_for(users["liaison_mzt"]).get("/").content.decode()
+    liaison = client_for(users["liaison_mzt"]).get("/", follow=True).content.decode()
     assert "报送任务" in liaison and "逾期督办" not in liaison and "节假日日历" not in liaison
 
 

@@ -1,0 +1,690 @@
+"""Every write to `meetings`, as keyword-only functions (../shared/style.md).
+
+Each service checks who is acting, validates, writes, records the audit entry and moves the flow
+(`meetings.flows`) in one transaction; mail goes out after commit (`meetings.notify`)."""
+
+from datetime import date, datetime
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from core.errors import Conflict, DomainError, NotAllowed
+from core.services import audit_record
+from members.models import Division, MemberUnit, Person, Role, RoleAssignment
+from members.selectors import acting_for, mechanism_current, roles_for_user, units_for_user
+from members.services import backup_assign, role_replace
+
+from . import dispatch as dispatch_module
+from .flows import EscalationFlow, MeetingFlow, MembershipChangeFlow
+from .models import (
+    AgreedMatter,
+    AgreedMatterUnit,
+    Escalation,
+    Guest,
+    Meeting,
+    MeetingUnit,
+    MembershipChange,
+    Minutes,
+    MinutesReview,
+    ProgressNotice,
+    cn_number,
+)
+from .notify import all_unit_users, notify, recipients_for_units
+
+TEXT_MAX = 3000
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _move(obj, to, *, label: str):
+    """The one place a status changes: through the model's TRANSITIONS table."""
+    if to not in obj.TRANSITIONS.get(obj.status, set()):
+        raise Conflict(f"{label}当前为“{obj.get_status_display()}”，不能变为“{type(obj).Status(to).label}”。"
+                       "页面可能已过期，请刷新后重试。", code="bad_transition")
+    obj.status = to
+    if hasattr(obj, "version"):
+        obj.version += 1
+
+
+def _text(value, *, label: str, field: str, max_length: int = TEXT_MAX, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(f"请填写{label}。", code="required", field=field)
+    if len(value) > max_length:
+        raise DomainError(f"{label}不能超过 {max_length} 字（当前 {len(value)} 字）。", code="too_long", field=field)
+    return value
+
+
+def _check_version(obj, version, *, label: str):
+    if version is not None and str(version) != str(obj.version):
+        raise Conflict(f"{label}已被他人修改（您看到的是旧版本），请刷新页面后重试。", code="stale")
+
+
+def _lock(model, obj):
+    return model.objects.select_for_update().get(pk=obj.pk)
+
+
+def is_office(user) -> bool:
+    return user.is_authenticated and user.has_perm("members.dispatch")
+
+
+def is_decider(user) -> bool:
+    return user.is_authenticated and user.has_perm("members.decide")
+
+
+def _require_office(user, what: str):
+    if not is_office(user):
+        raise NotAllowed(f"只有联席会议办公室可以{what}。")
+
+
+def _require_decider(user, what: str) -> bool:
+    """Only the convener or the deputy convener decides. Returns True when the deputy acts on the
+    convener's behalf (受召集人委托), which the record must show."""
+    if not is_decider(user):
+        raise NotAllowed(f"只有召集人或副召集人可以{what}。")
+    roles = {a.role for a in roles_for_user(user)}
+    return Role.CONVENER not in roles and Role.DEPUTY_CONVENER in roles
+
+
+def _require_unit(user, unit, what: str):
+    if not units_for_user(user).filter(pk=unit.pk).exists():
+        raise NotAllowed(f"只有{unit.name}的联络员或成员可以{what}。")
+
+
+def _current_units(units, *, field: str) -> list[MemberUnit]:
+    units = list(dict.fromkeys(units))
+    current = set(MemberUnit.objects.current().values_list("pk", flat=True))
+    gone = [u.name for u in units if u.pk not in current]
+    if gone:
+        raise DomainError(f"{'、'.join(gone)}已不是成员单位。", field=field)
+    return units
+
+
+def _flow_run(flow_class, node, obj, **data):
+    """Run the open Handle task `node` of the process whose artifact is `obj`, under the flow lock."""
+    process = flow_class.process_class.objects.get(
+        artifact_content_type__app_label=obj._meta.app_label, artifact_content_type__model=obj._meta.model_name,
+        artifact_object_id=obj.pk, flow_class=flow_class)
+    with flow_class.lock(process.pk):
+        task = Task.objects.filter(process=process, flow_task=node, status=STATUS.NEW).first()
+        if task is None:
+            raise Conflict("流程状态已变化，请刷新页面后重试。", code="stale_flow")
+        node.run(task, **data)
+
+
+def open_flow_task(obj, flow_class):
+    """The node a process waits on (for pages), or None."""
+    task = (Task.objects.filter(process__artifact_object_id=obj.pk, process__flow_class=flow_class,
+                                status=STATUS.NEW).order_by("-pk").first())
+    return task.flow_task if task else None
+
+
+# --- meetings -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_propose(*, title: str, topics: str, reasons: str, by, unit: MemberUnit | None = None) -> Meeting:
+    """Any member unit (its liaison or member) or the office proposes a meeting."""
+    if unit is None:
+        _require_office(by, "以办公室名义提议召开会议")
+    else:
+        _require_unit(by, unit, "以本单位名义提议召开会议")
+    mechanism = mechanism_current()
+    if mechanism is None:
+        raise DomainError("联席会议尚未载入。")
+    meeting = Meeting(mechanism=mechanism, title=_text(title, label="会议名称", field="title", max_length=100),
+                      topics=_text(topics, label="议题", field="topics"),
+                      reasons=_text(reasons, label="提议理由", field="reasons"),
+                      proposing_unit=unit, proposed_by=by)
+    meeting.full_clean()
+    meeting.save()
+    audit_record(actor=by, action="meeting.propose", obj=meeting,
+                 changes={"unit": unit.name if unit else "联席会议办公室", "topics": meeting.topics})
+    MeetingFlow.start.run(meeting=meeting)
+    notify(users=_deciders(), subject=f"meeting:{meeting.pk}", kind="proposed",
+           title=f"会议提议待审批：{meeting.title}", body=f"{unit.name if unit else '联席会议办公室'}提议召开"
+           f"“{meeting.title}”。\n议题：{meeting.topics}\n理由：{meeting.reasons}",
+           url=reverse("meetings:detail", args=[meeting.pk]))
+    return meeting
+
+
+def _deciders() -> list:
+    from members.models import User
+
+    people = RoleAssignment.objects.active().filter(role__in=[Role.CONVENER, Role.DEPUTY_CONVENER]).values("person")
+    return list(User.objects.filter(person__in=people, is_active=True))
+
+
+@transaction.atomic
+def meeting_decide(*, meeting: Meeting, approve: bool, note: str = "", by, version=None) -> Meeting:
+    """The convener approves or declines; the deputy may act on the convener's behalf."""
+    on_behalf = _require_decider(by, "审批会议")
+    meeting = _lock(Meeting, meeting)
+    _check_version(meeting, version, label="该会议")
+    note = _text(note, label="不同意的理由", field="note", max_length=500, required=not approve)
+    _move(meeting, Meeting.Status.APPROVED if approve else Meeting.Status.DECLINED, label="该会议")
+    meeting.decided_by, meeting.decided_at, meeting.decision_note = by, timezone.now(), note
+    meeting.on_behalf_of_convener = on_behalf
+    meeting.save()
+    audit_record(actor=by, action="meeting.approve" if approve else "meeting.decline", obj=meeting, reason=note,
+                 changes={"on_behalf_of_convener": on_behalf})
+    _flow_run(MeetingFlow, MeetingFlow.approval, meeting, approved=approve)
+    return meeting
+
+
+@transaction.atomic
+def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair: str, units, by,
+                     guests=(), version=None) -> Meeting:
+    """The office fixes date, place and chair, which member units attend, and invited units and
+    experts (`guests`: dicts with kind, name, organisation, email); the invitation goes out."""
+    _require_office(by, "安排会议")
+    meeting = _lock(Meeting, meeting)
+    _check_version(meeting, version, label="该会议")
+    if starts_at is None:
+        raise DomainError("请填写会议时间。", field="starts_at")
+    if starts_at <= timezone.now():
+        raise DomainError("会议时间必须晚于现在。", field="starts_at")
+    units = _current_units(units, field="units")
+    if not units:
+        raise DomainError("请至少选择一个参会成员单位。", field="units")
+    rows = []
+    for g in guests:
+        name = _text(g.get("name"), label="列席单位或专家名称", field="guests", max_length=60)
+        kind = g.get("kind") or Guest.Kind.EXPERT
+        if kind not in Guest.Kind.values:
+            raise DomainError("列席类别无效。", field="guests")
+        guest = Guest(meeting=meeting, kind=kind, name=name,
+                      organisation=_text(g.get("organisation"), label="所在单位", field="guests", max_length=100,
+                                         required=False),
+                      email=(g.get("email") or "").strip())
+        guest.full_clean(exclude=["meeting"])
+        rows.append(guest)
+    meeting.starts_at = starts_at
+    meeting.place = _text(place, label="会议地点", field="place", max_length=100)
+    meeting.chair = _text(chair, label="主持人", field="chair", max_length=60)
+    _move(meeting, Meeting.Status.SCHEDULED, label="该会议")
+    meeting.invited_at = timezone.now()
+    meeting.save()
+    MeetingUnit.objects.bulk_create([MeetingUnit(meeting=meeting, unit=u) for u in units])
+    Guest.objects.bulk_create(rows)
+    audit_record(actor=by, action="meeting.schedule", obj=meeting, changes={
+        "starts_at": timezone.localtime(starts_at).isoformat(timespec="minutes"), "place": meeting.place,
+        "units": [u.name for u in units], "guests": [str(g) for g in rows]})
+    _flow_run(MeetingFlow, MeetingFlow.schedule, meeting)
+    when = timezone.localtime(starts_at)
+    notify(users=recipients_for_units(units), subject=f"meeting:{meeting.pk}", kind="invitation",
+           title=f"会议通知：{meeting.title}",
+           body=f"定于{when:%Y年%-m月%-d日 %H:%M}在{meeting.place}召开“{meeting.title}”，由{meeting.chair}主持。\n"
+                f"议题：{meeting.topics}\n请准时出席。",
+           url=reverse("meetings:detail", args=[meeting.pk]), extra_emails=[g.email for g in rows if g.email])
+    return meeting
+
+
+@transaction.atomic
+def meeting_attendance_record(*, meeting: Meeting, attended_units, by, attendees: dict | None = None,
+                              attended_guests=(), version=None) -> Minutes:
+    """After the meeting: which convened units and guests attended. Opens the draft minutes."""
+    _require_office(by, "登记出席情况")
+    meeting = _lock(Meeting, meeting)
+    _check_version(meeting, version, label="该会议")
+    convened = {mu.unit_id: mu for mu in meeting.meeting_units.all()}
+    attended_ids = {u.pk for u in attended_units}
+    stray = attended_ids - set(convened)
+    if stray:
+        raise DomainError("出席单位必须是通知参会的成员单位。", field="attended_units")
+    if not attended_ids:
+        raise DomainError("请至少登记一个出席单位。", field="attended_units")
+    attendees = attendees or {}
+    _move(meeting, Meeting.Status.HELD, label="该会议")
+    meeting.save()
+    for unit_id, mu in convened.items():
+        mu.attended = unit_id in attended_ids
+        mu.attendees = _text(attendees.get(unit_id, ""), label="出席人员", field="attendees", max_length=200,
+                             required=False)
+        mu.save(update_fields=["attended", "attendees"])
+    guest_ids = {g.pk for g in attended_guests}
+    for guest in meeting.guests.all():
+        guest.attended = guest.pk in guest_ids
+        guest.save(update_fields=["attended"])
+    minutes = Minutes.objects.create(meeting=meeting, title=f"{meeting.title}纪要")
+    audit_record(actor=by, action="meeting.attendance", obj=meeting, changes={
+        "attended": [mu.unit.name for mu in convened.values() if mu.attended],
+        "guests": [str(g) for g in meeting.guests.filter(attended=True)]})
+    _flow_run(MeetingFlow, MeetingFlow.attendance, meeting)
+    return minutes
+
+
+# --- minutes ------------------------------------------------------------------------------------------
+
+
+def _matter_rows(matters, today: date):
+    """Validate the agreed matters of a draft; returns (matter, leads, participants) tuples."""
+    rows = []
+    for n, m in enumerate(matters, start=1):
+        where = f"第{cn_number(n)}条议定事项"
+        content = _text(m.get("content"), label=f"{where}的内容", field="matters")
+        criteria = _text(m.get("done_criteria"), label=f"{where}的完成标准", field="matters", max_length=500)
+        due = m.get("due_date")
+        if not due:
+            raise DomainError(f"请填写{where}的完成时限。", field="matters")
+        if due < today:
+            raise DomainError(f"{where}的完成时限不能早于今天。", field="matters")
+        leads = _current_units(m.get("lead_units") or [], field="matters")
+        parts = _current_units(m.get("participating_units") or [], field="matters")
+        if not leads:
+            raise DomainError(f"请为{where}选择牵头单位。", field="matters")
+        both = set(leads) & set(parts)
+        if both:
+            raise DomainError(f"{where}：{'、'.join(u.name for u in both)}不能同时是牵头单位和参与单位。",
+                              field="matters")
+        rows.append((AgreedMatter(number=n, content=content, done_criteria=criteria, due_date=due,
+                                  is_major=bool(m.get("is_major"))), leads, parts))
+    return rows
+
+
+@transaction.atomic
+def minutes_save(*, minutes: Minutes, title: str, summary: str, matters: list[dict], by, doc_number: str = "",
+                 version=None) -> Minutes:
+    """The office writes (or revises) the draft: title, summary and the numbered agreed matters.
+    Each matter: content, done_criteria, due_date, lead_units, participating_units, is_major."""
+    _require_office(by, "起草纪要")
+    minutes = _lock(Minutes, minutes)
+    _check_version(minutes, version, label="该纪要")
+    if minutes.status != Minutes.Status.DRAFTING:
+        raise Conflict("纪要已送出会签或已印发，不能修改。", code="bad_transition")
+    minutes.title = _text(title, label="纪要标题", field="title", max_length=100)
+    minutes.summary = _text(summary, label="会议概述", field="summary", max_length=5000, required=False)
+    minutes.doc_number = _text(doc_number, label="文号", field="doc_number", max_length=60, required=False)
+    if minutes.doc_number and Minutes.objects.filter(doc_number=minutes.doc_number).exclude(pk=minutes.pk).exists():
+        raise DomainError(f"文号“{minutes.doc_number}”已被使用。", field="doc_number")
+    rows = _matter_rows(matters, timezone.localdate())
+    minutes.version += 1
+    minutes.save()
+    minutes.matters.all().delete()
+    for matter, leads, parts in rows:
+        matter.minutes = minutes
+        matter.save()
+        AgreedMatterUnit.objects.bulk_create(
+            [AgreedMatterUnit(matter=matter, unit=u, role=AgreedMatterUnit.LEAD, order=i) for i, u in enumerate(leads)]
+            + [AgreedMatterUnit(matter=matter, unit=u, role=AgreedMatterUnit.PARTICIPATING, order=i)
+               for i, u in enumerate(parts)])
+    audit_record(actor=by, action="minutes.save", obj=minutes, changes={
+        "matters": [f"{m.number}. {m.content[:40]}" for m, _l, _p in rows]})
+    return minutes
+
+
+def attending_units(minutes: Minutes) -> list[MemberUnit]:
+    return [mu.unit for mu in minutes.meeting.meeting_units.filter(attended=True).select_related("unit")]
+
+
+@transaction.atomic
+def minutes_submit(*, minutes: Minutes, by, version=None) -> Minutes:
+    """Send the draft to the attending member units for their agreement (a new round)."""
+    _require_office(by, "送出纪要会签")
+    minutes = _lock(Minutes, minutes)
+    _check_version(minutes, version, label="该纪要")
+    if not minutes.matters.exists():
+        raise DomainError("纪要至少应有一条议定事项。", field="matters")
+    _move(minutes, Minutes.Status.CONSULTING, label="该纪要")
+    minutes.round += 1
+    minutes.save()
+    audit_record(actor=by, action="minutes.submit", obj=minutes, changes={"round": minutes.round})
+    _flow_run(MeetingFlow, MeetingFlow.draft, minutes.meeting)
+    notify(users=recipients_for_units(attending_units(minutes)), subject=f"minutes:{minutes.pk}",
+           kind=f"consult:{minutes.round}", title=f"请会签：{minutes.title}（第{minutes.round}轮）",
+           body=f"“{minutes.title}”征求意见稿已送达，请审阅后表示同意或提出修改意见。",
+           url=reverse("meetings:minutes", args=[minutes.pk]))
+    return minutes
+
+
+@transaction.atomic
+def minutes_review(*, minutes: Minutes, unit: MemberUnit, agree: bool, by, comment: str = "") -> MinutesReview:
+    """An attending unit agrees to this round's draft or asks for changes. When every attending
+    unit has answered: all agreed → ready to issue; otherwise back to the office to revise."""
+    _require_unit(by, unit, "会签纪要")
+    minutes = _lock(Minutes, minutes)
+    units = attending_units(minutes)
+    if unit not in units:
+        raise NotAllowed(f"{unit.name}未出席该会议，不参与会签。")
+    if minutes.status != Minutes.Status.CONSULTING:
+        raise Conflict("纪要当前不在会签环节。", code="bad_transition")
+    if minutes.reviews.filter(round=minutes.round, unit=unit).exists():
+        raise Conflict(f"{unit.name}已对本轮征求意见稿表示意见。", code="duplicate")
+    comment = _text(comment, label="修改意见", field="comment", max_length=2000, required=not agree)
+    review = MinutesReview.objects.create(
+        minutes=minutes, round=minutes.round, unit=unit, comment=comment, by=by, acting_for=acting_for(by, unit),
+        decision=MinutesReview.Decision.AGREE if agree else MinutesReview.Decision.CHANGES)
+    audit_record(actor=by, action="minutes.review", obj=minutes, reason=comment, changes={
+        "round": minutes.round, "unit": unit.name, "decision": review.get_decision_display(),
+        "acting_for": review.acting_for.name if review.acting_for else None})
+    answers = list(minutes.reviews.filter(round=minutes.round))
+    if len(answers) == len(units):
+        all_agreed = all(a.decision == MinutesReview.Decision.AGREE for a in answers)
+        _move(minutes, Minutes.Status.AGREED if all_agreed else Minutes.Status.DRAFTING, label="该纪要")
+        minutes.save()
+        _flow_run(MeetingFlow, MeetingFlow.consultation, minutes.meeting, all_agreed=all_agreed)
+    return review
+
+
+@transaction.atomic
+def minutes_issue(*, minutes: Minutes, by, doc_number: str = "", version=None) -> Minutes:
+    """Issue the agreed minutes under a 文号; each agreed matter becomes a supervised item and each
+    major matter opens its escalation record."""
+    _require_office(by, "印发纪要")
+    minutes = _lock(Minutes, minutes)
+    _check_version(minutes, version, label="该纪要")
+    number = _text(doc_number or minutes.doc_number, label="文号", field="doc_number", max_length=60)
+    if Minutes.objects.filter(doc_number=number).exclude(pk=minutes.pk).exists():
+        raise DomainError(f"文号“{number}”已被使用。", field="doc_number")
+    _move(minutes, Minutes.Status.ISSUED, label="该纪要")
+    minutes.doc_number, minutes.issued_at, minutes.issued_by = number, timezone.now(), by
+    minutes.save()
+    audit_record(actor=by, action="minutes.issue", obj=minutes, changes={"doc_number": number})
+    for matter in minutes.matters.prefetch_related("unit_roles__unit"):
+        dispatch_module.agreed_matter_dispatch(matter=matter, by=by)
+        if matter.is_major:
+            escalation_open(matter=matter, by=by)
+    _flow_run(MeetingFlow, MeetingFlow.issue, minutes.meeting)
+    notify(users=all_unit_users(minutes.meeting.mechanism), subject=f"minutes:{minutes.pk}", kind="issued",
+           title=f"纪要印发：{number} {minutes.title}", body=f"{number}《{minutes.title}》已印发，议定事项已交办。",
+           url=reverse("meetings:minutes", args=[minutes.pk]))
+    return minutes
+
+
+# --- follow-up ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notice_send(*, by) -> ProgressNotice:
+    """通报: the office sends every member unit the status of the agreed matters still open."""
+    from .selectors import matters_open, matter_status
+
+    _require_office(by, "发送情况通报")
+    mechanism = mechanism_current()
+    today = timezone.localdate()
+    lines = []
+    for m in matters_open(mechanism):
+        status = matter_status(m, today)
+        leads = "、".join(u.name for u in m.lead_units)
+        lines.append(f"{m.minutes.doc_number} 第{m.number_cn}条：{m.content[:60]}（牵头单位：{leads}；"
+                     f"时限：{m.due_date:%Y年%-m月%-d日}；状态：{status['label']}）")
+    body = ("截至{:%Y年%-m月%-d日}，联席会议议定事项落实情况如下：\n".format(today)
+            + ("\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)) if lines else "议定事项均已办结。"))
+    users = all_unit_users(mechanism)
+    notice = ProgressNotice.objects.create(mechanism=mechanism, title=f"议定事项落实情况通报（{today:%Y年%-m月%-d日}）",
+                                           body=body, created_by=by, recipients=len(users))
+    audit_record(actor=by, action="notice.send", obj=notice, changes={"open_matters": len(lines)})
+    notify(users=users, subject=f"notice:{notice.pk}", kind="notice", title=notice.title, body=body,
+           url=reverse("meetings:notice", args=[notice.pk]))
+    return notice
+
+
+# --- major matters ------------------------------------------------------------------------------------
+
+
+def escalation_open(*, matter: AgreedMatter, by) -> Escalation:
+    """Open the escalation record of a major matter (called when the minutes are issued)."""
+    with transaction.atomic():
+        if Escalation.objects.filter(matter=matter).exists():
+            raise Conflict("该事项已有重大事项报告。", code="duplicate")
+        escalation = Escalation.objects.create(matter=matter)
+        audit_record(actor=by, action="escalation.open", obj=escalation)
+        EscalationFlow.start.run(escalation=escalation)
+    return escalation
+
+
+@transaction.atomic
+def escalation_submit(*, escalation: Escalation, report: str, by, version=None) -> Escalation:
+    _require_office(by, "起草重大事项报告")
+    e = _lock(Escalation, escalation)
+    _check_version(e, version, label="该报告")
+    e.report = _text(report, label="报告内容", field="report", max_length=10000)
+    _move(e, Escalation.Status.AWAITING_APPROVAL, label="该报告")
+    e.save()
+    audit_record(actor=by, action="escalation.submit", obj=e)
+    _flow_run(EscalationFlow, EscalationFlow.draft, e)
+    return e
+
+
+@transaction.atomic
+def escalation_decide(*, escalation: Escalation, approve: bool, by, note: str = "", version=None) -> Escalation:
+    on_behalf = _require_decider(by, "审定重大事项报告")
+    e = _lock(Escalation, escalation)
+    _check_version(e, version, label="该报告")
+    note = _text(note, label="修改意见", field="note", max_length=500, required=not approve)
+    _move(e, Escalation.Status.APPROVED if approve else Escalation.Status.DRAFTING, label="该报告")
+    if approve:
+        e.approved_by, e.approved_at, e.on_behalf_of_convener = by, timezone.now(), on_behalf
+    e.save()
+    audit_record(actor=by, action="escalation.approve" if approve else "escalation.return", obj=e, reason=note,
+                 changes={"on_behalf_of_convener": on_behalf})
+    _flow_run(EscalationFlow, EscalationFlow.approval, e, approved=approve)
+    return e
+
+
+@transaction.atomic
+def escalation_send(*, escalation: Escalation, sent_on: date, by, version=None) -> Escalation:
+    _require_office(by, "报送重大事项")
+    e = _lock(Escalation, escalation)
+    _check_version(e, version, label="该报告")
+    if not sent_on or sent_on > timezone.localdate():
+        raise DomainError("请填写报送日期（不能晚于今天）。", field="sent_on")
+    _move(e, Escalation.Status.SENT, label="该报告")
+    e.sent_on = sent_on
+    e.save()
+    audit_record(actor=by, action="escalation.send", obj=e, changes={"sent_to": e.sent_to, "sent_on": str(sent_on)})
+    _flow_run(EscalationFlow, EscalationFlow.send, e)
+    return e
+
+
+@transaction.atomic
+def escalation_reply(*, escalation: Escalation, reply: str, reply_on: date, by, version=None) -> Escalation:
+    _require_office(by, "登记批复")
+    e = _lock(Escalation, escalation)
+    _check_version(e, version, label="该报告")
+    e.reply = _text(reply, label="批复内容", field="reply", max_length=5000)
+    if not reply_on or reply_on > timezone.localdate() or (e.sent_on and reply_on < e.sent_on):
+        raise DomainError("批复日期应在报送日期与今天之间。", field="reply_on")
+    _move(e, Escalation.Status.REPLIED, label="该报告")
+    e.reply_on = reply_on
+    e.save()
+    audit_record(actor=by, action="escalation.reply", obj=e, changes={"reply_on": str(reply_on)})
+    _flow_run(EscalationFlow, EscalationFlow.reply, e)
+    return e
+
+
+@transaction.atomic
+def escalation_close(*, escalation: Escalation, by, version=None) -> Escalation:
+    _require_office(by, "办结重大事项")
+    e = _lock(Escalation, escalation)
+    _check_version(e, version, label="该报告")
+    _move(e, Escalation.Status.CLOSED, label="该报告")
+    e.closed_at = timezone.now()
+    e.save()
+    audit_record(actor=by, action="escalation.close", obj=e)
+    _flow_run(EscalationFlow, EscalationFlow.close, e)
+    return e
+
+
+# --- membership changes -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_propose_replace(*, assignment: RoleAssignment, effective_date: date, reason: str, by,
+                           new_person: Person | None = None, new_person_name: str = "", new_person_title: str = "",
+                           new_person_division: Division | None = None) -> MembershipChange:
+    """A unit proposes replacing its member or liaison from `effective_date`, by an existing person
+    of the unit or a newcomer named here (created on confirmation)."""
+    unit = assignment.unit
+    _require_unit(by, unit, "提出本单位人员调整")
+    if assignment.role not in (Role.MEMBER, Role.LIAISON):
+        raise DomainError("单位只能提出本单位成员或联络员的调整。", field="assignment")
+    if assignment.end_date is not None and assignment.end_date <= timezone.localdate():
+        raise DomainError("该任职已终止。", field="assignment")
+    if effective_date is None or effective_date <= assignment.start_date:
+        raise DomainError("生效日期必须晚于原任职的起始日期。", field="effective_date")
+    if effective_date < timezone.localdate():
+        raise DomainError("生效日期不能早于今天。", field="effective_date")
+    name = _text(new_person_name, label="新任人员姓名", field="new_person_name", max_length=30, required=False)
+    if new_person is None and not name:
+        raise DomainError("请选择或填写新任人员。", field="new_person")
+    if new_person is not None and new_person.unit_id != unit.pk:
+        raise DomainError("新任人员必须属于同一成员单位。", field="new_person")
+    if new_person is not None and new_person.pk == assignment.person_id:
+        raise DomainError("新任人员与原任人员相同。", field="new_person")
+    if new_person_division is not None and new_person_division.unit_id != unit.pk:
+        raise DomainError("处室不属于该单位。", field="new_person_division")
+    if MembershipChange.objects.filter(assignment=assignment, status__in=[MembershipChange.Status.PROPOSED,
+                                                                          MembershipChange.Status.CHECKED]).exists():
+        raise Conflict("该职务已有一项调整在办理中。", code="duplicate")
+    change = MembershipChange(
+        mechanism_id=assignment.mechanism_id, kind=MembershipChange.Kind.REPLACE, unit=unit, assignment=assignment,
+        new_person=new_person, new_person_name=name if new_person is None else "",
+        new_person_title=_text(new_person_title, label="职务", field="new_person_title", max_length=60, required=False),
+        new_person_division=new_person_division, effective_date=effective_date,
+        reason=_text(reason, label="调整理由", field="reason", max_length=1000), proposed_by=by)
+    change.full_clean()
+    change.save()
+    audit_record(actor=by, action="membership.propose", obj=change, reason=change.reason, changes={
+        "role": assignment.get_role_display(), "from": assignment.person.name,
+        "to": new_person.name if new_person else name, "effective_date": str(effective_date)})
+    MembershipChangeFlow.start.run(change=change)
+    return change
+
+
+@transaction.atomic
+def change_propose_unit_add(*, name: str, code: str, divisions: list[str], member: dict, liaison: dict,
+                            effective_date: date, reason: str, by, full_name: str = "") -> MembershipChange:
+    """The office proposes adding a member unit (增补) with its divisions, member and liaison
+    (dicts: name, title, division — a division among `divisions`)."""
+    _require_office(by, "提出增补成员单位")
+    mechanism = mechanism_current()
+    name = _text(name, label="单位名称", field="name", max_length=60)
+    code = _text(code, label="单位代码", field="code", max_length=32)
+    if not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
+        raise DomainError("单位代码只能包含英文字母、数字、连字符。", field="code")
+    if MemberUnit.objects.filter(mechanism=mechanism, code=code).exists() or \
+            MemberUnit.objects.filter(mechanism=mechanism, name=name).exists():
+        raise DomainError("已有同名或同代码的成员单位。", field="name")
+    divisions = [d.strip() for d in divisions if d and d.strip()]
+    if not divisions:
+        raise DomainError("请至少填写一个处室。", field="divisions")
+    if len(set(divisions)) != len(divisions):
+        raise DomainError("处室名称重复。", field="divisions")
+    people = {}
+    for key, label in (("member", "成员"), ("liaison", "联络员")):
+        p = {"member": member, "liaison": liaison}[key] or {}
+        people[key] = {"name": _text(p.get("name"), label=f"{label}姓名", field=key, max_length=30),
+                       "title": _text(p.get("title"), label=f"{label}职务", field=key, max_length=60, required=False),
+                       "division": (p.get("division") or divisions[0]).strip()}
+        if people[key]["division"] not in divisions:
+            raise DomainError(f"{label}所在处室不在所列处室中。", field=key)
+    if effective_date is None or effective_date < timezone.localdate():
+        raise DomainError("生效日期不能早于今天。", field="effective_date")
+    change = MembershipChange(
+        mechanism=mechanism, kind=MembershipChange.Kind.ADD_UNIT, effective_date=effective_date,
+        new_unit={"name": name, "code": code, "full_name": full_name.strip()[:100], "divisions": divisions, **people},
+        reason=_text(reason, label="增补理由", field="reason", max_length=1000), proposed_by=by)
+    change.full_clean()
+    change.save()
+    audit_record(actor=by, action="membership.propose", obj=change, reason=change.reason, changes=change.new_unit)
+    MembershipChangeFlow.start.run(change=change)
+    return change
+
+
+@transaction.atomic
+def change_check(*, change: MembershipChange, passed: bool, by, note: str = "", version=None) -> MembershipChange:
+    """The office checks the proposal before it goes to the convener."""
+    _require_office(by, "审核成员调整")
+    change = _lock(MembershipChange, change)
+    _check_version(change, version, label="该调整")
+    note = _text(note, label="不通过的理由", field="note", max_length=500, required=not passed)
+    _move(change, MembershipChange.Status.CHECKED if passed else MembershipChange.Status.REJECTED, label="该调整")
+    change.checked_by, change.decision_note = by, note
+    change.save()
+    audit_record(actor=by, action="membership.check", obj=change, reason=note, changes={"passed": passed})
+    _flow_run(MembershipChangeFlow, MembershipChangeFlow.check, change, passed=passed)
+    return change
+
+
+@transaction.atomic
+def change_confirm(*, change: MembershipChange, confirm: bool, by, note: str = "", version=None) -> MembershipChange:
+    """The convener (or deputy on the convener's behalf) confirms for the meeting; the change then
+    applies from its effective date (`members.services.role_replace`, or the new unit's rows)."""
+    on_behalf = _require_decider(by, "确认成员调整")
+    change = _lock(MembershipChange, change)
+    _check_version(change, version, label="该调整")
+    note = _text(note, label="不同意的理由", field="note", max_length=500, required=not confirm)
+    _move(change, MembershipChange.Status.CONFIRMED if confirm else MembershipChange.Status.REJECTED, label="该调整")
+    change.decided_by, change.decided_at, change.on_behalf_of_convener = by, timezone.now(), on_behalf
+    change.decision_note = note
+    change.save()
+    audit_record(actor=by, action="membership.confirm" if confirm else "membership.reject", obj=change, reason=note,
+                 changes={"on_behalf_of_convener": on_behalf})
+    if confirm:
+        if change.kind == MembershipChange.Kind.REPLACE:
+            _apply_replace(change, by)
+        else:
+            _apply_unit_add(change, by)
+    _flow_run(MembershipChangeFlow, MembershipChangeFlow.confirm, change, confirmed=confirm)
+    return change
+
+
+def _apply_replace(change: MembershipChange, by):
+    person = change.new_person
+    if person is None:
+        person = Person.objects.filter(unit=change.unit, name=change.new_person_name).first()
+    if person is None:
+        person = Person(unit=change.unit, division=change.new_person_division or change.assignment.division,
+                        name=change.new_person_name, title=change.new_person_title)
+        person.full_clean()
+        person.save()
+        change.new_person = person
+        change.save(update_fields=["new_person"])
+    role_replace(assignment=change.assignment, new_person=person, effective_date=change.effective_date, by=by,
+                 reason=change.reason, basis=f"联席会议确认（成员调整 #{change.pk}）")
+
+
+def _apply_unit_add(change: MembershipChange, by):
+    data = change.new_unit
+    mechanism = change.mechanism
+    order = (MemberUnit.objects.filter(mechanism=mechanism).order_by("-order").values_list("order", flat=True)
+             .first() or 0) + 1
+    unit = MemberUnit(mechanism=mechanism, code=data["code"], name=data["name"], full_name=data.get("full_name", ""),
+                      order=order, joined_on=change.effective_date)
+    unit.full_clean()
+    unit.save()
+    divisions = {}
+    for i, name in enumerate(data["divisions"]):
+        divisions[name] = Division.objects.create(unit=unit, name=name, order=i)
+    for key, role in (("member", Role.MEMBER), ("liaison", Role.LIAISON)):
+        p = data[key]
+        person = Person.objects.filter(unit=unit, name=p["name"]).first()
+        if person is None:
+            person = Person(unit=unit, division=divisions[p["division"]], name=p["name"], title=p["title"])
+            person.full_clean()
+            person.save()
+        ra = RoleAssignment(mechanism=mechanism, person=person, role=role, unit=unit, division=person.division,
+                            start_date=change.effective_date, basis=f"联席会议确认增补（成员调整 #{change.pk}）")
+        ra.full_clean()
+        ra.save()
+    change.unit = unit
+    change.save(update_fields=["unit"])
+    audit_record(actor=by, action="unit.add", obj=unit, reason=change.reason, changes=data)
+
+
+@transaction.atomic
+def backup_name(*, liaison: RoleAssignment, backup: Person, start_date: date, end_date: date, reason: str, by):
+    """A liaison (or a member of the unit) names a B角 for a leave. No confirmation by the meeting:
+    it is the unit's own arrangement; the record says who acts for whom."""
+    _require_unit(by, liaison.unit, "为本单位联络员指定B角")
+    if start_date is None or end_date is None:
+        raise DomainError("请填写请假起止日期。", field="start_date")
+    if end_date <= timezone.localdate():
+        raise DomainError("请假期间已经结束。", field="end_date")
+    return backup_assign(liaison=liaison, backup=backup, start_date=start_date, end_date=end_date, by=by,
+                         reason=_text(reason, label="请假事由", field="reason", max_length=200))
