@@ -198,9 +198,9 @@ def test_api_is_scoped(users, client_for, world, zy_community):
 
 
 def test_navigation_entries(users, client_for, db):
-    office = client_for(users["office"]).get("/").content.decode()
-    city = client_for(users["city_guiyang"]).get("/").content.decode()
-    liaison = client_for(users["liaison_mzt"]).get("/").content.decode()
+    office = client_for(users["office"]).get("/", follow=True).content.decode()
+    city = client_for(users["city_guiyang"]).get("/", follow=True).content.decode()
+    liaison = client_for(users["liaison_mzt"]).get("/", follow=True).content.decode()
     assert "社区台账" in office and "创建进度" in office
     assert "社区台账" in city and "创建进度" not in city
     assert "社区台账" not in liaison
