@@ -34,7 +34,7 @@ def index(request):
     data["previous_quarter"] = data["quarters"][-2] if len(data["quarters"]) > 1 else data["quarters"][-1]
     data["figure_labels"] = [(m, selectors.METRIC_LABELS[m]) for m in
                              ("open", "soon", "overdue", "red", "returned", "rerouted", "extended")]
-    data["unit_metrics"] = selectors.UNIT_METRICS
+    data["unit_metrics"] = ("open", "soon", "overdue", "yellow", "red")  # 临期 is the blue step
     data["change_metrics"] = selectors.CHANGE_METRICS
     data["unit_tables"] = [("成员单位", data["member_rows"]), ("市州报送单位", data["reporting_rows"])]
     data["overdue_units_count"] = sum(1 for r in data["member_rows"] + data["reporting_rows"] if r.counts["overdue"])
