@@ -18,7 +18,7 @@ from django.db.models import Count, F, Q
 from django.http import Http404
 from django.utils import timezone
 
-from deadlines.ladder import BLUE, DEFAULT, RED, colour_for
+from deadlines.ladder import BLUE, DEFAULT, LABELS, NONE, RED, YELLOW, colour_for
 from deadlines.models import Obligation
 from members.models import MemberUnit, ReportingUnit
 from members.selectors import is_overseer, mechanism_current
@@ -322,7 +322,7 @@ def drill(filters: Filters, *, today: date | None = None, mechanism=None, limit:
     ob_total, as_total = obligations.count(), assignments.count()
     if limit is not None:
         obligations, assignments = obligations[:limit], assignments[:limit]
-    rows = [_ob_row(o, today) for o in obligations] + [_as_row(a, today) for a in assignments]
+    rows = [_ob_row(o, bounds) for o in obligations] + [_as_row(a, bounds) for a in assignments]
     rows.sort(key=lambda r: (r["due"], r["kind"]))
     unit_name = ""
     if unit is not None:
@@ -334,25 +334,32 @@ def drill(filters: Filters, *, today: date | None = None, mechanism=None, limit:
             "filters": filters, "today": today}
 
 
-def _ladder(due: date, today: date, open_: bool) -> tuple[str, str]:
-    from deadlines.ladder import LABELS
-
+def _ladder(due: date, bounds: Bounds, open_: bool) -> tuple[str, str]:
+    """The row's colour from the same date bounds as the figures (no per-row calendar walk: a
+    row years overdue would cost a loop over every day since)."""
     if not open_:
         return "none", "—"
-    colour = colour_for(due, today, DEFAULT)
+    if due <= bounds.red_through:
+        colour = RED
+    elif due <= bounds.today:
+        colour = YELLOW
+    elif due <= bounds.blue_until:
+        colour = BLUE
+    else:
+        colour = NONE
     return colour, LABELS[colour]
 
 
-def _ob_row(o: Obligation, today: date) -> dict:
-    colour, colour_label = _ladder(o.due_on, today, o.status in Obligation.OWED)
+def _ob_row(o: Obligation, bounds: Bounds) -> dict:
+    colour, colour_label = _ladder(o.due_on, bounds, o.status in Obligation.OWED)
     return {"kind": "报送任务", "title": f"{o.period_label}{o.rule.title}", "unit": o.obligor_name,
             "role": "报送单位", "due": o.due_on, "status": o.get_status_display(), "colour": colour,
             "colour_label": colour_label, "done_at": o.submitted_at, "late": o.is_late,
             "url": f"/deadlines/obligations/{o.pk}/"}
 
 
-def _as_row(a: Assignment, today: date) -> dict:
-    colour, colour_label = _ladder(a.due_date, today, a.status in Assignment.OPEN)
+def _as_row(a: Assignment, bounds: Bounds) -> dict:
+    colour, colour_label = _ladder(a.due_date, bounds, a.status in Assignment.OPEN)
     late = bool(a.submitted_at and timezone.localdate(a.submitted_at) > a.due_date)
     return {"kind": "督办事项", "title": a.item.title, "unit": a.unit.name, "role": a.role_label,
             "due": a.due_date, "status": a.get_status_display(), "colour": colour, "colour_label": colour_label,
