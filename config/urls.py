@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.health import health
+from dashboard import views as dashboard_views
 from members import views as members_views
 
 from .api import router
@@ -23,6 +25,8 @@ urlpatterns = [
     path("deadlines/", include("deadlines.urls")),
     path("communities/", include("communities.urls")),
     path("meetings/", include("meetings.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("calendar/<str:token>.ics", dashboard_views.calendar_feed, name="calendar-feed"),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

@@ -8,25 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Role, RoleAssignment
-from members.selectors import units_recipient_users
+from members.selectors import reporting_units_users, units_recipient_users
 
 from .ladder import Ladder
 from .models import Obligation
 from .reminders import Reminder, register_source
-
-
-def _liaison_users(unit_ids, on: date) -> dict[int, list]:
-    """unit id → accounts that receive the unit's reminders today: its liaisons, or the B角 acting for
-    one on leave; the unit's members when it has no liaison (members.selectors.units_recipients)."""
-    return units_recipient_users(unit_ids, on)
-
-
-def _prefecture_users(ru_ids) -> dict[int, list]:
-    User = get_user_model()
-    out: dict[int, list] = {}
-    for user in User.objects.filter(is_active=True, reporting_unit_id__in=ru_ids):
-        out.setdefault(user.reporting_unit_id, []).append(user)
-    return out
 
 
 def _conveners(mechanism_ids, on: date) -> dict[int, list]:
@@ -47,8 +33,8 @@ def _conveners(mechanism_ids, on: date) -> dict[int, list]:
 def obligation_recipients(obligation: Obligation) -> list:
     today = timezone.localdate()
     if obligation.member_unit_id:
-        return _liaison_users([obligation.member_unit_id], today).get(obligation.member_unit_id, [])
-    return _prefecture_users([obligation.reporting_unit_id]).get(obligation.reporting_unit_id, [])
+        return units_recipient_users([obligation.member_unit_id], today).get(obligation.member_unit_id, [])
+    return reporting_units_users([obligation.reporting_unit_id]).get(obligation.reporting_unit_id, [])
 
 
 class ObligationSource:
@@ -56,8 +42,8 @@ class ObligationSource:
 
     def _reminders(self, obligations: list[Obligation]) -> list[Reminder]:
         today = timezone.localdate()
-        liaisons = _liaison_users({o.member_unit_id for o in obligations if o.member_unit_id}, today)
-        prefectures = _prefecture_users({o.reporting_unit_id for o in obligations if o.reporting_unit_id})
+        liaisons = units_recipient_users({o.member_unit_id for o in obligations if o.member_unit_id}, today)
+        prefectures = reporting_units_users({o.reporting_unit_id for o in obligations if o.reporting_unit_id})
         conveners = _conveners({o.rule.mechanism_id for o in obligations}, today)
         out = []
         for o in obligations:

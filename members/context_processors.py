@@ -11,6 +11,9 @@ def navigation(request):
         return {}
     roles = roles_for_user(user)
     items = [("home", "首页", reverse("home"))]
+    # 督办总览 (issue 6): the convener's, deputy's and office's overview.
+    if is_overseer(user):
+        items.append(("dashboard", "督办总览", reverse("dashboard:index")))
     # 督办事项 (issue 3): liaisons and members work their unit's tasks; the office and conveners see all.
     if units_for_user(user).exists():
         items.append(("inbox", "我的待办", reverse("items:inbox")))
@@ -26,6 +29,7 @@ def navigation(request):
     if is_overseer(user):
         items.append(("escalations", "重大事项", reverse("meetings:escalations")))
     items.append(("notifications", "我的通知", reverse("deadlines:notifications")))
+    items.append(("calendar-feed", "日历订阅", reverse("dashboard:calendar")))
     if is_overseer(user) or user.is_superuser:
         items.append(("overdue", "逾期督办", reverse("deadlines:overdue")))
         items.append(("preview", "截止日期预览", reverse("deadlines:preview")))

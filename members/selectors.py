@@ -96,6 +96,14 @@ def units_recipient_users(unit_ids, on=None) -> dict[int, list]:
     return {unit_id: [users[p.pk] for p in ps if p.pk in users] for unit_id, ps in people.items()}
 
 
+def reporting_units_users(reporting_unit_ids) -> dict[int, list]:
+    """reporting unit id → its active bureau accounts (who submits and is reminded for a 市州)."""
+    out: dict[int, list] = {}
+    for user in User.objects.filter(is_active=True, reporting_unit_id__in=list(reporting_unit_ids)):
+        out.setdefault(user.reporting_unit_id, []).append(user)
+    return out
+
+
 def convener_users(mechanism_id, on=None) -> list:
     """Active accounts of the convener and deputy convener: escalation goes to them."""
     person_ids = RoleAssignment.objects.active(on).filter(

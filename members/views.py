@@ -10,6 +10,9 @@ def home(request):
     # First screens (issue 3): a liaison/member lands on 我的待办, the office on 工作台.
     if units_for_user(user).exists():
         return redirect("items:inbox")
+    # 督办总览 (issue 6): the convener and deputy decide and press; the office keeps 工作台.
+    if user.has_perm("members.decide"):
+        return redirect("dashboard:index")
     if user.has_perm("members.dispatch"):
         return redirect("items:queue")
     request.nav_active = "home"

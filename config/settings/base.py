@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "workflow",
     "communities",
     "meetings",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

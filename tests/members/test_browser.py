@@ -17,4 +17,6 @@ def test_convener_signs_in_and_sees_the_roster(users, browser_page):
     body = page.locator("main").inner_text()
     assert "陈维明" in body and "成员 14 人，联络员 15 人" in body
     page.get_by_role("link", name="首页").click()
-    assert "召集人" in page.locator("main").inner_text()
+    page.wait_for_url("**/dashboard/")          # the convener's first screen is 督办总览 (issue 6)
+    assert "召集人" in page.locator(".who-roles").inner_text()
+    assert page.locator("h1").inner_text() == "督办总览"
