@@ -21,6 +21,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_mechanism
 	$(PY) manage.py load_demo -v 0
+	$(PY) manage.py deadlines_sweep --no-send
 
 run: migrate
 	@$(PY) manage.py banner

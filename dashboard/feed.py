@@ -76,7 +76,7 @@ def feed_ics(user, today: date | None = None) -> bytes:
         assignments = assignments.filter(unit_id__in=unit_ids)
     for o in obligations.order_by("due_on", "id")[:MAX_EVENTS]:
         _all_day(cal, uid=f"obligation-{o.pk}@joint-meeting", day=o.due_on,
-                 summary=f"【报送截止】{o.obligor_name} {o.period_label}{o.rule.title}",
+                 summary=f"【报送截止】{o.obligor_name} {o.title}",
                  url=f"/deadlines/obligations/{o.pk}/", description=f"状态：{o.get_status_display()}")
     for a in assignments.order_by("due_date", "id")[:MAX_EVENTS]:
         _all_day(cal, uid=f"assignment-{a.pk}@joint-meeting", day=a.due_date,

@@ -375,7 +375,7 @@ def _ladder(due: date, bounds: Bounds, open_: bool) -> tuple[str, str]:
 
 def _ob_row(o: Obligation, bounds: Bounds) -> dict:
     colour, colour_label = _ladder(o.due_on, bounds, o.status in Obligation.OWED)
-    return {"kind": "报送任务", "title": f"{o.period_label}{o.rule.title}", "unit": o.obligor_name,
+    return {"kind": "报送任务", "title": f"{o.title}", "unit": o.obligor_name,
             "role": "报送单位", "due": o.due_on, "status": o.get_status_display(), "colour": colour,
             "colour_label": colour_label, "done_at": o.submitted_at, "late": o.is_late,
             "url": f"/deadlines/obligations/{o.pk}/"}
@@ -398,7 +398,7 @@ def overdue_units(*, today: date | None = None, mechanism=None) -> list[tuple[st
     out: dict[tuple[str, int], tuple[str, list]] = {}
     for o in _obligations(mechanism).filter(ob_q).select_related("rule", "member_unit", "reporting_unit").order_by("due_on", "id"):
         key = ("mu", o.member_unit_id) if o.member_unit_id else ("ru", o.reporting_unit_id)
-        out.setdefault(key, (o.obligor_name, []))[1].append(f"{o.period_label}{o.rule.title}（{o.due_on:%Y-%m-%d}）")
+        out.setdefault(key, (o.obligor_name, []))[1].append(f"{o.title}（{o.due_on:%Y-%m-%d}）")
     for a in _assignments(mechanism).filter(as_q).select_related("item", "unit").order_by("due_date", "id"):
         out.setdefault(("mu", a.unit_id), (a.unit.name, []))[1].append(f"{a.item.title}（{a.due_date:%Y-%m-%d}）")
     return [(kind, pk, name, titles) for (kind, pk), (name, titles) in sorted(out.items())]

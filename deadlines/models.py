@@ -148,7 +148,15 @@ class Obligation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.obligor_name} {self.period_label}{self.rule.title}"
+        return f"{self.obligor_name} {self.title}"
+
+    @property
+    def title(self) -> str:
+        """期次 + 事项, without saying 季度 twice: “2026年第4季度” + “季度工作情况” → “2026年第4季度工作情况”."""
+        title = self.rule.title
+        if self.period_label.endswith("季度") and title.startswith("季度"):
+            title = title[2:]
+        return f"{self.period_label}{title}"
 
     @property
     def obligor_name(self) -> str:

@@ -49,7 +49,7 @@ class ObligationSource:
         for o in obligations:
             recipients = liaisons.get(o.member_unit_id, []) if o.member_unit_id else prefectures.get(o.reporting_unit_id, [])
             out.append(Reminder(
-                subject=f"obligation:{o.pk}", title=f"{o.period_label}{o.rule.title}", due_on=o.due_on,
+                subject=f"obligation:{o.pk}", title=f"{o.title}", due_on=o.due_on,
                 unit_label=o.obligor_name, recipients=recipients, escalate_to=conveners.get(o.rule.mechanism_id, []),
                 url=reverse("deadlines:obligation", args=[o.pk]), policy=o.rule.reminders,
                 ladder=Ladder(o.rule.blue_from, o.rule.red_after)))

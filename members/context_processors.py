@@ -5,50 +5,67 @@ from .selectors import is_overseer, reporting_units_for_user, roles_for_user, un
 
 
 def navigation(request):
-    """The sidebar: what this user may open. Each later feature adds its entry here."""
+    """The sidebar, grouped: what this user may open, in the words of journeys.md.
+
+    Each entry is (key, label, url); views set `request.nav_active` to their key."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     roles = roles_for_user(user)
-    items = [("home", "首页", reverse("home"))]
-    # 督办总览 (issue 6): the convener's, deputy's and office's overview.
-    if is_overseer(user):
-        items.append(("dashboard", "督办总览", reverse("dashboard:index")))
-    # 督办事项 (issue 3): liaisons and members work their unit's tasks; the office and conveners see all.
-    if units_for_user(user).exists():
-        items.append(("inbox", "我的待办", reverse("items:inbox")))
-    if user.has_perm("members.dispatch"):
-        items.append(("queue", "工作台", reverse("items:queue")))
-    elif is_overseer(user):
-        items.append(("queue", "督办事项", reverse("items:queue")))
-    items.append(("mechanism", "联席会议", reverse("members:mechanism")))
-    items.append(("obligations", "报送任务", reverse("deadlines:obligations")))
-    if is_overseer(user) or any(a.role in UNIT_ROLES for a in roles):
-        items.append(("meetings", "会议与纪要", reverse("meetings:list")))
-        items.append(("membership", "成员调整", reverse("meetings:changes")))
-    if is_overseer(user):
-        items.append(("escalations", "重大事项", reverse("meetings:escalations")))
-    items.append(("notifications", "我的通知", reverse("deadlines:notifications")))
-    items.append(("calendar-feed", "日历订阅", reverse("dashboard:calendar")))
-    if is_overseer(user) or user.is_superuser:
-        items.append(("overdue", "逾期督办", reverse("deadlines:overdue")))
-        items.append(("preview", "截止日期预览", reverse("deadlines:preview")))
-    if user.has_perm("members.dispatch") or user.is_staff:
-        items.append(("calendar", "节假日日历", reverse("deadlines:calendar")))
-        items.append(("deliveries", "发送记录", reverse("deadlines:deliveries")))
-    if is_overseer(user) or user.is_staff:
-        items.append(("health", "运行状态", reverse("health")))
-    if user.is_staff:
-        items.append(("admin", "管理后台", reverse("admin:index")))
-    items.append(("api", "接口文档", reverse("api-docs")))
-    role_labels = sorted({a.get_role_display() for a in roles})
+    overseer = is_overseer(user)
+    dispatcher = user.has_perm("members.dispatch")
+    has_unit = units_for_user(user).exists()
     reporting_units = list(reporting_units_for_user(user)) if user.reporting_unit_id else []
+
+    work = [("home", "首页", reverse("home"))]
+    if overseer:
+        work.append(("dashboard", "督办总览", reverse("dashboard:index")))
+    if has_unit:
+        work.append(("inbox", "我的待办", reverse("items:inbox")))
+    if dispatcher:
+        work.append(("queue", "工作台", reverse("items:queue")))
+    elif overseer:
+        work.append(("queue", "督办事项", reverse("items:queue")))
+    work.append(("obligations", "本地区报送" if reporting_units else "报送任务", reverse("deadlines:obligations")))
+    work.append(("notifications", "我的通知", reverse("deadlines:notifications")))
+
+    oversight = []
+    if overseer or user.is_superuser:
+        oversight += [("overdue", "逾期督办", reverse("deadlines:overdue")),
+                      ("preview", "截止日期预览", reverse("deadlines:preview"))]
+
+    meeting = [("mechanism", "联席会议", reverse("members:mechanism"))]
+    if overseer or any(a.role in UNIT_ROLES for a in roles):
+        meeting += [("meetings", "会议与纪要", reverse("meetings:list")),
+                    ("membership", "成员调整", reverse("meetings:changes"))]
+    if overseer:
+        meeting.append(("escalations", "重大事项", reverse("meetings:escalations")))
+
+    communities = []
+    if reporting_units or overseer:
+        communities.append(("communities", "社区台账", reverse("communities:ledger")))
+        if overseer:
+            communities.append(("progress", "创建进度", reverse("communities:progress")))
+
+    system = [("calendar-feed", "日历订阅", reverse("dashboard:calendar"))]
+    if dispatcher or user.is_staff:
+        system += [("calendar", "节假日日历", reverse("deadlines:calendar")),
+                   ("deliveries", "发送记录", reverse("deadlines:deliveries"))]
+    if overseer or user.is_staff:
+        system.append(("health", "运行状态", reverse("health")))
+    if user.is_staff:
+        system.append(("admin", "管理后台", reverse("admin:index")))
+    system.append(("api", "接口文档", reverse("api-docs")))
+
+    groups = [(title, items) for title, items in (
+        ("日常工作", work), ("督办", oversight), ("联席会议", meeting), ("社区创建", communities), ("设置与服务", system),
+    ) if items]
+    role_labels = sorted({a.get_role_display() for a in roles})
     if reporting_units:
         role_labels.append(f"{reporting_units[0].name}报送用户")
-    # communities app: 社区台账 for prefecture users and overseers, 创建进度 for overseers.
-    at = next(i for i, item in enumerate(items) if item[0] == "mechanism") + 1
-    if reporting_units or is_overseer(user):
-        items.insert(at, ("communities", "社区台账", reverse("communities:ledger")))
-        if is_overseer(user):
-            items.insert(at + 1, ("progress", "创建进度", reverse("communities:progress")))
-    return {"nav_items": items, "nav_roles": role_labels, "nav_active": getattr(request, "nav_active", "")}
+    return {
+        "nav_groups": groups,
+        "nav_items": [item for _, items in groups for item in items],
+        "nav_roles": role_labels,
+        "nav_active": getattr(request, "nav_active", ""),
+    }

@@ -24,7 +24,7 @@ def test_submit_return_resubmit_accept_in_the_browser(users, browser_page, tmp_p
     page = browser_page
     sign_in(page, "liaison_mzt")
     page.get_by_role("link", name="报送任务").click()
-    page.get_by_role("link", name=f"{o.period_label}季度工作情况").click()
+    page.get_by_role("link", name=o.title).click()
     page.fill("#id_text", "本季度开展了绿色社区创建培训两次。")
     report = tmp_path / "季度报告.pdf"
     report.write_bytes(b"%PDF-1.4 quarterly")

@@ -159,4 +159,4 @@ def test_2026_q4_report_works_with_the_warning_shown(mechanism, users, client_fo
         html = page.content.decode()
         assert "2027 年" in html and "节假日安排缺失" in html and "2027年1月5日" in html
         listing = client_for(users["office"]).get("/deadlines/?status=all").content.decode()
-        assert "2026年第4季度季度工作情况" in listing and "节假日安排缺失" in listing
+        assert "2026年第4季度工作情况" in listing and "节假日安排缺失" in listing

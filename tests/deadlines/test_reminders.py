@@ -59,7 +59,7 @@ def test_plan_is_idempotent_with_one_digest_per_person(mechanism, contacts):
     assert [m.kind for m in inapp] == ["before:3"] and inapp[0].status == "sent"
     assert "省民政厅" not in inapp[0].body and "季度工作情况" in inapp[0].body
     [digest] = Message.objects.filter(recipient=mzt, channel="email")
-    assert digest.kind == "digest" and digest.status == "pending" and "2024年第3季度季度工作情况" in digest.body
+    assert digest.kind == "digest" and digest.status == "pending" and "2024年第3季度工作情况" in digest.body
     [sms] = Message.objects.filter(recipient=mzt, channel="sms")
     assert sms.address == "13900000001" and sms.next_attempt_at == at(2024, 9, 27)
     # nothing for units nobody has an account for, nothing on a holiday
@@ -107,7 +107,7 @@ def test_digest_and_press_mails_reach_a_real_smtp_server(mechanism, contacts, se
                 assert outbox.message_deliver(message_id=message_id) == "sent"
             assert outbox.due_ids() == []
         subjects = sorted((m["to"][0], m["subject"]) for m in smtp.messages)
-    assert ("liaison_mzt@example.gov.cn", "【催办】2024年第3季度季度工作情况") in subjects
+    assert ("liaison_mzt@example.gov.cn", "【催办】2024年第3季度工作情况") in subjects
     digests = [s for s in subjects if s[1].startswith("【每日汇总】")]
     assert len(digests) == len({to for to, _ in digests}) == 3  # one per person (3 liaisons with accounts)
     assert all(m.status == "sent" and m.attempts == 1 for m in Message.objects.exclude(channel="inapp"))

@@ -174,3 +174,14 @@ def test_office_works_in_the_admin_and_others_do_not(users, client_for):
     assert office.get("/admin/members/user/").status_code == 200
     assert office.get("/admin/django_celery_beat/periodictask/").status_code == 403
     assert client_for(users["liaison_mzt"]).get("/admin/members/person/").status_code == 302
+
+
+def test_navigation_is_grouped_and_uses_each_roles_words(users, client_for):
+    city = client_for(users["city_guiyang"]).get("/mechanism/").content.decode()
+    assert "本地区报送" in city and "社区台账" in city and "督办总览" not in city and "我的待办" not in city
+    convener = client_for(users["convener"]).get("/mechanism/").content.decode()
+    for text in ("日常工作", "督办总览", "督办", "逾期督办", "社区创建", "创建进度", "重大事项"):
+        assert text in convener, text
+    assert "工作台" not in convener and "节假日日历" not in convener
+    office = client_for(users["office"]).get("/mechanism/").content.decode()
+    assert "工作台" in office and "节假日日历" in office and 'aria-current="page"' in office
