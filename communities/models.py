@@ -103,6 +103,10 @@ class PilotNomination(models.Model):
     reason = models.TextField(_("推荐理由"), max_length=2000)
     nominated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     nominated_at = models.DateTimeField(auto_now_add=True)
+    # The October submission (试点社区相关情况) that carries the nomination to the lead unit, when the
+    # mechanism has that rule and the prefecture owes it for this year.
+    obligation = models.ForeignKey("deadlines.Obligation", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("随报送任务"))
 
     class Meta:
         verbose_name = _("试点社区推荐")

@@ -14,6 +14,7 @@ from viewflow.workflow.status import STATUS
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
+from deadlines.models import Obligation
 from core.uploads import upload_check
 
 from .models import (
@@ -216,9 +217,16 @@ def pilot_nominate(*, community: Community, year: int, reason: str, by) -> Pilot
         raise DomainError("请填写推荐理由。", field="reason")
     if PilotNomination.objects.filter(community=community, year=year).exists():
         raise DomainError(f"“{community.name}”已推荐为{year}年试点社区。", code="duplicate")
-    nomination = PilotNomination.objects.create(community=community, year=year, reason=reason.strip(), nominated_by=by)
-    audit_record(actor=by, action="pilot.nominate", obj=community, changes={"year": year})
+    carrier = (Obligation.objects.filter(reporting_unit_id=community.reporting_unit_id, rule__code=PILOT_RULE,
+                                         due_on__year=year).order_by("due_on").first())
+    nomination = PilotNomination.objects.create(community=community, year=year, reason=reason.strip(), nominated_by=by,
+                                                obligation=carrier)
+    audit_record(actor=by, action="pilot.nominate", obj=community,
+                 changes={"year": year, "obligation": str(carrier) if carrier else None})
     return nomination
+
+
+PILOT_RULE = "pilot_communities"  # the mechanism file's rule for 试点社区相关情况 (October)
 
 
 @transaction.atomic

@@ -174,3 +174,24 @@ def test_pilot_pages(users, client_for, guiyang, zunyi):
     selection.refresh_from_db()
     assert selection.status == "confirmed"
     assert "省级试点" in client_for(users["office"]).get("/communities/").content.decode()
+
+
+def test_nomination_rides_on_the_october_pilot_submission(users, guiyang, gy_community):
+    """Guizhou's 试点社区相关情况 (due end of October 2020) carries the prefecture's nomination."""
+    import time_machine
+
+    from deadlines.models import Obligation
+    from deadlines.services import obligations_generate
+
+    with time_machine.travel(date(2020, 10, 12), tick=False):
+        obligations_generate()
+    owed = Obligation.objects.get(rule__code="pilot_communities", reporting_unit__code="guiyang")
+    community = gy_community
+    nomination = pilot_nominate(community=community, year=2020, reason="基础好", by=users["city_guiyang"])
+    assert nomination.obligation == owed and owed.title.endswith("试点社区相关情况")
+    page = Client()
+    page.force_login(users["city_guiyang"])
+    html = page.get(f"/communities/{community.pk}/").content.decode()
+    assert f"/deadlines/obligations/{owed.pk}/" in html and "随" in html
+    later = pilot_nominate(community=community, year=2021, reason="次年推荐", by=users["city_guiyang"])
+    assert later.obligation is None  # no October submission owed in 2021: the nomination stands alone
