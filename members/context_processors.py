@@ -1,21 +1,36 @@
-from django.urls import reverse
+from django.core.cache import caches
+from django.urls import get_script_prefix, reverse
 
+from .access import CACHE_ALIAS, access_for, access_key, shares_cache
 from .models import UNIT_ROLES
-from .selectors import is_overseer, reporting_units_for_user, roles_for_user, units_for_user
+from .selectors import is_overseer
 
 
 def navigation(request):
     """The sidebar, grouped: what this user may open, in the words of journeys.md.
 
-    Each entry is (key, label, url); views set `request.nav_active` to their key."""
+    Each entry is (key, label, url); views set `request.nav_active` to their key. The sidebar depends
+    only on the user's access snapshot (members.access), so it is built once per snapshot."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    roles = roles_for_user(user)
+    shared = shares_cache(user)
+    key = f"nav:{access_key(user)}:{get_script_prefix()}"
+    nav = caches[CACHE_ALIAS].get(key) if shared else None
+    if nav is None:
+        nav = _navigation(user)
+        if shared:
+            caches[CACHE_ALIAS].set(key, nav)
+    return {**nav, "nav_active": getattr(request, "nav_active", "")}
+
+
+def _navigation(user) -> dict:
+    access = access_for(user)
+    roles = access.roles
     overseer = is_overseer(user)
     dispatcher = user.has_perm("members.dispatch")
-    has_unit = units_for_user(user).exists()
-    reporting_units = list(reporting_units_for_user(user)) if user.reporting_unit_id else []
+    has_unit = access.has_unit
+    reporting_units = list(access.reporting_unit_names) if user.reporting_unit_id else []
 
     work = [("home", "首页", reverse("home"))]
     if overseer:
@@ -35,7 +50,7 @@ def navigation(request):
                       ("preview", "截止日期预览", reverse("deadlines:preview"))]
 
     meeting = [("mechanism", "联席会议", reverse("members:mechanism"))]
-    if overseer or any(a.role in UNIT_ROLES for a in roles):
+    if overseer or any(role in UNIT_ROLES for role, _ in roles):
         meeting += [("meetings", "会议与纪要", reverse("meetings:list")),
                     ("membership", "成员调整", reverse("meetings:changes"))]
     if overseer:
@@ -60,12 +75,11 @@ def navigation(request):
     groups = [(title, items) for title, items in (
         ("日常工作", work), ("督办", oversight), ("联席会议", meeting), ("社区创建", communities), ("设置与服务", system),
     ) if items]
-    role_labels = sorted({a.get_role_display() for a in roles})
+    role_labels = sorted({label for _, label in roles})
     if reporting_units:
-        role_labels.append(f"{reporting_units[0].name}报送用户")
+        role_labels.append(f"{reporting_units[0]}报送用户")
     return {
         "nav_groups": groups,
         "nav_items": [item for _, items in groups for item in items],
         "nav_roles": role_labels,
-        "nav_active": getattr(request, "nav_active", ""),
     }

@@ -3,6 +3,8 @@ lines of the plan with their lead and participating units, and the prefecture-le
 
 History is never deleted: a unit that leaves gets `left_on`, a role that ends gets `end_date`."""
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -297,6 +299,10 @@ class User(AbstractUser):
     reporting_unit = models.ForeignKey(ReportingUnit, on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="users", verbose_name=_("所属市州"))
     is_demo = models.BooleanField(_("演示账号"), default=False)
+    # Changes whenever anything this account may see or do can have changed (members.access): every
+    # save of the row, and the signals on groups, permissions, unit grants and role assignments.
+    # A fresh random value, not a counter, so a rolled-back change can never be mistaken for a later one.
+    access_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("账号")
@@ -310,3 +316,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or (self.person.name if self.person_id else self.username)
+
+    def save(self, *args, **kwargs):
+        # Any write of the account (flags, person, reporting unit, password) starts a new access snapshot.
+        self.access_stamp = uuid.uuid4()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "access_stamp"}
+        super().save(*args, **kwargs)

@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
+from .access import UNIT_PERM, access_for
 from .models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User, WorkLine, WorkLineUnit
 
 
@@ -21,18 +22,25 @@ def may_see_contacts(user) -> bool:
     return is_overseer(user)
 
 
-def units_for_user(user, perm: str = "members.handle_unit_work"):
-    """Member units whose work this user handles (guardian grants on the unit)."""
+def units_for_user(user, perm: str = UNIT_PERM):
+    """Member units whose work this user handles (guardian grants on the unit, read through the
+    access snapshot: members.access)."""
     if not user.is_authenticated:
         return MemberUnit.objects.none()
+    if perm == UNIT_PERM:
+        return MemberUnit.objects.filter(pk__in=access_for(user).unit_ids)
     return get_objects_for_user(user, perm, klass=MemberUnit, accept_global_perms=False, with_superuser=False)
+
+
+def unit_ids_for_user(user) -> tuple[int, ...]:
+    """The ids of `units_for_user`, with no query once the snapshot is cached."""
+    return access_for(user).unit_ids
 
 
 def reporting_units_for_user(user):
     if not user.is_authenticated:
         return ReportingUnit.objects.none()
-    return get_objects_for_user(user, "members.submit_for_reporting_unit", klass=ReportingUnit,
-                                accept_global_perms=False, with_superuser=False)
+    return ReportingUnit.objects.filter(pk__in=access_for(user).reporting_unit_ids)
 
 
 def roles_for_user(user, on=None) -> list[RoleAssignment]:

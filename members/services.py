@@ -1,5 +1,6 @@
 """Every write to `members`, as functions (see ../shared/style.md)."""
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,6 +12,7 @@ from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 from core.errors import DomainError
 from core.services import audit_record
 
+from .access import forget as forget_access
 from .mechanism_config import ConfigError, MechanismSpec
 from .models import (
     DECIDING_ROLES,
@@ -201,9 +203,12 @@ def access_sync(*, user: User, on=None) -> None:
         remove_perm("submit_for_reporting_unit", user, ru)
     for ru in ReportingUnit.objects.filter(pk__in=wanted_ru - held_ru):
         assign_perm("submit_for_reporting_unit", user, ru)
-    # Permission caches live on the instance; drop them so the next check sees the new grants.
-    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        user.__dict__.pop(attr, None)
+    # Whatever changed above, the account's next request reads its access afresh (members.access);
+    # this instance forgets its cached permissions so the next check in this process sees the grants.
+    stamp = uuid.uuid4()
+    User.objects.filter(pk=user.pk).update(access_stamp=stamp)
+    user.access_stamp = stamp
+    forget_access(user)
 
 
 def access_sync_all(on=None) -> int:

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from members.models import MemberUnit, WorkLine
-from members.selectors import is_overseer, units_for_user
+from members.access import access_for
+from members.selectors import is_overseer
 from tasks import selectors, services as ts
 from tasks.models import Assignment, Item, UnitRequest
 
@@ -31,10 +32,10 @@ def inbox(request):
     """我的待办: the open tasks of the user's units, soonest due first."""
     _nav(request, "inbox")
     filters = selectors.Filters.from_query(request.GET)
-    my_units = list(units_for_user(request.user).order_by("order", "pk"))
-    rows, cursor = selectors.inbox(request.user, filters, unit_ids=[u.pk for u in my_units])
+    access = access_for(request.user)
+    rows, cursor = selectors.inbox(request.user, filters, unit_ids=access.unit_ids)
     return render(request, "workflow/inbox.html", {
-        "my_units": my_units,
+        "my_unit_names": access.unit_names,
         "rows": rows, "next_cursor": cursor, "filters": filters,
         "statuses": [(s.value, s.label) for s in Assignment.Status if s in Assignment.OPEN],
         "query": _query_without_cursor(request),

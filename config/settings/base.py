@@ -92,7 +92,8 @@ AUTH_USER_MODEL = "members.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend reading permissions from the cached access snapshot (members.access).
+    "members.access.AccountBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -101,6 +102,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The default cache is per process; `access` holds each signed-in account's access snapshot
+# (members.access). Its keys change with every change of access, so a per-process cache is never stale.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "access": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "access",
+               "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 20000}},
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

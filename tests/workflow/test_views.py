@@ -198,17 +198,17 @@ def test_inbox_filters_search_and_keyset_pages(users, client_for, unit, frozen):
                      participating_units=[], due_date=dt.date(2026, 3, 2))
     c = client_for(users["liaison_mzt"])
     rows = c.get("/items/inbox/").context["rows"]
-    assert [r.item.title for r in rows][:2] == ["逾期以后", "事项0"]
-    assert [r.item.title for r in c.get("/items/inbox/?role=lead").context["rows"]] == ["逾期以后", "事项1", "事项3"]
-    assert [r.item.title for r in c.get("/items/inbox/?q=事项3").context["rows"]] == ["事项3"]
-    soon = [r.item.title for r in c.get("/items/inbox/?due=soon").context["rows"]]
+    assert [r.title for r in rows][:2] == ["逾期以后", "事项0"]
+    assert [r.title for r in c.get("/items/inbox/?role=lead").context["rows"]] == ["逾期以后", "事项1", "事项3"]
+    assert [r.title for r in c.get("/items/inbox/?q=事项3").context["rows"]] == ["事项3"]
+    soon = [r.title for r in c.get("/items/inbox/?due=soon").context["rows"]]
     assert soon == ["逾期以后"]
     from tasks import selectors
     page1, cursor = selectors.inbox(users["liaison_mzt"], selectors.Filters(), limit=4)
     page2, end = selectors.inbox(users["liaison_mzt"], selectors.Filters(after=cursor), limit=4)
     assert len(page1) == 4 and len(page2) == 2 and end == ""
     assert {r.pk for r in page1}.isdisjoint({r.pk for r in page2})
-    colours = {r.item.title: r.colour for r in rows}
+    colours = {r.title: r.colour for r in rows}
     assert colours["逾期以后"] == "yellow" and colours["事项4"] == "none"
     html = c.get("/items/inbox/").content.decode()
     assert "剩余 0 天" in html and 'ladder-yellow' in html
