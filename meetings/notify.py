@@ -10,25 +10,15 @@ from django.utils import timezone
 
 from deadlines.models import Message
 from deadlines.reminders import notify as outbox_notify
-from members.models import MemberUnit, Person
-from members.selectors import unit_recipients
+from members.models import MemberUnit
+from members.selectors import units_recipient_users
 
 
 def recipients_for_units(units, on=None) -> list:
-    """Accounts that receive a unit's work on a day (the liaison, or the B角 acting for them)."""
-    on = on or timezone.localdate()
-    people = []
-    for unit in units:
-        people += unit_recipients(unit, on)
-    return users_of(people)
-
-
-def users_of(people: list[Person]) -> list:
-    from members.models import User
-
-    ids = [p.pk for p in dict.fromkeys(people)]
-    by_person = {u.person_id: u for u in User.objects.filter(person_id__in=ids, is_active=True)}
-    return [by_person[i] for i in ids if i in by_person]
+    """Accounts that receive a unit's work on a day (the liaison, or the B角 acting for them): the
+    same rule and the same two queries as the reminder sources, whatever the number of units."""
+    by_unit = units_recipient_users([u.pk for u in units], on or timezone.localdate())
+    return list(dict.fromkeys(user for u in units for user in by_unit.get(u.pk, [])))
 
 
 def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = "", extra_emails=()) -> int:

@@ -15,7 +15,7 @@ from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
 from members.models import Division, MemberUnit, Person, Role, RoleAssignment
 from members.selectors import acting_for, mechanism_current, roles_for_user, units_for_user
-from members.services import backup_assign, role_replace
+from members.services import backup_assign, role_replace, unit_add
 
 from . import dispatch as dispatch_module
 from .flows import EscalationFlow, MeetingFlow, MembershipChangeFlow
@@ -651,30 +651,11 @@ def _apply_replace(change: MembershipChange, by):
 
 def _apply_unit_add(change: MembershipChange, by):
     data = change.new_unit
-    mechanism = change.mechanism
-    order = (MemberUnit.objects.filter(mechanism=mechanism).order_by("-order").values_list("order", flat=True)
-             .first() or 0) + 1
-    unit = MemberUnit(mechanism=mechanism, code=data["code"], name=data["name"], full_name=data.get("full_name", ""),
-                      order=order, joined_on=change.effective_date)
-    unit.full_clean()
-    unit.save()
-    divisions = {}
-    for i, name in enumerate(data["divisions"]):
-        divisions[name] = Division.objects.create(unit=unit, name=name, order=i)
-    for key, role in (("member", Role.MEMBER), ("liaison", Role.LIAISON)):
-        p = data[key]
-        person = Person.objects.filter(unit=unit, name=p["name"]).first()
-        if person is None:
-            person = Person(unit=unit, division=divisions[p["division"]], name=p["name"], title=p["title"])
-            person.full_clean()
-            person.save()
-        ra = RoleAssignment(mechanism=mechanism, person=person, role=role, unit=unit, division=person.division,
-                            start_date=change.effective_date, basis=f"联席会议确认增补（成员调整 #{change.pk}）")
-        ra.full_clean()
-        ra.save()
-    change.unit = unit
+    change.unit = unit_add(mechanism=change.mechanism, code=data["code"], name=data["name"],
+                           full_name=data.get("full_name", ""), divisions=data["divisions"], member=data["member"],
+                           liaison=data["liaison"], joined_on=change.effective_date,
+                           basis=f"联席会议确认增补（成员调整 #{change.pk}）", reason=change.reason, by=by)
     change.save(update_fields=["unit"])
-    audit_record(actor=by, action="unit.add", obj=unit, reason=change.reason, changes=data)
 
 
 @transaction.atomic

@@ -293,6 +293,38 @@ def role_replace(*, assignment: RoleAssignment, new_person: Person, effective_da
 
 
 @transaction.atomic
+def unit_add(*, mechanism: Mechanism, code: str, name: str, full_name: str = "", divisions: list[str],
+             member: dict, liaison: dict, joined_on: date, basis: str, reason: str, by) -> MemberUnit:
+    """增补成员单位: the unit with its divisions, its member and liaison holding their roles from
+    `joined_on`. `member`/`liaison` are {"name", "title", "division"} (a division named in
+    `divisions`). Callers (the meeting's confirmation) have checked that the code and name are free."""
+    order = (MemberUnit.objects.filter(mechanism=mechanism).order_by("-order").values_list("order", flat=True)
+             .first() or 0) + 1
+    unit = MemberUnit(mechanism=mechanism, code=code, name=name, full_name=full_name, order=order,
+                      joined_on=joined_on)
+    unit.full_clean()
+    unit.save()
+    by_name = {div: Division.objects.create(unit=unit, name=div, order=i) for i, div in enumerate(divisions)}
+    people = []
+    for data, role in ((member, Role.MEMBER), (liaison, Role.LIAISON)):
+        person = Person.objects.filter(unit=unit, name=data["name"]).first()
+        if person is None:
+            person = Person(unit=unit, division=by_name[data["division"]], name=data["name"], title=data["title"])
+            person.full_clean()
+            person.save()
+        ra = RoleAssignment(mechanism=mechanism, person=person, role=role, unit=unit, division=person.division,
+                            start_date=joined_on, basis=basis)
+        ra.full_clean()
+        ra.save()
+        people.append(person)
+    audit_record(actor=by, action="unit.add", obj=unit, reason=reason,
+                 changes={"code": code, "name": name, "full_name": full_name, "divisions": divisions,
+                          "member": member, "liaison": liaison, "joined_on": joined_on.isoformat()})
+    _sync_people_on_commit(*people)
+    return unit
+
+
+@transaction.atomic
 def backup_assign(*, liaison: RoleAssignment, backup: Person, start_date: date, end_date: date, by,
                   reason: str) -> RoleAssignment:
     """Name a B角 for a liaison's leave [start_date, end_date): during it the backup holds the unit's

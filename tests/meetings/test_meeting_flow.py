@@ -12,7 +12,7 @@ from core.models import AuditEntry
 from meetings import selectors, services
 from meetings.flows import EscalationFlow, MeetingFlow
 from meetings.models import Escalation, Meeting, Minutes
-from tasks.models import Item
+from tasks.models import Assignment, Item
 from tasks.selectors import Filters, inbox
 from workflow import services as item_flow
 
@@ -90,7 +90,8 @@ def test_meeting_from_a_units_proposal_to_agreed_matters_in_the_inboxes(users, u
 
     def due_in_inbox(user):
         rows, _ = inbox(users[user], Filters())
-        return sorted((r.item.source_note[-3:], r.get_role_display(), r.due_date) for r in rows)
+        notes = dict(Item.objects.filter(pk__in=[r.item_id for r in rows]).values_list("pk", "source_note"))
+        return sorted((notes[r.item_id][-3:], str(Assignment.Role(r.role).label), r.due_date) for r in rows)
 
     assert due_in_inbox("liaison_zjt") == [
         ("第一条", "牵头单位", dt.date(2026, 4, 30)),

@@ -32,7 +32,7 @@ def newcomer(mechanism):
 
 def _inbox_titles(user):
     rows, _ = inbox(user, Filters())
-    return [r.item.title for r in rows]
+    return [r.title for r in rows]
 
 
 def test_liaison_replaced_from_a_future_date_moves_the_tasks_on_that_day(users, unit, newcomer, frozen):
