@@ -12,8 +12,13 @@ shared, loaded machines distort less than wall time; the load average is recorde
 
     ours/inbox        /items/inbox/                 a lead unit's liaison (soonest-due open tasks)
     ours/inbox p2     /items/inbox/?after=…         the second keyset page
-    ours/inbox q      /items/inbox/?q=…&due=overdue a search with filters
+    ours/inbox q      /items/inbox/?q=垃圾&due=overdue  a search for a common word, with a filter
+    ours/inbox q rare /items/inbox/?q=第N号          a search only one title answers
     ours/queue        /items/queue/                 the office's 工作台
+    ours/queue unit   /items/queue/?unit=…&due=soon one unit's due-soon items
+    ours/queue q      /items/queue/?q=噪声&status=all  every item, a common word
+    ours/queue q rare /items/queue/?q=第N号&status=all every item, one title
+    ours/api tasks    /api/v1/tasks/                the same inbox through the API
     stock/inbox       /vf/item/inbox/               viewflow's FlowInboxListView, same user
     stock/queue       /vf/item/queue/               viewflow's FlowQueueListView
 
@@ -33,6 +38,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -269,14 +275,20 @@ def main():
     lc, oc = Client(), Client()
     lc.force_login(liaison)
     oc.force_login(office)
+    # An open item of the liaison's unit, to search by its number (a word only one title has).
+    rare_item = (Item.objects.filter(assignments__unit=zjt).exclude(status="done").order_by("-pk")
+                 .values_list("pk", flat=True).first())
     first = lc.get("/items/inbox/")
     cursor = first.context["next_cursor"] if first.context else ""
     pages = [
         ("ours/inbox", lc, "/items/inbox/"),
         ("ours/inbox p2", lc, f"/items/inbox/?after={cursor}"),
-        ("ours/inbox q", lc, "/items/inbox/?q=%E5%9E%83%E5%9C%BE&due=overdue"),
+        ("ours/inbox q", lc, "/items/inbox/?q=%E5%9E%83%E5%9C%BE&due=overdue"),  # 垃圾: a common word
+        ("ours/inbox q rare", lc, "/items/inbox/?q=" + quote(f"第{rare_item}号")),  # one item
         ("ours/queue", oc, "/items/queue/"),
         ("ours/queue unit", oc, f"/items/queue/?unit={zjt.pk}&due=soon"),
+        ("ours/queue q", oc, "/items/queue/?q=" + quote("噪声") + "&status=all"),  # every item, a common word
+        ("ours/queue q rare", oc, "/items/queue/?q=" + quote(f"第{rare_item}号") + "&status=all"),
         ("ours/api tasks", lc, "/api/v1/tasks/"),
         ("stock/inbox", lc, "/vf/item/inbox/"),
         ("stock/queue", oc, "/vf/item/queue/"),

@@ -5,10 +5,13 @@ import shutil
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
+from django.core.management.color import no_style
+from django.db import connection
 from django.test import Client
 
 from members.mechanism_config import mechanism_path, mechanism_spec_read
-from members.models import Mechanism, Person, ReportingUnit, Role, RoleAssignment
+from members.models import Mechanism, Person, ReportingUnit, Role, RoleAssignment, User
 from members.services import account_create, mechanism_load
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -41,11 +44,26 @@ def require_redis():
         pytest.skip("needs Redis: set REDIS_URL=redis://…")
 
 
-@pytest.fixture
-def mechanism(db):
-    """Guizhou's joint meeting, loaded from the shipped configuration file."""
-    mechanism_load(spec=mechanism_spec_read(mechanism_path("guizhou")))
-    return Mechanism.objects.get(code="guizhou")
+# --- The base world: Guizhou's joint meeting and one account per kind of user -------------------------
+#
+# Loading the mechanism and creating eleven accounts took ~1.4 s a test. They are built once, right
+# after the test database is created, and every test runs inside a transaction that is rolled back,
+# so each test starts from the same base world. A test that does not ask for `mechanism` or `users`
+# (directly or through another fixture) sees an empty database, exactly as it was written: the base
+# world is wiped inside its transaction. Transactional tests (live server, real workers) run last;
+# Django empties the database after each of them, and `mechanism`/`users` rebuild what is missing.
+
+BASE_FIXTURES = {"mechanism", "users"}
+# Filled by migrate itself (post_migrate), never by the base world: never wiped.
+STRUCTURAL_TABLES = {"django_content_type", "auth_permission", "django_migrations"}
+
+
+def _load_mechanism():
+    mechanism = Mechanism.objects.filter(code="guizhou").first()
+    if mechanism is None:
+        mechanism_load(spec=mechanism_spec_read(mechanism_path("guizhou")))
+        mechanism = Mechanism.objects.get(code="guizhou")
+    return mechanism
 
 
 def _account_for(person_name: str, username: str):
@@ -53,30 +71,77 @@ def _account_for(person_name: str, username: str):
     return account_create(username=username, password=PASSWORD, person=person)
 
 
-@pytest.fixture
-def users(mechanism):
-    """One account per kind of user; keys name the role, values are saved users."""
+def _create_users(mechanism):
     lead = mechanism.units.get(is_lead=True)
     office_person = Person.objects.create(unit=lead, division=lead.divisions.get(name="城市建设处"), name="办公室测试员")
     RoleAssignment.objects.create(mechanism=mechanism, person=office_person, role=Role.OFFICE_STAFF, unit=lead,
                                   division=office_person.division, start_date=mechanism.established_on)
     outsider_person = Person.objects.create(unit=lead, name="无职务人员")
-    out = {
-        "convener": _account_for("陈维明", "convener"),
-        "deputy": _account_for("张春晖", "deputy"),
-        "office": account_create(username="office", password=PASSWORD, person=office_person),
-        "member_mzt": _account_for("方海", "member_mzt"),
-        "liaison_mzt": _account_for("王浩然", "liaison_mzt"),
-        "liaison_zjt": _account_for("蔡立智", "liaison_zjt"),
-        "liaison_gat": _account_for("陈显伟", "liaison_gat"),
-        "city_guiyang": account_create(username="city_guiyang", password=PASSWORD,
-                                       reporting_unit=ReportingUnit.objects.get(code="guiyang")),
-        "city_zunyi": account_create(username="city_zunyi", password=PASSWORD,
-                                     reporting_unit=ReportingUnit.objects.get(code="zunyi")),
-        "outsider": account_create(username="outsider", password=PASSWORD, person=outsider_person),
-        "admin": account_create(username="admin", password=PASSWORD, is_staff=True, is_superuser=True),
-    }
-    return out
+    _account_for("陈维明", "convener")
+    _account_for("张春晖", "deputy")
+    account_create(username="office", password=PASSWORD, person=office_person)
+    _account_for("方海", "member_mzt")
+    _account_for("王浩然", "liaison_mzt")
+    _account_for("蔡立智", "liaison_zjt")
+    _account_for("陈显伟", "liaison_gat")
+    account_create(username="city_guiyang", password=PASSWORD, reporting_unit=ReportingUnit.objects.get(code="guiyang"))
+    account_create(username="city_zunyi", password=PASSWORD, reporting_unit=ReportingUnit.objects.get(code="zunyi"))
+    account_create(username="outsider", password=PASSWORD, person=outsider_person)
+    account_create(username="admin", password=PASSWORD, is_staff=True, is_superuser=True)
+
+
+USERNAMES = ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "liaison_zjt", "liaison_gat",
+             "city_guiyang", "city_zunyi", "outsider", "admin"]
+
+
+def _base_world():
+    mechanism = _load_mechanism()
+    if not User.objects.filter(username="convener").exists():
+        _create_users(mechanism)
+    return mechanism
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _base_world()
+
+
+def _wipe_base_world():
+    tables = [t for t in connection.introspection.django_table_names(only_existing=True, include_views=False)
+              if t not in STRUCTURAL_TABLES]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sql_flush(no_style(), tables, allow_cascade=True):
+            cursor.execute(sql)
+
+
+@pytest.fixture(autouse=True)
+def _base_world_or_empty(request):
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        return
+    transactional = bool(names & {"transactional_db", "live_server"}) or (
+        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    # Base accounts keep their stamps from test to test (a rollback restores them): a snapshot cached
+    # by an earlier test that changed access without renewing a stamp must not reach this one.
+    caches["access"].clear()
+    if not names & BASE_FIXTURES:
+        _wipe_base_world()
+
+
+@pytest.fixture
+def mechanism(db):
+    """Guizhou's joint meeting, loaded from the shipped configuration file."""
+    return _base_world()
+
+
+@pytest.fixture
+def users(mechanism):
+    """One account per kind of user; keys name the role, values are saved users (fresh instances)."""
+    by_name = {u.username: u for u in User.objects.filter(username__in=USERNAMES)}
+    return {name: by_name[name] for name in USERNAMES}
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def queue(request):
     return render(request, "workflow/queue.html", {
         "rows": rows, "next_cursor": cursor, "filters": filters,
         "statuses": [*Item.Status.choices, ("all", "全部")],
-        "units": MemberUnit.objects.current().order_by("order", "pk"),
+        "units": MemberUnit.objects.current().order_by("order", "pk").values("pk", "name"),  # the unit filter
         "pending": selectors.pending_requests(request.user),
         "may_dispatch": request.user.has_perm("members.dispatch"),
         "query": _query_without_cursor(request),
