@@ -6,6 +6,12 @@ class MembersConfig(AppConfig):
     verbose_name = "联席会议成员"
 
     def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
         from .access import connect_signals
+        from .models import MemberUnit
+        from .selectors import unit_choices_forget
 
         connect_signals()
+        post_save.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.save")
+        post_delete.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.delete")

@@ -1,6 +1,7 @@
 """Reads of `members` that depend on who is asking."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -126,3 +127,23 @@ def acting_for(user, unit: MemberUnit, on=None) -> Person | None:
     backup = (RoleAssignment.objects.active(on).filter(person_id=user.person_id, unit=unit, role=Role.BACKUP_LIAISON)
               .select_related("acting_for__person").first())
     return backup.acting_for.person if backup else None
+
+
+UNIT_CHOICES_SECONDS = 60
+
+
+def unit_choices(on=None) -> list[dict]:
+    """[{"pk", "name"}] of the member units current on a day, in order: the unit filter of list pages.
+    Kept a minute per process (a unit changes once in years); a change in this process drops it at once
+    (members.apps), other processes follow within the minute."""
+    on = on or timezone.localdate()
+    key = f"members:unit-choices:{on.isoformat()}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = list(MemberUnit.objects.current(on).order_by("order", "pk").values("pk", "name"))
+        cache.set(key, rows, UNIT_CHOICES_SECONDS)
+    return rows
+
+
+def unit_choices_forget(**kwargs) -> None:
+    cache.delete(f"members:unit-choices:{timezone.localdate().isoformat()}")

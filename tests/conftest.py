@@ -127,6 +127,7 @@ def _base_world_or_empty(request):
     # Base accounts keep their stamps from test to test (a rollback restores them): a snapshot cached
     # by an earlier test that changed access without renewing a stamp must not reach this one.
     caches["access"].clear()
+    caches["default"].clear()
     if not names & BASE_FIXTURES:
         _wipe_base_world()
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from members.models import MemberUnit, WorkLine
 from members.access import access_for
-from members.selectors import is_overseer
+from members.selectors import is_overseer, unit_choices
 from tasks import selectors, services as ts
 from tasks.models import Assignment, Item, UnitRequest
 
@@ -52,7 +52,7 @@ def queue(request):
     return render(request, "workflow/queue.html", {
         "rows": rows, "next_cursor": cursor, "filters": filters,
         "statuses": [*Item.Status.choices, ("all", "全部")],
-        "units": MemberUnit.objects.current().order_by("order", "pk").values("pk", "name"),  # the unit filter
+        "units": unit_choices(),  # the unit filter
         "pending": selectors.pending_requests(request.user),
         "may_dispatch": request.user.has_perm("members.dispatch"),
         "query": _query_without_cursor(request),
