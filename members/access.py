@@ -113,7 +113,7 @@ class AccountBackend(ModelBackend):
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
-        return set(access_for(user_obj).perms)
+        return access_for(user_obj).perms  # a frozenset: `in` and `update()` are all callers do
 
     def get_user(self, user_id):
         from .models import User

@@ -186,6 +186,7 @@ CELERY_BEAT_SCHEDULE = {
     # idempotent and catch a run lost to an outage.
     "deadlines-reminders": {"task": "deadlines.tasks.reminders_sweep", "schedule": crontab(minute=30, hour="8-17")},
     "deadlines-outbox": {"task": "deadlines.tasks.outbox_dispatch", "schedule": 60.0},
+    "orphan-files": {"task": "core.tasks.orphan_files_sweep", "schedule": crontab(minute=40, hour=3)},
 }
 
 # --- Mail ---------------------------------------------------------------------------------------------
