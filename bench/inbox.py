@@ -114,7 +114,7 @@ def reset():
 
 COLUMNS = {
     "tasks_item": ["id", "title", "content", "source", "source_note", "due_date", "contribution_due_date", "status",
-                   "version", "created_by_id", "created_at", "accepted_at", "review_round"],
+                   "version", "created_by_id", "created_at", "accepted_at", "review_round", "progress"],
     "viewflow_process": ["id", "flow_class", "status", "created", "finished", "data", "artifact_content_type_id",
                          "artifact_object_id"],
     "tasks_assignment": ["id", "item_id", "unit_id", "role", '"order"', "due_date", "status", "result",
@@ -166,12 +166,16 @@ def generate(n_items, n_tasks, liaisons, office, seed=2026):
         contribution = due - timedelta(days=2)
         created = now - timedelta(days=rnd.randint(10, 800))
         title = f"{rnd.choice(words)}督办事项第{item_id}号"
+        units = rnd.sample(unit_ids, 1 + rnd.randint(0, 2))
+        statuses = [("todo" if rnd.random() < 0.5 else "claimed") if open_ else "done" for _ in units]
+        # Item.progress as tasks.services writes it: [unit, role, order, status], leads first.
+        progress = [[u, "lead" if k == 0 else "participating", 0 if k == 0 else k - 1, st]
+                    for k, (u, st) in enumerate(zip(units, statuses))]
         rows["tasks_item"].append((item_id, title, "压测数据", "ad_hoc", "", due, contribution,
                                    "in_progress" if open_ else "done", 1, office.pk, created,
-                                   None if open_ else created, 0))
+                                   None if open_ else created, 0, json.dumps(progress)))
         rows["viewflow_process"].append((item_id, flow_ref, "NEW" if open_ else "DONE", created,
                                          None if open_ else created, json.dumps({"item": item_id}), item_ct, item_id))
-        units = rnd.sample(unit_ids, 1 + rnd.randint(0, 2))
         token_base = f"start/{task_id + 2}"
 
         def task(name, status, owner=None, data=None, token="start"):
@@ -188,7 +192,7 @@ def generate(n_items, n_tasks, liaisons, office, seed=2026):
         emitted = 2
         for order, unit_id in enumerate(units):
             assignment_id += 1
-            status = ("todo" if rnd.random() < 0.5 else "claimed") if open_ else "done"
+            status = statuses[order]
             owner = liaisons[unit_id].pk if open_ else None
             tid = task("unit_work", "ASSIGNED" if open_ else "DONE", owner, {"assignment": assignment_id},
                        token=f"{token_base}_{order + 1}")

@@ -145,5 +145,15 @@ def unit_choices(on=None) -> list[dict]:
     return rows
 
 
+def unit_names() -> dict[int, str]:
+    """id → name of every member unit, past ones included (a record names the unit it was given to).
+    Kept like `unit_choices`."""
+    names = cache.get("members:unit-names")
+    if names is None:
+        names = dict(MemberUnit.objects.values_list("pk", "name"))
+        cache.set("members:unit-names", names, UNIT_CHOICES_SECONDS)
+    return names
+
+
 def unit_choices_forget(**kwargs) -> None:
-    cache.delete(f"members:unit-choices:{timezone.localdate().isoformat()}")
+    cache.delete_many([f"members:unit-choices:{timezone.localdate().isoformat()}", "members:unit-names"])

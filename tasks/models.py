@@ -53,6 +53,10 @@ class Item(models.Model):
     created_at = models.DateTimeField(_("交办时间"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     review_round = models.PositiveSmallIntegerField(_("审核轮次"), default=0)
+    # Summary of the live shares, [[unit_id, role, order, status], …] in display order, written by
+    # tasks.services in the transaction of every change of a share, so 工作台 draws each row's
+    # per-unit progress without a second query. The assignments remain the truth (tests check both agree).
+    progress = models.JSONField(_("各单位进度"), default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("督办事项")

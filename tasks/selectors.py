@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.models import AuditEntry
 from deadlines.calendar import add_working_days
 from deadlines.ladder import LABELS, colour_for, days_left
-from members.selectors import is_overseer
+from members.selectors import is_overseer, unit_names
 from members.selectors import unit_ids_for_user as member_unit_ids_for_user
 
 from .models import Assignment, Attachment, Item, UnitRequest
@@ -213,8 +213,8 @@ class ItemRow:
     title: str
     due_date: date
     status: str
+    units: list = field(default_factory=list)  # read as Item.progress, then drawn as UnitProgress
     status_label: str = ""
-    units: list = field(default_factory=list)
     colour: str = ""
     colour_label: str = ""
     days_left: int = 0
@@ -267,15 +267,13 @@ def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
                               .exclude(status=Assignment.Status.REROUTED)))
     if filters.q:
         qs = _title_search(qs, filters.q, "title")
-    qs = _due_filter(qs, filters.due, today).values_list("pk", "title", "due_date", "status")
+    qs = _due_filter(qs, filters.due, today).values_list("pk", "title", "due_date", "status", "progress")
     rows, cursor = _page(qs, filters, limit, ItemRow)
-    by_item = {row.pk: row for row in rows}
-    labels = _labels(Assignment)
-    shares = (Assignment.objects.filter(item_id__in=list(by_item)).exclude(status=Assignment.Status.REROUTED)
-              .order_by("item_id", "role", "order", "pk")
-              .values_list("item_id", "unit__name", "role", "order", "status"))
-    for item_id, unit_name, role, order, status in shares:
-        by_item[item_id].units.append(UnitProgress(unit_name, role, _role_label(role, order), labels[status]))
+    # Each row carries its shares' summary (Item.progress, kept by tasks.services): no second query.
+    labels, names = _labels(Assignment), unit_names()
+    for row in rows:
+        row.units = [UnitProgress(names.get(unit_id, "?"), role, _role_label(role, order), labels[status])
+                     for unit_id, role, order, status in row.units]
     return _ladder(rows, today, _labels(Item)), cursor
 
 

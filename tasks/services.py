@@ -36,6 +36,40 @@ def _move(obj, to, *, label: str):
     obj.status = to
 
 
+def progress_of(item_id) -> list:
+    """What `Item.progress` must hold: the item's live shares in display order."""
+    return [list(row) for row in Assignment.objects.filter(item_id=item_id).exclude(
+        status=Assignment.Status.REROUTED).order_by("role", "order", "pk").values_list("unit_id", "role", "order",
+                                                                                      "status")]
+
+
+# The same summary for every item at once, on PostgreSQL (the migration, the bulk data generators).
+PROGRESS_BACKFILL_SQL = """
+UPDATE tasks_item AS i SET progress = coalesce((
+    SELECT jsonb_agg(jsonb_build_array(a.unit_id, a.role, a."order", a.status) ORDER BY a.role, a."order", a.id)
+    FROM tasks_assignment AS a WHERE a.item_id = i.id AND a.status <> 'rerouted'), '[]'::jsonb)
+"""
+
+
+def progress_backfill(connection) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(PROGRESS_BACKFILL_SQL)
+        return
+    for item_id in Item.objects.values_list("pk", flat=True).iterator():
+        Item.objects.filter(pk=item_id).update(progress=progress_of(item_id))
+
+
+def item_progress_refresh(*, item) -> None:
+    """Rewrite `Item.progress` (an item or its id). Every service that changes an item's shares
+    (creation, status, re-routing) calls it in its own transaction; so must any bulk or test writer."""
+    item_id = getattr(item, "pk", item)
+    progress = progress_of(item_id)
+    Item.objects.filter(pk=item_id).update(progress=progress)
+    if isinstance(item, Item):
+        item.progress = progress
+
+
 def _text(value, *, label: str, field: str, max_length: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
@@ -143,6 +177,7 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
         rows += [Assignment(item=item, unit=u, role=Assignment.Role.PARTICIPATING, order=i,
                             due_date=contribution_due_date) for i, u in enumerate(participating_units)]
         Assignment.objects.bulk_create(rows)
+        item_progress_refresh(item=item)
         _audit(by, "item.dispatch", item, lead=[u.name for u in lead_units],
                participating=[u.name for u in participating_units], due_date=str(due_date),
                contribution_due_date=str(contribution_due_date))
@@ -162,6 +197,7 @@ def item_accept(*, item: Item, version, by) -> Item:
         _move(a, Assignment.Status.DONE, label="单位任务")
         _touch(a)
         a.save(update_fields=["status", "version"])
+    item_progress_refresh(item=item)
     _audit(by, "item.accept", item)
     return item
 
@@ -181,6 +217,7 @@ def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignm
     _move(primary, Assignment.Status.REVISION, label="主牵头单位的任务")
     _touch(primary)
     primary.save(update_fields=["status", "version"])
+    item_progress_refresh(item=item)
     _audit(by, "item.return_for_revision", item, reason=reason, unit=primary.unit.name, round=item.review_round)
     return primary
 
@@ -207,6 +244,7 @@ def assignment_claim(*, assignment: Assignment, by) -> Assignment:
     a.claimed_by, a.claimed_at = by, timezone.now()
     _touch(a)
     a.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
+    item_progress_refresh(item=a.item_id)
     _audit(by, "assignment.claim", a.item, unit=a.unit.name)
     return a
 
@@ -256,6 +294,7 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
         _move(item, Item.Status.UNDER_REVIEW, label="该督办事项")
         _touch(item)
         item.save(update_fields=["status", "version"])
+    item_progress_refresh(item=item)
     _audit(by, "assignment.submit", item, unit=a.unit.name, role=a.role, consolidated=a.is_primary_lead)
     return a
 
@@ -350,6 +389,7 @@ def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
     a.save(update_fields=["status", "version"])
     req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.RETURN, reason=reason,
                                      previous_due_date=a.due_date, requested_by=by)
+    item_progress_refresh(item=a.item_id)
     _audit(by, "request.return", a.item, reason=reason, unit=a.unit.name)
     return req
 
@@ -369,6 +409,7 @@ def return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
         req.status, req.decided_by, req.decided_at, req.decision_note = (UnitRequest.Status.REFUSED, by,
                                                                          timezone.now(), note)
         req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        item_progress_refresh(item=a.item_id)
         _audit(by, "request.return.refuse", a.item, reason=note, unit=a.unit.name)
     return req
 
@@ -418,5 +459,6 @@ def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, 
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "rerouted_to"])
     _touch(item)
     item.save(update_fields=["version"])
+    item_progress_refresh(item=item)
     _audit(by, "request.return.reroute", item, reason=note, unit=old.unit.name, to=[u.name for u in units])
     return new

@@ -120,6 +120,7 @@ def _base_world_or_empty(request):
     marker = request.node.get_closest_marker("django_db")
     names = set(request.fixturenames)
     if marker is None and not names & {"db", "transactional_db", "live_server"}:
+        yield
         return
     transactional = bool(names & {"transactional_db", "live_server"}) or (
         marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
@@ -130,6 +131,24 @@ def _base_world_or_empty(request):
     caches["default"].clear()
     if not names & BASE_FIXTURES:
         _wipe_base_world()
+    yield
+    _check_item_progress()
+
+
+def _check_item_progress():
+    """After every test: each item's stored progress (Item.progress, which 工作台 draws) is exactly what
+    its assignments say — whatever path the test took through the services."""
+    from django.db import DatabaseError
+
+    from tasks.models import Item
+    from tasks.services import progress_of
+
+    try:
+        stored = list(Item.objects.values_list("pk", "progress"))
+    except DatabaseError:  # the test left its transaction aborted on purpose; nothing to compare
+        return
+    wrong = [(pk, progress, progress_of(pk)) for pk, progress in stored if progress != progress_of(pk)]
+    assert not wrong, f"Item.progress out of date (item, stored, actual): {wrong}"
 
 
 @pytest.fixture

@@ -233,6 +233,7 @@ def test_split_with_no_unit_goes_straight_to_review(users, unit, frozen):
     item = ts.item_create(by=users["office"], title="t", content="c", source="ad_hoc", lead_units=[unit("zjt")],
                           participating_units=[], due_date=dt.date(2026, 3, 20))
     item.assignments.update(status="submitted")
+    ts.item_progress_refresh(item=item)
     ItemFlow.start.run(item=item)
     assert open_flow_tasks(item, ItemFlow.unit_work).count() == 0
     assert open_flow_tasks(item, ItemFlow.review).count() == 1

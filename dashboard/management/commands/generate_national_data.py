@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from deadlines.models import DeadlineRule
 from members.models import Mechanism, MemberUnit, ReportingUnit, User
+from tasks.services import progress_backfill
 
 CST = ZoneInfo("Asia/Shanghai")
 UNITS_PER_PROVINCE = 25
@@ -168,11 +169,12 @@ class Command(BaseCommand):
                 self.item_meta.append((p, due, done, late))
                 accepted = datetime.combine(due + timedelta(days=3 if late else -1), datetime.min.time(), CST) if done else None
                 yield (first + k, f"基准督办事项{k}", "基准数据", "ad_hoc", "", due, due,
-                       "done" if done else "in_progress", 1, creator, now, accepted, 1 if done else 0)
+                       "done" if done else "in_progress", 1, creator, now, accepted, 1 if done else 0, "[]")
 
+        # progress ("[]" here) is summarised from the unit tasks once they are written (_assignments).
         self._copy("tasks_item", ["id", "title", "content", "source", "source_note", "due_date",
                                   "contribution_due_date", "status", "version", "created_by_id", "created_at",
-                                  "accepted_at", "review_round"], rows(), n, "督办事项")
+                                  "accepted_at", "review_round", "progress"], rows(), n, "督办事项")
         return first
 
     def _assignments(self, provinces, first_item):
@@ -191,6 +193,8 @@ class Command(BaseCommand):
 
         self._copy("tasks_assignment", ["item_id", "unit_id", "role", '"order"', "due_date", "status", "result",
                                         "submitted_at", "version"], rows(), total, "单位任务")
+        self.stdout.write("督办事项各单位进度汇总…")
+        progress_backfill(connection)
 
     # --- obligations and reminder messages --------------------------------------------------------
 
