@@ -148,6 +148,8 @@ def _on_user_m2m(sender, instance, action, reverse, pk_set, **kwargs):
     # user.groups / user.user_permissions, from either side.
     if action not in ("post_add", "post_remove", "post_clear", "pre_clear"):
         return
+    if action in ("post_add", "post_remove") and not pk_set:  # nothing actually added or removed
+        return
     if not reverse:
         access_changed([instance.pk])
     elif action == "pre_clear":
@@ -158,6 +160,8 @@ def _on_user_m2m(sender, instance, action, reverse, pk_set, **kwargs):
 
 def _on_group_permissions(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if action in ("post_add", "post_remove") and not pk_set:
         return
     if not reverse:
         access_changed(_group_users([instance.pk]))
