@@ -157,13 +157,18 @@ class Assignment(models.Model):
 
     @property
     def role_label(self):
-        if self.role == self.Role.LEAD:
-            return "主办（主牵头）" if self.order == 0 else "主办（共同牵头）"
-        return "协办（配合）"
+        return role_label_for(self.role, self.order)
 
     @property
     def is_open(self):
         return self.status in self.OPEN
+
+
+def role_label_for(role: str, order: int) -> str:
+    """主办/协办 as lists and the item page name a unit's share (lists call it with plain values)."""
+    if role == Assignment.Role.LEAD:
+        return "主办（主牵头）" if order == 0 else "主办（共同牵头）"
+    return "协办（配合）"
 
 
 def _upload_to(instance, filename):

@@ -18,7 +18,7 @@ from deadlines.ladder import LABELS, colour_for, days_left
 from members.selectors import is_overseer, unit_names
 from members.selectors import unit_ids_for_user as member_unit_ids_for_user
 
-from .models import Assignment, Attachment, Item, UnitRequest
+from .models import Assignment, Attachment, Item, UnitRequest, role_label_for
 
 PAGE_SIZE = 50
 ACTION_LABELS = {
@@ -168,12 +168,6 @@ def _decorate(rows, today):
     return rows
 
 
-def _role_label(role: str, order: int) -> str:
-    if role == Assignment.Role.LEAD:
-        return "主办（主牵头）" if order == 0 else "主办（共同牵头）"
-    return "协办（配合）"
-
-
 @dataclass(slots=True)
 class TaskRow:
     """One line of 我的待办: a unit's task with what the list shows of its item (read as plain values;
@@ -229,7 +223,7 @@ def _ladder(rows, today, labels):
 
 
 def _title_search(qs, q: str, field_name: str):
-    # The bigram index on item titles (core.search, tasks migration 0002) answers it on PostgreSQL.
+    # The bigram index on item titles (core.search, tasks migration 0003) answers it on PostgreSQL.
     return qs.filter(**{f"{field_name}__text_contains": q})
 
 
@@ -247,7 +241,7 @@ def inbox(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
         "pk", "item_id", "item__title", "unit__name", "role", "order", "due_date", "status")
     rows, cursor = _page(qs, filters, limit, TaskRow)
     for row in rows:
-        row.role_label = _role_label(row.role, row.order)
+        row.role_label = role_label_for(row.role, row.order)
     return _ladder(rows, today, _labels(Assignment)), cursor
 
 
@@ -272,7 +266,7 @@ def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
     # Each row carries its shares' summary (Item.progress, kept by tasks.services): no second query.
     labels, names = _labels(Assignment), unit_names()
     for row in rows:
-        row.units = [UnitProgress(names.get(unit_id, "?"), role, _role_label(role, order), labels[status])
+        row.units = [UnitProgress(names.get(unit_id, "?"), role, role_label_for(role, order), labels[status])
                      for unit_id, role, order, status in row.units]
     return _ladder(rows, today, _labels(Item)), cursor
 
