@@ -36,7 +36,6 @@ REPORTING_PERM = "members.submit_for_reporting_unit"
 @dataclass(frozen=True)
 class Access:
     unit_ids: tuple[int, ...]  # member units whose work the user handles, in the units' order
-    unit_names: tuple[str, ...]
     reporting_unit_ids: tuple[int, ...]
     reporting_unit_names: tuple[str, ...]
     roles: tuple[tuple[str, str], ...]  # (role, label) held today
@@ -47,12 +46,12 @@ class Access:
         return bool(self.unit_ids)
 
 
-NO_ACCESS = Access((), (), (), (), (), frozenset())
+NO_ACCESS = Access((), (), (), (), frozenset())
 
 
 def access_key(user) -> str:
     return ":".join(str(x) for x in (
-        "access", 1, user.pk, user.access_stamp, timezone.localdate().isoformat(), int(user.is_active),
+        "access", 2, user.pk, user.access_stamp, timezone.localdate().isoformat(), int(user.is_active),
         int(user.is_staff), int(user.is_superuser), user.person_id or "", user.reporting_unit_id or ""))
 
 
@@ -93,17 +92,17 @@ def _compute(user) -> Access:
     from .models import MemberUnit, ReportingUnit, RoleAssignment
 
     units = list(get_objects_for_user(user, UNIT_PERM, klass=MemberUnit, accept_global_perms=False,
-                                      with_superuser=False).order_by("order", "pk").values_list("pk", "name"))
+                                      with_superuser=False).order_by("order", "pk").values_list("pk", flat=True))
     reporting = list(get_objects_for_user(user, REPORTING_PERM, klass=ReportingUnit, accept_global_perms=False,
-                                          with_superuser=False).order_by("order", "pk").values_list("pk", "name"))
+                                          with_superuser=False).order_by("order", "pk").values_list("pk", flat=True))
     roles = []
     if user.person_id:
         for a in RoleAssignment.objects.active().filter(person_id=user.person_id).order_by("pk"):
             roles.append((a.role, str(a.get_role_display())))
     # ModelBackend's own computation (not user.get_all_permissions, which would come back here).
     perms = frozenset(ModelBackend().get_all_permissions(user)) if user.is_active else frozenset()
-    return Access(tuple(u[0] for u in units), tuple(u[1] for u in units),
-                  tuple(r[0] for r in reporting), tuple(r[1] for r in reporting), tuple(roles), perms)
+    return Access(tuple(units), tuple(r[0] for r in reporting), tuple(r[1] for r in reporting), tuple(roles),
+                  perms)
 
 
 class AccountBackend(ModelBackend):

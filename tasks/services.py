@@ -51,15 +51,6 @@ UPDATE tasks_item AS i SET progress = coalesce((
 """
 
 
-def progress_backfill(connection) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(PROGRESS_BACKFILL_SQL)
-        return
-    for item_id in Item.objects.values_list("pk", flat=True).iterator():
-        Item.objects.filter(pk=item_id).update(progress=progress_of(item_id))
-
-
 def item_progress_refresh(*, item) -> None:
     """Rewrite `Item.progress` (an item or its id). Every service that changes an item's shares
     (creation, status, re-routing) calls it in its own transaction; so must any bulk or test writer."""

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from members.models import MemberUnit, WorkLine
 from members.access import access_for
-from members.selectors import is_overseer, unit_choices
+from members.selectors import is_overseer, unit_choices, unit_names
 from tasks import selectors, services as ts
 from tasks.models import Assignment, Item, UnitRequest
 
@@ -32,10 +32,11 @@ def inbox(request):
     """我的待办: the open tasks of the user's units, soonest due first."""
     _nav(request, "inbox")
     filters = selectors.Filters.from_query(request.GET)
-    access = access_for(request.user)
+    access, names = access_for(request.user), unit_names()
     rows, cursor = selectors.inbox(request.user, filters, unit_ids=access.unit_ids)
     return render(request, "workflow/inbox.html", {
-        "my_unit_names": access.unit_names,
+        # Names from the unit-name cache, not the snapshot: a renamed unit shows its new name.
+        "my_unit_names": [names[pk] for pk in access.unit_ids if pk in names],
         "rows": rows, "next_cursor": cursor, "filters": filters,
         "statuses": [(s.value, s.label) for s in Assignment.Status if s in Assignment.OPEN],
         "query": _query_without_cursor(request),

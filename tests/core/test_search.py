@@ -51,3 +51,4 @@ def test_postgresql_answers_from_the_stored_bigrams(require_postgres, items):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "tasks_item_title_bigrams_idx" in plan
+

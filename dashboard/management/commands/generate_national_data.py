@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from deadlines.models import DeadlineRule
 from members.models import Mechanism, MemberUnit, ReportingUnit, User
-from tasks.services import progress_backfill
+from tasks.services import PROGRESS_BACKFILL_SQL
 
 CST = ZoneInfo("Asia/Shanghai")
 UNITS_PER_PROVINCE = 25
@@ -194,7 +194,8 @@ class Command(BaseCommand):
         self._copy("tasks_assignment", ["item_id", "unit_id", "role", '"order"', "due_date", "status", "result",
                                         "submitted_at", "version"], rows(), total, "单位任务")
         self.stdout.write("督办事项各单位进度汇总…")
-        progress_backfill(connection)
+        with connection.cursor() as c:
+            c.execute(PROGRESS_BACKFILL_SQL)
 
     # --- obligations and reminder messages --------------------------------------------------------
 

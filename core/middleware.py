@@ -1,0 +1,23 @@
+"""Request guards that hold for every page and endpoint."""
+
+from django.http import HttpResponseBadRequest, JsonResponse
+
+NUL_MESSAGE = "请求参数中含有无效字符（空字符），请检查链接后重试。"
+
+
+class RejectNulMiddleware:
+    """A NUL byte in the query string is refused with 400: PostgreSQL cannot hold one in a text
+    parameter, so a list filter or a search fed one would otherwise end in a server error. Form and
+    API bodies are checked by their fields (Django's and DRF's null-character validators)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or any(
+                "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"code": "invalid", "detail": NUL_MESSAGE}, status=400,
+                                    json_dumps_params={"ensure_ascii": False})
+            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
