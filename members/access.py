@@ -94,7 +94,7 @@ def _compute(user) -> Access:
     units = list(get_objects_for_user(user, UNIT_PERM, klass=MemberUnit, accept_global_perms=False,
                                       with_superuser=False).order_by("order", "pk").values_list("pk", flat=True))
     reporting = list(get_objects_for_user(user, REPORTING_PERM, klass=ReportingUnit, accept_global_perms=False,
-                                          with_superuser=False).order_by("order", "pk").values_list("pk", flat=True))
+                                          with_superuser=False).order_by("order", "pk").values_list("pk", "name"))
     roles = []
     if user.person_id:
         for a in RoleAssignment.objects.active().filter(person_id=user.person_id).order_by("pk"):
