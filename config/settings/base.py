@@ -115,6 +115,8 @@ CACHES = {
                "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 20000}},
 }
 
+CSRF_FAILURE_VIEW = "core.handlers.csrf_failure"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
