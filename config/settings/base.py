@@ -55,6 +55,8 @@ MIDDLEWARE = [
     # Everything needs a signed-in user unless a view is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside MessageMiddleware: its notice is stored with the response (core.queue).
+    "core.middleware.EnqueueNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
