@@ -1,6 +1,7 @@
 """Request guards that hold for every page and endpoint."""
 
 from django.contrib import messages
+from django.contrib.auth.middleware import LoginRequiredMiddleware as BaseLoginRequiredMiddleware
 from django.http import HttpResponseBadRequest, JsonResponse
 
 from .queue import failed_enqueues
@@ -45,3 +46,14 @@ class EnqueueNoticeMiddleware:
             return response
         finally:
             failed_enqueues.reset(token)
+
+
+class LoginRequiredMiddleware(BaseLoginRequiredMiddleware):
+    """Django's LoginRequiredMiddleware, asking the view first: a view marked @login_not_required
+    (health, the public list, calendar feeds) never loads the session, so it still answers while the
+    database is down (Django's own looks the user up before it reads the mark)."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

@@ -53,7 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Everything needs a signed-in user unless a view is marked @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Inside MessageMiddleware: its notice is stored with the response (core.queue).
     "core.middleware.EnqueueNoticeMiddleware",
@@ -186,6 +186,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The heartbeat has a queue of its own, so a backlog of sends cannot make beat look down. Every worker
+# consumes both queues (`-Q celery,heartbeat`: Procfile.dev, README); kombu serves them in turn.
+CELERY_TASK_ROUTES = {"core.tasks.beat_heartbeat": {"queue": "heartbeat"}}
 # Periodic tasks are declared here; django-celery-beat installs them idempotently at beat start.
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 60.0},
