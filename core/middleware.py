@@ -1,6 +1,10 @@
 """Request guards that hold for every page and endpoint."""
 
+from django.contrib import messages
+from django.contrib.auth.middleware import LoginRequiredMiddleware as BaseLoginRequiredMiddleware
 from django.http import HttpResponseBadRequest, JsonResponse
+
+from .queue import failed_enqueues
 
 NUL_MESSAGE = "请求参数中含有无效字符（空字符），请检查链接后重试。"
 
@@ -21,3 +25,35 @@ class RejectNulMiddleware:
                                     json_dumps_params={"ensure_ascii": False})
             return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+QUEUED_LATER_MESSAGE = "已记录。后台消息队列暂时不可用，相关通知将在恢复后自动发出，无需重复操作。"
+
+
+class EnqueueNoticeMiddleware:
+    """Tells the user their change was recorded when a task could not be enqueued after it was
+    committed (core.queue): the periodic sweep sends the work later, so retrying would only repeat it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = failed_enqueues.set([])
+        try:
+            response = self.get_response(request)
+            if failed_enqueues.get():
+                messages.warning(request, QUEUED_LATER_MESSAGE, fail_silently=True)
+            return response
+        finally:
+            failed_enqueues.reset(token)
+
+
+class LoginRequiredMiddleware(BaseLoginRequiredMiddleware):
+    """Django's LoginRequiredMiddleware, asking the view first: a view marked @login_not_required
+    (health, the public list, calendar feeds) never loads the session, so it still answers while the
+    database is down (Django's own looks the user up before it reads the mark)."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

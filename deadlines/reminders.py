@@ -248,7 +248,10 @@ def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = 
 
 
 def _dispatch_soon():
+    """After a commit: ask a worker to send now. Safe when the broker is down (core.queue)."""
+    from core.queue import enqueue
+
     from .tasks import outbox_dispatch
 
-    outbox_dispatch.delay()
+    enqueue(outbox_dispatch)
 
