@@ -2,6 +2,8 @@ from datetime import date
 
 from django import forms
 
+from core.uploads import upload_accept
+
 from .models import Community, Renovation, validate_no_formula
 from .scoring import Engine
 
@@ -54,7 +56,7 @@ class PilotSelectionForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label="证明材料（PDF、JPG、PNG、DOCX、XLSX，不超过 5 MB）")
+    file = forms.FileField(label="证明材料", widget=forms.ClearableFileInput(attrs={"accept": upload_accept()}))
     item_no = forms.IntegerField(label="对应条目", min_value=1, max_value=17, required=False)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
-from core.uploads import OFFICE_DOCUMENTS, upload_check
+from core.uploads import storage_name, upload_check
 from members.models import MemberUnit, ReportingUnit
 
 from . import calendar, schedules
@@ -249,16 +249,14 @@ def _transition(obligation: Obligation, action: str) -> str:
     return target
 
 
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_ATTACHMENTS = 10
-ALLOWED_EXTENSIONS = OFFICE_DOCUMENTS
 
 
-def _check_files(files) -> None:
+def _check_files(files) -> list[str]:
+    """The names people will see, one per file (core.uploads checks each)."""
     if len(files) > MAX_ATTACHMENTS:
         raise DomainError(f"附件最多 {MAX_ATTACHMENTS} 个。", field="files")
-    for f in files:
-        upload_check(f, extensions=ALLOWED_EXTENSIONS, max_bytes=MAX_ATTACHMENT_BYTES, field="files")
+    return [upload_check(f, field="files") for f in files]
 
 
 def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Submission:
@@ -273,7 +271,7 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
     if len(text) > 20000:
         raise DomainError(f"报送内容 {len(text)} 字，超过上限 20000 字；较长的材料请作为附件上传。", field="text")
     files = list(files)
-    _check_files(files)
+    names = _check_files(files)
     now = timezone.now()
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
@@ -282,8 +280,10 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
         submission = Submission(obligation=locked, text=text, submitted_by=by, submitted_at=now, is_late=late)
         submission.full_clean(exclude=["obligation", "submitted_by"])
         submission.save()
-        for f in files:
-            Attachment.objects.create(submission=submission, file=f, name=Path(f.name).name[:200], size=f.size)
+        for f, name in zip(files, names):
+            attachment = Attachment(submission=submission, name=name, size=f.size)
+            attachment.file.save(storage_name(name), f, save=False)
+            attachment.save()
         locked.status, locked.submitted_at = target, now
         locked.is_late = locked.is_late or late
         locked.save(update_fields=["status", "submitted_at", "is_late"])

@@ -101,7 +101,7 @@ def obligation_detail(request, pk):
     return render(request, "deadlines/obligation_detail.html", {
         "o": obligation, "submissions": submissions, "can_submit": can_submit, "can_decide": can_decide,
         "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50],
-        "overseer": is_overseer(request.user), "allowed": ", ".join(sorted(services.ALLOWED_EXTENSIONS)),
+        "overseer": is_overseer(request.user),
     })
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
-from core.uploads import upload_check
+from core.uploads import storage_name, upload_check
 from deadlines.calendar import add_working_days
 from members.models import MemberUnit
 from members.selectors import units_for_user
@@ -21,7 +21,6 @@ from .models import Assignment, Attachment, Comment, Item, UnitRequest
 
 CONTRIBUTION_LEAD_DAYS = 2  # participants report back this many working days before the lead's date
 TITLE_MAX, CONTENT_MAX, RESULT_MAX, REASON_MAX, COMMENT_MAX = 120, 5000, 5000, 1000, 2000
-UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -291,7 +290,7 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
 
 
 def _validate_upload(upload):
-    return upload_check(upload, max_bytes=UPLOAD_MAX_BYTES)
+    return upload_check(upload)
 
 
 def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:
@@ -303,7 +302,7 @@ def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:
         if a.status not in Assignment.WORKABLE:
             raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能上传附件。请先签收。", code="not_workable")
         att = Attachment(item=a.item, assignment=a, name=name, size=upload.size, uploaded_by=by)
-        att.file.save(name, upload, save=False)
+        att.file.save(storage_name(name), upload, save=False)
         att.save()
         _audit(by, "attachment.add", a.item, unit=a.unit.name, file=name, size=upload.size)
     return att

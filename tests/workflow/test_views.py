@@ -157,8 +157,8 @@ def test_bad_task_input_changes_nothing(users, client_for, unit, frozen):
           "不支持的文件类型")
     check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": SimpleUploadedFile("fake.pdf", b"<html>")}),
           "的内容与扩展名")
-    big = SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024))
-    check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": big}), "单个文件不能超过 10 MB")
+    big = SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * (20 * 1024 * 1024))
+    check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": big}), "单个文件不能超过 20 MB")
     check(c.post(f"/items/tasks/{a.pk}/attach/", {}), "请选择要上传的文件")
     check(c.post(f"/items/tasks/{a.pk}/extension/", {"reason": "x", "new_due_date": "2026-02-01"}), "须晚于现时限")
     check(c.post(f"/items/tasks/{a.pk}/extension/", {"reason": "x", "new_due_date": "2026/3/19"}), "日期格式不正确")
