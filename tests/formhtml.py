@@ -11,13 +11,15 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self._form = {"action": a.get("action", ""), "fields": [], "dates": [], "attrs": a}
+            self._form = {"action": a.get("action", ""), "fields": [], "dates": [], "files": [], "attrs": a}
             self.forms.append(self._form)
         if self._form is None:
             return
         if tag == "input":
             kind = (a.get("type") or "text").lower()
             name = a.get("name")
+            if kind == "file" and name:
+                self._form["files"].append(name)
             if not name or kind in ("submit", "button", "file", "reset", "image"):
                 return
             if kind in ("checkbox", "radio") and "checked" not in a:
