@@ -44,7 +44,9 @@ class _Forms(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "textarea" and self._textarea is not None:
-            self._form["fields"].append(tuple(self._textarea))
+            name, text = self._textarea
+            # A browser drops one newline right after <textarea> (Django writes one there).
+            self._form["fields"].append((name, text[1:] if text.startswith("\n") else text))
             self._textarea = None
         elif tag == "select" and self._select is not None:
             name, selected, first = self._select
