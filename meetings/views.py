@@ -201,10 +201,16 @@ def minutes_edit(request, pk):
     if minutes.status != Minutes.Status.DRAFTING:
         messages.error(request, "纪要已送出会签或已印发，不能修改。")
         return redirect("meetings:minutes", minutes.pk)
-    form = MinutesForm(request.POST or None, initial={"title": minutes.title, "summary": minutes.summary,
-                                                      "doc_number": minutes.doc_number, "version": minutes.version})
-    formset = MatterFormSet(request.POST or None, initial=_matter_initial(minutes), prefix="m")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    data = request.POST or None
+    adding = data is not None and "add_matter" in data
+    if adding:  # 再加一条: the same page with one more blank slot and everything typed; nothing saved
+        data = data.copy()
+        total = data.get("m-TOTAL_FORMS", "0")
+        data["m-TOTAL_FORMS"] = str(min(int(total) + 1 if total.isdigit() else 1, MatterFormSet.max_num))
+    form = MinutesForm(data, initial={"title": minutes.title, "summary": minutes.summary,
+                                      "doc_number": minutes.doc_number, "version": minutes.version})
+    formset = MatterFormSet(data, initial=_matter_initial(minutes), prefix="m")
+    if request.method == "POST" and not adding and form.is_valid() and formset.is_valid():
         d = form.cleaned_data
         matters = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.is_blank()]
         if _run(request, lambda: services.minutes_save(

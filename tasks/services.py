@@ -7,10 +7,12 @@ caller's form was drawn from, so a double submit or a stale form is refused and 
 
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
+from core.models import AuditEntry
 from core.services import audit_record
 from core.uploads import storage_name, upload_check
 from deadlines.calendar import add_working_days
@@ -106,6 +108,11 @@ def contribution_due_default(due_date: date, today: date | None = None) -> date:
     return max(add_working_days(due_date, -CONTRIBUTION_LEAD_DAYS), min(today, due_date))
 
 
+def _last_audit(item, action):
+    return (AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item), object_id=str(item.pk),
+                                      action=action).select_related("actor").order_by("-at", "-pk").first())
+
+
 def _audit(by, action, item, *, reason="", **changes):
     audit_record(actor=by, action=action, obj=item, reason=reason, changes=changes)
 
@@ -178,6 +185,12 @@ def item_accept(*, item: Item, version, by) -> Item:
     """办结. Domain part; `workflow.services.item_accept` moves the flow."""
     _require_perm(by, "members.dispatch", "只有联席会议办公室可以办结督办事项。")
     item = _lock_item(item)
+    if item.status == Item.Status.DONE:
+        last = _last_audit(item, "item.accept")
+        if last is not None and last.actor_id == by.pk:
+            item.repeated = True  # the user's own double click: it succeeded once, nothing to write
+            return item
+        raise Conflict(f"该督办事项已由{last.actor if last else '他人'}办结。", code="already_done")
     _check_version(item, version, label="该督办事项")
     _move(item, Item.Status.DONE, label="该督办事项")
     item.accepted_at = timezone.now()
@@ -261,7 +274,15 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
     _require_unit(by, assignment)
     a = _lock_assignment(assignment)
     if a.status == Assignment.Status.SUBMITTED:
-        raise Conflict("该任务已提交，请勿重复提交。", code="already_submitted")
+        if a.submitted_by_id == by.pk and a.result == (result or "").strip():
+            a.repeated = True  # the user's own double click: it succeeded once, nothing to write
+            return a
+        when = f"{timezone.localtime(a.submitted_at):%Y-%m-%d %H:%M}"
+        if a.submitted_by_id == by.pk:
+            raise Conflict(f"您已于{when}提交，请勿重复提交；本次填写的内容未提交（见本单位任务）。",
+                           code="already_submitted")
+        raise Conflict(f"本单位已由{a.submitted_by}于{when}提交，您填写的内容未提交（见本单位任务）。",
+                       code="already_submitted")
     _check_version(a, version, label="该任务")
     if a.status not in Assignment.WORKABLE:
         raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能提交。请先签收。", code="not_workable")
