@@ -370,6 +370,9 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
         target = _transition(locked, "submit")
+        if timezone.localdate(now) < locked.opens_on:
+            raise DomainError(f"报送期自 {locked.opens_on:%Y年%-m月%-d日} 起，现在还不能报送（报告反映的时段尚未结束）。"
+                              "请届时再报送。")
         late = timezone.localdate(now) > locked.due_on
         submission = Submission(obligation=locked, text=text, submitted_by=by, submitted_at=now, is_late=late)
         submission.full_clean(exclude=["obligation", "submitted_by"])

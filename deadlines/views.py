@@ -64,13 +64,15 @@ def obligation_detail(request, pk):
     request.nav_active = "obligations"
     today = timezone.localdate()
     _decorate([obligation], today)
-    can_submit = obligation.status in Obligation.OWED and selectors.may_submit(request.user, obligation)
+    not_open_yet = today < obligation.opens_on
+    may_submit = obligation.status in Obligation.OWED and selectors.may_submit(request.user, obligation)
+    can_submit = may_submit and not not_open_yet
     can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
     submit_form, decide_form = SubmitForm(), DecideForm()
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "submit" and can_submit:
+            if action == "submit" and may_submit:  # the service refuses before the window opens, in words
                 submit_form = SubmitForm(request.POST)
                 if submit_form.is_valid():
                     services.obligation_submit(obligation=obligation, text=submit_form.cleaned_data["text"],
@@ -100,6 +102,7 @@ def obligation_detail(request, pk):
         .select_related("recipient") if is_overseer(request.user) else Message.objects.none()
     return render(request, "deadlines/obligation_detail.html", {
         "o": obligation, "submissions": submissions, "can_submit": can_submit, "can_decide": can_decide,
+        "waits_for_window": may_submit and not_open_yet,
         "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50],
         "overseer": is_overseer(request.user), "allowed": ", ".join(sorted(services.ALLOWED_EXTENSIONS)),
     })
