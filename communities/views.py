@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidd
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, NotAllowed
@@ -380,7 +380,7 @@ def progress(request):
     request.nav_active = "progress"
     year = _year(request)
     context = selectors.progress(user=request.user, year=year)
-    context["years"] = [t["year"] for t in context["engine"].targets()]
+    context["years"] = context["engine"].report_years(max(timezone.localdate().year, year))
     return render(request, "communities/progress.html", context)
 
 
@@ -391,7 +391,7 @@ def _annex2_context(request):
     if unit is None:
         raise Http404("没有找到该市州。")
     engine = engine_for(settings.MECHANISM)
-    years = [t["year"] for t in engine.targets()]
+    years = engine.report_years(timezone.localdate().year)
     return units, selectors.annex2(unit=unit, years=years), engine
 
 
@@ -411,7 +411,8 @@ def annex2_export(request):
     spec = engine.spec.get("annex2") or {}
     data = annex2_workbook(table, title=spec.get("title", "绿色社区建设任务完成情况汇总表"), note=spec.get("note", ""))
     response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=annex2-{table['unit'].code}.xlsx"
+    filename = f"附件2-{table['unit'].name}-{spec.get('title', '绿色社区建设任务完成情况汇总表')}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, filename)  # RFC 5987 filename*
     return response
 
 
