@@ -153,10 +153,7 @@ class Obligation(models.Model):
     @property
     def title(self) -> str:
         """期次 + 事项, without saying 季度 twice: “2026年第4季度” + “季度工作情况” → “2026年第4季度工作情况”."""
-        title = self.rule.title
-        if self.period_label.endswith("季度") and title.startswith("季度"):
-            title = title[2:]
-        return f"{self.period_label}{title}"
+        return schedules.period_title(self.period_label, self.rule.title)
 
     @property
     def obligor_name(self) -> str:

@@ -47,6 +47,13 @@ class Period:
     opens: date       # first day of the submission window
 
 
+def period_title(period_label: str, title: str) -> str:
+    """期次 + 事项, without saying 季度 twice: “2026年第4季度” + “季度工作情况” → “2026年第4季度工作情况”."""
+    if period_label.endswith("季度") and title.startswith("季度"):
+        title = title[2:]
+    return f"{period_label}{title}"
+
+
 @dataclass(frozen=True)
 class Schedule:
     kind: str

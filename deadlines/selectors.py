@@ -11,7 +11,7 @@ from members.selectors import is_overseer, reporting_units_for_user, units_for_u
 from . import calendar, ladder
 from .models import DeadlineRule, Message, Obligation
 from .reminders import sources
-from .schedules import OBLIGOR_LABELS, missing_years_for
+from .schedules import OBLIGOR_LABELS, missing_years_for, period_title
 
 
 def may_edit_calendar(user) -> bool:
@@ -87,6 +87,7 @@ def due_preview(mechanism, today: date | None = None, months: int = 12) -> dict:
         for p in spec.periods(today, last):
             periods.append(p)
             rows.append({"rule": rule, "period": p, "describe": spec.schedule.describe(),
+                         "title": period_title(p.label, rule.title),
                          "obligors": OBLIGOR_LABELS[rule.obligors], "weekday": "一二三四五六日"[p.due.weekday()],
                          "missing": calendar.calendar_missing_years([p.due.year, p.end.year, p.opens.year])})
     rows.sort(key=lambda r: (r["period"].due, r["rule"].order))
