@@ -16,7 +16,8 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, NotAllowed
-from members.selectors import is_overseer
+from members.models import ReportingUnit
+from members.selectors import is_overseer, mechanism_current
 
 from . import selectors, services
 from .excel import annex2_workbook, import_rows_read, import_template
@@ -422,5 +423,22 @@ def annex2_export(request):
 @login_not_required
 @require_GET
 def public_old_estates(request):
-    """公开：全省进行改造的老旧小区清单 (Guizhou plan 五（三）). No sign-in; nothing but the list."""
-    return render(request, "communities/public_old_estates.html", {"rows": selectors.public_renovation_list()})
+    """公开：全省进行改造的老旧小区清单 (Guizhou plan 五（三）). No sign-in; nothing but the list: 50 rows a
+    page, filtered by prefecture and a search, with each row's date of last update."""
+    from django.db.models import Max
+
+    mechanism = mechanism_current()
+    if mechanism is None:
+        raise Http404("页面不存在。")
+    units = list(ReportingUnit.objects.filter(mechanism=mechanism).order_by("order", "pk").values_list("code", "name"))
+    unit = request.GET.get("unit", "")
+    if unit not in dict(units):
+        unit = ""
+    q = request.GET.get("q", "").strip()[:selectors.PUBLIC_QUERY_MAX]
+    qs = selectors.public_renovation_list(mechanism=mechanism, unit_code=unit, q=q)
+    page = Paginator(qs, selectors.PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    latest = selectors.public_renovation_list(mechanism=mechanism).aggregate(at=Max("updated_at"))["at"]
+    return render(request, "communities/public_old_estates.html", {
+        "page": page, "rows": selectors.public_rows(page.object_list), "units": units,
+        "filters": {"unit": unit, "q": q}, "province": mechanism.province,
+        "latest": timezone.localdate(latest) if latest else None})

@@ -231,3 +231,33 @@ def test_annex2_downloads_under_a_chinese_file_name(users, guiyang, client_for, 
     disposition = response["Content-Disposition"]
     assert "annex2" not in disposition
     assert f"filename*=utf-8''{quote('附件2-贵阳市-绿色社区建设任务完成情况汇总表.xlsx')}" in disposition
+
+
+def test_public_list_pages_filters_searches_and_names_its_province(users, guiyang, zunyi):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bulk_communities(guiyang, 60, prefix="贵阳改造", renovation="in_progress", county="云岩区")
+    bulk_communities(zunyi, 3, prefix="遵义改造", renovation="finished", county="汇川区")
+    Community.objects.create(reporting_unit=zunyi, name="湘江社区", renovation="in_progress",
+                             old_estates="丁字口小区", county="红花岗区")
+    client = Client()
+    first = client.get("/communities/public/old-estates/").content.decode()
+    assert "贵州省进行改造的老旧小区清单" in first and "共 64 个社区" in first and "第 1 / 2 页" in first
+    assert "最近更新" in first and "数据更新至" in first
+    assert first.count("<tr><td>") == 50
+    second = client.get("/communities/public/old-estates/?page=2").content.decode()
+    assert second.count("<tr><td>") == 14 and "湘江社区" in second
+    only_zunyi = client.get("/communities/public/old-estates/?unit=zunyi").content.decode()
+    assert "共 4 个社区" in only_zunyi and "贵阳改造" not in only_zunyi
+    found = client.get("/communities/public/old-estates/", {"q": "丁字口"}).content.decode()
+    assert "共 1 个社区" in found and "湘江社区" in found
+    none = client.get("/communities/public/old-estates/", {"q": "不存在的小区", "unit": "nowhere"}).content.decode()
+    assert "没有符合条件的社区" in none
+    # Bounded: a page costs the same few queries whatever the list's size.
+    with CaptureQueriesContext(connection) as small:
+        client.get("/communities/public/old-estates/?page=2")
+    bulk_communities(guiyang, 200, prefix="又一批", renovation="planned", county="南明区")
+    with CaptureQueriesContext(connection) as large:
+        assert "第 2 / 6 页" in client.get("/communities/public/old-estates/?page=2").content.decode()
+    assert len(large) == len(small) <= 8
