@@ -94,6 +94,32 @@ def due_preview(mechanism, today: date | None = None, months: int = 12) -> dict:
     return {"rows": rows, "first": today, "last": last, "missing_years": missing_years_for(periods)}
 
 
+def due_missing_years(o: Obligation) -> list[int]:
+    """The years an obligation's stored due day depended on that nobody has entered: while this is not
+    empty the day is provisional (counted with weekends only) and may move when the year is entered."""
+    return calendar.calendar_missing_years({o.due_on.year, o.period_end.year, o.opens_on.year})
+
+
+def due_provisional(o: Obligation) -> bool:
+    return bool(due_missing_years(o))
+
+
+def provisional_years(obligations) -> list[int]:
+    """Every missing year the given obligations' due days depend on (for the page's warning)."""
+    years = set()
+    for o in obligations:
+        years |= set(due_missing_years(o))
+    return sorted(years)
+
+
+def front_page_warning_years(today: date | None = None) -> list[int]:
+    """This year if nobody knows it, and from 1 November (the State Council publishes the coming year's
+    holidays around then) the next year too: what the office's front page warns about."""
+    today = today or timezone.localdate()
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return calendar.calendar_missing_years(years)
+
+
 def calendar_warning_years(today: date | None = None) -> list[int]:
     """This year and the next, if nobody knows their holidays: the office is warned on every page
     it uses for deadlines (the coming year is published late each year)."""
