@@ -153,10 +153,7 @@ class Obligation(models.Model):
     @property
     def title(self) -> str:
         """期次 + 事项, without saying 季度 twice: “2026年第4季度” + “季度工作情况” → “2026年第4季度工作情况”."""
-        title = self.rule.title
-        if self.period_label.endswith("季度") and title.startswith("季度"):
-            title = title[2:]
-        return f"{self.period_label}{title}"
+        return schedules.period_title(self.period_label, self.rule.title)
 
     @property
     def obligor_name(self) -> str:
@@ -219,7 +216,8 @@ class Message(models.Model):
     PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
     STATUSES = [(PENDING, _("待发送")), (SENDING, _("发送中")), (SENT, _("已发送")), (FAILED, _("发送失败"))]
     KIND_LABELS = {"before": "临期提醒", "due": "到期提醒", "overdue": "逾期提醒", "escalation": "逾期上报",
-                   "press": "催办", "digest": "每日汇总", "returned": "退回修改", "notice": "通知"}
+                   "press": "催办", "digest": "每日汇总", "returned": "退回修改", "notice": "通知",
+                   "date_moved": "截止日期调整"}
 
     subject = models.CharField(_("事项"), max_length=64)         # "obligation:12", "item:7", "digest"
     kind = models.CharField(_("类型"), max_length=32)            # "before:3", "due", "overdue:4", "press:…"

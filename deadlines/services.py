@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
@@ -55,14 +56,16 @@ def calendar_year_save(*, year: int, holidays: str, workdays: str, note: str = "
         raise DomainError(f"{bad_on[0]} 是周一至周五，本来就上班，不是调休上班日。", field="workdays")
     before = sorted(f"{d} {'上班' if w else '放假'}" for d, w in
                     CalendarDay.objects.filter(day__year=year).values_list("day", "is_working"))
+    snapshot = _owed_due_snapshot()
     CalendarDay.objects.filter(day__year=year).delete()
     CalendarDay.objects.bulk_create([CalendarDay(day=d, is_working=False, name=n) for d, n in off] +
                                     [CalendarDay(day=d, is_working=True, name=n) for d, n in on])
     entry, _ = CalendarYear.objects.update_or_create(year=year, defaults={"note": note[:200], "entered_by": by})
-    audit_record(actor=by, action="calendar.year_save", obj=entry, reason=note,
-                 changes={"before": before, "holidays": len(off), "workdays": len(on)})
     transaction.on_commit(calendar.cache_clear)
     calendar.cache_clear()
+    moved = obligations_follow_calendar(snapshot=snapshot, by=by, why=f"录入 {year} 年节假日安排")
+    audit_record(actor=by, action="calendar.year_save", obj=entry, reason=note,
+                 changes={"before": before, "holidays": len(off), "workdays": len(on), "moved": moved})
     return entry
 
 
@@ -71,11 +74,100 @@ def calendar_year_delete(*, year: int, by) -> None:
     entry = CalendarYear.objects.filter(year=year).first()
     if entry is None:
         raise DomainError(f"{year} 年没有录入的节假日。")
+    snapshot = _owed_due_snapshot()
     CalendarDay.objects.filter(day__year=year).delete()
-    audit_record(actor=by, action="calendar.year_delete", obj=entry, reason=f"删除 {year} 年录入的节假日")
+    entry_pk = entry.pk
     entry.delete()
+    entry.pk = entry_pk
     transaction.on_commit(calendar.cache_clear)
     calendar.cache_clear()
+    moved = obligations_follow_calendar(snapshot=snapshot, by=by, why=f"删除 {year} 年录入的节假日安排")
+    audit_record(actor=by, action="calendar.year_delete", obj=entry, reason=f"删除 {year} 年录入的节假日",
+                 changes={"moved": moved})
+
+
+# --- Stored due dates follow the calendar ---------------------------------------------------------------
+#
+# An obligation is created up to 120 days ahead with the calendar known then; a year the State Council
+# publishes later (or the office corrects) changes its due day. Whenever the office saves or deletes a
+# year, every owed obligation whose stored due day is exactly what its rule gave under the previous
+# calendar is recomputed; one whose stored day differs was not set by the rule (a person fixed it) and
+# is left alone. Submitted and accepted obligations keep their day: lateness was decided on it.
+
+REMINDER_KINDS = ("before", "due", "overdue", "escalation")
+
+
+def _owed_due_snapshot() -> dict:
+    """(rule id, period key) → (due, opens) for every owed obligation, under the calendar in force now
+    (read from the database: this process's cache is cleared first)."""
+    calendar.cache_clear()
+    out = {}
+    rules = {}
+    for rule_id, period in Obligation.objects.owed().values_list("rule_id", "period").distinct():
+        if rule_id not in rules:
+            rules[rule_id] = DeadlineRule.objects.get(pk=rule_id).spec()
+        p = rules[rule_id].period(period)
+        if p is not None:
+            out[(rule_id, period)] = (p.due, p.opens)
+    return out
+
+
+def obligations_follow_calendar(*, snapshot: dict, by, why: str) -> int:
+    """Move the owed obligations' due days to what their rules give under the calendar in force now.
+    `snapshot` is `_owed_due_snapshot()` taken before the calendar changed. Each move is audited (old and
+    new day, why), the planned but unsent reminders for the old day are withdrawn (the reminder key's
+    period is the due day, so the ladder restarts on the new day by itself) and the obligor's people are
+    told. Runs inside the caller's transaction; returns how many obligations moved."""
+    from members.selectors import reporting_units_users, units_recipient_users
+
+    from .models import Message
+    from .reminders import notify
+
+    rules, new = {}, {}
+    for (rule_id, period), old in snapshot.items():
+        if rule_id not in rules:
+            rules[rule_id] = DeadlineRule.objects.get(pk=rule_id).spec()
+        p = rules[rule_id].period(period)
+        if p is not None and (p.due, p.opens) != old:
+            new[(rule_id, period)] = (p.due, p.opens)
+    if not new:
+        return 0
+    candidates = Q()
+    for rule_id, period in new:
+        candidates |= Q(rule_id=rule_id, period=period)
+    moved = []
+    for o in (Obligation.objects.owed().filter(candidates).select_for_update(of=("self",))
+              .select_related("rule", "member_unit", "reporting_unit").order_by("due_on", "id")):
+        old_due, old_opens = snapshot[(o.rule_id, o.period)]
+        if o.due_on != old_due:
+            continue  # not the rule's day: someone set it, and a calendar change must not undo that
+        new_due, new_opens = new[(o.rule_id, o.period)]
+        o.due_on, o.opens_on = new_due, new_opens
+        o.save(update_fields=["due_on", "opens_on"])
+        audit_record(actor=by, action="obligation.due_move", obj=o, reason=why,
+                     changes={"due_on": [old_due.isoformat(), new_due.isoformat()],
+                              "opens_on": [old_opens.isoformat(), new_opens.isoformat()]})
+        moved.append((o, old_due))
+    if not moved:
+        return 0
+    # Reminders planned for the old day and not sent yet would announce the wrong date: withdraw them.
+    withdraw = Q()
+    for kind in REMINDER_KINDS:
+        withdraw |= Q(kind=kind) | Q(kind__startswith=f"{kind}:")
+    for o, old_due in moved:
+        Message.objects.filter(withdraw, subject=f"obligation:{o.pk}", period=old_due.isoformat(),
+                               status=Message.PENDING).delete()
+    today = timezone.localdate()
+    liaisons = units_recipient_users({o.member_unit_id for o, _ in moved if o.member_unit_id}, today)
+    prefectures = reporting_units_users({o.reporting_unit_id for o, _ in moved if o.reporting_unit_id})
+    for o, old_due in moved:
+        users = liaisons.get(o.member_unit_id, []) if o.member_unit_id else prefectures.get(o.reporting_unit_id, [])
+        text = (f"【截止日期调整】{o.title}的截止日期由 {old_due:%Y年%-m月%-d日} 调整为 {o.due_on:%Y年%-m月%-d日}"
+                f"（{why}）。")
+        notify(users=users, subject=f"obligation:{o.pk}", kind="date_moved",
+               period=f"{old_due.isoformat()}>{o.due_on.isoformat()}", title=f"【截止日期调整】{o.title}",
+               body=text, url=f"/deadlines/obligations/{o.pk}/")
+    return len(moved)
 
 
 HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
@@ -276,6 +368,9 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
         target = _transition(locked, "submit")
+        if timezone.localdate(now) < locked.opens_on:
+            raise DomainError(f"报送期自 {locked.opens_on:%Y年%-m月%-d日} 起，现在还不能报送（报告反映的时段尚未结束）。"
+                              "请届时再报送。")
         late = timezone.localdate(now) > locked.due_on
         submission = Submission(obligation=locked, text=text, submitted_by=by, submitted_at=now, is_late=late)
         submission.full_clean(exclude=["obligation", "submitted_by"])

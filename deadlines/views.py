@@ -14,6 +14,7 @@ from members.selectors import is_overseer, mechanism_current
 
 from . import calendar, ladder, outbox, selectors, services
 from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation
+from .notice import notice_parse
 from .reminders import source_for
 
 COLOURS = {ladder.NONE: ("正常", ""), ladder.BLUE: ("临期", "blue"), ladder.YELLOW: ("到期", "yellow"),
@@ -30,6 +31,7 @@ def _decorate(obligations, today):
         o.colour = selectors.obligation_colour(o, today)
         o.colour_label, o.colour_css = COLOURS[o.colour]
         o.days_left = ladder.days_left(o.due_on, today)
+        o.provisional = selectors.due_provisional(o)
     return obligations
 
 
@@ -47,7 +49,8 @@ def obligation_list(request):
     _decorate(page.object_list, today)
     return render(request, "deadlines/obligation_list.html", {
         "page": page, "status": status, "statuses": Obligation.STATUS_CHOICES, "overseer": is_overseer(request.user),
-        "missing_years": selectors.calendar_warning_years(today) if selectors.may_edit_calendar(request.user) else [],
+        "missing_years": sorted(set(selectors.provisional_years(page.object_list)) | set(
+            selectors.calendar_warning_years(today) if selectors.may_edit_calendar(request.user) else [])),
     })
 
 
@@ -64,13 +67,15 @@ def obligation_detail(request, pk):
     request.nav_active = "obligations"
     today = timezone.localdate()
     _decorate([obligation], today)
-    can_submit = obligation.status in Obligation.OWED and selectors.may_submit(request.user, obligation)
+    not_open_yet = today < obligation.opens_on
+    may_submit = obligation.status in Obligation.OWED and selectors.may_submit(request.user, obligation)
+    can_submit = may_submit and not not_open_yet
     can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
     submit_form, decide_form = SubmitForm(), DecideForm()
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "submit" and can_submit:
+            if action == "submit" and may_submit:  # the service refuses before the window opens, in words
                 submit_form = SubmitForm(request.POST)
                 if submit_form.is_valid():
                     services.obligation_submit(obligation=obligation, text=submit_form.cleaned_data["text"],
@@ -100,8 +105,9 @@ def obligation_detail(request, pk):
         .select_related("recipient") if is_overseer(request.user) else Message.objects.none()
     return render(request, "deadlines/obligation_detail.html", {
         "o": obligation, "submissions": submissions, "can_submit": can_submit, "can_decide": can_decide,
+        "waits_for_window": may_submit and not_open_yet,
         "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50],
-        "overseer": is_overseer(request.user),
+        "overseer": is_overseer(request.user), "missing_years": selectors.due_missing_years(obligation),
     })
 
 
@@ -119,10 +125,13 @@ def overdue(request):
     request.nav_active = "overdue"
     today = timezone.localdate()
     board = selectors.overdue_board(today)
+    missing = set()
     for group in board:
         for row in group["rows"]:
             row["colour_label"], row["colour_css"] = COLOURS[row["colour"]]
-    return render(request, "deadlines/overdue.html", {"board": board, "today": today,
+            row["missing"] = calendar.calendar_missing_years([row["reminder"].due_on.year])
+            missing |= set(row["missing"])
+    return render(request, "deadlines/overdue.html", {"board": board, "today": today, "missing_years": sorted(missing),
                                                       "total": sum(len(g["rows"]) for g in board)})
 
 
@@ -164,6 +173,10 @@ class CalendarYearForm(forms.Form):
     workdays = forms.CharField(label="调休上班日（上班的周六、周日）", required=False, widget=forms.Textarea(attrs={"rows": 6}),
                                help_text="每行一个日期，例如：2027-09-26 国庆节调休上班")
     note = forms.CharField(label="依据", required=False, max_length=200, help_text="例如：国务院办公厅关于2027年部分节假日安排的通知")
+    notice = forms.CharField(label="国务院办公厅通知原文", required=False, max_length=20000,
+                             widget=forms.Textarea(attrs={"rows": 6}),
+                             help_text="可粘贴《国务院办公厅关于××××年部分节假日安排的通知》全文，点击“从通知读取”，"
+                                       "系统读出放假和调休上班日期，填入上面两栏，核对无误后再保存。")
 
 
 def calendar_index(request):
@@ -197,6 +210,7 @@ def calendar_edit(request, year: int):
         holidays, workdays = services.calendar_year_from_package(year)
         initial = {"holidays": holidays, "workdays": workdays, "note": ""}
     form = CalendarYearForm(request.POST or None, initial=initial)
+    reading = None
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             try:
@@ -205,15 +219,30 @@ def calendar_edit(request, year: int):
             except DomainError as exc:
                 messages.error(request, exc.message)
             return redirect("deadlines:calendar")
-        if form.is_valid():
+        if request.POST.get("action") == "parse":
+            # Read the pasted notice and show what it says in the form; nothing is saved until 保存.
             try:
-                services.calendar_year_save(year=year, by=request.user, **form.cleaned_data)
+                reading = notice_parse(request.POST.get("notice", ""), year=year)
+            except DomainError as exc:
+                form.is_valid()
+                form.add_error("notice", exc.message)
+            else:
+                holidays, workdays = reading.form_text()
+                data = request.POST.copy()
+                data["holidays"], data["workdays"] = holidays, workdays
+                if reading.note:
+                    data["note"] = reading.note[:200]
+                form = CalendarYearForm(data)
+        elif form.is_valid():
+            values = {k: v for k, v in form.cleaned_data.items() if k != "notice"}
+            try:
+                services.calendar_year_save(year=year, by=request.user, **values)
                 messages.success(request, f"已保存 {year} 年节假日安排。")
                 return redirect("deadlines:calendar")
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "deadlines/calendar_edit.html", {
-        "form": form, "year": year, "entry": entry, "source": calendar.calendar_source(year)})
+        "form": form, "year": year, "entry": entry, "source": calendar.calendar_source(year), "reading": reading})
 
 
 def notifications(request):

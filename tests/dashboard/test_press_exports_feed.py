@@ -157,3 +157,11 @@ def test_a_user_cannot_revoke_another_users_address(dataset, users, client, clie
     response = client_for(users["liaison_mzt"]).post("/dashboard/calendar/", {"action": "revoke", "token": theirs.pk})
     assert response.status_code == 404
     assert client.get(f"/calendar/{theirs.token}.ics").status_code == 200
+
+
+def test_notice_for_a_quarter_with_nothing_due_says_so(dataset, users, client_for):
+    """2026Q1 is in range but nothing of the dataset fell due in it: the draft must not say that no
+    unit finished everything on time."""
+    html = client_for(users["convener"]).get("/dashboard/notice/", {"quarter": "2026Q1"}).content.decode()
+    assert "没有到期应办结的督办事项和报送任务" in html and "本季度没有到期应办结的事项" in html
+    assert "本季度没有全部按时办结的单位" not in html and "共 0 项" not in html

@@ -1,6 +1,8 @@
 """A liaison submits the quarterly report in a real browser; the office returns it; the liaison
 resubmits; the office accepts it (Debian's chromium through Playwright)."""
 
+from datetime import date
+
 import pytest
 
 from deadlines.models import Obligation
@@ -19,8 +21,11 @@ def sign_in(page, username):
 
 
 def test_submit_return_resubmit_accept_in_the_browser(users, browser_page, tmp_path):
-    obligations_generate()
+    # Generated as on 1 October 2026: the 2026Q3 report's window (from 1 October) is open whatever today is
+    # (a report cannot be submitted before its window opens).
+    obligations_generate(today=date(2026, 10, 1))
     o = Obligation.objects.filter(member_unit__code="mzt").order_by("due_on").first()
+    assert o.opens_on <= date.today()
     page = browser_page
     sign_in(page, "liaison_mzt")
     page.get_by_role("link", name="报送任务").click()
