@@ -14,6 +14,7 @@ from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
 from core.uploads import upload_check
 from deadlines.calendar import add_working_days
+from deadlines.events import event_notify
 from members.models import MemberUnit
 from members.selectors import units_for_user
 
@@ -107,6 +108,15 @@ def contribution_due_default(due_date: date, today: date | None = None) -> date:
     return max(add_working_days(due_date, -CONTRIBUTION_LEAD_DAYS), min(today, due_date))
 
 
+def _live_units(item) -> list:
+    return [a.unit for a in item.assignments.exclude(status=Assignment.Status.REROUTED).select_related("unit")]
+
+
+def _primary_lead_units(item) -> list:
+    return [a.unit for a in item.assignments.filter(role=Assignment.Role.LEAD, order=0)
+            .exclude(status=Assignment.Status.REROUTED).select_related("unit")]
+
+
 def _audit(by, action, item, *, reason="", **changes):
     audit_record(actor=by, action=action, obj=item, reason=reason, changes=changes)
 
@@ -172,6 +182,7 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
         _audit(by, "item.dispatch", item, lead=[u.name for u in lead_units],
                participating=[u.name for u in participating_units], due_date=str(due_date),
                contribution_due_date=str(contribution_due_date))
+        event_notify(event="dispatched", obj=item, by=by, units=[*lead_units, *participating_units])
     return item
 
 
@@ -190,6 +201,7 @@ def item_accept(*, item: Item, version, by) -> Item:
         a.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.accept", item)
+    event_notify(event="done", obj=item, by=by, units=_live_units(item))
     return item
 
 
@@ -210,6 +222,7 @@ def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignm
     primary.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.return_for_revision", item, reason=reason, unit=primary.unit.name, round=item.review_round)
+    event_notify(event="revision", obj=item, by=by, reason=reason, units=[primary.unit], key=str(item.review_round))
     return primary
 
 
@@ -237,6 +250,8 @@ def assignment_claim(*, assignment: Assignment, by) -> Assignment:
     a.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
     item_progress_refresh(item=a.item_id)
     _audit(by, "assignment.claim", a.item, unit=a.unit.name)
+    if a.due_date < timezone.localdate():
+        event_notify(event="claimed_late", obj=a.item, by=by, unit=a.unit.name, when=timezone.localdate(), due=a.due_date)
     return a
 
 
@@ -287,6 +302,10 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
         item.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "assignment.submit", item, unit=a.unit.name, role=a.role, consolidated=a.is_primary_lead)
+    if a.is_primary_lead:
+        event_notify(event="consolidated", obj=item, by=by, unit=a.unit.name)
+    else:
+        event_notify(event="feedback", obj=item, by=by, unit=a.unit.name, units=_primary_lead_units(item))
     return a
 
 
@@ -333,6 +352,7 @@ def extension_request(*, assignment: Assignment, reason: str, new_due_date: date
     req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.EXTENSION, reason=reason,
                                      requested_due_date=new_due_date, previous_due_date=a.due_date, requested_by=by)
     _audit(by, "request.extension", a.item, reason=reason, unit=a.unit.name, new_due_date=str(new_due_date))
+    event_notify(event="ext_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name, date=new_due_date)
     return req
 
 
@@ -364,6 +384,8 @@ def extension_decide(*, request: UnitRequest, approve: bool, note: str, by) -> U
                 status__in=[Assignment.Status.REROUTED, Assignment.Status.DONE]).update(due_date=item.due_date)
     _audit(by, "request.extension." + ("approve" if approve else "refuse"), a.item, reason=note,
            unit=a.unit.name, requested_due_date=str(req.requested_due_date), previous_due_date=str(req.previous_due_date))
+    event_notify(event="ext_decided", obj=a.item, by=by, reason=note, units=[a.unit],
+                 decision="同意" if approve else "不同意", detail=f"办理时限为 {a.due_date:%Y年%-m月%-d日}。")
     return req
 
 
@@ -382,6 +404,7 @@ def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
                                      previous_due_date=a.due_date, requested_by=by)
     item_progress_refresh(item=a.item_id)
     _audit(by, "request.return", a.item, reason=reason, unit=a.unit.name)
+    event_notify(event="return_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name)
     return req
 
 
@@ -402,6 +425,8 @@ def return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
         req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         item_progress_refresh(item=a.item_id)
         _audit(by, "request.return.refuse", a.item, reason=note, unit=a.unit.name)
+        event_notify(event="return_decided", obj=a.item, by=by, reason=note, units=[a.unit], decision="不同意",
+                     detail="该任务仍由贵单位办理。")
     return req
 
 
@@ -452,4 +477,7 @@ def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, 
     item.save(update_fields=["version"])
     item_progress_refresh(item=item)
     _audit(by, "request.return.reroute", item, reason=note, unit=old.unit.name, to=[u.name for u in units])
+    event_notify(event="return_decided", obj=item, by=by, reason=note, units=[old.unit], decision="同意",
+                 detail=f"该任务已改由{'、'.join(u.name for u in units)}办理。" if units else "贵单位不再参与办理。")
+    event_notify(event="rerouted", obj=item, by=by, units=units, unit=old.unit.name)
     return new
