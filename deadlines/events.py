@@ -222,3 +222,19 @@ def event_notify(*, event: str, obj, by, reason: str = "", units=(), reporting_u
         written += notify_units(units=list(units), subject=subject, kind=kind, title=title, body=body, url=url,
                                 period=period, urgency=e.urgency, now=now)
     return written
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as the Markdown table in docs/notifications.md (a test keeps the two equal)."""
+    from .models import Message
+    from .reminders import _DEFAULT_CHANNELS
+
+    names = dict(Message.CHANNELS)
+    lines = ["| 事件 | 代码 | 何时 | 通知谁 | 渠道（默认） | 紧急程度 |", "|---|---|---|---|---|---|"]
+    for e in EVENTS.values():
+        who = "；".join(WHO[part] for part in e.who)
+        channels = "、".join(str(names[c]) for c in _DEFAULT_CHANNELS[e.urgency])
+        if e.unit_level:
+            channels += "；单位群机器人"
+        lines.append(f"| {e.label} | `{e.code}` | {e.note} | {who} | {channels} | {URGENCY_LABELS[e.urgency]} |")
+    return "\n".join(lines) + "\n"

@@ -249,3 +249,10 @@ def test_each_event_tells_exactly_its_people_on_their_channels(code, world):
     assert all(text in m.title + m.body for m in mine if m.recipient), [m.body for m in mine]
     assert all(m.url.startswith("/") for m in mine if m.recipient) and all("\n" not in m.title for m in mine)
     assert all(m.kind_label == e.label for m in mine)
+
+
+def test_the_docs_render_the_catalogue():
+    from deadlines.events import catalogue_markdown
+
+    doc = (ROOT / "docs" / "notifications.md").read_text()
+    assert catalogue_markdown() in doc
