@@ -1,12 +1,11 @@
 """Every write to `meetings`, as keyword-only functions (../shared/style.md).
 
 Each service checks who is acting, validates, writes, records the audit entry and moves the flow
-(`meetings.flows`) in one transaction; mail goes out after commit (`meetings.notify`)."""
+(`meetings.flows`) in one transaction; who is told is declared in `deadlines.events` (sent after commit)."""
 
 from datetime import date, datetime
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -148,13 +147,6 @@ def meeting_propose(*, title: str, topics: str, reasons: str, by, unit: MemberUn
     MeetingFlow.start.run(meeting=meeting)
     event_notify(event="proposed", obj=meeting, by=by, unit=unit.name if unit else "联席会议办公室")
     return meeting
-
-
-def _deciders() -> list:
-    from members.models import User
-
-    people = RoleAssignment.objects.active().filter(role__in=[Role.CONVENER, Role.DEPUTY_CONVENER]).values("person")
-    return list(User.objects.filter(person__in=people, is_active=True))
 
 
 @transaction.atomic
