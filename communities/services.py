@@ -14,6 +14,7 @@ from viewflow.workflow.status import STATUS
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
+from deadlines.events import event_notify
 from deadlines.models import Obligation
 from core.uploads import upload_check
 
@@ -382,6 +383,9 @@ def assessment_review(*, assessment: Assessment, approve: bool, by, reason: str 
                                   action=AssessmentStep.Action.APPROVED if approve else AssessmentStep.Action.RETURNED)
     audit_record(actor=by, action="assessment.review" if approve else "assessment.return", obj=assessment,
                  reason=reason.strip())
+    if not approve:
+        event_notify(event="assess_returned", obj=assessment, by=by, reason=reason,
+                     reporting_units=[assessment.community.reporting_unit_id], by_label="市州")
     return assessment
 
 
@@ -419,6 +423,9 @@ def assessment_confirm(*, assessment: Assessment, approve: bool, by, reason: str
                                   else AssessmentStep.Action.OFFICE_RETURNED)
     audit_record(actor=by, action="assessment.confirm" if approve else "assessment.office_return", obj=assessment,
                  reason=reason.strip(), changes={"passed": assessment.passed, "total": assessment.total})
+    event_notify(event="assess_confirmed" if approve else "assess_returned", obj=assessment, by=by, reason=reason,
+                 reporting_units=[assessment.community.reporting_unit_id], by_label="联席会议办公室",
+                 result=f"{'达标' if assessment.passed else '未达标'}（{assessment.total}）")
     return assessment
 
 

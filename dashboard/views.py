@@ -91,9 +91,11 @@ def press_all(request):
         messages.error(request, str(e))
         return redirect("dashboard:index")
     if report.created:
-        messages.success(request, f"已向 {report.units} 个逾期单位的 {report.recipients} 名联络员发出催办（{report.created} 条消息）。")
+        messages.success(request, f"已向 {report.units} 个逾期单位的 {report.recipients} 名联络员发出催办（{report.created} 条消息）。"
+                                  f"{report.summary()}")
     elif report.units:
-        messages.success(request, f"今天已向这 {report.units} 个逾期单位催办过，未重复发送。")
+        messages.success(request, f"今天已向这 {report.units} 个逾期单位催办过，同一单位每个工作日只催办一次，未重复发送。"
+                                  f"{report.summary()}")
     else:
         messages.success(request, "目前没有逾期单位，无需催办。")
     return redirect("dashboard:index")

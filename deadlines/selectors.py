@@ -125,3 +125,19 @@ def calendar_warning_years(today: date | None = None) -> list[int]:
     it uses for deadlines (the coming year is published late each year)."""
     today = today or timezone.localdate()
     return calendar.calendar_missing_years([today.year, today.year + 1])
+
+
+def unread_count(user) -> int:
+    """How many of `user`'s in-app notifications are unread (the header badge)."""
+    return Message.objects.filter(recipient=user, channel=Message.INAPP, read_at__isnull=True).count()
+
+
+def notifications_for(user, *, kind: str = "", unread_only: bool = False):
+    """`user`'s in-app notifications, newest first; `kind` is a kind code of the catalogue ("dispatched")
+    and matches its numbered variants ("consult:2")."""
+    qs = Message.objects.filter(recipient=user, channel=Message.INAPP)
+    if kind:
+        qs = qs.filter(Q(kind=kind) | Q(kind__startswith=f"{kind}:"))
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")

@@ -118,10 +118,8 @@ def obligations_follow_calendar(*, snapshot: dict, by, why: str) -> int:
     new day, why), the planned but unsent reminders for the old day are withdrawn (the reminder key's
     period is the due day, so the ladder restarts on the new day by itself) and the obligor's people are
     told. Runs inside the caller's transaction; returns how many obligations moved."""
-    from members.selectors import reporting_units_users, units_recipient_users
-
+    from .events import event_notify
     from .models import Message
-    from .reminders import notify
 
     rules, new = {}, {}
     for (rule_id, period), old in snapshot.items():
@@ -157,16 +155,11 @@ def obligations_follow_calendar(*, snapshot: dict, by, why: str) -> int:
     for o, old_due in moved:
         Message.objects.filter(withdraw, subject=f"obligation:{o.pk}", period=old_due.isoformat(),
                                status=Message.PENDING).delete()
-    today = timezone.localdate()
-    liaisons = units_recipient_users({o.member_unit_id for o, _ in moved if o.member_unit_id}, today)
-    prefectures = reporting_units_users({o.reporting_unit_id for o, _ in moved if o.reporting_unit_id})
     for o, old_due in moved:
-        users = liaisons.get(o.member_unit_id, []) if o.member_unit_id else prefectures.get(o.reporting_unit_id, [])
-        text = (f"【截止日期调整】{o.title}的截止日期由 {old_due:%Y年%-m月%-d日} 调整为 {o.due_on:%Y年%-m月%-d日}"
-                f"（{why}）。")
-        notify(users=users, subject=f"obligation:{o.pk}", kind="date_moved",
-               period=f"{old_due.isoformat()}>{o.due_on.isoformat()}", title=f"【截止日期调整】{o.title}",
-               body=text, url=f"/deadlines/obligations/{o.pk}/")
+        event_notify(event="date_moved", obj=o, by=by, old=old_due, why=why,
+                     units=[o.member_unit_id] if o.member_unit_id else [],
+                     reporting_units=[o.reporting_unit_id] if o.reporting_unit_id else [],
+                     period=f"{old_due.isoformat()}>{o.due_on.isoformat()}")
     return len(moved)
 
 
@@ -391,7 +384,7 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
 
 def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "", by) -> Obligation:
     """The office receives a submission: accept it, or return it for revision with a reason."""
-    from .reminders import notify
+    from .events import event_notify
 
     if not (by.has_perm("members.dispatch") or by.is_superuser):
         raise NotAllowed("只有联席会议办公室可以接收或退回报送。")
@@ -418,19 +411,16 @@ def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "",
         flow_decide(obligation=locked, accepted=accept, by=by)
         audit_record(actor=by, action=f"obligation.{action}", obj=locked, reason=reason,
                      changes={"submission": submission.pk, "late": submission.is_late})
-        if not accept:
-            from .sources import obligation_recipients
-
-            notify(users=obligation_recipients(locked), subject=f"obligation:{locked.pk}", kind="returned",
-                   period=f"s{submission.pk}", title=f"【退回修改】{locked}",
-                   body=f"【退回修改】{locked}被联席会议办公室退回修改，理由：{reason}",
-                   url=f"/deadlines/obligations/{locked.pk}/")
+        event_notify(event="accepted" if accept else "returned", obj=locked, by=by, reason=reason,
+                     units=[locked.member_unit_id] if locked.member_unit_id else [],
+                     reporting_units=[locked.reporting_unit_id] if locked.reporting_unit_id else [])
     obligation.refresh_from_db()
     return obligation
 
 
-def obligation_press(*, obligation: Obligation, by, note: str = "") -> int:
-    """催办: the office (or convener) presses an obligor now, by every channel."""
+def obligation_press(*, obligation: Obligation, by, note: str = ""):
+    """催办: the office (or convener) presses an obligor now, by every channel. Returns the
+    `reminders.PressResult` (who was reached on which channel); Conflict within the cool-down."""
     from .reminders import reminder_press
 
     if not (by.has_perm("members.oversee") or by.is_superuser):
@@ -440,11 +430,14 @@ def obligation_press(*, obligation: Obligation, by, note: str = "") -> int:
         if locked.status not in Obligation.OWED:
             raise Conflict("该报送任务已报送，无需催办。")
         sent = reminder_press(subject=f"obligation:{locked.pk}", by=by)
-        audit_record(actor=by, action="obligation.press", obj=locked, reason=note[:500], changes={"messages": sent})
+        if sent is None:
+            raise Conflict("该报送任务已不需报送，无需催办。")
+        audit_record(actor=by, action="obligation.press", obj=locked, reason=note[:500],
+                     changes={"messages": sent.rows, "reached": sent.reached})
     return sent
 
 
-def subject_press(*, subject: str, by) -> int:
+def subject_press(*, subject: str, by):
     """催办 for a subject of another registered source (e.g. a supervised item)."""
     from .models import Message
     from .reminders import reminder_press
@@ -453,12 +446,35 @@ def subject_press(*, subject: str, by) -> int:
         raise NotAllowed("只有召集人、副召集人和联席会议办公室可以催办。")
     with transaction.atomic():
         sent = reminder_press(subject=subject, by=by)
+        if sent is None:
+            raise Conflict("该事项已办结或不存在，无需催办。")
         first = Message.objects.filter(subject=subject, kind__startswith="press:").order_by("-id").first()
         if first is not None:
-            audit_record(actor=by, action="subject.press", obj=first, reason=subject, changes={"messages": sent})
+            audit_record(actor=by, action="subject.press", obj=first, reason=subject,
+                         changes={"messages": sent.rows, "reached": sent.reached})
     return sent
 
 
 def rules_loaded_receiver(sender, *, mechanism, spec, by=None, **kwargs):
     rules_load(mechanism=mechanism, spec=spec, by=by)
 
+
+
+# --- 我的通知 -----------------------------------------------------------------------------------------
+# Read marks are the reader's own bookkeeping, like last_login: not audited.
+
+
+def notification_read(*, message, by) -> None:
+    """Mark one of `by`'s in-app notifications read (someone else's raises NotAllowed; views answer 404)."""
+    from .models import Message
+
+    if message.recipient_id != by.pk or message.channel != Message.INAPP:
+        raise NotAllowed("只能处理自己的通知。")
+    Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_read_all(*, by, kind: str = "") -> int:
+    """Mark all of `by`'s unread in-app notifications (of one kind, if given) read; returns how many."""
+    from .selectors import notifications_for
+
+    return notifications_for(by, kind=kind, unread_only=True).update(read_at=timezone.now())

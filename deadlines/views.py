@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -91,7 +93,7 @@ def obligation_detail(request, pk):
                     return redirect("deadlines:obligation", pk=pk)
             elif action == "press" and is_overseer(request.user):
                 sent = services.obligation_press(obligation=obligation, by=request.user)
-                messages.success(request, f"已催办（{sent} 条提醒）。")
+                (messages.success if sent.reached else messages.warning)(request, sent.summary())
                 return redirect("deadlines:obligation", pk=pk)
             else:
                 raise Http404("不能进行该操作。")
@@ -151,7 +153,7 @@ def press(request):
             if source_for(subject) is None:
                 raise Http404("没有该事项。")
             sent = services.subject_press(subject=subject, by=request.user)
-        messages.success(request, f"已催办（{sent} 条提醒）。")
+        (messages.success if sent.reached else messages.warning)(request, sent.summary())
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("deadlines:overdue")
@@ -246,14 +248,44 @@ def calendar_edit(request, year: int):
 
 
 def notifications(request):
-    """我的通知: the in-app reminders sent to me."""
+    """我的通知: my in-app notifications, newest first, unread marked; a filter by kind."""
+    from .events import kind_choices
+
     request.nav_active = "notifications"
-    qs = Message.objects.filter(recipient=request.user, channel=Message.INAPP).order_by("-created_at", "-id")
+    choices = kind_choices()
+    kind = request.GET.get("kind", "")
+    if kind not in dict(choices):
+        kind = ""
+    unread_only = request.GET.get("unread") == "1"
+    qs = selectors.notifications_for(request.user, kind=kind, unread_only=unread_only)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    unread = [m.pk for m in page.object_list if m.read_at is None]
-    if unread:
-        Message.objects.filter(pk__in=unread).update(read_at=timezone.now())
-    return render(request, "deadlines/notifications.html", {"page": page, "unread": set(unread)})
+    return render(request, "deadlines/notifications.html", {
+        "page": page, "kinds": choices, "kind": kind, "unread_only": unread_only,
+        "unread_total": selectors.unread_count(request.user)})
+
+
+def _back_to_notifications(request):
+    query = {k: v for k, v in (("kind", request.POST.get("kind", "")), ("unread", request.POST.get("unread", ""))) if v}
+    url = reverse("deadlines:notifications")
+    return redirect(f"{url}?{urlencode(query)}" if query else url)
+
+
+@require_POST
+def notification_read(request, pk):
+    """Mark one notification read; with next=open, go on to the object it is about."""
+    message = get_object_or_404(Message, pk=pk, recipient=request.user, channel=Message.INAPP)
+    services.notification_read(message=message, by=request.user)
+    if request.POST.get("next") == "open" and message.url.startswith("/"):
+        return redirect(message.url)
+    return _back_to_notifications(request)
+
+
+@require_POST
+def notifications_read_all(request):
+    kind = request.POST.get("kind", "")
+    count = services.notifications_read_all(by=request.user, kind=kind)
+    messages.success(request, f"已将 {count} 条通知标为已读。" if count else "没有未读通知。")
+    return _back_to_notifications(request)
 
 
 def deliveries(request):

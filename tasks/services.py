@@ -16,6 +16,7 @@ from core.models import AuditEntry
 from core.services import audit_record
 from core.uploads import storage_name, upload_check
 from deadlines.calendar import add_working_days
+from deadlines.events import event_notify
 from members.models import MemberUnit
 from members.selectors import units_for_user
 
@@ -113,6 +114,15 @@ def _last_audit(item, action):
                                       action=action).select_related("actor").order_by("-at", "-pk").first())
 
 
+def _live_units(item) -> list:
+    return [a.unit for a in item.assignments.exclude(status=Assignment.Status.REROUTED).select_related("unit")]
+
+
+def _primary_lead_units(item) -> list:
+    return [a.unit for a in item.assignments.filter(role=Assignment.Role.LEAD, order=0)
+            .exclude(status=Assignment.Status.REROUTED).select_related("unit")]
+
+
 def _audit(by, action, item, *, reason="", **changes):
     audit_record(actor=by, action=action, obj=item, reason=reason, changes=changes)
 
@@ -178,6 +188,7 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
         _audit(by, "item.dispatch", item, lead=[u.name for u in lead_units],
                participating=[u.name for u in participating_units], due_date=str(due_date),
                contribution_due_date=str(contribution_due_date))
+        event_notify(event="dispatched", obj=item, by=by, units=[*lead_units, *participating_units])
     return item
 
 
@@ -202,6 +213,7 @@ def item_accept(*, item: Item, version, by) -> Item:
         a.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.accept", item)
+    event_notify(event="done", obj=item, by=by, units=_live_units(item))
     return item
 
 
@@ -222,6 +234,7 @@ def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignm
     primary.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.return_for_revision", item, reason=reason, unit=primary.unit.name, round=item.review_round)
+    event_notify(event="revision", obj=item, by=by, reason=reason, units=[primary.unit], key=str(item.review_round))
     return primary
 
 
@@ -249,6 +262,8 @@ def assignment_claim(*, assignment: Assignment, by) -> Assignment:
     a.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
     item_progress_refresh(item=a.item_id)
     _audit(by, "assignment.claim", a.item, unit=a.unit.name)
+    if a.due_date < timezone.localdate():
+        event_notify(event="claimed_late", obj=a.item, by=by, unit=a.unit.name, when=timezone.localdate(), due=a.due_date)
     return a
 
 
@@ -307,6 +322,10 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
         item.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "assignment.submit", item, unit=a.unit.name, role=a.role, consolidated=a.is_primary_lead)
+    if a.is_primary_lead:
+        event_notify(event="consolidated", obj=item, by=by, unit=a.unit.name)
+    else:
+        event_notify(event="feedback", obj=item, by=by, unit=a.unit.name, units=_primary_lead_units(item))
     return a
 
 
@@ -353,6 +372,7 @@ def extension_request(*, assignment: Assignment, reason: str, new_due_date: date
     req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.EXTENSION, reason=reason,
                                      requested_due_date=new_due_date, previous_due_date=a.due_date, requested_by=by)
     _audit(by, "request.extension", a.item, reason=reason, unit=a.unit.name, new_due_date=str(new_due_date))
+    event_notify(event="ext_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name, date=new_due_date)
     return req
 
 
@@ -384,6 +404,8 @@ def extension_decide(*, request: UnitRequest, approve: bool, note: str, by) -> U
                 status__in=[Assignment.Status.REROUTED, Assignment.Status.DONE]).update(due_date=item.due_date)
     _audit(by, "request.extension." + ("approve" if approve else "refuse"), a.item, reason=note,
            unit=a.unit.name, requested_due_date=str(req.requested_due_date), previous_due_date=str(req.previous_due_date))
+    event_notify(event="ext_decided", obj=a.item, by=by, reason=note, units=[a.unit],
+                 decision="同意" if approve else "不同意", detail=f"办理时限为 {a.due_date:%Y年%-m月%-d日}。")
     return req
 
 
@@ -402,6 +424,7 @@ def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
                                      previous_due_date=a.due_date, requested_by=by)
     item_progress_refresh(item=a.item_id)
     _audit(by, "request.return", a.item, reason=reason, unit=a.unit.name)
+    event_notify(event="return_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name)
     return req
 
 
@@ -422,6 +445,8 @@ def return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
         req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         item_progress_refresh(item=a.item_id)
         _audit(by, "request.return.refuse", a.item, reason=note, unit=a.unit.name)
+        event_notify(event="return_decided", obj=a.item, by=by, reason=note, units=[a.unit], decision="不同意",
+                     detail="该任务仍由贵单位办理。")
     return req
 
 
@@ -472,4 +497,7 @@ def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, 
     item.save(update_fields=["version"])
     item_progress_refresh(item=item)
     _audit(by, "request.return.reroute", item, reason=note, unit=old.unit.name, to=[u.name for u in units])
+    event_notify(event="return_decided", obj=item, by=by, reason=note, units=[old.unit], decision="同意",
+                 detail=f"该任务已改由{'、'.join(u.name for u in units)}办理。" if units else "贵单位不再参与办理。")
+    event_notify(event="rerouted", obj=item, by=by, units=units, unit=old.unit.name)
     return new
