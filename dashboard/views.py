@@ -82,6 +82,24 @@ def notice(request):
     return render(request, "dashboard/notice.html", context)
 
 
+@require_GET
+def notice_docx(request):
+    """The same draft as a Word document in the official layout, for the office to edit and issue."""
+    from core.documents import DOCX_CONTENT_TYPE
+
+    _require_overseer(request)
+    today = timezone.localdate()
+    code = request.GET.get("quarter")
+    quarter = selectors.Quarter.parse(code) if code else selectors.Quarter.of(today).previous()
+    context = exports.notice_context(quarter, today=today)
+    if not context["in_range"]:
+        raise Http404("只能起草最近四个季度的情况通报。")
+    content, filename = exports.notice_docx(context, mechanism_name=mechanism_current().name)
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
 @require_POST
 def press_all(request):
     _require_overseer(request)

@@ -4,7 +4,7 @@ the user's role may not take on an object they can see answers 403; an object th
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -185,6 +185,21 @@ def minutes_print(request, pk):
         "attended": minutes.meeting.meeting_units.filter(attended=True).select_related("unit"),
         "guests": minutes.meeting.guests.filter(attended=True),
     })
+
+
+def minutes_docx(request, pk):
+    """The minutes as a Word document in the official layout (same access as the printable page)."""
+    from urllib.parse import quote
+
+    from core.documents import DOCX_CONTENT_TYPE
+
+    from .documents import minutes_docx as build
+
+    minutes = sel.get_minutes_for_user_or_404(request.user, pk)
+    content, filename = build(minutes)
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
 
 
 def _matter_initial(minutes):

@@ -92,6 +92,27 @@ def test_notice_drafts_the_quarter(dataset, users, client_for):
     assert client_for(users["convener"]).get("/dashboard/notice/", {"quarter": "2020Q1"}).status_code == 404
 
 
+def test_notice_as_a_word_document(dataset, users, client_for):
+    import io
+
+    from docx import Document
+
+    response = client_for(users["convener"]).get("/dashboard/notice.docx", {"quarter": "2026Q3"})
+    assert response.status_code == 200
+    doc = Document(io.BytesIO(response.content))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0].endswith("办公室") and "〔" in texts[1]                       # 版头 and a 文号 to fill in
+    assert "关于2026年第三季度督办工作情况的通报" in texts
+    assert [t for t in texts if t[:2] in {"一、", "二、", "三、", "四、"}] == [
+        "一、总体情况", "二、按时办结情况", "三、存在的问题", "四、下一步工作要求"]
+    assert any("共 4 项，按时办结 2 项，逾期办结或尚未办结 2 项，按时办结率 50.0%" in t for t in texts)
+    table = doc.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "单位", "应办结", "按时办结", "逾期或未办结", "按时办结率"]
+    assert any(row.cells[1].text == "省民政厅" for row in table.rows[1:])
+    assert client_for(users["convener"]).get("/dashboard/notice.docx", {"quarter": "2020Q1"}).status_code == 404
+    assert client_for(users["liaison_mzt"]).get("/dashboard/notice.docx").status_code in (403, 404)
+
+
 # --- iCal -----------------------------------------------------------------------------------------
 
 def _feed(client, token):
