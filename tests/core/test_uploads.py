@@ -93,6 +93,8 @@ def test_report_attachment_with_a_long_chinese_name(users, client_for, tmp_path,
     with time_machine.travel(dt.datetime(2024, 9, 20, 10, tzinfo=TZ), tick=False):
         obligations_generate()
         o = Obligation.objects.get(member_unit__code="mzt", period="2024Q3")
+    # the report's window opens when the quarter has ended
+    with time_machine.travel(dt.datetime(2024, 10, 8, 10, tzinfo=TZ), tick=False):
         client = client_for(users["liaison_mzt"])
         assert upload_rules_text() in client.get(f"/deadlines/obligations/{o.pk}/").content.decode()
         response = client.post(f"/deadlines/obligations/{o.pk}/", {
