@@ -212,6 +212,8 @@ def public_renovation_list(*, mechanism, unit_code: str = "", q: str = ""):
     the community's, county's and estates' names (`q`, at most PUBLIC_QUERY_MAX characters). The page
     takes PUBLIC_PAGE_SIZE rows at a time (`public_rows` labels them)."""
     qs = Community.objects.exclude(renovation=Renovation.NONE).filter(reporting_unit__mechanism=mechanism)
+    if mechanism is None:
+        qs = qs.none()
     if unit_code:
         qs = qs.filter(reporting_unit__code=unit_code)
     q = q.strip()[:PUBLIC_QUERY_MAX]

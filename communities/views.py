@@ -427,9 +427,7 @@ def public_old_estates(request):
     page, filtered by prefecture and a search, with each row's date of last update."""
     from django.db.models import Max
 
-    mechanism = mechanism_current()
-    if mechanism is None:
-        raise Http404("页面不存在。")
+    mechanism = mechanism_current()  # None before the mechanism is loaded: an empty list, not an error
     units = list(ReportingUnit.objects.filter(mechanism=mechanism).order_by("order", "pk").values_list("code", "name"))
     unit = request.GET.get("unit", "")
     if unit not in dict(units):
@@ -440,5 +438,5 @@ def public_old_estates(request):
     latest = selectors.public_renovation_list(mechanism=mechanism).aggregate(at=Max("updated_at"))["at"]
     return render(request, "communities/public_old_estates.html", {
         "page": page, "rows": selectors.public_rows(page.object_list), "units": units,
-        "filters": {"unit": unit, "q": q}, "province": mechanism.province,
+        "filters": {"unit": unit, "q": q}, "province": mechanism.province if mechanism else "",
         "latest": timezone.localdate(latest) if latest else None})

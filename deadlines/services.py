@@ -56,7 +56,7 @@ def calendar_year_save(*, year: int, holidays: str, workdays: str, note: str = "
         raise DomainError(f"{bad_on[0]} 是周一至周五，本来就上班，不是调休上班日。", field="workdays")
     before = sorted(f"{d} {'上班' if w else '放假'}" for d, w in
                     CalendarDay.objects.filter(day__year=year).values_list("day", "is_working"))
-    snapshot = _owed_due_snapshot()
+    snapshot = owed_due_snapshot()
     CalendarDay.objects.filter(day__year=year).delete()
     CalendarDay.objects.bulk_create([CalendarDay(day=d, is_working=False, name=n) for d, n in off] +
                                     [CalendarDay(day=d, is_working=True, name=n) for d, n in on])
@@ -74,7 +74,7 @@ def calendar_year_delete(*, year: int, by) -> None:
     entry = CalendarYear.objects.filter(year=year).first()
     if entry is None:
         raise DomainError(f"{year} 年没有录入的节假日。")
-    snapshot = _owed_due_snapshot()
+    snapshot = owed_due_snapshot()
     CalendarDay.objects.filter(day__year=year).delete()
     entry_pk = entry.pk
     entry.delete()
@@ -97,7 +97,7 @@ def calendar_year_delete(*, year: int, by) -> None:
 REMINDER_KINDS = ("before", "due", "overdue", "escalation")
 
 
-def _owed_due_snapshot() -> dict:
+def owed_due_snapshot() -> dict:
     """(rule id, period key) → (due, opens) for every owed obligation, under the calendar in force now
     (read from the database: this process's cache is cleared first)."""
     calendar.cache_clear()
@@ -114,7 +114,7 @@ def _owed_due_snapshot() -> dict:
 
 def obligations_follow_calendar(*, snapshot: dict, by, why: str) -> int:
     """Move the owed obligations' due days to what their rules give under the calendar in force now.
-    `snapshot` is `_owed_due_snapshot()` taken before the calendar changed. Each move is audited (old and
+    `snapshot` is `owed_due_snapshot()` taken before the calendar changed. Each move is audited (old and
     new day, why), the planned but unsent reminders for the old day are withdrawn (the reminder key's
     period is the due day, so the ladder restarts on the new day by itself) and the obligor's people are
     told. Runs inside the caller's transaction; returns how many obligations moved."""

@@ -111,3 +111,16 @@ def test_deleting_the_year_moves_them_back_and_saving_twice_moves_once(world, us
     back = AuditEntry.objects.filter(action="obligation.due_move", reason="删除 2027 年录入的节假日安排")
     assert back.count() == 5 and {tuple(m.changes["due_on"]) for m in back} == {("2027-04-06", "2027-04-05")}
     assert q1.get(member_unit__code="zjt").due_on == date(2027, 4, 9)
+
+
+def test_an_admin_edit_of_a_day_moves_them_too(world, users, client_for):
+    q1 = world
+    with time_machine.travel(at(2027, 3, 1), tick=False):
+        admin = client_for(users["admin"])  # signed in on the day (a session from today would have expired)
+        r = admin.post("/admin/deadlines/calendarday/add/", {"day": "2027-04-05", "is_working": "", "name": "清明节"})
+        assert r.status_code == 302, r.content.decode()[-3000:]
+        assert r["Location"].endswith("/admin/deadlines/calendarday/"), r["Location"]
+    owed = q1.filter(status=Obligation.OPEN).exclude(member_unit__code="zjt")
+    assert set(owed.values_list("due_on", flat=True)) == {date(2027, 4, 6)}
+    moves = AuditEntry.objects.filter(action="obligation.due_move")
+    assert moves.count() == 5 and {m.reason for m in moves} == {"在管理后台修改节假日安排"}

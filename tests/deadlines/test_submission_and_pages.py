@@ -213,6 +213,7 @@ def test_a_report_cannot_be_submitted_before_its_window_opens(users, client_for)
         posted = client_for(users["liaison_mzt"]).post(f"/deadlines/obligations/{o.pk}/",
                                                        {"action": "submit", "text": "提前报送"})
         assert posted.status_code == 200 and "现在还不能报送" in posted.content.decode()
+        assert "提前报送</textarea>" in posted.content.decode()  # what was typed is shown back, not lost
         assert not o.submissions.exists()
     with time_machine.travel(at(2027, 1, 1), tick=False):
         obligation_submit(obligation=o, text="按期报送", by=users["liaison_mzt"])
