@@ -1,4 +1,4 @@
-"""Every write to the ledger, pilots and assessments (see ../shared/style.md): keyword-only,
+"""Every write to the ledger, pilots and assessments: keyword-only,
 validated, audited in the same transaction. Status changes go through `COMMUNITY_TRANSITIONS` and
 `ASSESSMENT_TRANSITIONS`; the assessment flow's tasks are moved from here."""
 

@@ -1,4 +1,4 @@
-"""Every write of the deadlines app, as keyword-only functions (see ../shared/style.md)."""
+"""Every write of the deadlines app, as keyword-only functions."""
 
 import hashlib
 import re

@@ -1,4 +1,4 @@
-"""Every write to `meetings`, as keyword-only functions (../shared/style.md).
+"""Every write to `meetings`, as keyword-only functions.
 
 Each service checks who is acting, validates, writes, records the audit entry and moves the flow
 (`meetings.flows`) in one transaction; who is told is declared in `deadlines.events` (sent after commit)."""

@@ -1,4 +1,4 @@
-"""Every write to `tasks`, as keyword-only functions (../shared/style.md).
+"""Every write to `tasks`, as keyword-only functions.
 
 These functions own the domain rules (who, which status, which dates) and the audit entry. They know
 nothing of the viewflow flow: `workflow.services` calls them inside the flow lock and then moves the

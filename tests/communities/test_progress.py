@@ -43,6 +43,13 @@ def test_guizhou_target_boundary_299_vs_300_per_mille(users, guiyang, zunyi):
     assert "29.9%" in guiyang_row and "未达到" in guiyang_row
     zunyi_row = html.split('id="row-zunyi"')[1].split("</tr>")[0]
     assert "30.0%" in zunyi_row and "已达到" in zunyi_row
+    # the picture: a bar per prefecture, the target as a line; under target hatched, not only coloured
+    chart = html.split('<svg class="chart progress-chart"')[1].split("</svg>")[0]
+    assert "目标 30%" in chart and 'class="target-line"' in chart
+    bars = chart.split("<rect ")
+    guiyang_bar = next(b for b in bars if b.startswith('x="84" y="6"'))
+    assert 'fill="url(#below-target)"' in guiyang_bar                 # 29.9% < 30%
+    assert chart.count('class="bar-met"') >= 1 and "贵阳市" in chart and "29.9%" in chart
 
 
 def test_zhejiang_targets_40_then_60(users, guiyang, settings):

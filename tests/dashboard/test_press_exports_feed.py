@@ -92,6 +92,14 @@ def test_notice_drafts_the_quarter(dataset, users, client_for):
     assert client_for(users["convener"]).get("/dashboard/notice/", {"quarter": "2020Q1"}).status_code == 404
 
 
+def test_dashboard_draws_the_on_time_rate_per_unit_with_its_numbers(dataset, users, client_for):
+    html = client_for(users["convener"]).get("/dashboard/").content.decode()
+    chart = html.split('<svg class="chart chart-lines"')[1].split("</svg>")[0]
+    assert "数据见下表" in chart and "省民政厅" in chart and "<polyline" in chart or "<circle" in chart
+    # the overdue trend has its numbers in a table for screen readers and printing
+    assert "<caption>逾期事项季度趋势（件）</caption>" in html
+
+
 def test_notice_as_a_word_document(dataset, users, client_for):
     import io
 

@@ -10,7 +10,7 @@ from members.mechanism_config import mechanism_path, mechanism_spec_read
 from members.models import Mechanism, WorkLine
 from members.services import mechanism_load
 
-SEED = Path("/work/shared/seeds/004_b23d72984d1d278d.txt")
+SEED = Path(__file__).resolve().parents[2] / "docs" / "sources" / "guizhou-qianjianchengtong-2020-87.txt"
 
 
 def seed_section_three() -> dict[str, list[tuple[str, str]]]:
