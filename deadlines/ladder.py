@@ -1,4 +1,4 @@
-"""The colour ladder of 督办 offices (../shared/journeys.md), computed in working days.
+"""The colour ladder of 督办 offices (the office practice written down in docs/deadlines.md), computed in working days.
 
     none   — on time, more than `blue_from` working days before the due day
     blue   — 临期: from `blue_from` working days before the due day
