@@ -13,7 +13,7 @@ from . import conf
 from .models import Message
 
 # The minute sweep sends what is due; a due message older than this means sending has stalled.
-OUTBOX_MAX_AGE = timedelta(minutes=getattr(settings, "HEALTH_OUTBOX_MAX_AGE_MINUTES", 15))
+OUTBOX_MAX_AGE = timedelta(minutes=getattr(settings, "HEALTH_OUTBOX_MAX_AGE_MINUTES", 15))  # base settings
 
 
 def _channel_failing(channel: str) -> str:

@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+# /health/ reports the outbox as down when its oldest due message has waited this long.
+HEALTH_OUTBOX_MAX_AGE_MINUTES = env.int("HEALTH_OUTBOX_MAX_AGE_MINUTES", default=15)
 
 # --- Content-Security-Policy (django-csp) -----------------------------------------------------------
 # Everything from the product's own origin; no inline script and no inline style (pages carry no
