@@ -121,6 +121,7 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "core.middleware.axes_username"  # bounded: a forged long name answered 500
 
 # django-guardian: object permissions are granted on organisational units only (docs/permissions.md).
 ANONYMOUS_USER_NAME = None
