@@ -87,7 +87,9 @@ class MatterForm(forms.Form):
         return not (d.get("content") or d.get("done_criteria") or d.get("due_date") or d.get("lead_units"))
 
 
-MatterFormSet = formset_factory(MatterForm, extra=2, max_num=30, validate_max=True)
+# absolute_max: a posted TOTAL_FORMS beyond it builds no more forms (Django's default, max_num + 1000, let
+# one forged request build and render a thousand forms, about 25 s of a worker).
+MatterFormSet = formset_factory(MatterForm, extra=2, max_num=30, validate_max=True, absolute_max=30)
 
 
 class MinutesForm(forms.Form):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotAllowed
+from core.parsing import int_or_none
 from members.models import MemberUnit, Person, Role, RoleAssignment
 from members.selectors import is_overseer, mechanism_current, units_for_user
 
@@ -377,7 +378,8 @@ def change_propose(request):
                        people=Person.objects.filter(unit__in=units))
     if request.method == "POST":
         # Another unit's role or person is not offered, so it fails as "not found" (404), not 403.
-        ids = {k: request.POST.get(k) for k in ("assignment", "new_person") if request.POST.get(k)}
+        ids = {k: int_or_none(request.POST.get(k)) for k in ("assignment", "new_person")}
+        ids = {k: v for k, v in ids.items() if v is not None}  # anything else: the form says what is wrong
         if "assignment" in ids and not _own_assignments(request.user).filter(pk=ids["assignment"]).exists():
             raise Http404("职务不存在。")
         if "new_person" in ids and not Person.objects.filter(unit__in=units, pk=ids["new_person"]).exists():
@@ -458,7 +460,8 @@ def backup_name(request):
                                                                                                          "person")
     form = BackupForm(request.POST or None, liaisons=liaisons, people=Person.objects.filter(unit__in=units))
     if request.method == "POST":
-        if request.POST.get("liaison") and not liaisons.filter(pk=request.POST["liaison"]).exists():
+        liaison = int_or_none(request.POST.get("liaison"))
+        if liaison is not None and not liaisons.filter(pk=liaison).exists():
             raise Http404("联络员不存在。")
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

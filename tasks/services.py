@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.models import AuditEntry
+from core.parsing import version_parse
 from core.services import audit_record
 from core.uploads import storage_name, upload_check
 from deadlines.calendar import add_working_days
@@ -69,11 +70,13 @@ def _text(value, *, label: str, field: str, max_length: int, required: bool = Tr
         raise DomainError(f"请填写{label}。", code="required", field=field)
     if len(value) > max_length:
         raise DomainError(f"{label}不能超过 {max_length} 字（当前 {len(value)} 字）。", code="too_long", field=field)
+    if "\x00" in value:  # PostgreSQL cannot store it; never typed by a person
+        raise DomainError(f"{label}含有无效字符（空字符），请删除后重试。", code="invalid", field=field)
     return value
 
 
 def _check_version(obj, version, *, label: str):
-    if version is not None and int(version) != obj.version:
+    if version_parse(version, label=label) not in (None, obj.version):
         raise Conflict(f"{label}已被他人修改（您看到的是旧版本），请刷新页面后重试。", code="stale")
 
 
