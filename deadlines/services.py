@@ -344,8 +344,10 @@ def _check_files(files) -> list[str]:
     return [upload_check(f, field="files") for f in files]
 
 
-def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Submission:
-    """The obligor submits its report (text + attachments). Late submissions are accepted and marked late."""
+def obligation_submit(*, obligation: Obligation, text: str, files=(), keep=(), by) -> Submission:
+    """The obligor submits its report (text + attachments). Late submissions are accepted and marked late.
+    `keep`: ids of attachments of this obligation's earlier submissions to carry into this one (a returned
+    report is revised, its files need not be uploaded again); the new rows point at the same stored file."""
     from .selectors import may_submit
 
     if not may_submit(by, obligation):
@@ -356,6 +358,11 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
     if len(text) > 20000:
         raise DomainError(f"报送内容 {len(text)} 字，超过上限 20000 字；较长的材料请作为附件上传。", field="text")
     files = list(files)
+    kept = list(Attachment.objects.filter(submission__obligation=obligation, pk__in=list(keep)).order_by("pk"))
+    if len(kept) != len(set(keep)):
+        raise DomainError("要保留的附件不属于该报送任务。", field="files")
+    if len(files) + len(kept) > MAX_ATTACHMENTS:
+        raise DomainError(f"附件最多 {MAX_ATTACHMENTS} 个。", field="files")
     names = _check_files(files)
     now = timezone.now()
     with transaction.atomic():
@@ -368,6 +375,8 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
         submission = Submission(obligation=locked, text=text, submitted_by=by, submitted_at=now, is_late=late)
         submission.full_clean(exclude=["obligation", "submitted_by"])
         submission.save()
+        for old in kept:
+            Attachment.objects.create(submission=submission, file=old.file.name, name=old.name, size=old.size)
         for f, name in zip(files, names):
             attachment = Attachment(submission=submission, name=name, size=f.size)
             attachment.file.save(storage_name(name), f, save=False)
@@ -377,7 +386,8 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
         locked.save(update_fields=["status", "submitted_at", "is_late"])
         flow_submit(obligation=locked, by=by)
         audit_record(actor=by, action="obligation.submit", obj=locked,
-                     reason="逾期报送" if late else "", changes={"submission": submission.pk, "files": len(files)})
+                     reason="逾期报送" if late else "", changes={"submission": submission.pk, "files": len(files) + len(kept),
+                                                              "kept": [a.name for a in kept]})
     obligation.refresh_from_db()
     return submission
 

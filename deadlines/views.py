@@ -11,7 +11,7 @@ from django.utils.http import urlencode
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from members.selectors import is_overseer, mechanism_current
 
 from . import calendar, ladder, outbox, selectors, services
@@ -64,24 +64,46 @@ class DecideForm(forms.Form):
     reason = forms.CharField(label="退回理由", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
 
 
+def _already_submitted(request, obligation, text):
+    """The report was submitted since this page was drawn. The user's own identical 报送 (a double click)
+    succeeded; a colleague's is named, with the time, and the typed text is kept on the page."""
+    latest = obligation.submissions.select_related("submitted_by__person").order_by("-submitted_at", "-pk").first()
+    if latest is None:
+        return None, "报送状态已变化，请核对后再操作。"
+    if latest.submitted_by_id == request.user.pk and latest.text == (text or "").strip():
+        return latest, None
+    who = "您" if latest.submitted_by_id == request.user.pk else f"本单位的{latest.submitted_by}"
+    return None, (f"{who}已于{timezone.localtime(latest.submitted_at):%Y-%m-%d %H:%M}报送，"
+                  "本次填写的内容未提交（见下方，可复制保存）。")
+
+
 def obligation_detail(request, pk):
     obligation = selectors.get_obligation_for_user_or_404(request.user, pk)
     request.nav_active = "obligations"
     today = timezone.localdate()
     _decorate([obligation], today)
     not_open_yet = today < obligation.opens_on
-    may_submit = obligation.status in Obligation.OWED and selectors.may_submit(request.user, obligation)
-    can_submit = may_submit and not not_open_yet
+    may_submit = selectors.may_submit(request.user, obligation)
+
+    def owed():
+        return obligation.status in Obligation.OWED
+
+    can_submit = owed() and may_submit and not not_open_yet
     can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
-    submit_form, decide_form = SubmitForm(), DecideForm()
+    submit_form, decide_form = SubmitForm(initial=_resubmit_initial(obligation)), DecideForm()
+    kept_text, status = "", 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
+            if action == "submit" and may_submit and not owed():
+                raise Conflict("该报送已提交。")  # a colleague (or this user) submitted since the page was drawn
             if action == "submit" and may_submit:  # the service refuses before the window opens, in words
                 submit_form = SubmitForm(request.POST)
                 if submit_form.is_valid():
                     services.obligation_submit(obligation=obligation, text=submit_form.cleaned_data["text"],
-                                               files=request.FILES.getlist("files"), by=request.user)
+                                               files=request.FILES.getlist("files"),
+                                               keep=[int(k) for k in request.POST.getlist("keep") if k.isdigit()],
+                                               by=request.user)
                     messages.success(request, "已报送，等待联席会议办公室接收。")
                     return redirect("deadlines:obligation", pk=pk)
             elif action in ("accept", "return") and can_decide:
@@ -97,6 +119,21 @@ def obligation_detail(request, pk):
                 return redirect("deadlines:obligation", pk=pk)
             else:
                 raise Http404("不能进行该操作。")
+        except Conflict as exc:
+            obligation.refresh_from_db()
+            if action != "submit" or owed():
+                messages.error(request, exc.message)
+            else:
+                text = request.POST.get("text", "")
+                mine, message = _already_submitted(request, obligation, text)
+                if mine is not None:
+                    messages.success(request, "已报送，等待联席会议办公室接收。")
+                    return redirect("deadlines:obligation", pk=pk)
+                messages.error(request, message)
+                kept_text, status = text, exc.status
+            _decorate([obligation], today)
+            can_submit = owed() and may_submit and not not_open_yet
+            can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
             form = submit_form if action == "submit" else decide_form
@@ -107,10 +144,30 @@ def obligation_detail(request, pk):
         .select_related("recipient") if is_overseer(request.user) else Message.objects.none()
     return render(request, "deadlines/obligation_detail.html", {
         "o": obligation, "submissions": submissions, "can_submit": can_submit, "can_decide": can_decide,
-        "waits_for_window": may_submit and not_open_yet,
-        "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50],
+        "waits_for_window": may_submit and owed() and not_open_yet,
+        "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50], "kept_text": kept_text,
+        "earlier_files": _earlier_files(obligation) if can_submit else [],
+        "kept_ids": {int(k) for k in request.POST.getlist("keep") if k.isdigit()} if request.method == "POST" else None,
         "overseer": is_overseer(request.user), "missing_years": selectors.due_missing_years(obligation),
-    })
+    }, status=status)
+
+
+def _last_returned(obligation):
+    if obligation.status != Obligation.RETURNED:
+        return None
+    return obligation.submissions.filter(decision="returned").order_by("-submitted_at", "-pk").first()
+
+
+def _resubmit_initial(obligation) -> dict:
+    """A returned report is revised, not rewritten: its form starts from the text last submitted."""
+    last = _last_returned(obligation)
+    return {"text": last.text} if last else {}
+
+
+def _earlier_files(obligation):
+    """The files of the returned submission, offered (ticked) to be carried into the new one."""
+    last = _last_returned(obligation)
+    return list(last.attachments.all()) if last else []
 
 
 def attachment_download(request, pk, attachment_id):
