@@ -105,3 +105,41 @@ def test_the_phone_menu_opens_and_the_page_stays_in_chinese(users, live_server, 
     wide = _signed_in(chromium, live_server, users["liaison_mzt"], 1440, 900).new_page()
     wide.goto("/items/inbox/")
     assert wide.locator("#sidebar").is_visible() and not wide.locator(".nav-toggle").is_visible()
+
+
+# A 1 × 1 JPEG, as a phone's camera would hand over (only bigger).
+PHOTO = bytes.fromhex(
+    "ffd8ffe000104a46494600010101004800480000ffdb004300ffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc2000b08000100010101"
+    "1100ffc40014100100000000000000000000000000000000ffda0008010100013f10ffd9")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_liaison_signs_for_reports_with_a_photo_and_submits_at_phone_width(users, live_server, chromium, tmp_path):
+    from tasks.models import Assignment, Attachment
+    from workflow.services import item_dispatch
+
+    units = {u.code: u for u in MemberUnit.objects.all()}
+    item = item_dispatch(by=users["office"], source="ad_hoc", title="社区垃圾分类设施现场核查", content="请拍照反馈。",
+                         lead_units=[units["zjt"]], participating_units=[units["mzt"]],
+                         due_date=timezone.localdate() + timedelta(days=20))
+    photo = tmp_path / "现场照片.jpg"
+    photo.write_bytes(PHOTO)
+    context = _signed_in(chromium, live_server, users["liaison_mzt"], 390, 844)
+    page = context.new_page()
+    page.goto("/items/inbox/")
+    page.locator("tbody tr", has_text="社区垃圾分类设施现场核查").get_by_role("link").click()
+    claim = page.get_by_role("button", name="签收")
+    box = claim.bounding_box()
+    assert box["height"] >= 40 and box["x"] + box["width"] <= 390        # a thumb reaches it, on screen
+    claim.click()
+    page.wait_for_selector("text=已签收，请办理。")
+    page.fill("textarea[name=result]", "已完成 3 个小区的现场核查，照片见附件。")
+    page.set_input_files("input[type=file]", str(photo))
+    page.get_by_role("button", name="提交反馈").click()
+    page.wait_for_selector("text=已提交反馈。")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    a = Assignment.objects.get(item=item, unit__code="mzt")
+    assert a.status == "submitted" and a.result.startswith("已完成 3 个小区")
+    assert Attachment.objects.get(assignment=a).name == "现场照片.jpg"
+    context.close()
