@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from hashlib import sha1
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from . import conf
@@ -241,6 +241,11 @@ def press_cooldown_check(subject: str, now: datetime) -> None:
     days = conf.press_cooldown_working_days()
     if days <= 0:
         return
+    if connection.vendor == "postgresql":
+        # Two presses of one subject at the same moment: the second waits for the first to commit
+        # (the caller's transaction) and then sees its rows.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"press:{subject}"])
     last = (Message.objects.filter(subject=subject, kind__startswith="press:").order_by("-created_at")
             .values_list("created_at", flat=True).first())
     if last is None:

@@ -192,3 +192,19 @@ def test_press_page_says_so_in_chinese_and_names_an_unreachable_unit(users, over
         assert "只催办一次" in again
         board = office.post("/dashboard/press/", follow=True).content.decode()
         assert "1 个单位无人可达：省公安厅" in board and "蔡立智（站内通知）" in board
+
+
+def test_the_migration_mends_titles_of_mails_not_yet_sent(users):
+    import importlib
+
+    from django.apps import apps
+
+    mend = importlib.import_module("deadlines.migrations.0003_message_titles_one_line").mend
+    stuck = Message.objects.create(subject="item:1", kind="dispatched", recipient=users["liaison_mzt"], channel="email",
+                                   period="p", address="a@example.gov.cn", title="第一行\r\n第二行", body="…")
+    sent = Message.objects.create(subject="item:1", kind="dispatched", recipient=users["liaison_zjt"], channel="email",
+                                  period="p", address="b@example.gov.cn", title="旧\n标题", body="…", status="sent")
+    mend(apps, None)
+    stuck.refresh_from_db()
+    sent.refresh_from_db()
+    assert stuck.title == "第一行 第二行" and sent.title == "旧\n标题"
