@@ -1,4 +1,4 @@
-"""Every write to the ledger, pilots and assessments (see ../shared/style.md): keyword-only,
+"""Every write to the ledger, pilots and assessments: keyword-only,
 validated, audited in the same transaction. Status changes go through `COMMUNITY_TRANSITIONS` and
 `ASSESSMENT_TRANSITIONS`; the assessment flow's tasks are moved from here."""
 
@@ -14,6 +14,7 @@ from viewflow.workflow.status import STATUS
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
+from deadlines.events import event_notify
 from deadlines.models import Obligation
 from core.uploads import upload_check
 
@@ -382,6 +383,9 @@ def assessment_review(*, assessment: Assessment, approve: bool, by, reason: str 
                                   action=AssessmentStep.Action.APPROVED if approve else AssessmentStep.Action.RETURNED)
     audit_record(actor=by, action="assessment.review" if approve else "assessment.return", obj=assessment,
                  reason=reason.strip())
+    if not approve:
+        event_notify(event="assess_returned", obj=assessment, by=by, reason=reason,
+                     reporting_units=[assessment.community.reporting_unit_id], by_label="市州")
     return assessment
 
 
@@ -419,13 +423,14 @@ def assessment_confirm(*, assessment: Assessment, approve: bool, by, reason: str
                                   else AssessmentStep.Action.OFFICE_RETURNED)
     audit_record(actor=by, action="assessment.confirm" if approve else "assessment.office_return", obj=assessment,
                  reason=reason.strip(), changes={"passed": assessment.passed, "total": assessment.total})
+    event_notify(event="assess_confirmed" if approve else "assess_returned", obj=assessment, by=by, reason=reason,
+                 reporting_units=[assessment.community.reporting_unit_id], by_label="联席会议办公室",
+                 result=f"{'达标' if assessment.passed else '未达标'}（{assessment.total}）")
     return assessment
 
 
 # --- Evidence ---------------------------------------------------------------------------------------
 
-EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
-EVIDENCE_TYPES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx"})  # content checked by core.uploads
 
 
 @transaction.atomic
@@ -435,7 +440,7 @@ def evidence_add(*, assessment: Assessment, upload, by, item_no: int | None = No
     assessment = _locked(assessment)
     if assessment.status != A.DRAFT:
         raise Conflict("自评已提交，不能再上传材料。")
-    name = upload_check(upload, extensions=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES)
+    name = upload_check(upload)  # the product's one rule (core.uploads); stored under a random name
     ext = PurePath(name).suffix.lower()
     evidence = AssessmentEvidence(assessment=assessment, item_no=item_no, original_name=name, size=upload.size,
                                   uploaded_by=by, stored_name=f"{secrets.token_hex(16)}{ext}")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from deadlines.calendar import add_working_days
-from deadlines.ladder import LABELS, colour_for, days_left
+from deadlines.ladder import LABELS, colour_for, countdown, days_left
 from members.selectors import is_overseer, unit_names
 from members.selectors import unit_ids_for_user as member_unit_ids_for_user
 
@@ -141,7 +141,8 @@ _LADDER_TTL_SECONDS = 600
 
 
 def ladder_for(due: date, today: date) -> tuple[str, str, int, str]:
-    """(colour, colour label, days left, “剩余 N 天” / “逾期 N 天”) for a due date, via deadlines.ladder."""
+    """(colour, colour label, days left, “剩余 N 天” / “今日到期” / “逾期 N 天”) for an open due date, via
+    deadlines.ladder."""
     epoch = (today, int(time.monotonic() // _LADDER_TTL_SECONDS))
     if _LADDER_CACHE.get("epoch") != epoch:
         _LADDER_CACHE.clear()
@@ -149,7 +150,7 @@ def ladder_for(due: date, today: date) -> tuple[str, str, int, str]:
     hit = _LADDER_CACHE.get(due)
     if hit is None:
         colour, left = colour_for(due, today), days_left(due, today)
-        hit = (colour, LABELS[colour], left, f"剩余 {left} 天" if left >= 0 else f"逾期 {-left} 天")
+        hit = (colour, LABELS[colour], left, countdown(due, today))
         if len(_LADDER_CACHE) < 5000:
             _LADDER_CACHE[due] = hit
     return hit
@@ -263,12 +264,16 @@ def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
         qs = _title_search(qs, filters.q, "title")
     qs = _due_filter(qs, filters.due, today).values_list("pk", "title", "due_date", "status", "progress")
     rows, cursor = _page(qs, filters, limit, ItemRow)
+    rows = _ladder(rows, today, _labels(Item))
+    for row in rows:
+        if row.status == Item.Status.DONE:  # finished: no countdown, no colour
+            row.colour, row.colour_label, row.days_label = "none", "", ""
     # Each row carries its shares' summary (Item.progress, kept by tasks.services): no second query.
     labels, names = _labels(Assignment), unit_names()
     for row in rows:
         row.units = [UnitProgress(names.get(unit_id, "?"), role, role_label_for(role, order), labels[status])
                      for unit_id, role, order, status in row.units]
-    return _ladder(rows, today, _labels(Item)), cursor
+    return rows, cursor
 
 
 @dataclass(slots=True)

@@ -1,4 +1,4 @@
-"""Every write to `tasks`, as keyword-only functions (../shared/style.md).
+"""Every write to `tasks`, as keyword-only functions.
 
 These functions own the domain rules (who, which status, which dates) and the audit entry. They know
 nothing of the viewflow flow: `workflow.services` calls them inside the flow lock and then moves the
@@ -7,13 +7,17 @@ caller's form was drawn from, so a double submit or a stale form is refused and 
 
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
+from core.models import AuditEntry
+from core.parsing import version_parse
 from core.services import audit_record
-from core.uploads import upload_check
+from core.uploads import storage_name, upload_check
 from deadlines.calendar import add_working_days
+from deadlines.events import event_notify
 from members.models import MemberUnit
 from members.selectors import units_for_user
 
@@ -21,7 +25,6 @@ from .models import Assignment, Attachment, Comment, Item, UnitRequest
 
 CONTRIBUTION_LEAD_DAYS = 2  # participants report back this many working days before the lead's date
 TITLE_MAX, CONTENT_MAX, RESULT_MAX, REASON_MAX, COMMENT_MAX = 120, 5000, 5000, 1000, 2000
-UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -67,11 +70,13 @@ def _text(value, *, label: str, field: str, max_length: int, required: bool = Tr
         raise DomainError(f"请填写{label}。", code="required", field=field)
     if len(value) > max_length:
         raise DomainError(f"{label}不能超过 {max_length} 字（当前 {len(value)} 字）。", code="too_long", field=field)
+    if "\x00" in value:  # PostgreSQL cannot store it; never typed by a person
+        raise DomainError(f"{label}含有无效字符（空字符），请删除后重试。", code="invalid", field=field)
     return value
 
 
 def _check_version(obj, version, *, label: str):
-    if version is not None and int(version) != obj.version:
+    if version_parse(version, label=label) not in (None, obj.version):
         raise Conflict(f"{label}已被他人修改（您看到的是旧版本），请刷新页面后重试。", code="stale")
 
 
@@ -105,6 +110,20 @@ def contribution_due_default(due_date: date, today: date | None = None) -> date:
     """Participants report back two working days before the lead's date (never before today)."""
     today = today or timezone.localdate()
     return max(add_working_days(due_date, -CONTRIBUTION_LEAD_DAYS), min(today, due_date))
+
+
+def _last_audit(item, action):
+    return (AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item), object_id=str(item.pk),
+                                      action=action).select_related("actor").order_by("-at", "-pk").first())
+
+
+def _live_units(item) -> list:
+    return [a.unit for a in item.assignments.exclude(status=Assignment.Status.REROUTED).select_related("unit")]
+
+
+def _primary_lead_units(item) -> list:
+    return [a.unit for a in item.assignments.filter(role=Assignment.Role.LEAD, order=0)
+            .exclude(status=Assignment.Status.REROUTED).select_related("unit")]
 
 
 def _audit(by, action, item, *, reason="", **changes):
@@ -172,6 +191,7 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
         _audit(by, "item.dispatch", item, lead=[u.name for u in lead_units],
                participating=[u.name for u in participating_units], due_date=str(due_date),
                contribution_due_date=str(contribution_due_date))
+        event_notify(event="dispatched", obj=item, by=by, units=[*lead_units, *participating_units])
     return item
 
 
@@ -179,6 +199,12 @@ def item_accept(*, item: Item, version, by) -> Item:
     """办结. Domain part; `workflow.services.item_accept` moves the flow."""
     _require_perm(by, "members.dispatch", "只有联席会议办公室可以办结督办事项。")
     item = _lock_item(item)
+    if item.status == Item.Status.DONE:
+        last = _last_audit(item, "item.accept")
+        if last is not None and last.actor_id == by.pk:
+            item.repeated = True  # the user's own double click: it succeeded once, nothing to write
+            return item
+        raise Conflict(f"该督办事项已由{last.actor if last else '他人'}办结。", code="already_done")
     _check_version(item, version, label="该督办事项")
     _move(item, Item.Status.DONE, label="该督办事项")
     item.accepted_at = timezone.now()
@@ -190,6 +216,7 @@ def item_accept(*, item: Item, version, by) -> Item:
         a.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.accept", item)
+    event_notify(event="done", obj=item, by=by, units=_live_units(item))
     return item
 
 
@@ -210,6 +237,7 @@ def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignm
     primary.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.return_for_revision", item, reason=reason, unit=primary.unit.name, round=item.review_round)
+    event_notify(event="revision", obj=item, by=by, reason=reason, units=[primary.unit], key=str(item.review_round))
     return primary
 
 
@@ -237,6 +265,8 @@ def assignment_claim(*, assignment: Assignment, by) -> Assignment:
     a.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
     item_progress_refresh(item=a.item_id)
     _audit(by, "assignment.claim", a.item, unit=a.unit.name)
+    if a.due_date < timezone.localdate():
+        event_notify(event="claimed_late", obj=a.item, by=by, unit=a.unit.name, when=timezone.localdate(), due=a.due_date)
     return a
 
 
@@ -262,7 +292,15 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
     _require_unit(by, assignment)
     a = _lock_assignment(assignment)
     if a.status == Assignment.Status.SUBMITTED:
-        raise Conflict("该任务已提交，请勿重复提交。", code="already_submitted")
+        if a.submitted_by_id == by.pk and a.result == (result or "").strip():
+            a.repeated = True  # the user's own double click: it succeeded once, nothing to write
+            return a
+        when = f"{timezone.localtime(a.submitted_at):%Y-%m-%d %H:%M}"
+        if a.submitted_by_id == by.pk:
+            raise Conflict(f"您已于{when}提交，请勿重复提交；本次填写的内容未提交（见本单位任务）。",
+                           code="already_submitted")
+        raise Conflict(f"本单位已由{a.submitted_by}于{when}提交，您填写的内容未提交（见本单位任务）。",
+                       code="already_submitted")
     _check_version(a, version, label="该任务")
     if a.status not in Assignment.WORKABLE:
         raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能提交。请先签收。", code="not_workable")
@@ -287,11 +325,15 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
         item.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "assignment.submit", item, unit=a.unit.name, role=a.role, consolidated=a.is_primary_lead)
+    if a.is_primary_lead:
+        event_notify(event="consolidated", obj=item, by=by, unit=a.unit.name)
+    else:
+        event_notify(event="feedback", obj=item, by=by, unit=a.unit.name, units=_primary_lead_units(item))
     return a
 
 
 def _validate_upload(upload):
-    return upload_check(upload, max_bytes=UPLOAD_MAX_BYTES)
+    return upload_check(upload)
 
 
 def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:
@@ -303,7 +345,7 @@ def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:
         if a.status not in Assignment.WORKABLE:
             raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能上传附件。请先签收。", code="not_workable")
         att = Attachment(item=a.item, assignment=a, name=name, size=upload.size, uploaded_by=by)
-        att.file.save(name, upload, save=False)
+        att.file.save(storage_name(name), upload, save=False)
         att.save()
         _audit(by, "attachment.add", a.item, unit=a.unit.name, file=name, size=upload.size)
     return att
@@ -333,6 +375,7 @@ def extension_request(*, assignment: Assignment, reason: str, new_due_date: date
     req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.EXTENSION, reason=reason,
                                      requested_due_date=new_due_date, previous_due_date=a.due_date, requested_by=by)
     _audit(by, "request.extension", a.item, reason=reason, unit=a.unit.name, new_due_date=str(new_due_date))
+    event_notify(event="ext_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name, date=new_due_date)
     return req
 
 
@@ -364,6 +407,8 @@ def extension_decide(*, request: UnitRequest, approve: bool, note: str, by) -> U
                 status__in=[Assignment.Status.REROUTED, Assignment.Status.DONE]).update(due_date=item.due_date)
     _audit(by, "request.extension." + ("approve" if approve else "refuse"), a.item, reason=note,
            unit=a.unit.name, requested_due_date=str(req.requested_due_date), previous_due_date=str(req.previous_due_date))
+    event_notify(event="ext_decided", obj=a.item, by=by, reason=note, units=[a.unit],
+                 decision="同意" if approve else "不同意", detail=f"办理时限为 {a.due_date:%Y年%-m月%-d日}。")
     return req
 
 
@@ -382,6 +427,7 @@ def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
                                      previous_due_date=a.due_date, requested_by=by)
     item_progress_refresh(item=a.item_id)
     _audit(by, "request.return", a.item, reason=reason, unit=a.unit.name)
+    event_notify(event="return_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name)
     return req
 
 
@@ -402,6 +448,8 @@ def return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
         req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         item_progress_refresh(item=a.item_id)
         _audit(by, "request.return.refuse", a.item, reason=note, unit=a.unit.name)
+        event_notify(event="return_decided", obj=a.item, by=by, reason=note, units=[a.unit], decision="不同意",
+                     detail="该任务仍由贵单位办理。")
     return req
 
 
@@ -452,4 +500,7 @@ def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, 
     item.save(update_fields=["version"])
     item_progress_refresh(item=item)
     _audit(by, "request.return.reroute", item, reason=note, unit=old.unit.name, to=[u.name for u in units])
+    event_notify(event="return_decided", obj=item, by=by, reason=note, units=[old.unit], decision="同意",
+                 detail=f"该任务已改由{'、'.join(u.name for u in units)}办理。" if units else "贵单位不再参与办理。")
+    event_notify(event="rerouted", obj=item, by=by, units=units, unit=old.unit.name)
     return new

@@ -147,8 +147,8 @@ def test_evidence_upload_checks_type_and_size(users, client_for, world):
     assert "不支持的文件类型" in r.content.decode()
     r = client.post(url, {"file": SimpleUploadedFile("x.pdf", b"<html>")}, follow=True)
     assert "的内容与扩展名" in r.content.decode()
-    r = client.post(url, {"file": SimpleUploadedFile("x.pdf", b"%PDF" + b"0" * (5 * 1024 * 1024))}, follow=True)
-    assert "不能超过 5 MB" in r.content.decode()
+    r = client.post(url, {"file": SimpleUploadedFile("x.pdf", b"%PDF" + b"0" * (20 * 1024 * 1024))}, follow=True)
+    assert "不能超过 20 MB" in r.content.decode()
     assert a.evidence.count() == 1
     r = client.get(f"/communities/evidence/{world['ev'].pk}/")
     assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"\x89PNG")
