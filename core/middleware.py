@@ -3,10 +3,14 @@
 import base64
 import binascii
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.auth.middleware import LoginRequiredMiddleware as BaseLoginRequiredMiddleware
 from django.http import HttpResponseBadRequest, JsonResponse
 
+from .backends import DEMO_REFUSED
 from .queue import failed_enqueues
 
 NUL_MESSAGE = "请求参数中含有无效字符（空字符），请检查链接后重试。"
@@ -87,11 +91,19 @@ class EnqueueNoticeMiddleware:
 class LoginRequiredMiddleware(BaseLoginRequiredMiddleware):
     """Django's LoginRequiredMiddleware, asking the view first: a view marked @login_not_required
     (health, the public list, calendar feeds) never loads the session, so it still answers while the
-    database is down (Django's own looks the user up before it reads the mark)."""
+    database is down (Django's own looks the user up before it reads the mark).
+
+    Where demo accounts are not allowed, a demo account's session (one signed in before, or copied with
+    a trial database) is ended here, as its sign-in is refused (core.backends)."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         if not getattr(view_func, "login_required", True):
             return None
+        user = request.user
+        if user.is_authenticated and getattr(user, "is_demo", False) and not getattr(settings, "DEMO_ACCOUNTS_ALLOWED", False):
+            logout(request)
+            messages.error(request, DEMO_REFUSED, fail_silently=True)
+            return redirect_to_login(request.get_full_path())
         return super().process_view(request, view_func, view_args, view_kwargs)
 def axes_username(request, credentials=None) -> str:
     """The username django-axes records for a sign-in attempt (settings.AXES_USERNAME_CALLABLE).

@@ -55,3 +55,13 @@ def test_the_api_refuses_a_demo_account_over_basic_auth(demo_admin):
 def test_demo_accounts_sign_in_where_they_are_allowed(demo_admin):
     client, _ = _login(demo_admin.username, DEMO_PASSWORD)
     assert client.session["_auth_user_id"] == str(demo_admin.pk)
+
+
+@override_settings(DEMO_ACCOUNTS_ALLOWED=False)
+def test_a_demo_session_that_already_exists_is_ended(demo_admin):
+    client = Client()
+    client.force_login(demo_admin)  # signed in before production rules applied
+    response = client.get("/mechanism/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+    assert "演示账号不能在正式环境登录" in client.get(response["Location"]).content.decode()
