@@ -16,6 +16,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -34,6 +35,13 @@ class DuePagination(CursorPagination):
 
     ordering = ("due_date", "id")
     page_size = 50
+
+    def decode_cursor(self, request):
+        # DRF answers a cursor it cannot read with 404 ("Invalid cursor"); it is a bad parameter.
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": "翻页参数无效，请从第一页重新开始。"}) from None
 
 
 # --- serializers --------------------------------------------------------------------------------------
@@ -58,7 +66,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     colour = serializers.SerializerMethodField()
     days_left = serializers.SerializerMethodField()
-    claimed_by = serializers.StringRelatedField()
+    claimed_by = serializers.StringRelatedField(allow_null=True)  # null until a unit claims the task
 
     class Meta:
         model = Assignment

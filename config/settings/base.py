@@ -230,6 +230,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Two serializers share the item's status set; name it once (drf_spectacular.W001 otherwise).
     "ENUM_NAME_OVERRIDES": {"ItemStatusEnum": "tasks.models.Item.Status"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.schema_error_responses"],
 }
 
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
