@@ -361,16 +361,38 @@ def assessment_submit(*, assessment: Assessment, by) -> Assessment:
     return assessment
 
 
+SELF_REVIEW_MESSAGE = "该自评由您填报或提交，须由本地区其他人员或联席会议办公室审核。"
+
+
+def assessment_preparer_ids(assessment) -> set[int]:
+    """Who filled in or submitted this round of the self-assessment (since its last return): they may
+    not approve it as 市州审核 (separation of duties)."""
+    from core.models import AuditEntry
+
+    steps = list(assessment.steps.order_by("at", "pk").values_list("action", "by_id", "at"))
+    returns = [at for action, _by, at in steps
+               if action in (AssessmentStep.Action.RETURNED, AssessmentStep.Action.OFFICE_RETURNED)]
+    since = returns[-1] if returns else None
+    ids = {by for action, by, at in steps if action == AssessmentStep.Action.SUBMITTED and (since is None or at > since)}
+    saves = AuditEntry.objects.filter(action="assessment.save", object_id=str(assessment.pk),
+                                      content_type__app_label="communities", content_type__model="assessment")
+    if since is not None:
+        saves = saves.filter(at__gt=since)
+    return ids | set(saves.exclude(actor=None).values_list("actor_id", flat=True))
+
+
 @transaction.atomic
 def assessment_review(*, assessment: Assessment, approve: bool, by, reason: str = "") -> Assessment:
     """The prefecture approves its community's self-assessment, or returns it with a reason."""
     from .flows import AssessmentFlow
 
-    if not may_keep(by, assessment.community):
+    if not (may_keep(by, assessment.community) or may_confirm(by)):
         raise NotAllowed("只能审核本地区社区的自评。")
     assessment = _locked(assessment)
     if not approve and not reason.strip():
         raise DomainError("退回修改须填写理由。", field="reason")
+    if approve and by.pk in assessment_preparer_ids(assessment):
+        raise DomainError(SELF_REVIEW_MESSAGE, code="self_review")
     _assessment_status_set(assessment, A.REVIEWED if approve else A.DRAFT)
     assessment.last_reason = "" if approve else reason.strip()
     assessment.save(update_fields=["status", "last_reason", "updated_at"])

@@ -304,7 +304,12 @@ def assessment_detail(request, pk):
         "bonus": engine.spec.get("bonus"), "bonus_result": result_items.get(engine.spec.get("bonus", {}).get("number")),
         "steps": assessment.steps.select_related("by"), "evidence": assessment.evidence.all(),
         "evidence_form": EvidenceForm() if editable else None,
-        "may_submit": editable, "may_review": keeper and assessment.status == Assessment.Status.SUBMITTED,
+        "may_submit": editable,
+        "may_review": (keeper or selectors.may_confirm(request.user)) and assessment.status == Assessment.Status.SUBMITTED
+        and request.user.pk not in services.assessment_preparer_ids(assessment),
+        "own_work_to_review": keeper and assessment.status == Assessment.Status.SUBMITTED
+        and request.user.pk in services.assessment_preparer_ids(assessment),
+        "self_review_message": services.SELF_REVIEW_MESSAGE,
         "may_confirm": selectors.may_confirm(request.user) and assessment.status == Assessment.Status.REVIEWED,
         "reason_form": ReasonForm(),
     })

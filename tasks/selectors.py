@@ -326,9 +326,12 @@ def item_detail(item: Item, today: date | None = None) -> dict:
         h.label = ACTION_LABELS.get(h.action, h.action)
         if h.action == "assignment.submit" and h.changes.get("consolidated"):
             h.label = "汇总报送"
+    revisions = [h for h in history if h.action == "item.return_for_revision"]
     return {
         "item": item,
         "assignments": assignments,
+        # Shown beside the primary lead's form while it revises (not only in the record at the bottom).
+        "revision_reason": revisions[-1].reason if revisions else "",
         "leads": [a for a in assignments if a.role == Assignment.Role.LEAD],
         "participants": [a for a in assignments if a.role == Assignment.Role.PARTICIPATING],
         "attachments": attachments,

@@ -379,36 +379,59 @@ def extension_request(*, assignment: Assignment, reason: str, new_due_date: date
     return req
 
 
+def _decision_note(note, approve: bool) -> str:
+    """A refusal says why (the unit is told); an approval may carry a note."""
+    if not approve and not (note or "").strip():
+        raise DomainError("请填写不同意的理由。", code="required", field="note")
+    return _text(note, label="决定意见", field="note", max_length=500, required=False)
+
+
 @transaction.atomic
-def extension_decide(*, request: UnitRequest, approve: bool, note: str, by) -> UnitRequest:
-    """The convener or deputy approves (the due date moves) or refuses an extension."""
+def extension_decide(*, request: UnitRequest, approve: bool, note: str, by,
+                     granted_due_date: date | None = None) -> UnitRequest:
+    """The convener or deputy approves (the due date moves) or refuses (with a reason) an extension.
+    An approval may grant another date than the one asked (`granted_due_date`, a partial extension)."""
     _require_perm(by, "members.decide", "只有召集人或副召集人可以决定延期申请。")
-    note = _text(note, label="决定意见", field="note", max_length=500, required=False)
     req = UnitRequest.objects.select_for_update().select_related("assignment").get(pk=request.pk)
     if req.kind != UnitRequest.Kind.EXTENSION:
         raise DomainError("这不是延期申请。")
     if req.status != UnitRequest.Status.PENDING:
         raise Conflict("该申请已决定，请勿重复操作。", code="already_decided")
+    note = _decision_note(note, approve)
+    a = _lock_assignment(req.assignment)
+    granted = (granted_due_date or req.requested_due_date) if approve else None
+    if granted is not None and granted != req.requested_due_date:
+        if granted <= a.due_date:
+            raise DomainError(f"同意延至的日期须晚于现时限（{a.due_date:%Y年%-m月%-d日}）。", field="granted_due_date")
+        if granted < timezone.localdate():
+            raise DomainError("同意延至的日期不能早于今天。", field="granted_due_date")
+        if a.role == Assignment.Role.PARTICIPATING and granted > a.item.due_date:
+            raise DomainError(f"配合单位的反馈时限不能晚于牵头单位的办理时限（{a.item.due_date:%Y年%-m月%-d日}）。",
+                              field="granted_due_date")
     req.status = UnitRequest.Status.APPROVED if approve else UnitRequest.Status.REFUSED
     req.decided_by, req.decided_at, req.decision_note = by, timezone.now(), note
-    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    a = _lock_assignment(req.assignment)
+    req.granted_due_date = granted
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "granted_due_date"])
     if approve:
-        a.due_date = req.requested_due_date
+        a.due_date = granted
         _touch(a)
         a.save(update_fields=["due_date", "version"])
         if a.is_primary_lead:
             # The item's date is the primary lead's date; co-leads move with it.
             item = _lock_item(a.item)
-            item.due_date = req.requested_due_date
+            item.due_date = granted
             _touch(item)
             item.save(update_fields=["due_date", "version"])
             item.assignments.filter(role=Assignment.Role.LEAD, due_date__lt=item.due_date).exclude(
                 status__in=[Assignment.Status.REROUTED, Assignment.Status.DONE]).update(due_date=item.due_date)
     _audit(by, "request.extension." + ("approve" if approve else "refuse"), a.item, reason=note,
-           unit=a.unit.name, requested_due_date=str(req.requested_due_date), previous_due_date=str(req.previous_due_date))
+           unit=a.unit.name, requested_due_date=str(req.requested_due_date), previous_due_date=str(req.previous_due_date),
+           granted_due_date=str(granted) if granted else None)
+    partial = approve and granted != req.requested_due_date
     event_notify(event="ext_decided", obj=a.item, by=by, reason=note, units=[a.unit],
-                 decision="同意" if approve else "不同意", detail=f"办理时限为 {a.due_date:%Y年%-m月%-d日}。")
+                 decision=("部分同意" if partial else "同意") if approve else "不同意",
+                 detail=(f"申请延至 {req.requested_due_date:%Y年%-m月%-d日}，同意延至 {granted:%Y年%-m月%-d日}。" if partial
+                         else f"办理时限为 {a.due_date:%Y年%-m月%-d日}。"))
     return req
 
 
@@ -434,9 +457,9 @@ def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
 def return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
     """The convener keeps the task with the unit: it goes back to work."""
     _require_perm(by, "members.decide", "只有召集人或副召集人可以决定退回申请。")
-    note = _text(note, label="决定意见", field="note", max_length=500, required=False)
     with transaction.atomic():
         req = _lock_pending(request, UnitRequest.Kind.RETURN)
+        note = _decision_note(note, approve=False)
         a = _lock_assignment(req.assignment)
         _move(a, Assignment.Status.CLAIMED, label="该任务")
         if a.claimed_by_id is None:

@@ -110,7 +110,7 @@ class RequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = UnitRequest
         fields = ["id", "item", "assignment", "unit", "kind", "reason", "requested_due_date", "previous_due_date",
-                  "status", "requested_at", "decided_at", "decision_note", "rerouted_to"]
+                  "status", "requested_at", "decided_at", "decision_note", "granted_due_date", "rerouted_to"]
 
 
 class ItemCreateInput(serializers.Serializer):
@@ -156,7 +156,9 @@ class DecideInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("approve", "同意"), ("refuse", "不同意")])
     units = serializers.ListField(child=serializers.SlugField(), required=False, default=list,
                                   help_text="同意退回时改派的单位代码")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="不同意时必填理由")
+    granted_due_date = serializers.DateField(required=False, allow_null=True, default=None,
+                                             help_text="同意延期时可改为其他日期（部分延期）；不填则为申请的日期")
 
 
 class UploadInput(serializers.Serializer):
@@ -338,7 +340,8 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         d = _valid(DecideInput, request)
         approve = d["decision"] == "approve"
         if req.kind == UnitRequest.Kind.EXTENSION:
-            ts.extension_decide(request=req, approve=approve, note=d["note"], by=request.user)
+            ts.extension_decide(request=req, approve=approve, note=d["note"], by=request.user,
+                                granted_due_date=d["granted_due_date"])
         else:
             fs.return_decide(request=req, approve=approve, units=_units(d["units"]), note=d["note"], by=request.user)
         req.refresh_from_db()

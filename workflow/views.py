@@ -259,7 +259,8 @@ def request_decide(request, pk):
             raise DomainError("请选择同意或不同意。")
         approve = decision == "approve"
         if req.kind == UnitRequest.Kind.EXTENSION:
-            ts.extension_decide(request=req, approve=approve, note=note, by=request.user)
+            ts.extension_decide(request=req, approve=approve, note=note, by=request.user,
+                                granted_due_date=_date(request.POST.get("granted_due_date")))
         else:
             ids = [int(x) for x in request.POST.getlist("units") if x.isdigit()]
             units = list(MemberUnit.objects.current().filter(pk__in=ids))

@@ -171,3 +171,65 @@ def test_a_double_click_on_accept_says_it_succeeded(users, dispatch, client_for)
     r = c.post(f"/items/{item.pk}/accept/", data, follow=True)
     page = r.content.decode()
     assert r.status_code == 200 and "已办结" in page and "已被他人修改" not in page
+
+
+# --- 9. decisions carry their reasons ---------------------------------------------------------------
+
+
+def _extension(users, dispatch, new=dt.date(2026, 3, 27)):
+    item = dispatch()
+    lead = ts.assignment_claim(assignment=share(item, "zjt"), by=users["liaison_zjt"])
+    return item, ts.extension_request(assignment=lead, reason="需要补充调研", new_due_date=new, by=users["liaison_zjt"])
+
+
+def test_a_refusal_needs_a_reason(users, dispatch, client_for):
+    from core.errors import DomainError
+    from tasks.models import UnitRequest
+
+    item, req = _extension(users, dispatch)
+    with pytest.raises(DomainError, match="请填写不同意的理由"):
+        ts.extension_decide(request=req, approve=False, note="  ", by=users["convener"])
+    r = client_for(users["convener"]).post(f"/items/requests/{req.pk}/decide/", {"decision": "refuse", "note": ""})
+    assert r.status_code == 400 and "请填写不同意的理由" in r.content.decode()
+    req.refresh_from_db()
+    assert req.status == UnitRequest.Status.PENDING
+    mzt = ts.assignment_claim(assignment=share(item, "mzt"), by=users["liaison_mzt"])
+    ret = ts.return_request(assignment=mzt, reason="非本单位职责", by=users["liaison_mzt"])
+    with pytest.raises(DomainError, match="请填写不同意的理由"):
+        fs.return_decide(request=ret, approve=False, note="", by=users["convener"])
+    fs.return_decide(request=ret, approve=False, note="属于社区治理，请继续办理", by=users["convener"])
+    ret.refresh_from_db()
+    assert ret.status == UnitRequest.Status.REFUSED and ret.decision_note == "属于社区治理，请继续办理"
+
+
+def test_a_partial_extension_grants_another_date_and_records_it(users, dispatch, client_for):
+    item, req = _extension(users, dispatch)
+    c = client_for(users["convener"])
+    r = c.post(f"/items/requests/{req.pk}/decide/", {"decision": "approve", "note": "给一周",
+                                                     "granted_due_date": "2026-03-25"})
+    assert r.status_code == 302
+    req.refresh_from_db()
+    lead = share(item, "zjt")
+    item.refresh_from_db()
+    assert req.requested_due_date == dt.date(2026, 3, 27) and req.granted_due_date == dt.date(2026, 3, 25)
+    assert lead.due_date == item.due_date == dt.date(2026, 3, 25)
+    page = c.get(f"/items/{item.pk}/").content.decode()
+    assert "同意延至 2026-03-25" in page
+    # A granted date not after the current one is refused with a message.
+    item2, req2 = _extension(users, dispatch)
+    r = c.post(f"/items/requests/{req2.pk}/decide/", {"decision": "approve", "note": "", "granted_due_date": "2026-03-19"})
+    assert r.status_code == 400 and "须晚于现时限" in r.content.decode()
+
+
+def test_the_reason_for_revision_is_beside_the_leads_form(users, dispatch, client_for):
+    item = dispatch()
+    work(share(item, "mzt"), users["liaison_mzt"])
+    work(share(item, "gat"), users["liaison_gat"])
+    work(share(item, "zjt"), users["liaison_zjt"], "汇总")
+    item.refresh_from_db()
+    fs.item_return_for_revision(item=item, reason="请补充改造小区的数量", version=item.version, by=users["office"])
+    lead = share(item, "zjt")
+    page = client_for(users["liaison_zjt"]).get(f"/items/{item.pk}/").content.decode()
+    section = page[page.index(f'id="task-{lead.pk}"'):]
+    section = section[:section.index("</section>")]
+    assert "请补充改造小区的数量" in section and 'name="result"' in section
