@@ -11,7 +11,9 @@ from django.conf import settings
 
 from tests.formhtml import as_post, forms_in
 
-PROJECT_APPS = [a for a in apps.get_app_configs() if a.path.startswith(str(settings.BASE_DIR))]
+# The product's own apps: under the checkout, and not installed packages (the venv may live there too).
+PROJECT_APPS = [a for a in apps.get_app_configs()
+                if a.path.startswith(str(settings.BASE_DIR)) and "site-packages" not in a.path]
 
 
 def _project_forms():

@@ -70,9 +70,9 @@ def test_entering_a_year_moves_owed_due_days_with_reminders_board_audit_and_noti
         assert not old_sms.exists()
         assert Message.objects.filter(subject=f"obligation:{mzt.pk}", channel="inapp", period="2027-04-05",
                                       kind="before:3").exists()
-        # The unit is told, in-app and by SMS.
+        # The unit is told, on the channels of a 'normal' event of the catalogue (in-app and e-mail).
         notices = Message.objects.filter(kind="date_moved", recipient=users["liaison_mzt"])
-        assert {n.channel for n in notices} == {"inapp", "sms"}
+        assert {n.channel for n in notices} == {"inapp", "email"}
         assert all("2027年4月5日" in n.body and "2027年4月6日" in n.body for n in notices)
         assert not Message.objects.filter(kind="date_moved", recipient=users["liaison_gat"]).exists()
         assert not Message.objects.filter(kind="date_moved", recipient=users["liaison_zjt"]).exists()

@@ -20,7 +20,7 @@ from communities.services import (
 from dashboard.services import overdue_press_all
 from deadlines.events import EVENTS, REMINDER_KINDS, URGENCY_LABELS, WHO, kind_label
 from deadlines.models import Message, Obligation
-from deadlines.services import obligation_decide, obligation_submit, obligations_generate
+from deadlines.services import calendar_year_save, obligation_decide, obligation_submit, obligations_generate
 from meetings import services as ms
 from members.models import MemberUnit, ReportingUnit, Role, RoleAssignment
 from tasks import services as ts
@@ -177,6 +177,11 @@ SCENARIOS = {
                  ["liaison_mzt"], (), "缺少第二部分"),
     "accepted": (lambda u: obligation(u, "guiyang", "city_guiyang"),
                  lambda u, s: obligation_decide(obligation=s, accept=True, by=u["office"]), ["city_guiyang"], (), "接收"),
+    # The office enters 2026's calendar with 7 April as a holiday: the Q1 reports due that day move.
+    "date_moved": (lambda u: obligations_generate(),
+                   lambda u, s: calendar_year_save(year=2026, holidays="2026-04-04 清明节\n2026-04-05 清明节\n"
+                                                   "2026-04-06 清明节\n2026-04-07 测试", workdays="", by=u["office"]),
+                   ["liaison_mzt", "liaison_zjt", "liaison_gat"], (), "截止日期"),
     "press": (lambda u: dispatch(u, participating=(), due=dt.date(2026, 3, 4)),
               lambda u, s: _press_all(u), ["liaison_zjt"], (), "逾期"),
     "proposed": (lambda u: None, lambda u, s: meeting(u, approve=False), ["convener", "deputy"], (), "年度部署"),
