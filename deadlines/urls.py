@@ -14,5 +14,6 @@ urlpatterns = [
     path("calendar/<int:year>/", views.calendar_edit, name="calendar_year"),
     path("notifications/", views.notifications, name="notifications"),
     path("deliveries/", views.deliveries, name="deliveries"),
+    path("deliveries/retry-failed/", views.delivery_retry_all, name="delivery_retry_all"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
 ]
