@@ -106,3 +106,9 @@ def robot_per_minute() -> int:
 
 def code_ttl_minutes() -> int:
     return _get("CONTACT_CODE_MINUTES", 10, int)
+
+
+def finish_every() -> int:
+    """Sent rows are marked in groups of this many (or every half second): the width of the duplicate
+    window after a crash, traded against one database round trip per message. 1 = mark each at once."""
+    return max(_get("DEADLINES_FINISH_EVERY", 10, int), 1)

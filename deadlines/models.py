@@ -244,7 +244,7 @@ class Message(models.Model):
     provider_id = models.CharField(_("回执编号"), max_length=100, blank=True)
     # Claimed again after a lease ran out: the provider may have accepted the first send (the one
     # duplicate window the outbox cannot close); counted on the delivery page.
-    reclaimed = models.PositiveSmallIntegerField(_("中断后重发"), default=0)
+    reclaimed = models.PositiveSmallIntegerField(_("中断后重发"), default=0, db_default=0)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)

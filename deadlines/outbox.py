@@ -32,13 +32,13 @@ from datetime import timedelta
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.utils import timezone
 
 from . import conf, robots
 from .models import ChannelState, Message
 from .reminders import quiet_until
-from .sms import SmsUnavailable, sms_backend
+from .sms import BATCH_LIMIT, SmsUnavailable, sms_backend
 
 log = logging.getLogger(__name__)
 
@@ -132,11 +132,15 @@ def batch_claim(*, channel: str, now=None, limit: int | None = None, ids=None) -
         if not rows:
             return []
         lease = _lease(now, len(rows))
+        # One statement for the batch; a 'sending' row found again lost its worker mid-send: the
+        # provider may have it already (counted as the duplicate window).
+        Message.objects.filter(pk__in=[m.pk for m in rows]).update(
+            status=Message.SENDING, attempts=F("attempts") + 1, lease_until=lease,
+            reclaimed=F("reclaimed") + Case(When(status=Message.SENDING, then=Value(1)), default=Value(0)))
         for m in rows:
             if m.status == Message.SENDING:
-                m.reclaimed += 1  # its worker died mid-send: the provider may have it already
+                m.reclaimed += 1
             m.status, m.attempts, m.lease_until = Message.SENDING, m.attempts + 1, lease
-        Message.objects.bulk_update(rows, ["status", "attempts", "lease_until", "reclaimed"])
     return rows
 
 
@@ -152,9 +156,40 @@ def message_claim(*, message_id: int, now=None) -> Message | None:
 
 
 def _finish(rows: list[Message], receipt: str) -> None:
-    for m in rows:
-        Message.objects.filter(pk=m.pk, status=Message.SENDING, lease_until=m.lease_until).update(
-            status=Message.SENT, sent_at=timezone.now(), provider_id=receipt[:100], lease_until=None, last_error="")
+    _finish_many([(m, receipt) for m in rows])
+
+
+def _finish_many(done: list[tuple[Message, str]]) -> None:
+    """Mark rows sent, with their receipts, in one statement — only where our claim (lease token) holds."""
+    if not done:
+        return
+    receipts = {m.pk: receipt[:100] for m, receipt in done}
+    provider_id = (Value(next(iter(receipts.values()))) if len(set(receipts.values())) == 1 else
+                   Case(*[When(pk=pk, then=Value(r)) for pk, r in receipts.items()], output_field=CharField()))
+    Message.objects.filter(pk__in=list(receipts), status=Message.SENDING, lease_until=done[0][0].lease_until).update(
+        status=Message.SENT, sent_at=timezone.now(), provider_id=provider_id, lease_until=None, last_error="")
+
+
+class _Finisher:
+    """Marks sent rows in small groups: after `every` messages or `seconds`, whichever comes first, and
+    before anything else touches the batch. The group size is the duplicate window's width."""
+
+    def __init__(self):
+        import time
+
+        self.clock = time.monotonic
+        self.every, self.seconds = conf.finish_every(), 0.5
+        self.pending: list = []
+        self.since = self.clock()
+
+    def add(self, m, receipt):
+        self.pending.append((m, receipt))
+        if len(self.pending) >= self.every or self.clock() - self.since > self.seconds:
+            self.flush()
+
+    def flush(self):
+        _finish_many(self.pending)
+        self.pending, self.since = [], self.clock()
 
 
 def _fail(m: Message, exc: Exception) -> str:
@@ -249,19 +284,22 @@ def _send_email(rows, out: _Outcome):
         connection.open()
     except Exception as exc:  # noqa: BLE001
         raise ChannelDown(f"邮件服务器无法连接：{exc}") from exc
+    finisher = _Finisher()
     try:
         for i, m in enumerate(rows):
             try:
                 connection.send_messages([_mail(m, connection)])
             except Exception as exc:  # noqa: BLE001
+                finisher.flush()
                 if _smtp_channel_error(exc):
                     exc.rest = rows[i:]
                     raise
                 _note_fail(m, exc, out)
                 continue
-            _finish([m], f"outbox-{m.pk}")
+            finisher.add(m, f"outbox-{m.pk}")
             out.sent += 1
     finally:
+        finisher.flush()
         try:
             connection.close()
         except Exception:  # noqa: BLE001 — the session is over either way
@@ -270,17 +308,38 @@ def _send_email(rows, out: _Outcome):
 
 def _send_sms(rows, out: _Outcome):
     backend = sms_backend()  # one client for the batch
-    for i, m in enumerate(rows):
-        try:
-            receipt = backend.send(mobile=m.address, text=m.body, out_id=f"outbox-{m.pk}")
-        except SmsUnavailable as exc:
-            exc.rest = rows[i:]
-            raise
-        except Exception as exc:  # noqa: BLE001
-            _note_fail(m, exc, out)
-            continue
-        _finish([m], receipt)
-        out.sent += 1
+    if len(rows) > 1 and hasattr(backend, "send_batch"):
+        singles = []
+        for start in range(0, len(rows), BATCH_LIMIT):
+            chunk = rows[start:start + BATCH_LIMIT]
+            try:
+                receipt = backend.send_batch([(m.address, m.body, f"outbox-{m.pk}") for m in chunk])
+            except SmsUnavailable as exc:
+                exc.rest = rows[start:]
+                raise
+            except Exception:  # noqa: BLE001 — one message spoiled the call: send them one by one
+                singles += chunk
+                continue
+            _finish(chunk, receipt)
+            out.sent += len(chunk)
+        rows = singles
+    finisher = _Finisher()
+    try:
+        for i, m in enumerate(rows):
+            try:
+                receipt = backend.send(mobile=m.address, text=m.body, out_id=f"outbox-{m.pk}")
+            except SmsUnavailable as exc:
+                finisher.flush()
+                exc.rest = rows[i:]
+                raise
+            except Exception as exc:  # noqa: BLE001
+                finisher.flush()
+                _note_fail(m, exc, out)
+                continue
+            finisher.add(m, receipt)
+            out.sent += 1
+    finally:
+        finisher.flush()
 
 
 def _robot_posts_this_minute(m: Message, now) -> int:

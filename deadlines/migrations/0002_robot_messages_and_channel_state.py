@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='message',
             name='reclaimed',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='中断后重发'),
+            field=models.PositiveSmallIntegerField(db_default=0, default=0, verbose_name='中断后重发'),
         ),
         migrations.AddField(
             model_name='message',

@@ -184,3 +184,32 @@ def test_sweep_command_is_repeatable(mechanism, contacts, settings):
     text = out.getvalue()
     assert "报送任务：新建 " in text and "已发送" in text and "提醒：新写入 0 条" in text
     assert not Message.objects.exclude(status="sent").exists()
+
+
+def test_sms_batches_go_in_one_provider_call_and_a_spoiled_batch_is_sent_one_by_one(mechanism, contacts, settings):
+    with time_machine.travel(at(2024, 9, 20), tick=False):
+        obligations_generate()
+    _plan(at(2024, 9, 27))
+    sms = list(Message.objects.filter(channel="sms").order_by("pk"))
+    assert len(sms) >= 3
+    with AliyunSmsEndpoint() as endpoint:
+        for key, value in endpoint.env().items():
+            setattr(settings, key, value)
+        with time_machine.travel(at(2024, 9, 27, 9, 1), tick=False):
+            assert outbox.channel_drain(channel="sms", budget_seconds=5)["sent"] == len(sms)
+    [call] = endpoint.requests
+    import json
+
+    assert json.loads(call["PhoneNumberJson"]) == [m.address for m in sms]
+    assert [p["content"] for p in json.loads(call["TemplateParamJson"])] == [m.body for m in sms]
+    assert all(m.status == "sent" and m.provider_id == "biz-1^0" for m in Message.objects.filter(channel="sms"))
+    # a number the provider refuses spoils the batch call: the others still go, one by one
+    Message.objects.filter(channel="sms").update(status="pending", attempts=0, next_attempt_at=at(2024, 9, 27, 9))
+    with AliyunSmsEndpoint(fail_codes=["isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_NUMBER_ILLEGAL"]) as endpoint:
+        for key, value in endpoint.env().items():
+            setattr(settings, key, value)
+        with time_machine.travel(at(2024, 9, 27, 9, 2), tick=False):
+            outbox.channel_drain(channel="sms", budget_seconds=5)
+    assert len(endpoint.requests) == 1 + len(sms)
+    states = sorted(Message.objects.filter(channel="sms").values_list("status", flat=True))
+    assert states == ["pending"] + ["sent"] * (len(sms) - 1)  # the refused one waits for its retry
