@@ -125,7 +125,7 @@ def batch_claim(*, channel: str, now=None, limit: int | None = None, ids=None) -
                 key__startswith=f"{channel}:", down_since__isnull=False, retry_at__gt=now).values_list("key", flat=True)]
             if down:
                 qs = qs.exclude(robot_id__in=down)
-            qs = qs.select_related("robot")
+            qs = qs.select_related("robot__unit")
         else:
             qs = qs.select_related("recipient")
         rows = list(qs.order_by("next_attempt_at", "id")[:limit])
@@ -360,6 +360,10 @@ def _send_robot(rows, out: _Outcome, *, now):
             first = robot_rows[0]
             robot, channel = first.robot, first.channel
             label = _state_label(first)
+            if not (robot.has_wecom if channel == Message.WECOM else robot.has_dingtalk):
+                for m in robot_rows:  # the office removed this robot: nothing to send it to
+                    _note_fail(m, robots.Rejected(f"{label}已被移除，请在联系可达性中重新设置"), out)
+                continue
             room = conf.robot_per_minute() - _robot_posts_this_minute(first, now)
             posts = robots.combine(robot_rows)
             if room < len(posts):  # the rest waits for the next minute: never over the robot's limit
@@ -367,17 +371,18 @@ def _send_robot(rows, out: _Outcome, *, now):
                 _release(waiting, until=now + timedelta(seconds=60), error="本分钟已达群机器人发送上限，稍后发送")
                 out.waiting += len(waiting)
                 posts = posts[:max(room, 0)]
+            answered = False
+            keys = ((secret_open(robot.wecom_key),) if channel == Message.WECOM else
+                    (secret_open(robot.dingtalk_token), secret_open(robot.dingtalk_secret)))
             for j, post in enumerate(posts):
                 text = robots.joined_text(post)
                 mentions = _mentions(post, channel)
                 rest = [m for p in posts[j:] for m in p]
                 try:
                     if channel == Message.WECOM:
-                        receipt = robots.wecom_send(http, key=secret_open(robot.wecom_key), text=text,
-                                                    mention_userids=mentions)
+                        receipt = robots.wecom_send(http, key=keys[0], text=text, mention_userids=mentions)
                     else:
-                        receipt = robots.dingtalk_send(http, token=secret_open(robot.dingtalk_token),
-                                                       secret=secret_open(robot.dingtalk_secret), text=text,
+                        receipt = robots.dingtalk_send(http, token=keys[0], secret=keys[1], text=text,
                                                        mention_userids=mentions)
                 except robots.Throttled as exc:
                     until = timezone.now() + timedelta(seconds=exc.delay)
@@ -390,6 +395,7 @@ def _send_robot(rows, out: _Outcome, *, now):
                     state = channel_down(key=state_key(first), label=label, error=str(exc))
                     _release(rest, until=state.retry_at, error=f"{label}不可用，恢复后自动发送：{exc}")
                     out.waiting += len(rest)
+                    answered = False  # it stays down until a later probe succeeds
                     break
                 except Exception as exc:  # noqa: BLE001 — refused content: each row uses an attempt
                     for m in post:
@@ -397,6 +403,8 @@ def _send_robot(rows, out: _Outcome, *, now):
                     continue
                 _finish(post, f"{receipt}-{post[0].pk}")
                 out.sent += len(post)
+                answered = True
+            if answered:
                 channel_up(key=state_key(first), label=label)
     finally:
         http.close()
