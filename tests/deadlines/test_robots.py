@@ -165,3 +165,14 @@ def test_only_the_office_edits_unit_contacts(robots, client_for, users):
     assert secret_open(uc.wecom_key) == "newkey0002" and secret_open(uc.dingtalk_secret) == DING_SECRET
     reach = office.get("/me/reachability/").content.decode()
     assert "联系可达性" in reach and "省公安厅" in reach  # a unit without any robot is listed
+
+
+def test_messages_for_a_removed_robot_fail_visibly(robots, settings, users):
+    with _endpoint(settings) as endpoint:
+        notify_units(units=[robots["zjt"]], subject="item:5", kind="dispatched", title="【交办】五",
+                     body="【交办】五", period="p")
+        settings.DEADLINES_MAX_ATTEMPTS = 1
+        unit_contact_update(unit=robots["zjt"], by=users["office"], phone="", email="", clear_dingtalk=True)
+        outbox.channel_drain(channel=Message.DINGTALK, budget_seconds=5)
+    row = Message.objects.get(channel="dingtalk")
+    assert row.status == "failed" and "已被移除" in row.last_error and endpoint.requests == []

@@ -124,3 +124,25 @@ def test_an_email_is_verified_by_a_code_sent_to_it(users, client_for, settings, 
     convener = User.objects.get(pk=users["convener"].pk)
     assert _address(convener, "email") == "chen@example.gov.cn"
     assert channels_for(convener, "normal") == ["inapp", "email"]
+
+
+def test_a_code_goes_out_in_quiet_hours_while_reminders_wait(users, client_for, sms_file, settings):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    settings.DEADLINES_SMS_QUIET_HOURS = "22-8"
+    city = users["city_guiyang"]
+    client = client_for(city)
+    person = users["liaison_mzt"].person
+    person.mobile = "13900000031"
+    person.save()
+    with time_machine.travel(datetime(2026, 3, 3, 23, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
+        client.post("/me/", {"action": "save", "mobile": "13908510002", "email": ""})
+        notify(users=[users["liaison_mzt"]], subject="test:q", kind="notice", title="【通知】夜间",
+               body="【通知】夜间", channels=("sms",))
+        client.post("/me/", {"action": "send_mobile"})
+        _deliver_all()
+    assert [s["mobile"] for s in _sms(sms_file)] == ["13908510002"]  # the code only
+    assert Message.objects.get(subject="test:q").status == "pending"
