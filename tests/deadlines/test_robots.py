@@ -176,3 +176,19 @@ def test_messages_for_a_removed_robot_fail_visibly(robots, settings, users):
         outbox.channel_drain(channel=Message.DINGTALK, budget_seconds=5)
     row = Message.objects.get(channel="dingtalk")
     assert row.status == "failed" and "已被移除" in row.last_error and endpoint.requests == []
+
+
+def test_failed_rows_are_retried_in_bulk_per_channel(robots, settings, users, client_for):
+    notify_units(units=[robots["mzt"]], subject="item:6", kind="dispatched", title="【交办】六", body="【交办】六",
+                 period="p")
+    Message.objects.filter(channel__in=Message.ROBOT_CHANNELS).update(status="failed", attempts=6)
+    office = client_for(users["office"])
+    page = office.get("/deadlines/deliveries/").content.decode()
+    assert "有 <strong>2</strong> 条消息发送失败" in page
+    office.post("/deadlines/deliveries/retry-failed/", {"channel": "sms"})
+    assert Message.objects.filter(status="failed").count() == 2
+    office.post("/deadlines/deliveries/retry-failed/", {"channel": "wecom"})
+    assert list(Message.objects.filter(status="failed").values_list("channel", flat=True)) == ["dingtalk"]
+    office.post("/deadlines/deliveries/retry-failed/")
+    assert not Message.objects.filter(status="failed").exists()
+    assert all(m.attempts == 0 for m in Message.objects.filter(channel__in=Message.ROBOT_CHANNELS))
