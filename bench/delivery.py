@@ -106,6 +106,7 @@ def main():
     parser.add_argument("--mails", type=int, default=2000)
     parser.add_argument("--sms", type=int, default=1000)
     parser.add_argument("--robots", type=int, default=1000)
+    parser.add_argument("--finish-every", type=int, default=10, help="DEADLINES_FINISH_EVERY (1 = mark each row)")
     args = parser.parse_args()
 
     ports = {k: free_port() for k in ("smtp", "sms", "robot")}
@@ -127,6 +128,7 @@ def main():
                        "ALIYUN_SMS_ENDPOINT": f"127.0.0.1:{ports['sms']}", "ALIYUN_SMS_PROTOCOL": "http",
                        "ALIYUN_SMS_SIGN_NAME": "联席会议", "ALIYUN_SMS_TEMPLATE_CODE": "SMS_1",
                        "DEADLINES_SMS_QUIET_HOURS": "0-0", "DEADLINES_ROBOT_PER_MINUTE": 10 ** 6,
+                       "DEADLINES_FINISH_EVERY": args.finish_every,
                        "DEADLINES_WECOM_BASE_URL": f"http://127.0.0.1:{ports['robot']}",
                        "DEADLINES_DINGTALK_BASE_URL": f"http://127.0.0.1:{ports['robot']}"}.items():
         setattr(settings, key, value)
@@ -260,6 +262,7 @@ def run(args, counters):
         results[f"outbox_{channel}"] = {"messages": n, "seconds": round(took, 2), "per_s": round(n / took, 1),
                                         "provider_calls": arrived}
         Message.objects.filter(subject__startswith="bench-d").delete()
+    results["finish_every"] = args.finish_every
     results["email_vs_raw"] = round(results["outbox_email"]["per_s"] / results["raw_send_mass_mail_per_s"], 2)
     return results
 

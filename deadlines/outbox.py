@@ -33,6 +33,7 @@ from datetime import timedelta
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from . import conf, robots
@@ -164,8 +165,12 @@ def _finish_many(done: list[tuple[Message, str]]) -> None:
     if not done:
         return
     receipts = {m.pk: receipt[:100] for m, receipt in done}
-    provider_id = (Value(next(iter(receipts.values()))) if len(set(receipts.values())) == 1 else
-                   Case(*[When(pk=pk, then=Value(r)) for pk, r in receipts.items()], output_field=CharField()))
+    if all(r == f"outbox-{pk}" for pk, r in receipts.items()):  # e-mail: the receipt is the row's own key
+        provider_id = Concat(Value("outbox-"), Cast("id", CharField()), output_field=CharField())
+    elif len(set(receipts.values())) == 1:
+        provider_id = Value(next(iter(receipts.values())))
+    else:
+        provider_id = Case(*[When(pk=pk, then=Value(r)) for pk, r in receipts.items()], output_field=CharField())
     Message.objects.filter(pk__in=list(receipts), status=Message.SENDING, lease_until=done[0][0].lease_until).update(
         status=Message.SENT, sent_at=timezone.now(), provider_id=provider_id, lease_until=None, last_error="")
 
