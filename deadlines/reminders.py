@@ -207,6 +207,7 @@ def _rows_for(r: Reminder, kind: str, users, channels, now, today, *, immediate_
     text = _text(r, kind, today)
     rows = []
     period = r.due_on.isoformat()
+    users = list(users)
     _prefetch_contacts(users)
     for user in users:
         for channel in channels:
@@ -318,6 +319,7 @@ def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = 
     """A one-off notice (e.g. a report returned for revision) through the same outbox."""
     now = now or timezone.now()
     rows = []
+    users = list(users)
     _prefetch_contacts(users)
     for user in users:
         for channel in channels:
