@@ -21,6 +21,7 @@ urlpatterns = [
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mechanism/", include("members.urls")),
+    path("me/", include("members.urls_me")),
     path("items/", include("workflow.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("communities/", include("communities.urls")),

@@ -211,16 +211,20 @@ class Message(models.Model):
     with `select_for_update(skip_locked=True)` and a lease, so it is sent once. In-app notifications
     are rows of channel "inapp", delivered when written."""
 
-    INAPP, EMAIL, SMS = "inapp", "email", "sms"
-    CHANNELS = [(INAPP, _("站内通知")), (EMAIL, _("电子邮件")), (SMS, _("短信"))]
+    INAPP, EMAIL, SMS, WECOM, DINGTALK = "inapp", "email", "sms", "wecom", "dingtalk"
+    CHANNELS = [(INAPP, _("站内通知")), (EMAIL, _("电子邮件")), (SMS, _("短信")), (WECOM, _("企业微信群")),
+                (DINGTALK, _("钉钉群"))]
+    ROBOT_CHANNELS = (WECOM, DINGTALK)
     PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
     STATUSES = [(PENDING, _("待发送")), (SENDING, _("发送中")), (SENT, _("已发送")), (FAILED, _("发送失败"))]
 
     subject = models.CharField(_("事项"), max_length=64)         # "obligation:12", "item:7", "digest"
     kind = models.CharField(_("类型"), max_length=32)            # "before:3", "due", "overdue:4", "press:…"
-    # Empty for a guest without an account (an invited expert): the row then carries only the address.
+    # A person's message has a recipient; a group robot's message has the unit's robot instead.
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages",
                                   verbose_name=_("接收人"), null=True, blank=True)
+    robot = models.ForeignKey("members.UnitContact", on_delete=models.CASCADE, related_name="messages",
+                              verbose_name=_("单位群"), null=True, blank=True)
     channel = models.CharField(_("渠道"), max_length=8, choices=CHANNELS)
     period = models.CharField(_("期次"), max_length=32)          # the due day (or the digest's day)
     address = models.CharField(_("地址"), max_length=200, blank=True)
@@ -233,6 +237,9 @@ class Message(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(_("错误"), blank=True)
     provider_id = models.CharField(_("回执编号"), max_length=100, blank=True)
+    # Claimed again after a lease ran out: the provider may have accepted the first send (the one
+    # duplicate window the outbox cannot close); counted on the delivery page.
+    reclaimed = models.PositiveSmallIntegerField(_("中断后重发"), default=0, db_default=0)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -241,11 +248,19 @@ class Message(models.Model):
         verbose_name = _("提醒消息")
         verbose_name_plural = _("提醒消息")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["subject", "kind", "recipient", "channel", "period"],
-                                               name="message_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "kind", "recipient", "channel", "period"], name="message_once"),
+            models.UniqueConstraint(fields=["subject", "kind", "robot", "channel", "period"],
+                                    condition=Q(recipient__isnull=True), name="message_once_robot"),
+            # A person's row, a unit robot's row, or a guest's (an address only): never both a person and a robot.
+            models.CheckConstraint(condition=Q(recipient__isnull=True) | Q(robot__isnull=True),
+                                   name="message_person_or_robot_or_guest"),
+        ]
         indexes = [
             models.Index(fields=["next_attempt_at"], condition=Q(status__in=["pending", "sending"]),
                          name="message_to_send"),
+            models.Index(fields=["channel", "next_attempt_at"], condition=Q(status__in=["pending", "sending"]),
+                         name="message_to_send_channel"),
             models.Index(fields=["subject", "channel"], name="message_subject"),
             models.Index(fields=["recipient", "channel", "-created_at"], name="message_inbox"),
             # The unread badge in the header of every page: one count over this small index.
@@ -254,13 +269,45 @@ class Message(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_channel_display()} {self.title} → {self.recipient or self.address}"
+        return f"{self.get_channel_display()} {self.title} → {self.recipient or self.robot or self.address}"
+
+    @property
+    def to_label(self) -> str:
+        if self.recipient_id:
+            return str(self.recipient)
+        return f"{self.robot}（群）" if self.robot_id else f"{self.address}（列席）"
 
     @property
     def kind_label(self) -> str:
         from .events import kind_label
 
         return kind_label(self.kind)
+
+
+class ChannelState(models.Model):
+    """Whether a channel answers: "email", "sms", or one robot ("wecom:<unit contact id>"). Set down at
+    the first failure that is the channel's, not the message's; while down, its messages wait (they
+    do not use up their attempts) and one batch probes it at `retry_at`."""
+
+    key = models.CharField(max_length=40, unique=True)
+    label = models.CharField(_("渠道"), max_length=80)
+    down_since = models.DateTimeField(_("中断时间"), null=True, blank=True)
+    retry_at = models.DateTimeField(_("下次探测"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("连续失败"), default=0)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    last_ok_at = models.DateTimeField(_("最近成功"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("渠道状态")
+        verbose_name_plural = _("渠道状态")
+        ordering = ["key"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def is_down(self) -> bool:
+        return self.down_since is not None
 
 
 class SubmissionProcess(ViewflowProcess):

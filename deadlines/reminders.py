@@ -95,13 +95,101 @@ def _text(r: Reminder, kind: str, today: date) -> str:
     return f"【逾期提醒】{r.title}已逾期 {overdue} 个工作日（截止 {r.due_on:%Y-%m-%d}），请尽快报送。"
 
 
+def _contact(user):
+    """The account's own contact row (members.Contact), or None; cached on the user object."""
+    from members.models import Contact
+
+    try:
+        return user.contact
+    except (Contact.DoesNotExist, AttributeError):
+        return None
+
+
+def _prefetch_contacts(users) -> None:
+    from django.db.models import prefetch_related_objects
+
+    todo = [u for u in users if hasattr(u, "_meta") and not u._meta.get_field("contact").is_cached(u)]
+    if todo:
+        prefetch_related_objects(todo, "contact")
+
+
 def _address(user, channel: str) -> str:
+    """Where a message on `channel` reaches `user`: the address the person verified on 个人设置 (an
+    unverified one is never used), else the one the office keeps in the roster (people) or on the
+    account (prefecture users); "" when there is none."""
+    contact = _contact(user)
     person = getattr(user, "person", None)
     if channel == Message.EMAIL:
+        if contact is not None and contact.email_ok:
+            return contact.email
         return user.email or (person.email if person else "")
     if channel == Message.SMS:
+        if contact is not None and contact.mobile_ok:
+            return contact.mobile
         return person.mobile if person else ""
     return ""
+
+
+PERSONAL_CHANNELS = (Message.INAPP, Message.EMAIL, Message.SMS)
+
+
+def channels_for(user, urgency: str) -> list[str]:
+    """The channels `user` chose on 个人设置 for this urgency ("urgent", "normal", "info"; the default
+    choice where they chose nothing), kept only where they can be reached. In-app is always included:
+    the notification centre is the record of everything sent to a person."""
+    from members.models import Contact
+
+    contact = _contact(user)
+    wanted = contact.channels(urgency) if contact is not None else list(
+        Contact.DEFAULT_PREFERENCES.get(urgency, [Message.INAPP]))
+    out = [Message.INAPP]
+    for channel in wanted:
+        if channel in PERSONAL_CHANNELS and channel not in out and _address(user, channel):
+            out.append(channel)
+    return out
+
+
+OFFICE = "office"  # pass among `units` to notify_units for the office's own group
+
+
+def notify_units(*, units, subject: str, kind: str, title: str, body: str, url: str = "", period: str = "",
+                 urgency: str = "normal", now: datetime | None = None) -> int:
+    """Post a unit-level event into each unit's group robots (WeCom and/or DingTalk, whichever the unit
+    registered) through the outbox; urgent messages @ the unit's liaisons by their WeCom/DingTalk ids.
+    `units`: member units, and/or OFFICE. One row per (subject, kind, robot, channel, period): calling
+    twice writes nothing new. Returns the rows written."""
+    from members.models import MemberUnit, UnitContact
+    from members.selectors import units_recipient_users
+
+    now = now or timezone.now()
+    period = period or now.isoformat(timespec="seconds")
+    unit_ids = [u.pk for u in units if isinstance(u, MemberUnit)]
+    keys = [f"mu:{pk}" for pk in unit_ids] + ([UnitContact.OFFICE] if OFFICE in units else [])
+    robots_ = [r for r in UnitContact.objects.filter(key__in=keys).select_related("unit") if r.has_wecom or r.has_dingtalk]
+    if not robots_:
+        return 0
+    people = units_recipient_users(unit_ids) if urgency == "urgent" and unit_ids else {}
+    all_people = [u for users in people.values() for u in users]
+    _prefetch_contacts(all_people)
+    rows = []
+    for robot in robots_:
+        members = people.get(robot.unit_id, []) if robot.unit_id else []
+        for channel, configured, id_field in ((Message.WECOM, robot.has_wecom, "wecom_userid"),
+                                               (Message.DINGTALK, robot.has_dingtalk, "dingtalk_userid")):
+            if not configured:
+                continue
+            mentions = [getattr(c, id_field) for u in members if (c := _contact(u)) and getattr(c, id_field)]
+            rows.append(Message(subject=subject, kind=kind, robot=robot, channel=channel, period=period,
+                                address=",".join(mentions)[:200], title=title[:200], body=body, url=url,
+                                next_attempt_at=now))
+    existing = set(Message.objects.filter(subject=subject, kind=kind, period=period, robot__in=robots_,
+                                          recipient__isnull=True).values_list("robot_id", "channel"))
+    new = [m for m in rows if (m.robot_id, m.channel) not in existing]
+    if new:
+        with transaction.atomic():
+            Message.objects.bulk_create(new, ignore_conflicts=True)
+        transaction.on_commit(_dispatch_soon)
+    return len(new)
 
 
 def quiet_until(now: datetime) -> datetime | None:
@@ -120,6 +208,8 @@ def _rows_for(r: Reminder, kind: str, users, channels, now, today, *, immediate_
     text = _text(r, kind, today)
     rows = []
     period = r.due_on.isoformat()
+    users = list(users)
+    _prefetch_contacts(users)
     for user in users:
         for channel in channels:
             if channel == Message.EMAIL and not immediate_email:
@@ -281,14 +371,6 @@ _DEFAULT_CHANNELS = {"urgent": [Message.INAPP, Message.SMS, Message.EMAIL],
                      "info": [Message.INAPP]}
 
 
-def channels_for(user, urgency: str) -> list[str]:
-    """The channels `user` is told on for a notice of this urgency ('urgent' | 'normal' | 'info').
-
-    The default: urgent → in-app, SMS and e-mail; normal → in-app and e-mail; info → in-app only.
-    A channel with no address for the person is skipped by the caller, never an error."""
-    return list(_DEFAULT_CHANNELS.get(urgency, _DEFAULT_CHANNELS["normal"]))
-
-
 def one_line(text: str, max_length: int = 200) -> str:
     """A title safe for a mail header: line breaks (CR, LF, and Unicode line separators) become spaces."""
     return " ".join(str(text).split())[:max_length]
@@ -302,7 +384,9 @@ def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = 
     now = now or timezone.now()
     title = one_line(title)
     rows = []
-    for user in dict.fromkeys(users):
+    users = list(dict.fromkeys(users))
+    _prefetch_contacts(users)
+    for user in users:
         for channel in (channels if channels is not None else channels_for(user, urgency)):
             address = _address(user, channel)
             if channel != Message.INAPP and not address:
@@ -335,16 +419,6 @@ def notify_addresses(*, addresses, subject: str, kind: str, title: str, body: st
     if rows:
         transaction.on_commit(_dispatch_soon)
     return len(rows)
-
-
-def notify_units(*, units, subject: str, kind: str, title: str, body: str, url: str = "", period: str = "",
-                 urgency: str = "normal", now: datetime | None = None) -> int:
-    """A unit-level notice to the units' own group channels (a WeCom group robot, a DingTalk custom
-    robot), beside the per-person rows `notify` writes. Called by `deadlines.events.event_notify`
-    for every event declared unit-level, in the caller's transaction. Returns the rows written.
-
-    No unit has a group channel yet, so nothing is written; group-robot delivery plugs in here."""
-    return 0
 
 
 def _dispatch_soon():

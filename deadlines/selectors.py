@@ -141,3 +141,29 @@ def notifications_for(user, *, kind: str = "", unread_only: bool = False):
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-id")
+
+
+def delivery_overview() -> dict:
+    """What 发送记录 shows above the log: each channel's state, what waits and what failed per channel,
+    and the duplicate window (rows claimed again after a send was interrupted)."""
+    from django.db.models import Sum
+
+    from .models import ChannelState
+    from .outbox import CHANNEL_LABELS, SENDABLE
+
+    counts = {(c, s): n for c, s, n in Message.objects.filter(channel__in=SENDABLE)
+              .exclude(status=Message.SENT).values("channel", "status").annotate(n=Count("id"))
+              .values_list("channel", "status", "n")}
+    states = list(ChannelState.objects.all())
+    by_key = {s.key: s for s in states}
+    channels = []
+    for c in SENDABLE:
+        s = by_key.get(c)
+        robots_down = [r for r in states if r.key.startswith(f"{c}:") and r.is_down]
+        channels.append({"code": c, "label": CHANNEL_LABELS[c], "state": s, "robots_down": robots_down,
+                         "pending": counts.get((c, Message.PENDING), 0) + counts.get((c, Message.SENDING), 0),
+                         "failed": counts.get((c, Message.FAILED), 0)})
+    reclaimed = Message.objects.filter(reclaimed__gt=0).aggregate(rows=Count("id"), times=Sum("reclaimed"))
+    return {"channel_rows": channels, "failed": sum(ch["failed"] for ch in channels),
+            "down": [s for s in states if s.is_down], "reclaimed_rows": reclaimed["rows"] or 0,
+            "reclaimed_sent": Message.objects.filter(reclaimed__gt=0, status=Message.SENT).count()}

@@ -34,21 +34,37 @@ def reminders_sweep(self, day: str | None = None):
 
 @shared_task(bind=True, acks_late=True)
 def outbox_dispatch(self):
-    """Beat, every minute: enqueue one send per due outbox row. Enqueuing twice is harmless."""
-    ids = outbox.due_ids(now=timezone.now())
+    """Beat, every minute, and after every write to the outbox: queue drain tasks for the channels
+    that have due rows — one per batch, at most DEADLINES_DRAIN_PARALLEL per channel. Rows themselves
+    are never queued (a drain claims them from the table), so a row cannot be queued twice."""
+    from math import ceil
+
+    from . import conf
+
     options = _same_queue(self)
-    for message_id in ids:
-        message_send.apply_async((message_id,), **options)
-    return len(ids)
+    counts = outbox.due_counts(now=timezone.now())
+    queued = 0
+    for channel, n in counts.items():
+        for _ in range(min(ceil(n / conf.batch_size(channel)), conf.drain_parallel())):
+            outbox_drain.apply_async((channel,), **options)
+            queued += 1
+    return queued
+
+
+@shared_task(bind=True, acks_late=True)
+def outbox_drain(self, channel: str):
+    """Claim and send batches of one channel over one connection each, until nothing is due; hands
+    over to a fresh task when its time budget is spent. Safe to run twice (claims skip locked rows)."""
+    result = outbox.channel_drain(channel=channel)
+    if result["more"] and not self.request.is_eager:
+        outbox_drain.apply_async((channel,), **_same_queue(self))
+    return result["sent"]
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
 def message_send(self, message_id: int):
+    """Send one row now (kept for callers that name a row); the drains do the bulk of the work."""
     try:
         return outbox.message_deliver(message_id=message_id)
-    except outbox.DeliveryFailed as exc:
-        if self.request.is_eager:
-            return "retry-later"  # the row waits for its next attempt; the minute sweep will send it
-        # The row is already back to 'pending' with its next attempt time; the minute sweep would
-        # pick it up too — the claim makes the two paths harmless together.
-        raise self.retry(countdown=exc.delay, exc=exc) from None
+    except outbox.DeliveryFailed:
+        return "retry-later"  # the row is back to 'pending' with its next attempt time; a dispatch sends it

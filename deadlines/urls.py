@@ -16,5 +16,6 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("deliveries/", views.deliveries, name="deliveries"),
+    path("deliveries/retry-failed/", views.delivery_retry_all, name="delivery_retry_all"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

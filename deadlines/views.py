@@ -346,18 +346,22 @@ def notifications_read_all(request):
 
 
 def deliveries(request):
-    """发送记录: the delivery log (e-mail and SMS), failures first; visible to the office."""
+    """发送记录: channel status first (a channel is shown down from its first failure), then the
+    delivery log (e-mail, SMS, group robots); visible to the office."""
     if not (selectors.may_receive(request.user) or request.user.is_staff):
         raise Http404("页面不存在。")
     request.nav_active = "deliveries"
     status = request.GET.get("status", "")
-    qs = Message.objects.exclude(channel=Message.INAPP).select_related("recipient")
+    channel = request.GET.get("channel", "")
+    qs = Message.objects.exclude(channel=Message.INAPP).select_related("recipient", "robot__unit")
     if status in dict(Message.STATUSES):
         qs = qs.filter(status=status)
+    if channel in outbox.SENDABLE:
+        qs = qs.filter(channel=channel)
     page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
-    failed = Message.objects.filter(status=Message.FAILED).count()
-    return render(request, "deadlines/deliveries.html", {"page": page, "status": status, "failed": failed,
-                                                         "statuses": Message.STATUSES})
+    return render(request, "deadlines/deliveries.html", {
+        "page": page, "status": status, "channel": channel, "statuses": Message.STATUSES,
+        "channels": [(c, outbox.CHANNEL_LABELS[c]) for c in outbox.SENDABLE], **selectors.delivery_overview()})
 
 
 @require_POST
@@ -370,3 +374,12 @@ def delivery_retry(request, pk):
     return redirect("deadlines:deliveries")
 
 
+@require_POST
+def delivery_retry_all(request):
+    """重新发送全部失败的消息 (optionally one channel's)."""
+    if not selectors.may_receive(request.user):
+        raise Http404("页面不存在。")
+    channel = request.POST.get("channel", "")
+    n = outbox.messages_retry(by=request.user, channel=channel if channel in outbox.SENDABLE else "")
+    messages.success(request, f"已将 {n} 条发送失败的消息重新排入发送队列。" if n else "没有发送失败的消息。")
+    return redirect("deadlines:deliveries")

@@ -62,10 +62,11 @@ def _navigation(user) -> dict:
         if overseer:
             communities.append(("progress", "创建进度", reverse("communities:progress")))
 
-    system = [("calendar-feed", "日历订阅", reverse("dashboard:calendar"))]
+    system = [("me", "个人设置", reverse("me:settings")), ("calendar-feed", "日历订阅", reverse("dashboard:calendar"))]
     if dispatcher or user.is_staff:
         system += [("calendar", "节假日日历", reverse("deadlines:calendar")),
-                   ("deliveries", "发送记录", reverse("deadlines:deliveries"))]
+                   ("deliveries", "发送记录", reverse("deadlines:deliveries")),
+                   ("reach", "联系可达性", reverse("me:reach"))]
     if overseer or user.is_staff:
         system.append(("health", "运行状态", reverse("health")))
     if user.is_staff:

@@ -323,3 +323,97 @@ class User(AbstractUser):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "access_stamp"}
         super().save(*args, **kwargs)
+
+
+class Contact(models.Model):
+    """One account's own contact details and channel choices (个人设置) — the one place a delivery
+    address comes from once a person has entered it. A mobile or e-mail counts only once verified by
+    a code sent to it (`*_verified` equals the address that was verified; a changed address is
+    unverified until its code is confirmed). WeCom/DingTalk user ids are used to @ the person in their
+    unit's group robot. `preferences` maps an urgency to the channels the person wants for it."""
+
+    URGENT, NORMAL, INFO = "urgent", "normal", "info"
+    URGENCIES = [(URGENT, _("紧急")), (NORMAL, _("一般")), (INFO, _("知悉"))]
+    DEFAULT_PREFERENCES = {URGENT: ["inapp", "sms", "email"], NORMAL: ["inapp", "email"], INFO: ["inapp"]}
+
+    user = models.OneToOneField("members.User", on_delete=models.CASCADE, related_name="contact",
+                                verbose_name=_("账号"))
+    mobile = models.CharField(_("手机"), max_length=20, blank=True)
+    mobile_verified = models.CharField(max_length=20, blank=True, editable=False)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    email_verified = models.EmailField(blank=True, editable=False)
+    wecom_userid = models.CharField(_("企业微信账号"), max_length=64, blank=True)
+    dingtalk_userid = models.CharField(_("钉钉账号"), max_length=64, blank=True)
+    preferences = models.JSONField(_("接收方式"), default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("个人联系方式")
+        verbose_name_plural = _("个人联系方式")
+
+    def __str__(self):
+        return f"{self.user} 的联系方式"
+
+    @property
+    def mobile_ok(self) -> bool:
+        return bool(self.mobile) and self.mobile == self.mobile_verified
+
+    @property
+    def email_ok(self) -> bool:
+        return bool(self.email) and self.email.lower() == self.email_verified.lower()
+
+    def channels(self, urgency: str) -> list[str]:
+        prefs = self.preferences.get(urgency)
+        return list(self.DEFAULT_PREFERENCES.get(urgency, ["inapp"]) if prefs is None else prefs)
+
+
+class ContactCode(models.Model):
+    """A verification code sent to a new mobile or e-mail; only its hash is kept."""
+
+    MOBILE, EMAIL = "mobile", "email"
+    user = models.ForeignKey("members.User", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=[(MOBILE, _("手机")), (EMAIL, _("电子邮箱"))])
+    address = models.CharField(max_length=200)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "kind", "-created_at"], name="contact_code_latest")]
+
+
+class UnitContact(models.Model):
+    """A member unit's (or the office's) contact phone and e-mail and its group robots. `key` is
+    "mu:<unit id>" or "office". Robot secrets are stored encrypted (members.secrets) and never shown
+    back in full."""
+
+    OFFICE = "office"
+    key = models.CharField(max_length=20, unique=True, editable=False)
+    unit = models.OneToOneField(MemberUnit, on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="contact", verbose_name=_("单位"))
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    email = models.EmailField(_("单位邮箱"), blank=True)
+    # All three are sealed (members.secrets): whoever holds one can post into the group.
+    wecom_key = models.CharField(_("企业微信群机器人 key"), max_length=500, blank=True)
+    dingtalk_token = models.CharField(_("钉钉机器人 access_token"), max_length=500, blank=True)
+    dingtalk_secret = models.CharField(_("钉钉机器人加签密钥"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("单位联系方式")
+        verbose_name_plural = _("单位联系方式")
+        constraints = [models.CheckConstraint(condition=Q(unit__isnull=False) | Q(key="office"),
+                                              name="unit_contact_unit_or_office")]
+
+    def __str__(self):
+        return "联席会议办公室" if self.key == self.OFFICE else str(self.unit)
+
+    @property
+    def has_wecom(self) -> bool:
+        return bool(self.wecom_key)
+
+    @property
+    def has_dingtalk(self) -> bool:
+        return bool(self.dingtalk_token and self.dingtalk_secret)

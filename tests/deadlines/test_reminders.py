@@ -136,21 +136,39 @@ def test_aliyun_adapter_talks_http_and_records_receipt_and_failures(mechanism, c
     assert "季度工作情况" in last["TemplateParam"] and last["SignName"] == "联席会议"
 
 
-def test_failures_become_visible_to_the_office(mechanism, contacts, settings, client_for):
-    settings.DEADLINES_SMS_BACKEND = "deadlines.sms.AliyunBackend"  # not configured: every send fails
+def test_a_channel_down_is_shown_at_the_first_failure_and_messages_wait(mechanism, contacts, settings, client_for):
+    settings.DEADLINES_SMS_BACKEND = "deadlines.sms.AliyunBackend"  # not configured: the channel is unusable
     settings.DEADLINES_MAX_ATTEMPTS = 1
     with time_machine.travel(at(2024, 9, 20), tick=False):
         obligations_generate()
     _plan(at(2024, 9, 27))
     sms = Message.objects.get(recipient=contacts["liaison_mzt"], channel="sms")
     with time_machine.travel(at(2024, 9, 27, 9, 1), tick=False):
-        assert outbox.message_deliver(message_id=sms.pk) == "failed"
+        assert outbox.message_deliver(message_id=sms.pk) == "waiting"
+        # while it is down nothing is tried before the probe time
+        other = Message.objects.filter(channel="sms").exclude(pk=sms.pk).first()
+        assert outbox.message_deliver(message_id=other.pk) == "skipped"
+    sms.refresh_from_db()
+    assert sms.status == "pending" and sms.attempts == 0 and "阿里云短信未配置" in sms.last_error
+    page = client_for(contacts["office"]).get("/deadlines/deliveries/").content.decode()
+    assert "短信暂时不可用" in page and "阿里云短信未配置" in page and "恢复后自动发送" in page
+    # a message-level refusal uses the attempts and ends failed; the office retries in bulk
+    with AliyunSmsEndpoint(fail_codes=["isv.MOBILE_NUMBER_ILLEGAL"]) as endpoint:
+        for key, value in endpoint.env().items():
+            setattr(settings, key, value)
+        with time_machine.travel(at(2024, 9, 27, 9, 2), tick=False):  # after the 15-s probe delay
+            assert outbox.message_deliver(message_id=sms.pk) == "failed"
     page = client_for(contacts["office"]).get("/deadlines/deliveries/?status=failed").content.decode()
-    assert "发送失败" in page and "阿里云短信未配置" in page and "重新发送" in page
+    assert "发送失败" in page and "MOBILE_NUMBER_ILLEGAL" in page and "全部重新发送" in page
+    assert "短信暂时不可用" not in page  # the provider answered: the channel is up again
     assert client_for(contacts["liaison_mzt"]).get("/deadlines/deliveries/").status_code == 404
-    client_for(contacts["office"]).post(f"/deadlines/deliveries/{sms.pk}/retry/")
+    assert client_for(contacts["liaison_mzt"]).post("/deadlines/deliveries/retry-failed/").status_code == 404
+    client_for(contacts["office"]).post("/deadlines/deliveries/retry-failed/")
     sms.refresh_from_db()
     assert sms.status == "pending" and sms.attempts == 0
+    from core.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="message.retry", object_id=str(sms.pk)).count() == 1
 
 
 def test_sweep_command_is_repeatable(mechanism, contacts, settings):
@@ -166,3 +184,32 @@ def test_sweep_command_is_repeatable(mechanism, contacts, settings):
     text = out.getvalue()
     assert "报送任务：新建 " in text and "已发送" in text and "提醒：新写入 0 条" in text
     assert not Message.objects.exclude(status="sent").exists()
+
+
+def test_sms_batches_go_in_one_provider_call_and_a_spoiled_batch_is_sent_one_by_one(mechanism, contacts, settings):
+    with time_machine.travel(at(2024, 9, 20), tick=False):
+        obligations_generate()
+    _plan(at(2024, 9, 27))
+    sms = list(Message.objects.filter(channel="sms").order_by("pk"))
+    assert len(sms) >= 3
+    with AliyunSmsEndpoint() as endpoint:
+        for key, value in endpoint.env().items():
+            setattr(settings, key, value)
+        with time_machine.travel(at(2024, 9, 27, 9, 1), tick=False):
+            assert outbox.channel_drain(channel="sms", budget_seconds=5)["sent"] == len(sms)
+    [call] = endpoint.requests
+    import json
+
+    assert json.loads(call["PhoneNumberJson"]) == [m.address for m in sms]
+    assert [p["content"] for p in json.loads(call["TemplateParamJson"])] == [m.body for m in sms]
+    assert all(m.status == "sent" and m.provider_id == "biz-1^0" for m in Message.objects.filter(channel="sms"))
+    # a number the provider refuses spoils the batch call: the others still go, one by one
+    Message.objects.filter(channel="sms").update(status="pending", attempts=0, next_attempt_at=at(2024, 9, 27, 9))
+    with AliyunSmsEndpoint(fail_codes=["isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_NUMBER_ILLEGAL"]) as endpoint:
+        for key, value in endpoint.env().items():
+            setattr(settings, key, value)
+        with time_machine.travel(at(2024, 9, 27, 9, 2), tick=False):
+            outbox.channel_drain(channel="sms", budget_seconds=5)
+    assert len(endpoint.requests) == 1 + len(sms)
+    states = sorted(Message.objects.filter(channel="sms").values_list("status", flat=True))
+    assert states == ["pending"] + ["sent"] * (len(sms) - 1)  # the refused one waits for its retry

@@ -21,7 +21,7 @@ from deadlines.services import obligations_generate
 from deadlines.tasks import message_send, outbox_dispatch, reminders_sweep
 from tests.worker import celery_worker, stop_worker, wait_for
 
-from .servers import SmtpSink, free_port
+from .servers import RobotEndpoint, SmtpSink, free_port
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 PLAN_DAY = "2024-09-27"  # a working day three working days before the 2024-Q3 reports are due
@@ -109,8 +109,8 @@ def test_worker_killed_mid_send_and_restarted(broker_queue, reminders_due, tmp_p
             assert smtp.stalled.wait(30), "the worker never reached the SMTP server"
             os.killpg(proc.pid, signal.SIGKILL)  # the worker and its pool die in the middle of the send
             proc.wait()
-        claimed = Message.objects.filter(status=Message.SENDING)
-        assert claimed.count() == 1  # claimed, not sent, not lost
+        claimed = set(Message.objects.filter(status=Message.SENDING).values_list("pk", flat=True))
+        assert claimed  # the batch the worker held: claimed, not sent, not lost
         time.sleep(6)  # the stalled SMTP session ends: the server never said 250, nothing delivered
         assert smtp.messages == []
         with celery_worker(queue=broker_queue, extra_env=worker_env(smtp, sms_file, **env_lease)) as (proc, queue):
@@ -122,7 +122,8 @@ def test_worker_killed_mid_send_and_restarted(broker_queue, reminders_due, tmp_p
             wait_for(sweep_until_done, timeout=90, interval=2, what="every reminder sent after the restart")
             time.sleep(1)
         assert_exactly_once(smtp, sms_file)
-        assert Message.objects.filter(attempts=2).count() == 1  # the interrupted one, retried once
+        # the interrupted batch was claimed again once, and counted as the duplicate window
+        assert set(Message.objects.filter(attempts=2, reclaimed=1).values_list("pk", flat=True)) == claimed
 
 
 def _redis_server(port, data_dir):
@@ -187,3 +188,96 @@ def test_broker_restarted_loses_nothing_and_duplicates_nothing(broker_queue, rem
     finally:
         redis_proc.terminate()
         redis_proc.wait(10)
+
+
+DING_SECRET = "SECworkertest0001"
+
+
+@pytest.fixture
+def unit_robots(users):
+    from members.contacts import unit_contact_update
+    from members.models import MemberUnit
+
+    units = list(MemberUnit.objects.filter(code__in=["mzt", "zjt", "gat"]))
+    for i, unit in enumerate(units):
+        unit_contact_update(unit=unit, by=users["office"], phone="", email="", wecom_key=f"wecomkey{i:04d}",
+                            dingtalk_token=f"dingtoken{i:04d}", dingtalk_secret=DING_SECRET)
+    return units
+
+
+def _unit_events(units, n):
+    from deadlines.reminders import notify_units
+
+    for i in range(n):
+        notify_units(units=units, subject=f"item:{i}", kind="dispatched", title=f"【交办】事项{i:03d}",
+                     body=f"【交办】事项{i:03d}，请签收。", url=f"/items/{i}/", period="p")
+
+
+def _robot_env(endpoint):
+    return {**endpoint.env(), "DEADLINES_PROBE_SECONDS": "1"}
+
+
+def assert_groups_once(endpoint, units, n):
+    robots = {a["robot"] for a in endpoint.accepted}
+    assert len(robots) == 2 * len(units)
+    for robot in robots:
+        text = "\n".join(a["text"] for a in endpoint.accepted if a["robot"] == robot)
+        assert all(text.count(f"事项{i:03d}") == 1 for i in range(n)), robot
+
+
+def test_robot_messages_race_to_one_post_each(broker_queue, reminders_due, unit_robots, tmp_path):
+    sms_file = tmp_path / "sms.jsonl"
+    reminders_plan(today=date.fromisoformat(PLAN_DAY))
+    _unit_events(unit_robots, 30)
+    endpoint = RobotEndpoint(dingtalk_secrets={f"dingtoken{i:04d}": DING_SECRET for i in range(3)})
+    with endpoint, SmtpSink() as smtp, celery_worker(queue=broker_queue, concurrency=4, extra_env={
+            **worker_env(smtp, sms_file), **_robot_env(endpoint)}) as (proc, queue):
+        for _ in range(3):  # three dispatches racing: the beat, a write's on_commit, a redelivery
+            outbox_dispatch.apply_async(queue=queue)
+        wait_for(all_sent, timeout=90, what="every message and group post sent")
+        outbox_dispatch.apply_async(queue=queue)
+        time.sleep(2)
+        assert_exactly_once(smtp, sms_file)
+    assert_groups_once(endpoint, unit_robots, 30)
+    assert Message.objects.filter(channel__in=["wecom", "dingtalk"], status="sent").count() == 180
+
+
+def test_channels_down_longer_than_the_retry_budget_deliver_everything_once_when_back(
+        broker_queue, reminders_due, unit_robots, tmp_path):
+    """The mail server is off and the robots answer 503 for longer than DEADLINES_MAX_ATTEMPTS tries
+    would last: nothing fails, nothing is lost; when they are back, everything goes out once."""
+    sms_file = tmp_path / "sms.jsonl"
+    reminders_plan(today=date.fromisoformat(PLAN_DAY))
+    _unit_events(unit_robots, 5)
+    smtp = SmtpSink()  # its port is chosen, the server not started yet: connections are refused
+    endpoint = RobotEndpoint(dingtalk_secrets={f"dingtoken{i:04d}": DING_SECRET for i in range(3)})
+    endpoint.down = True
+    env = {**worker_env(smtp, sms_file), **_robot_env(endpoint), "DEADLINES_MAX_ATTEMPTS": "2"}
+    with endpoint, celery_worker(queue=broker_queue, extra_env=env) as (proc, queue):
+        def dispatch():
+            outbox_dispatch.apply_async(queue=queue)
+
+        from deadlines.models import ChannelState
+
+        def probed_enough():
+            dispatch()
+            state = ChannelState.objects.filter(key="email").first()
+            robots = ChannelState.objects.filter(key__startswith="wecom:", failures__gte=4).count()
+            return state is not None and state.failures >= 4 and robots == 3
+        wait_for(probed_enough, timeout=90, interval=1.5, what="both channels probed past the retry budget")
+        assert not Message.objects.filter(status=Message.FAILED).exists()
+        waiting = Message.objects.filter(channel__in=["email", "wecom", "dingtalk"]).exclude(status=Message.SENT)
+        assert waiting.exists() and all(m.attempts == 0 for m in waiting.filter(status=Message.PENDING))
+        assert Message.objects.filter(channel="sms", status=Message.SENT).exists()  # SMS was never down
+        endpoint.down = False
+        with smtp:
+            def sweep_until_done():
+                if all_sent():
+                    return True
+                dispatch()
+                return False
+            wait_for(sweep_until_done, timeout=90, interval=1.5, what="everything sent after the channels came back")
+            time.sleep(2)
+            assert_exactly_once(smtp, sms_file)
+    assert_groups_once(endpoint, unit_robots, 5)
+    assert not ChannelState.objects.exclude(down_since=None).exists()
