@@ -68,7 +68,11 @@ class SecondFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if getattr(view_func, "second_factor_exempt", False) or getattr(view_func, "login_required", True) is False:
+        if getattr(view_func, "second_factor_exempt", False):
+            return None
+        # Pages open without sign-in need no second factor, except DRF's views: DRF marks them all
+        # login_not_required because it authenticates by itself, and a session must not pass unverified.
+        if getattr(view_func, "login_required", True) is False and getattr(view_func, "cls", None) is None:
             return None
         user = request.user
         if not user.is_authenticated or is_verified(user) or not second_factor_required(user):

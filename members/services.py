@@ -518,12 +518,16 @@ def second_factor_check(*, user: User, token: str):
     token = _token_clean(token)
     if not token:
         raise DomainError("请输入验证码。", field="token", code="second_factor_wrong")
-    devices = [*TOTPDevice.objects.filter(user=user, confirmed=True),
-               *StaticDevice.objects.filter(user=user, confirmed=True)]
+    # Six digits come from the authenticator; anything else is a recovery code. A code is tried only
+    # against its own kind, so a recovery code does not count as a wrong authenticator code.
+    if token.isdigit():
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    else:
+        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
     for device in devices:
         allowed, _info = device.verify_is_allowed()
         if not allowed:
-            raise DomainError("验证码错误次数过多，请稍等一分钟后再试。", field="token", code="second_factor_throttled")
+            raise DomainError("验证码错误次数过多，请稍候再试（每错一次，等待时间加倍）。", field="token", code="second_factor_throttled")
     for device in devices:
         if device.verify_token(token):
             if isinstance(device, StaticDevice):
