@@ -43,8 +43,9 @@ def has_second_factor(user) -> bool:
 
 
 def second_factor_required(user) -> bool:
-    """Privileged accounts must; anyone who set one up (a liaison may opt in) must use it too."""
-    return is_privileged(user) or has_second_factor(user)
+    """Privileged accounts must; anyone who set one up (a liaison may opt in) must use it too. Read
+    from the access snapshot: no query on a cached request."""
+    return is_privileged(user) or access_for(user).second_factor
 
 
 def is_verified(user) -> bool:

@@ -124,8 +124,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Sign-in protection (docs/permissions.md "Sign-in protection") ------------------------------------
 # The client's address: X-Forwarded-For is believed only from these proxies (addresses or networks,
-# e.g. "127.0.0.1,10.0.0.0/8"); empty = the direct peer is the client (no proxy in front).
-TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# e.g. "127.0.0.1,10.0.0.0/8"). The default trusts the local nginx of the documented deployment
+# (gunicorn bound to 127.0.0.1); set it to empty when nothing stands in front.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 AXES_CLIENT_IP_CALLABLE = "members.security.client_ip"
 # django-axes: an account is locked for the address it is attacked from, not everywhere; an address
 # trying many accounts is locked too, at a higher limit (a whole office may share one NAT address).

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, second_factor_pass
 
 pytestmark = pytest.mark.browser
 
@@ -12,6 +12,9 @@ def test_convener_signs_in_and_sees_the_roster(users, browser_page):
     page.fill("#id_username", "convener")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url("**/accounts/2fa/**")
+    assert "两步验证" in page.locator("h1").inner_text()  # the convener's second factor
+    second_factor_pass(page, "convener")
     page.wait_for_url("**/mechanism/")
     assert page.locator("h1").inner_text() == "贵州省绿色社区创建行动联席会议"
     body = page.locator("main").inner_text()
