@@ -12,12 +12,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from .models import Division, Mechanism, MemberUnit, Person, ReportingUnit, RoleAssignment, User, WorkLine, WorkLineUnit
-from .services import account_update, record_save, role_assignment_save
+from .services import account_update, password_changed_record, record_save, role_assignment_save
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -130,6 +131,14 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change):
         account_update(user=obj, by=request.user, reason="系统管理员在管理后台修改")
+
+    def user_change_password(self, request, id, form_url=""):
+        # An administrator setting someone's password leaves an audit row, in the same transaction.
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                password_changed_record(user=User.objects.get(pk=id), by=request.user, how="set_by_admin")
+        return response
 
     def save_related(self, request, form, formsets, change):
         # groups and user_permissions are read-only: nothing from the form reaches them.

@@ -138,3 +138,15 @@ def test_contact_details_edited_in_the_admin_keep_old_and_new_values(users, clie
 def test_people_without_the_admin_never_reach_it(users, client_for, who):
     response = client_for(users[who]).post("/admin/members/roleassignment/add/", {})
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_an_administrator_setting_a_password_leaves_an_audit_row(users, client_for):
+    admin = client_for(users["admin"])
+    liaison = users["liaison_mzt"]
+    url = f"/admin/members/user/{liaison.pk}/password/"
+    assert client_for(users["office"]).post(url, {}).status_code == 403
+    response = admin.post(url, {"password1": "管理员重设-2026-密码", "password2": "管理员重设-2026-密码"})
+    assert response.status_code == 302
+    assert _fresh(liaison).check_password("管理员重设-2026-密码")
+    entry = AuditEntry.objects.get(action="account.password_set_by_admin", object_id=str(liaison.pk))
+    assert entry.actor_id == users["admin"].pk
