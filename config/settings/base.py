@@ -136,6 +136,9 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=30) / 60  # hours
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# What the API (JSON) answers when locked; the page says the same (registration/locked_out.html).
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，已暂时锁定，请稍后再试或联系系统管理员。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，已锁定，请联系系统管理员。"
 AXES_RESET_ON_SUCCESS = True
 
 # Sessions: signed out after SESSION_ABSOLUTE_HOURS whatever happens, and after SESSION_IDLE_MINUTES

@@ -60,7 +60,7 @@ def test_many_tries_from_one_address_lock_that_address(users, settings):
     assert LOCKED in _sign_in(guesser, "x", "wrong-password").content.decode()  # the eighth try
     response = _sign_in(guesser, "outsider")  # even the right password: the address is locked
     assert response.status_code == 429 and LOCKED in response.content.decode()
-    assert "当前网络地址" in response.content.decode()
+    assert "当前网络地址的登录 30 分钟" in response.content.decode()
     assert _sign_in(Client(REMOTE_ADDR="198.51.100.7"), "outsider")["Location"] == "/"
 
 
