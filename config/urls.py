@@ -7,7 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from core.health import health
 from dashboard import views as dashboard_views
+from members import account_views
 from members import views as members_views
+from members.security import second_factor_exempt
 
 from .api import router
 
@@ -19,7 +21,18 @@ urlpatterns = [
     path("", members_views.home, name="home"),
     path("accounts/login/", login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
          name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
+    # 账号安全 (members.account_views): second factor and passwords.
+    path("accounts/2fa/", account_views.second_factor, name="second-factor"),
+    path("accounts/2fa/recovery-codes/", account_views.recovery_codes, name="second-factor-recovery"),
+    path("accounts/2fa/reset/<int:user_id>/", account_views.second_factor_reset_view, name="second-factor-reset"),
+    path("accounts/password/", account_views.password_change, name="password_change"),
+    path("accounts/password/done/", account_views.password_change_done, name="password_change_done"),
+    path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
+    path("accounts/password/reset/sent/", account_views.password_reset_done, name="password_reset_done"),
+    path("accounts/password/reset/<uidb64>/<token>/", account_views.password_reset_confirm,
+         name="password_reset_confirm"),
+    path("accounts/password/reset/complete/", account_views.password_reset_complete, name="password_reset_complete"),
     path("mechanism/", include("members.urls")),
     path("me/", include("members.urls_me")),
     path("items/", include("workflow.urls")),

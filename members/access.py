@@ -13,6 +13,9 @@ process under a key that changes whenever one of its inputs may have changed:
 - the day, because roles begin and end on dates;
 - the account's own flags (active, staff, superuser) and links (person, reporting unit).
 
+It also says whether the account has a confirmed second-factor device (a save or delete of one renews
+the stamp), so the second-factor gate costs no query for an account that needs none.
+
 The key is read off the user row that authentication loads at the start of each request, so a hit
 costs no query and a stale entry is unreachable, never wrong. Only such freshly loaded accounts use
 the shared cache: any other instance (a fixture, a row loaded long ago in a worker) may carry an old
@@ -40,6 +43,7 @@ class Access:
     reporting_unit_names: tuple[str, ...]
     roles: tuple[tuple[str, str], ...]  # (role, label) held today
     perms: frozenset[str]  # global permissions, exactly as ModelBackend computes them
+    second_factor: bool = False  # has a confirmed authenticator (members.security)
 
     @property
     def has_unit(self) -> bool:
@@ -51,7 +55,7 @@ NO_ACCESS = Access((), (), (), (), frozenset())
 
 def access_key(user) -> str:
     return ":".join(str(x) for x in (
-        "access", 2, user.pk, user.access_stamp, timezone.localdate().isoformat(), int(user.is_active),
+        "access", 3, user.pk, user.access_stamp, timezone.localdate().isoformat(), int(user.is_active),
         int(user.is_staff), int(user.is_superuser), user.person_id or "", user.reporting_unit_id or ""))
 
 
@@ -101,8 +105,11 @@ def _compute(user) -> Access:
             roles.append((a.role, str(a.get_role_display())))
     # ModelBackend's own computation (not user.get_all_permissions, which would come back here).
     perms = frozenset(ModelBackend().get_all_permissions(user)) if user.is_active else frozenset()
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    second_factor = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
     return Access(tuple(units), tuple(r[0] for r in reporting), tuple(r[1] for r in reporting), tuple(roles),
-                  perms)
+                  perms, second_factor)
 
 
 class AccountBackend(ModelBackend):
@@ -188,7 +195,12 @@ def _on_role_assignment(sender, instance, **kwargs):
     access_changed(User.objects.filter(person_id=instance.person_id).values_list("pk", flat=True))
 
 
+def _on_second_factor_device(sender, instance, **kwargs):
+    access_changed([instance.user_id])
+
+
 def connect_signals() -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     from .models import RoleAssignment, User
@@ -202,6 +214,8 @@ def connect_signals() -> None:
         signal.connect(_on_user_object_permission, sender=UserObjectPermission, dispatch_uid=f"{uid}.uop.{signal}")
         signal.connect(_on_group_object_permission, sender=GroupObjectPermission, dispatch_uid=f"{uid}.gop.{signal}")
         signal.connect(_on_role_assignment, sender=RoleAssignment, dispatch_uid=f"{uid}.role.{signal}")
+        # Whether the account has a second factor is part of the snapshot (the sign-in gate reads it).
+        signal.connect(_on_second_factor_device, sender=TOTPDevice, dispatch_uid=f"{uid}.totp.{signal}")
     # A permission deleted (its model removed) cascades through the link tables without m2m signals.
     pre_delete.connect(_on_permission_delete, sender=Permission, dispatch_uid=f"{uid}.perm_delete")
 

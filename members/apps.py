@@ -15,3 +15,9 @@ class MembersConfig(AppConfig):
         connect_signals()
         post_save.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.save")
         post_delete.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.delete")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from .security import session_mark_signed_in
+
+        user_logged_in.connect(session_mark_signed_in, dispatch_uid="members.session_lifetime")

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
 
-from core.errors import DomainError
+from core.errors import DomainError, NotAllowed
 from core.services import audit_record
 
 from .access import forget as forget_access
@@ -135,10 +135,12 @@ def mechanism_load(*, spec: MechanismSpec, by=None) -> LoadReport:
 GROUP_CONVENERS = "召集人"
 GROUP_OFFICE = "联席会议办公室"
 # The office keeps the roster in the Django admin (journeys.md), so its group carries those model perms.
+# Role assignments are only viewed there: a role is a grant, changed through 成员调整 and A/B角 (or by
+# an administrator), never by the office in the admin.
 OFFICE_ADMIN_PERMISSIONS = [
-    f"members.{action}_{model}" for model in ("person", "roleassignment", "division", "memberunit", "reportingunit")
+    f"members.{action}_{model}" for model in ("person", "division", "memberunit", "reportingunit")
     for action in ("view", "add", "change")
-] + ["members.view_workline", "members.view_user", "core.view_auditentry"]
+] + ["members.view_roleassignment", "members.view_workline", "members.view_user", "core.view_auditentry"]
 GROUP_PERMISSIONS = {
     GROUP_CONVENERS: ["members.oversee", "members.decide"],
     GROUP_OFFICE: ["members.oversee", "members.dispatch", *OFFICE_ADMIN_PERMISSIONS],
@@ -354,3 +356,228 @@ def backup_assign(*, liaison: RoleAssignment, backup: Person, start_date: date, 
     })
     _sync_people_on_commit(backup)
     return assignment
+
+
+# --- Changes made in the Django admin ------------------------------------------------------------------
+#
+# The admin is a second door to the same data; it must not be a way round the rules. Access data
+# (groups, permissions, guardian grants) is derived from role assignments by `access_sync` and is
+# read-only in the admin; role assignments may be corrected there by administrators only; every other
+# change made there (people's contact details, units, accounts' flags) goes through these functions,
+# which record the old and new values in the same transaction.
+
+ADMIN_ONLY_ROLES = DECIDING_ROLES | OFFICE_ROLES
+
+
+def _value(obj, field_name):
+    field = obj._meta.get_field(field_name)
+    if field.many_to_one or field.one_to_one:
+        related = getattr(obj, field_name)
+        return None if related is None else str(related)
+    value = getattr(obj, field.attname)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _changes(old, new, fields) -> dict:
+    """{field: [old, new]} for each field whose value differs (old is None for a new object)."""
+    out = {}
+    for name in fields:
+        before = _value(old, name) if old is not None else None
+        after = _value(new, name)
+        if old is None or before != after:
+            out[name] = [before, after]
+    return out
+
+
+def _editable_fields(model) -> list[str]:
+    return [f.name for f in model._meta.concrete_fields if f.editable and not f.primary_key and f.name != "password"]
+
+
+@transaction.atomic
+def record_save(*, obj, by, reason: str = "", action: str | None = None):
+    """Save a roster object (person, unit, division, reporting unit, work line) edited by hand and
+    record which fields changed, old and new. Contact details are kept in history this way."""
+    model = type(obj)
+    old = model.objects.select_for_update().get(pk=obj.pk) if obj.pk else None
+    if isinstance(obj, RoleAssignment):
+        raise DomainError("联席会议职务请通过 role_assignment_save 修改。")
+    obj.full_clean()
+    changes = _changes(old, obj, _editable_fields(model))
+    obj.save()
+    if changes:
+        name = model._meta.model_name
+        audit_record(actor=by, action=action or f"{name}.{'create' if old is None else 'change'}", obj=obj,
+                     reason=reason, changes=changes)
+    return obj
+
+
+@transaction.atomic
+def role_assignment_save(*, assignment: RoleAssignment, by, reason: str = "") -> RoleAssignment:
+    """Create or correct a role assignment by hand (the administrator's correction; the office changes
+    roles through 成员调整 and A/B角). Records old and new values and brings the grants of the old and
+    new holder up to date. Only administrators may do it: a role is a grant, and the office must not be
+    able to make itself (or anyone) 召集人 or 副召集人."""
+    if by is None or not by.is_superuser:
+        raise NotAllowed("只有系统管理员可以直接新增或修改联席会议职务。")
+    old = RoleAssignment.objects.select_for_update().get(pk=assignment.pk) if assignment.pk else None
+    assignment.full_clean()
+    changes = _changes(old, assignment, _editable_fields(RoleAssignment))
+    assignment.save()
+    if changes:
+        audit_record(actor=by, action="role.create" if old is None else "role.change", obj=assignment,
+                     reason=reason, changes=changes)
+    _sync_people_on_commit(assignment.person, old.person if old is not None else None)
+    return assignment
+
+
+ACCOUNT_ADMIN_FIELDS = ["username", "first_name", "last_name", "email", "display_name", "person", "reporting_unit",
+                        "is_demo", "is_active", "is_staff", "is_superuser"]
+
+
+@transaction.atomic
+def account_update(*, user: User, by, reason: str = "") -> User:
+    """Save an account edited by an administrator (flags, person, reporting unit, email) with old and
+    new values, then derive its grants afresh. Groups and permissions are never edited by hand."""
+    if by is None or not by.is_superuser:
+        raise NotAllowed("只有系统管理员可以修改账号。")
+    old = User.objects.select_for_update().get(pk=user.pk) if user.pk else None
+    changes = _changes(old, user, ACCOUNT_ADMIN_FIELDS)
+    if old is not None and old.password != user.password:
+        changes["password"] = ["******", "******（已更改）"]
+    user.save()
+    if changes:
+        audit_record(actor=by, action="account.create" if old is None else "account.change", obj=user,
+                     reason=reason, changes=changes)
+    transaction.on_commit(lambda: access_sync(user=User.objects.get(pk=user.pk)))
+    return user
+
+
+# --- Account security: second factor, recovery codes, passwords ------------------------------------------
+
+TOTP_DEVICE_NAME = "手机验证器"
+RECOVERY_DEVICE_NAME = "恢复码"
+
+
+def second_factor_begin(*, user: User):
+    """The unconfirmed authenticator this account is enrolling (a new secret the first time). Nothing is
+    granted until `second_factor_confirm` sees a code made from it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def _recovery_codes_write(user: User) -> list[str]:
+    from django.conf import settings
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True})
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def _token_clean(token: str) -> str:
+    return "".join(str(token or "").split()).lower()[:16]
+
+
+def second_factor_confirm(*, user: User, device, token: str) -> list[str]:
+    """Confirm the enrolling authenticator with a code it made; returns fresh recovery codes (shown once).
+    The check runs before the transaction so that a wrong code's throttling is kept."""
+    if device.user_id != user.pk or device.confirmed:
+        raise DomainError("该验证器不在设置中，请重新开始设置。", code="second_factor_stale")
+    if not device.verify_token(_token_clean(token)):
+        raise DomainError("验证码不正确或已过期，请输入手机验证器上当前显示的 6 位数字。", field="token",
+                          code="second_factor_wrong")
+    with transaction.atomic():
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _recovery_codes_write(user)
+        audit_record(actor=user, action="account.second_factor_enrol", obj=user,
+                     changes={"second_factor": [None, device.name], "recovery_codes": [None, len(codes)]})
+    return codes
+
+
+def second_factor_check(*, user: User, token: str):
+    """The device that accepts `token` (a code from the authenticator, or a recovery code, which is used
+    up), or a DomainError in Chinese. Repeated wrong codes are throttled by django-otp (each failure
+    doubles the wait)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    token = _token_clean(token)
+    if not token:
+        raise DomainError("请输入验证码。", field="token", code="second_factor_wrong")
+    # Six digits come from the authenticator; anything else is a recovery code. A code is tried only
+    # against its own kind, so a recovery code does not count as a wrong authenticator code.
+    if token.isdigit():
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    else:
+        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+    for device in devices:
+        allowed, _info = device.verify_is_allowed()
+        if not allowed:
+            raise DomainError("验证码错误次数过多，请稍候再试（每错一次，等待时间加倍）。", field="token", code="second_factor_throttled")
+    for device in devices:
+        if device.verify_token(token):
+            if isinstance(device, StaticDevice):
+                with transaction.atomic():
+                    audit_record(actor=user, action="account.recovery_code_use", obj=user,
+                                 changes={"recovery_codes_left": device.token_set.count()})
+            return device
+    raise DomainError("验证码不正确或已过期，请重新输入。", field="token", code="second_factor_wrong")
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User, by) -> list[str]:
+    """New recovery codes for an account with a second factor; the old ones stop working."""
+    from .security import has_second_factor
+
+    if by is None or by.pk != user.pk:
+        raise NotAllowed("只能为自己的账号生成恢复码。")
+    if not has_second_factor(user):
+        raise DomainError("请先设置手机验证器。", code="second_factor_missing")
+    codes = _recovery_codes_write(user)
+    audit_record(actor=by, action="account.recovery_codes_renew", obj=user,
+                 changes={"recovery_codes": ["作废", len(codes)]})
+    return codes
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User, by, reason: str) -> None:
+    """An administrator removes another account's authenticator and recovery codes (a lost phone). The
+    account sets up a new one at its next sign-in."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if by is None or not by.is_superuser:
+        raise NotAllowed("只有系统管理员可以重置两步验证。")
+    if by.pk == user.pk:
+        raise DomainError("不能重置自己的两步验证，请由另一名系统管理员操作。", code="second_factor_self_reset")
+    if not reason.strip():
+        raise DomainError("请填写重置理由。", field="reason")
+    totp = TOTPDevice.objects.filter(user=user)
+    static = StaticDevice.objects.filter(user=user)
+    old = {"second_factor": [totp.filter(confirmed=True).count(), 0], "recovery_device": [static.count(), 0]}
+    totp.delete()
+    static.delete()
+    # Sessions that passed the second factor with the removed device are no longer verified
+    # (django-otp drops a session's device that no longer exists).
+    audit_record(actor=by, action="account.second_factor_reset", obj=user, reason=reason, changes=old)
+
+
+@transaction.atomic
+def password_changed_record(*, user: User, by, how: str) -> None:
+    """Audit a password change made through Django's password views (`how`: change or reset)."""
+    audit_record(actor=by, action=f"account.password_{how}", obj=user,
+                 changes={"password": ["******", "******（已更改）"]})

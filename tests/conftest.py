@@ -166,12 +166,67 @@ def users(mechanism):
 
 @pytest.fixture
 def client_for():
+    """A client signed in as `user`; an account that needs a second factor has passed it (see
+    `verified_login`). Tests of the second factor itself sign in through the real pages."""
     def make(user):
-        client = Client()
-        client.force_login(user)
-        return client
+        return verified_login(Client(), user)
 
     return make
+
+
+# --- The second factor (members.security): privileged accounts verify a TOTP code after the password ----
+
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"  # hex, RFC 6238's test secret
+
+
+def second_factor_device(user):
+    """A confirmed authenticator with a known key for `user` (created once)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="测试验证器", key=TEST_TOTP_KEY, confirmed=True)
+
+
+def totp_code(device) -> str:
+    """The code the authenticator shows now. Clears the device's replay guard (a code is accepted once
+    per 30 s step) so that a test may sign the same account in twice within a step."""
+    from django_otp.oath import totp
+
+    device.refresh_from_db()
+    device.last_t = -1
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def verified_login(client, user):
+    """force_login, and for an account that needs a second factor mark the session as verified with
+    its authenticator, exactly as django_otp.login does after a correct code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from members.security import second_factor_required
+
+    client.force_login(user)
+    if second_factor_required(user):
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = second_factor_device(user).persistent_id
+        session.save()
+    return client
+
+
+def second_factor_pass(page, username):
+    """In the browser, right after the password: an account that needs a second factor types its
+    authenticator's code (others have nothing to do)."""
+    from members.security import second_factor_required
+
+    user = User.objects.get(username=username)
+    if not second_factor_required(user):
+        return
+    code = totp_code(second_factor_device(user))
+    page.wait_for_url("**/accounts/2fa/**")
+    page.fill("#id_token", code)
+    page.click("button[type=submit]")
 
 
 # --- Browser (Playwright driving Debian's chromium) ---------------------------------------------------

@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_celery_beat",
     "viewflow",
     "viewflow.workflow",
@@ -52,11 +55,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     # Everything needs a signed-in user unless a view is marked @login_not_required.
     "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Inside MessageMiddleware: its notice is stored with the response (core.queue).
     "core.middleware.EnqueueNoticeMiddleware",
+    # Absolute and idle session lifetimes; then the second factor for the accounts that need it.
+    "members.security.SessionLifetimeMiddleware",
+    "members.security.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -123,13 +130,38 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: lock an account+address pair after repeated failures.
+# --- Sign-in protection (docs/permissions.md "Sign-in protection") ------------------------------------
+# The client's address: X-Forwarded-For is believed only from these proxies (addresses or networks,
+# e.g. "127.0.0.1,10.0.0.0/8"). The default trusts the local nginx of the documented deployment
+# (gunicorn bound to 127.0.0.1); set it to empty when nothing stands in front.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+AXES_CLIENT_IP_CALLABLE = "members.security.client_ip"
+# django-axes: an account is locked for the address it is attacked from, not everywhere; an address
+# trying many accounts is locked too, at a higher limit (a whole office may share one NAT address).
+AXES_HANDLER = "members.security.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
+AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_MINUTES", default=30) / 60  # hours
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# What the API (JSON) answers when locked; the page says the same (registration/locked_out.html).
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，已暂时锁定，请稍后再试或联系系统管理员。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，已锁定，请联系系统管理员。"
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "core.middleware.axes_username"  # bounded: a forged long name answered 500
+
+# Sessions: signed out after SESSION_ABSOLUTE_HOURS whatever happens, and after SESSION_IDLE_MINUTES
+# without a request (members.security.SessionLifetimeMiddleware); the cookie dies with the browser.
+SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_HOURS", default=12) * 3600
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+
+# Second factor (TOTP, django-otp): required for office, convener, deputy and administrators.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="绿色社区联席会议")
+RECOVERY_CODE_COUNT = 10
+# Password reset links are valid for one day.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
 
 # django-guardian: object permissions are granted on organisational units only (docs/permissions.md).
 ANONYMOUS_USER_NAME = None
@@ -211,7 +243,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="绿色社区联席会议
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        # Basic auth for accounts without a second factor only (members.security.BasicAuthentication).
+        "members.security.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -18,3 +18,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Many tests sign in and then move the clock by days or years; the session-lifetime tests
+# (tests/members/test_sign_in_security.py) set the real limits themselves.
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS = SESSION_IDLE_SECONDS = 10 * 365 * 24 * 3600

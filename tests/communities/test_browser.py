@@ -4,7 +4,7 @@ office confirms it, and the community counts toward the province's target."""
 import pytest
 
 from communities.models import Community
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, second_factor_pass
 
 pytestmark = pytest.mark.browser
 
@@ -14,6 +14,7 @@ def sign_in(page, username):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    second_factor_pass(page, username)
     page.wait_for_url("**/")
 
 

@@ -11,6 +11,7 @@ from communities.models import Community, CreationStatus, PilotSelection
 from communities.selectors import annex2, progress
 from communities.services import pilot_nominate, pilot_selection_confirm, pilot_selection_record
 from core.errors import DomainError, NotAllowed
+from tests.conftest import verified_login
 
 from .conftest import bulk_communities
 
@@ -37,7 +38,7 @@ def test_guizhou_target_boundary_299_vs_300_per_mille(users, guiyang, zunyi):
     assert [r.unit.code for r in p["rows"]] == ["guiyang"] and p["province"].total == 2000
     # the page shows 29.9% and never rounds it up to 30%
     client = Client()
-    client.force_login(users["office"])
+    verified_login(client, users["office"])
     html = client.get("/communities/progress/?year=2021").content.decode()
     guiyang_row = html.split('id="row-guiyang"')[1].split("</tr>")[0]
     assert "29.9%" in guiyang_row and "未达到" in guiyang_row

@@ -7,7 +7,7 @@ import pytest
 
 from deadlines.models import Obligation
 from deadlines.services import obligations_generate
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, second_factor_pass
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,6 +17,7 @@ def sign_in(page, username):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    second_factor_pass(page, username)
     page.wait_for_url("**/")
 
 

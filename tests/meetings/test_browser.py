@@ -8,7 +8,7 @@ from django.utils import timezone
 from meetings import services
 from meetings.models import Minutes
 from members.models import MemberUnit
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, second_factor_pass
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +29,7 @@ def test_office_drafts_minutes_with_two_agreed_matters_and_issues_them(users, br
     page.fill("#id_username", "office")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    second_factor_pass(page, "office")
     page.wait_for_url(f"**/meetings/minutes/{minutes.pk}/edit/")
 
     page.fill("#id_title", "第三次联席会议纪要")

@@ -9,6 +9,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from members.models import MemberUnit, Role, RoleAssignment
 from members.services import access_sync
+from tests.conftest import second_factor_device, totp_code
 
 
 def _all_paths():
@@ -34,7 +35,10 @@ def _all_paths():
     return sorted(set(out))
 
 
-PUBLIC = {"/accounts/login/", "/admin/login/", "/communities/public/old-estates/"}
+PUBLIC = {"/accounts/login/", "/admin/login/", "/communities/public/old-estates/",
+          # 找回密码: the reset pages work signed out (a wrong link says so)
+          "/accounts/password/reset/", "/accounts/password/reset/sent/", "/accounts/password/reset/1/1/",
+          "/accounts/password/reset/complete/"}
 # Calendar programs have no session: the feed's secret token is its credential; a wrong one is 404.
 TOKEN_ONLY = {"/calendar/1.ics"}
 
@@ -67,6 +71,9 @@ def test_convener_signs_in_and_sees_the_roster(users):
     client = Client()
     response = client.post("/accounts/login/", {"username": "convener", "password": "test-pass-2026"})
     assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/")["Location"] == "/accounts/2fa/?next=%2F"  # the convener's second factor
+    code = totp_code(second_factor_device(users["convener"]))
+    assert client.post("/accounts/2fa/", {"token": code, "next": "/"})["Location"] == "/"
     home = client.get("/", follow=True).content.decode()   # the convener lands on 督办总览
     assert "召集人" in home and "督办总览" in home
     page = client.get("/mechanism/").content.decode()

@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from members.access import access_for
 from members.models import MemberUnit, Person, Role, RoleAssignment, User
 from members.services import GROUP_CONVENERS, access_sync, role_replace
+from tests.conftest import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,9 @@ def test_a_direct_permission_and_account_flags_show_at_once(users, client_for):
     client = client_for(outsider)
     assert "督办总览" not in nav_labels(client)
     outsider.user_permissions.add(Permission.objects.get(codename="oversee"))
+    # seen at once: an overseer must pass the second factor first (members.security), then sees 督办总览
+    assert client.get("/mechanism/")["Location"].startswith("/accounts/2fa/")
+    verified_login(client, User.objects.get(pk=outsider.pk))
     assert "督办总览" in nav_labels(client)
     User.objects.filter(pk=outsider.pk).update(is_active=False)  # a bulk update: the key holds the flag
     assert client.get("/mechanism/").status_code == 302  # signed out: inactive accounts are refused

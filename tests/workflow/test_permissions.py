@@ -10,6 +10,7 @@ from django.test import Client
 
 from tasks import services as ts
 from tasks.models import Attachment, UnitRequest
+from tests.conftest import verified_login
 from workflow import services as fs
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_permission_matrix(users, world):
         url = template.format(**world)
         for role in ROLES:
             client = Client()
-            client.force_login(users[role])
+            verified_login(client, users[role])
             kwargs = {"content_type": "application/json"} if url.startswith("/api/") and data is not None else {}
             if url.startswith("/api/") and data is not None:
                 import json
