@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from members.models import MemberUnit
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, verified_login
 
 pytestmark = pytest.mark.browser
 
@@ -45,8 +45,7 @@ def chromium(live_server):
 
 
 def _signed_in(browser, live_server, user, width, height):
-    client = Client()
-    client.force_login(user)
+    client = verified_login(Client(), user)
     context = browser.new_context(locale="zh-CN", base_url=live_server.url, viewport={"width": width, "height": height})
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
                           "url": live_server.url}])

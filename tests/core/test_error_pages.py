@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 
+from tests.conftest import verified_login
+
 pytestmark = pytest.mark.django_db
 
 
@@ -38,7 +40,7 @@ def test_an_object_that_is_not_yours_is_the_same_404_page(users, client_for):
 
 def test_a_refused_csrf_check_explains_itself_in_chinese(users):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(users["office"])
+    verified_login(client, users["office"])
     _assert_product_page(client.post("/accounts/logout/"), 403, "页面已过期")
 
 
@@ -49,7 +51,7 @@ def test_a_bad_host_header_is_a_chinese_400():
 @override_settings(ROOT_URLCONF="tests.core.error_urls")
 def test_a_crash_is_a_chinese_500_page(users):
     client = Client(raise_request_exception=False)
-    client.force_login(users["office"])
+    verified_login(client, users["office"])
     _assert_product_page(client.get("/boom/"), 500, "系统出错了")
 
 
@@ -61,7 +63,7 @@ def test_the_api_answers_json_not_html(users, client_for):
 @override_settings(DEBUG=True)
 def test_with_debug_on_permission_and_csrf_pages_stay_chinese(users):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(users["office"])
+    verified_login(client, users["office"])
     _assert_product_page(client.post("/accounts/logout/"), 403, "页面已过期")
 
 
