@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
+from core.parsing import int_or_none
 from deadlines.ladder import BLUE, DEFAULT, LABELS, NONE, RED, YELLOW, colour_for
 from deadlines.models import Obligation
 from members.models import MemberUnit, ReportingUnit
@@ -196,9 +197,10 @@ def parse_unit_key(key: str, mechanism) -> tuple[str, int] | None:
         return None
     kind, _, pk = str(key).partition(":")
     model = {"mu": MemberUnit, "ru": ReportingUnit}.get(kind)
-    if model is None or not pk.isdigit() or not model.objects.filter(mechanism=mechanism, pk=int(pk)).exists():
+    pk = int_or_none(pk)
+    if model is None or pk is None or not model.objects.filter(mechanism=mechanism, pk=pk).exists():
         raise Http404("没有这个单位。")
-    return kind, int(pk)
+    return kind, pk
 
 
 def _obligations(mechanism):

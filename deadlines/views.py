@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import Conflict, DomainError
+from core.parsing import int_or_none
 from members.selectors import is_overseer, mechanism_current
 
 from . import calendar, ladder, outbox, selectors, services
@@ -201,8 +202,8 @@ def press(request):
     subject = request.POST.get("subject", "")
     try:
         if subject.startswith("obligation:"):
-            pk = subject.split(":", 1)[1]
-            if not pk.isdigit():
+            pk = int_or_none(subject.split(":", 1)[1])
+            if pk is None:
                 raise Http404("没有该事项。")
             o = selectors.get_obligation_for_user_or_404(request.user, pk)
             sent = services.obligation_press(obligation=o, by=request.user)

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from core.models import AuditEntry
+from core.parsing import int_or_none
 from deadlines.calendar import add_working_days
 from deadlines.ladder import LABELS, colour_for, countdown, days_left
 from members.selectors import is_overseer, unit_names
@@ -98,7 +99,7 @@ class Filters:
     def from_query(cls, params):
         unit = params.get("unit") or ""
         return cls(status=params.get("status", "")[:20], due=params.get("due", "")[:10],
-                   role=params.get("role", "")[:20], unit=int(unit) if unit.isdigit() and len(unit) <= 18 else None,
+                   role=params.get("role", "")[:20], unit=int_or_none(unit),
                    q=params.get("q", "").strip()[:50], after=params.get("after", "")[:40])
 
 

@@ -299,3 +299,13 @@ def test_a_forged_form_count_builds_no_thousand_forms(users, client_for):
 
     formset = MatterFormSet({"m-TOTAL_FORMS": HUGE, "m-INITIAL_FORMS": "0"}, prefix="m")
     assert len(formset.forms) <= 30 and not formset.is_valid()
+
+
+@pytest.mark.parametrize("url", ["/items/queue/?unit=²", "/items/queue/?unit=" + HUGE, "/items/new/?work_line=²",
+                                 "/items/new/?work_line=" + HUGE, "/dashboard/list/?metric=open&unit=mu:²",
+                                 "/dashboard/list/?metric=open&unit=mu:" + HUGE])
+def test_digits_python_will_not_parse_are_not_a_500(users, client_for, url):
+    """'²'.isdigit() is True but int('²') fails: ids are parsed by core.parsing, not by isdigit()."""
+    client = client_for(users["office"])
+    client.raise_request_exception = False
+    assert client.get(url).status_code in (200, 400, 404)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.parsing import int_or_none
 from members.models import MemberUnit, WorkLine
 from members.access import access_for
 from members.selectors import is_overseer, unit_choices, unit_names
@@ -87,8 +88,8 @@ def item_create(request):
         status = 400
     else:
         initial = {}
-        line_id = request.GET.get("work_line", "")
-        if line_id.isdigit():
+        line_id = int_or_none(request.GET.get("work_line"))
+        if line_id is not None:
             line = WorkLine.objects.prefetch_related("assignments__unit").filter(pk=line_id).first()
             if line:
                 initial = ItemForm.initial_from_work_line(line)
@@ -262,7 +263,7 @@ def request_decide(request, pk):
             ts.extension_decide(request=req, approve=approve, note=note, by=request.user,
                                 granted_due_date=_date(request.POST.get("granted_due_date")))
         else:
-            ids = [int(x) for x in request.POST.getlist("units") if x.isdigit()]
+            ids = [n for n in map(int_or_none, request.POST.getlist("units")) if n is not None]
             units = list(MemberUnit.objects.current().filter(pk__in=ids))
             fs.return_decide(request=req, approve=approve, units=units, note=note, by=request.user)
     return _act(request, item, run, "已决定。")

@@ -33,3 +33,9 @@ def test_an_offset_past_the_end_is_an_empty_page(users, client_for, ledger, offs
     assert response.status_code == 200
     body = response.json()
     assert body["results"] == [] and body["next"] is None and body["count"] == 150
+
+
+def test_an_unreadable_cursor_is_a_bad_parameter_not_a_missing_page(users, client_for):
+    response = client_for(users["liaison_mzt"]).get("/api/v1/tasks/?cursor=zz")
+    assert response.status_code == 400
+    assert "翻页参数无效" in str(response.json()["cursor"])
