@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -287,12 +288,24 @@ def assessment_detail(request, pk):
         if request.method == "POST" and form.is_valid():
             facts = {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v)
                      for k, v in form.cleaned_data.items()}
+            upload = request.FILES.get("file")
             try:
-                services.assessment_save(assessment=assessment, facts=facts, by=request.user)
+                # The evidence input is part of this form: what was ticked is saved with the upload, or
+                # neither is (the page is drawn again with everything typed).
+                with transaction.atomic():
+                    services.assessment_save(assessment=assessment, facts=facts, by=request.user)
+                    if "upload" in request.POST and upload is None:
+                        raise DomainError("请选择要上传的证明材料。")
+                    if upload is not None:
+                        evidence = EvidenceForm(request.POST, request.FILES)
+                        if not evidence.is_valid():
+                            raise DomainError("；".join(e for errs in evidence.errors.values() for e in errs))
+                        services.evidence_add(assessment=assessment, upload=evidence.cleaned_data["file"],
+                                              item_no=evidence.cleaned_data["item_no"], by=request.user)
             except DomainError as e:
                 form.add_error(e.field if e.field in form.fields else None, e.message)
             else:
-                messages.success(request, "已保存，得分已重新计算。")
+                messages.success(request, "已保存，得分已重新计算。" + ("已上传证明材料。" if upload else ""))
                 return redirect("communities:assessment", pk=pk)
     elif request.method == "POST":
         raise NotAllowed("当前不能修改该评估。")
@@ -303,7 +316,7 @@ def assessment_detail(request, pk):
                   for area, item in engine.items()],
         "bonus": engine.spec.get("bonus"), "bonus_result": result_items.get(engine.spec.get("bonus", {}).get("number")),
         "steps": assessment.steps.select_related("by"), "evidence": assessment.evidence.all(),
-        "evidence_form": EvidenceForm() if editable else None,
+        "evidence_form": EvidenceForm(use_required_attribute=False) if editable else None,
         "may_submit": editable,
         "may_review": (keeper or selectors.may_confirm(request.user)) and assessment.status == Assessment.Status.SUBMITTED
         and request.user.pk not in services.assessment_preparer_ids(assessment),

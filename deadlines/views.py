@@ -103,7 +103,7 @@ def obligation_detail(request, pk):
                 if submit_form.is_valid():
                     services.obligation_submit(obligation=obligation, text=submit_form.cleaned_data["text"],
                                                files=request.FILES.getlist("files"),
-                                               keep=[int(k) for k in request.POST.getlist("keep") if k.isdigit()],
+                                               keep=[k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None],
                                                by=request.user)
                     messages.success(request, "已报送，等待联席会议办公室接收。")
                     return redirect("deadlines:obligation", pk=pk)
@@ -148,7 +148,8 @@ def obligation_detail(request, pk):
         "waits_for_window": may_submit and owed() and not_open_yet,
         "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50], "kept_text": kept_text,
         "earlier_files": _earlier_files(obligation) if can_submit else [],
-        "kept_ids": {int(k) for k in request.POST.getlist("keep") if k.isdigit()} if request.method == "POST" else None,
+        "kept_ids": {k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None}
+        if request.method == "POST" else None,
         "overseer": is_overseer(request.user), "missing_years": selectors.due_missing_years(obligation),
     }, status=status)
 

@@ -222,7 +222,7 @@ def minutes_edit(request, pk):
     if adding:  # 再加一条: the same page with one more blank slot and everything typed; nothing saved
         data = data.copy()
         total = data.get("m-TOTAL_FORMS", "0")
-        data["m-TOTAL_FORMS"] = str(min(int(total) + 1 if total.isdigit() else 1, MatterFormSet.max_num))
+        data["m-TOTAL_FORMS"] = str(min((int_or_none(total, max_value=1000) or 0) + 1, MatterFormSet.max_num))
     form = MinutesForm(data, initial={"title": minutes.title, "summary": minutes.summary,
                                       "doc_number": minutes.doc_number, "version": minutes.version})
     formset = MatterFormSet(data, initial=_matter_initial(minutes), prefix="m")

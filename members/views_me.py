@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core.errors import DomainError
+from core.parsing import int_or_none
 
 from . import contacts
 from .models import Contact, ContactCode, MemberUnit
@@ -131,8 +132,8 @@ def unit_contact_edit(request, key: str):
     request.nav_active = "reach"
     if key == "office":
         unit = None
-    elif key.isdigit():
-        unit = get_object_or_404(MemberUnit, pk=int(key), mechanism=mechanism_current())
+    elif (pk := int_or_none(key)) is not None:
+        unit = get_object_or_404(MemberUnit, pk=pk, mechanism=mechanism_current())
     else:
         raise Http404("没有该单位。")
     uc = contacts.unit_contact_get(unit=unit)
