@@ -315,7 +315,8 @@ def assessment_start(*, community: Community, by) -> Assessment:
         raise DomainError(f"社区当前为“{S(community.status).label}”，参与创建的社区才能开始自评。", code="bad_transition")
     if community.assessments.filter(status__in=Assessment.OPEN).exists():
         raise Conflict("该社区已有进行中的评估。")
-    assessment = Assessment.objects.create(community=community, standard=settings.MECHANISM,
+    # The standard of the community's own province (communities/standards/<mechanism code>.yaml).
+    assessment = Assessment.objects.create(community=community, standard=community.reporting_unit.mechanism.code,
                                            year=timezone.localdate().year, created_by=by)
     AssessmentFlow.start.run(assessment=assessment)
     AssessmentStep.objects.create(assessment=assessment, action=AssessmentStep.Action.STARTED, by=by)

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, NotAllowed
-from members.selectors import is_overseer
+from members.selectors import is_overseer, mechanism_deployed, mechanism_for, mechanism_id_for
 
 from . import selectors, services
 from .excel import annex2_workbook, import_rows_read, import_template
@@ -213,8 +213,10 @@ def pilots(request):
     year = _year(request)
     nominations = (PilotNomination.objects.filter(year=year, community__in=selectors.communities_for_user(request.user))
                    .select_related("community", "community__reporting_unit"))
-    selection = PilotSelection.objects.filter(year=year).prefetch_related("communities__reporting_unit").first()
-    nominated = Community.objects.filter(nominations__year=year).select_related("reporting_unit")
+    mechanism_id = mechanism_id_for(request.user)
+    selection = PilotSelection.objects.filter(
+        year=year, communities__reporting_unit__mechanism_id=mechanism_id).distinct().prefetch_related("communities__reporting_unit").first()
+    nominated = Community.objects.filter(nominations__year=year, reporting_unit__mechanism_id=mechanism_id).select_related("reporting_unit")
     form = None
     if selectors.may_confirm(request.user) and selection is None:
         form = PilotSelectionForm(request.POST or None, nominated=nominated, initial={"year": year})
@@ -390,7 +392,8 @@ def _annex2_context(request):
     unit = units.filter(code=code).first()
     if unit is None:
         raise Http404("没有找到该市州。")
-    engine = engine_for(settings.MECHANISM)
+    mechanism = mechanism_for(request.user)
+    engine = engine_for(mechanism.code if mechanism else settings.MECHANISM)
     years = [t["year"] for t in engine.targets()]
     return units, selectors.annex2(unit=unit, years=years), engine
 
@@ -422,4 +425,6 @@ def annex2_export(request):
 @require_GET
 def public_old_estates(request):
     """公开：全省进行改造的老旧小区清单 (Guizhou plan 五（三）). No sign-in; nothing but the list."""
-    return render(request, "communities/public_old_estates.html", {"rows": selectors.public_renovation_list()})
+    mechanism = mechanism_deployed()
+    return render(request, "communities/public_old_estates.html",
+                  {"rows": selectors.public_renovation_list(mechanism), "mechanism": mechanism})

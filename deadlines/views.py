@@ -233,11 +233,11 @@ def deliveries(request):
         raise Http404("页面不存在。")
     request.nav_active = "deliveries"
     status = request.GET.get("status", "")
-    qs = Message.objects.exclude(channel=Message.INAPP).select_related("recipient")
+    qs = selectors.messages_for_user(request.user).select_related("recipient")
     if status in dict(Message.STATUSES):
         qs = qs.filter(status=status)
     page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
-    failed = Message.objects.filter(status=Message.FAILED).count()
+    failed = selectors.messages_for_user(request.user).filter(status=Message.FAILED).count()
     return render(request, "deadlines/deliveries.html", {"page": page, "status": status, "failed": failed,
                                                          "statuses": Message.STATUSES})
 
@@ -246,7 +246,7 @@ def deliveries(request):
 def delivery_retry(request, pk):
     if not selectors.may_receive(request.user):
         raise Http404("页面不存在。")
-    message = get_object_or_404(Message.objects.exclude(channel=Message.INAPP), pk=pk)
+    message = get_object_or_404(selectors.messages_for_user(request.user), pk=pk)
     outbox.message_retry(message=message, by=request.user)
     messages.success(request, "已重新排入发送队列。")
     return redirect("deadlines:deliveries")

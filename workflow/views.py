@@ -88,12 +88,12 @@ def item_create(request):
         initial = {}
         line_id = request.GET.get("work_line", "")
         if line_id.isdigit():
-            line = WorkLine.objects.prefetch_related("assignments__unit").filter(pk=line_id).first()
+            line = WorkLine.objects.in_current_mechanism().prefetch_related("assignments__unit").filter(pk=line_id).first()
             if line:
                 initial = ItemForm.initial_from_work_line(line)
         form = ItemForm(initial=initial)
         status = 200
-    work_lines = WorkLine.objects.order_by("order", "pk")
+    work_lines = WorkLine.objects.in_current_mechanism().order_by("order", "pk")
     return render(request, "workflow/item_form.html", {"form": form, "work_lines": work_lines}, status=status)
 
 
@@ -115,7 +115,7 @@ def _detail_context(request, item, *, error=None, posted=None):
         "may_review": user.has_perm("members.dispatch") and item.status == Item.Status.UNDER_REVIEW,
         "may_decide": user.has_perm("members.decide"),
         "pending_requests": [r for r in ctx["requests"] if r.status == UnitRequest.Status.PENDING],
-        "units": MemberUnit.objects.current().order_by("order", "pk"),
+        "units": MemberUnit.objects.current().in_current_mechanism().order_by("order", "pk"),
         "error": error, "posted": posted or {},
         "submitted": [a for a in ctx["assignments"] if a.result and a.status != Assignment.Status.REROUTED],
     })
@@ -239,7 +239,7 @@ def request_decide(request, pk):
             ts.extension_decide(request=req, approve=approve, note=note, by=request.user)
         else:
             ids = [int(x) for x in request.POST.getlist("units") if x.isdigit()]
-            units = list(MemberUnit.objects.current().filter(pk__in=ids))
+            units = list(MemberUnit.objects.current().in_current_mechanism().filter(pk__in=ids))
             fs.return_decide(request=req, approve=approve, units=units, note=note, by=request.user)
     return _act(request, item, run, "已决定。")
 
