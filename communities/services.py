@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +15,7 @@ from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
 from deadlines.models import Obligation
 from core.uploads import upload_check
+from members.selectors import mechanism_id_for
 
 from .models import (
     Assessment,
@@ -160,7 +160,7 @@ def communities_import(*, rows: list[ImportRow], by) -> ImportReport:
 
     report = ImportReport()
     own = {u.name: u for u in ReportingUnit.objects.filter(pk__in=own_unit_ids(by))}
-    known_names = set(ReportingUnit.objects.values_list("name", flat=True))
+    known_names = set(ReportingUnit.objects.filter(mechanism_id=mechanism_id_for(by)).values_list("name", flat=True))
     seen: set[tuple[int, str]] = set()
     existing = set(Community.objects.filter(reporting_unit__in=own.values()).values_list("reporting_unit_id", "name"))
     accepted = []

@@ -186,7 +186,9 @@ def community_import(request):
 @require_GET
 @ledger_user
 def import_template_download(request):
-    response = HttpResponse(import_template(), content_type=XLSX)
+    example = selectors.reporting_units_visible(request.user).order_by("order", "pk").first()
+    response = HttpResponse(import_template(example.name, "云岩区" if example.name == "贵阳市" else "示例区")
+                            if example else import_template(), content_type=XLSX)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''%E7%A4%BE%E5%8C%BA%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx"
     return response
 
