@@ -133,8 +133,9 @@ def progress(*, user, year: int, code: str | None = None) -> dict:
     """Share of urban communities meeting the standard by 31 December of `year`, per reporting unit
     the user may see and for the province (always the whole province: an aggregate, not a ledger).
     One grouped aggregate query whatever the ledger's size."""
+    # The standard and targets are the deployment's (settings.MECHANISM), as the assessment's are.
+    engine = engine_for(code or settings.MECHANISM)
     mechanism = mechanism_for(user)
-    engine = engine_for(code or (mechanism.code if mechanism else settings.MECHANISM))
     target = engine.target_for(year)
     share = target["share"] if target else None
     year_end = date(year, 12, 31)

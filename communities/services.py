@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -315,8 +316,7 @@ def assessment_start(*, community: Community, by) -> Assessment:
         raise DomainError(f"社区当前为“{S(community.status).label}”，参与创建的社区才能开始自评。", code="bad_transition")
     if community.assessments.filter(status__in=Assessment.OPEN).exists():
         raise Conflict("该社区已有进行中的评估。")
-    # The standard of the community's own province (communities/standards/<mechanism code>.yaml).
-    assessment = Assessment.objects.create(community=community, standard=community.reporting_unit.mechanism.code,
+    assessment = Assessment.objects.create(community=community, standard=settings.MECHANISM,
                                            year=timezone.localdate().year, created_by=by)
     AssessmentFlow.start.run(assessment=assessment)
     AssessmentStep.objects.create(assessment=assessment, action=AssessmentStep.Action.STARTED, by=by)

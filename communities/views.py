@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, NotAllowed
-from members.selectors import is_overseer, mechanism_deployed, mechanism_for, mechanism_id_for
+from members.selectors import is_overseer, mechanism_deployed, mechanism_id_for
 
 from . import selectors, services
 from .excel import annex2_workbook, import_rows_read, import_template
@@ -394,8 +394,7 @@ def _annex2_context(request):
     unit = units.filter(code=code).first()
     if unit is None:
         raise Http404("没有找到该市州。")
-    mechanism = mechanism_for(request.user)
-    engine = engine_for(mechanism.code if mechanism else settings.MECHANISM)
+    engine = engine_for(settings.MECHANISM)
     years = [t["year"] for t in engine.targets()]
     return units, selectors.annex2(unit=unit, years=years), engine
 
