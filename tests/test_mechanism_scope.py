@@ -7,7 +7,7 @@ reminder sweep, the exports and the calendar feed stay within the person's own m
 import io
 import re
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
