@@ -1,21 +1,24 @@
 """Bench: 督办总览 and 工作台 on PostgreSQL, in-process and under load through gunicorn.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> .venv/bin/python manage.py migrate
-    … manage.py load_mechanism guizhou && … manage.py load_demo
-    … manage.py generate_national_data --items 3000 --obligations 7000 --messages 20000   # ~10⁴ rows
-    DATABASE_URL=… .venv/bin/python bench/dashboard.py --label 1e4 [--repeat 30] [--load 50 --seconds 30]
+    … manage.py generate_national_data [--scale small]     # the world (loads the mechanism and demo accounts)
+    DATABASE_URL=… .venv/bin/python bench/dashboard.py --label national [--repeat 30] \
+        [--load 50 --seconds 30 --port 8779]
 
 1. In-process, through Django's test client (the whole request: middleware, view, template), as the
-   demo convener (/dashboard/, a drill-down list) and the demo office (/items/queue/): median and p95
-   server time, SQL query count and SQL time, over --repeat requests.
-2. With --load N: starts gunicorn (2 workers × 4 threads, loopback only) on a free port, then N
+   demo convener (/dashboard/, a drill-down list, 逾期督办) and the demo office (/items/queue/, 报送任务,
+   the obligations API): median and p95 server time, SQL query count and SQL time, over --repeat
+   requests.
+2. With --load N: starts gunicorn (2 workers × 4 threads, loopback only) on --port (default 8779,
+   printed; the run stops if the port is taken), then N
    threads in this process — a second process from gunicorn's — each request /dashboard/ and
    /items/queue/ in turn with the convener's / office's session for --seconds, waiting --think seconds
    between requests (0 = a closed loop: 50 users firing back to back); reports the count,
    p50/p95/max and errors (non-200 or exceptions). Bounded: N ≤ 100, seconds ≤ 120.
 
-Results go to bench/results/dashboard-<label>.json. The load average is recorded: the machine is
-shared, wall times are noisy; the query counts are not."""
+Results go to bench/results/dashboard-<label>.json. The data sizes and the load average are printed
+and recorded: the machine is shared, wall times are noisy; the query counts are not. It writes
+nothing but the sessions it signs in with, and signs them out at the end."""
 
 import argparse
 import json
@@ -42,13 +45,18 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from deadlines.models import Message, Obligation  # noqa: E402
+from bench.world import describe  # noqa: E402
 from members.models import User  # noqa: E402
-from tasks.models import Assignment, Item  # noqa: E402
 
 PAGES = [("dashboard", "demo_convener", "/dashboard/"),
          ("drill overdue", "demo_convener", "/dashboard/list/?metric=overdue"),
-         ("queue", "demo_office", "/items/queue/")]
+         ("overdue board", "demo_convener", "/deadlines/overdue/"),
+         ("queue", "demo_office", "/items/queue/"),
+         ("obligations", "demo_office", "/deadlines/"),
+         ("api obligations", "demo_office", "/api/v1/obligations/")]
+
+
+CLIENTS = []
 
 
 def pct(values, p):
@@ -56,21 +64,12 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
-def counts():
-    with connection.cursor() as c:
-        out = {}
-        for name, table in (("items", Item._meta.db_table), ("assignments", Assignment._meta.db_table),
-                            ("obligations", Obligation._meta.db_table), ("messages", Message._meta.db_table)):
-            c.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
-            out[name] = c.fetchone()[0]
-    return out
-
-
 def in_process(repeat):
     results = {}
     for name, username, url in PAGES:
         client = Client()
         client.force_login(User.objects.get(username=username))
+        CLIENTS.append(client)
         assert client.get(url).status_code == 200, url  # warm-up (caches, connection)
         times, sql = [], []
         for _ in range(repeat):
@@ -92,20 +91,27 @@ def in_process(repeat):
 def session_cookie(username):
     client = Client()
     client.force_login(User.objects.get(username=username))
+    CLIENTS.append(client)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def free_port():
+def port_free(port) -> bool:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
-def load_test(users, seconds, think=0.0):
+def load_test(users, seconds, think=0.0, port=8779):
     users, seconds = min(users, 100), min(seconds, 120)
-    port = free_port()
+    if not port_free(port):
+        sys.exit(f"port {port} is taken: pass another with --port")
+    print(f"gunicorn on http://127.0.0.1:{port}/", flush=True)
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ["DJANGO_SETTINGS_MODULE"], DJANGO_DEBUG="false")
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}",
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen([str(gunicorn), "config.wsgi", "-b", f"127.0.0.1:{port}",
                                "-w", "2", "--threads", "4", "--log-level", "warning"], cwd=ROOT, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -170,16 +176,20 @@ def main():
     parser.add_argument("--load", type=int, default=0)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--think", type=float, default=0.0, help="seconds each user waits between requests")
+    parser.add_argument("--port", type=int, default=8779, help="gunicorn's port for --load (loopback only)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench/dashboard.py needs PostgreSQL (DATABASE_URL=postgres://…)")
     settings.ALLOWED_HOSTS = ["*"]
     settings.DEBUG = False
-    result = {"label": args.label, "rows": counts(), "loadavg_before": os.getloadavg()}
-    print(f"rows: {result['rows']}  load average {result['loadavg_before'][0]:.1f}")
-    result["pages"] = in_process(args.repeat)
-    if args.load:
-        result["load"] = load_test(args.load, args.seconds, args.think)
+    result = {"label": args.label, "world": describe("dashboard"), "loadavg_before": os.getloadavg()}
+    try:
+        result["pages"] = in_process(args.repeat)
+        if args.load:
+            result["load"] = load_test(args.load, args.seconds, args.think, args.port)
+    finally:
+        for client in CLIENTS:  # leave the world as found: no sessions left behind
+            client.logout()
     result["loadavg_after"] = os.getloadavg()
     out = ROOT / "bench" / "results" / f"dashboard-{args.label}.json"
     out.parent.mkdir(exist_ok=True)

@@ -210,12 +210,13 @@ def _save(wb) -> bytes:
     return buf.getvalue()
 
 
-def import_template() -> bytes:
+def import_template(unit_name: str = "贵阳市", county: str = "云岩区") -> bytes:
+    """The import workbook with one example row, naming a reporting unit of the user's own province."""
     wb = Workbook()
     ws = wb.active
     ws.title = "社区台账"
     ws.append(list(HEADERS))
-    ws.append(["贵阳市", "示例社区", "云岩区", "示例社区居民委员会", "示例小区", "正在改造"])
+    ws.append([unit_name, "示例社区", county, "示例社区居民委员会", "示例小区", "正在改造"])
     for col in "ABCDEF":
         ws.column_dimensions[col].width = 18
     return _save(wb)

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from members.models import ReportingUnit
-from members.selectors import is_overseer, mechanism_current, reporting_units_for_user
+from members.selectors import is_overseer, mechanism_for, mechanism_id_for, reporting_units_for_user
 
 from .models import Assessment, Community, CreationStatus, PilotSelection, Renovation
 from .scoring import engine_for, share_reached
@@ -43,7 +43,7 @@ def may_decide(user) -> bool:
 
 def reporting_units_visible(user):
     if is_overseer(user):
-        mechanism = mechanism_current()
+        mechanism = mechanism_for(user)
         qs = ReportingUnit.objects.current()
         return qs.filter(mechanism=mechanism) if mechanism else qs
     return reporting_units_for_user(user)
@@ -53,7 +53,7 @@ def communities_for_user(user):
     if not user.is_authenticated:
         return Community.objects.none()
     if is_overseer(user):
-        return Community.objects.all()
+        return Community.objects.filter(reporting_unit__mechanism_id=mechanism_id_for(user))
     return Community.objects.filter(reporting_unit__in=reporting_units_for_user(user))
 
 
@@ -68,7 +68,7 @@ def assessments_for_user(user):
     if not user.is_authenticated:
         return Assessment.objects.none()
     if is_overseer(user):
-        return Assessment.objects.all()
+        return Assessment.objects.filter(community__reporting_unit__mechanism_id=mechanism_id_for(user))
     return Assessment.objects.filter(community__reporting_unit__in=reporting_units_for_user(user))
 
 
@@ -88,7 +88,8 @@ def assessments_waiting_for(user):
         out = Assessment.objects.filter(community__reporting_unit__in=own,
                                         status__in=[Assessment.Status.DRAFT, Assessment.Status.SUBMITTED])
     if may_confirm(user):
-        out = out | Assessment.objects.filter(status=Assessment.Status.REVIEWED)
+        out = out | Assessment.objects.filter(status=Assessment.Status.REVIEWED,
+                                              community__reporting_unit__mechanism_id=mechanism_id_for(user))
     return out.select_related("community", "community__reporting_unit").order_by("updated_at")
 
 
@@ -132,7 +133,9 @@ def progress(*, user, year: int, code: str | None = None) -> dict:
     """Share of urban communities meeting the standard by 31 December of `year`, per reporting unit
     the user may see and for the province (always the whole province: an aggregate, not a ledger).
     One grouped aggregate query whatever the ledger's size."""
+    # The standard and targets are the deployment's (settings.MECHANISM), as the assessment's are.
     engine = engine_for(code or settings.MECHANISM)
+    mechanism = mechanism_for(user)
     target = engine.target_for(year)
     share = target["share"] if target else None
     year_end = date(year, 12, 31)
@@ -142,7 +145,6 @@ def progress(*, user, year: int, code: str | None = None) -> dict:
                       renovated_met=Count("id", filter=fin_q & met_q))
     units = list(reporting_units_visible(user))
     # One grouped scan of the province's ledger gives every unit's row and the province total.
-    mechanism = mechanism_current()
     ledger = Community.objects.all()
     if mechanism:
         # ids, not a join: the planner then estimates the whole ledger and scans it once.

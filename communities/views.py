@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, NotAllowed
 from members.models import ReportingUnit
-from members.selectors import is_overseer, mechanism_current
+from members.selectors import is_overseer, mechanism_deployed, mechanism_id_for
 
 from . import selectors, services
 from .excel import annex2_workbook, import_rows_read, import_template
@@ -188,7 +188,9 @@ def community_import(request):
 @require_GET
 @ledger_user
 def import_template_download(request):
-    response = HttpResponse(import_template(), content_type=XLSX)
+    example = selectors.reporting_units_visible(request.user).order_by("order", "pk").first()
+    response = HttpResponse(import_template(example.name, "云岩区" if example.name == "贵阳市" else "示例区")
+                            if example else import_template(), content_type=XLSX)
     response["Content-Disposition"] = "attachment; filename*=UTF-8''%E7%A4%BE%E5%8C%BA%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx"
     return response
 
@@ -215,8 +217,10 @@ def pilots(request):
     year = _year(request)
     nominations = (PilotNomination.objects.filter(year=year, community__in=selectors.communities_for_user(request.user))
                    .select_related("community", "community__reporting_unit"))
-    selection = PilotSelection.objects.filter(year=year).prefetch_related("communities__reporting_unit").first()
-    nominated = Community.objects.filter(nominations__year=year).select_related("reporting_unit")
+    mechanism_id = mechanism_id_for(request.user)
+    selection = PilotSelection.objects.filter(
+        year=year, communities__reporting_unit__mechanism_id=mechanism_id).distinct().prefetch_related("communities__reporting_unit").first()
+    nominated = Community.objects.filter(nominations__year=year, reporting_unit__mechanism_id=mechanism_id).select_related("reporting_unit")
     form = None
     if selectors.may_confirm(request.user) and selection is None:
         form = PilotSelectionForm(request.POST or None, nominated=nominated, initial={"year": year})
@@ -445,7 +449,7 @@ def public_old_estates(request):
     page, filtered by prefecture and a search, with each row's date of last update."""
     from django.db.models import Max
 
-    mechanism = mechanism_current()  # None before the mechanism is loaded: an empty list, not an error
+    mechanism = mechanism_deployed()  # None before the mechanism is loaded: an empty list, not an error
     units = list(ReportingUnit.objects.filter(mechanism=mechanism).order_by("order", "pk").values_list("code", "name"))
     unit = request.GET.get("unit", "")
     if unit not in dict(units):

@@ -14,7 +14,7 @@ from icalendar import Calendar, Event
 from deadlines.models import Obligation
 from meetings.models import Meeting
 from meetings.selectors import meetings_for_user
-from members.selectors import is_overseer, mechanism_current, reporting_units_for_user, units_for_user
+from members.selectors import is_overseer, mechanism_for, reporting_units_for_user, units_for_user
 from tasks.models import Assignment
 
 from .models import FeedToken
@@ -66,7 +66,7 @@ def feed_ics(user, today: date | None = None) -> bytes:
     assignments = Assignment.objects.filter(due_date__gte=start, due_date__lte=end).exclude(
         status=Assignment.Status.REROUTED).select_related("item", "unit")
     if overseer:
-        mechanism = mechanism_current()
+        mechanism = mechanism_for(user)
         obligations = obligations.filter(rule__mechanism=mechanism, status__in=Obligation.OWED)
         assignments = assignments.filter(unit__mechanism=mechanism, status__in=Assignment.OPEN)
     else:

@@ -13,7 +13,7 @@ from deadlines.events import event_notify
 # The same recipient rules as the reminder engine (liaison or B角, else members; a city's users), so a
 # 催办 from the dashboard reaches exactly who the reminders reach.
 from members.models import User
-from members.selectors import mechanism_current, reporting_units_users, units_recipient_users
+from members.selectors import mechanism_for, reporting_units_users, units_recipient_users
 
 from .models import FeedToken
 from .selectors import overdue_units
@@ -50,7 +50,7 @@ def overdue_press_all(*, by, today: date | None = None) -> PressReport:
     if not by.has_perm("members.oversee"):
         raise NotAllowed("只有召集人、副召集人和联席会议办公室可以催办。")
     today = today or timezone.localdate()
-    mechanism = mechanism_current()
+    mechanism = mechanism_for(by)
     if mechanism is None:
         raise Conflict("联席会议尚未载入。")
     units = overdue_units(today=today, mechanism=mechanism)

@@ -17,7 +17,9 @@ Sources, in order of precedence:
   4. for a year nobody knows, weekends only — and `calendar_missing_years` tells the UI to warn.
 
 Office entries are read from the database once per year and kept in this process for
-`CACHE_SECONDS`; a save in this process clears the cache at once (see `cache_clear`)."""
+`CACHE_SECONDS`; a save in this process clears the cache at once (see `cache_clear`). So is each year's
+running count of working days, which answers `working_days_between` in a few additions however far
+apart the days are (a row five years overdue no longer walks 1,800 days on every page)."""
 
 import logging
 import threading
@@ -31,12 +33,14 @@ CACHE_SECONDS = 60
 
 _lock = threading.Lock()
 _office_years: dict[int, tuple[float, bool, dict[date, bool]]] = {}
+_running: dict[int, tuple[float, list[int]]] = {}  # year → (read at, working days up to each day of the year)
 
 
 def cache_clear() -> None:
     """Forget what was read from the database (called when the office edits the calendar)."""
     with _lock:
         _office_years.clear()
+        _running.clear()
 
 
 def _office_year(year: int) -> tuple[bool, dict[date, bool]]:
@@ -100,15 +104,36 @@ def add_working_days(day: date, n: int) -> date:
     return day
 
 
+def _running_count(year: int) -> list[int]:
+    """[0, working days in 1 Jan..1 Jan, … 1 Jan..31 Dec]: index n counts the year's first n days."""
+    now = time.monotonic()
+    cached = _running.get(year)
+    if cached and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    counts, day, total = [0], date(year, 1, 1), 0
+    while day.year == year:
+        total += is_working_day(day)
+        counts.append(total)
+        day += timedelta(days=1)
+    with _lock:
+        _running[year] = (now, counts)
+    return counts
+
+
+def _working_days_through(day: date) -> int:
+    """Working days from 1 January of `day`'s year up to and including `day`."""
+    return _running_count(day.year)[day.timetuple().tm_yday]
+
+
 def working_days_between(start: date, end: date) -> int:
     if end < start:
         return -working_days_between(end, start)
-    count, day = 0, start
-    while day < end:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count
+    if start.year == end.year:
+        return _working_days_through(end) - _working_days_through(start)
+    count = _running_count(start.year)[-1] - _working_days_through(start)
+    for year in range(start.year + 1, end.year):
+        count += _running_count(year)[-1]
+    return count + _working_days_through(end)
 
 
 def calendar_missing_years(years) -> list[int]:

@@ -3,10 +3,12 @@
 Anything with a due day can be reminded about by registering a *source* — an object with
 
     name: str                                  # "obligation", "item", …
-    def owed(self, *, until: date) -> Iterable[Reminder]
-        # everything still owed whose due day is on or before `until` (use an index on the due day)
-    def get(self, subject: str) -> Reminder | None
-        # one subject by its key ("item:12"), for 催办; None if it no longer exists or is done
+    def owed(self, *, until: date, mechanism_ids) -> Iterable[Reminder]
+        # everything still owed whose due day is on or before `until`, of these mechanisms only
+        # (use an index on the due day)
+    def get(self, subject: str, *, mechanism_ids) -> Reminder | None
+        # one subject by its key ("item:12"), for 催办; None if it no longer exists, is done, or
+        # belongs to another mechanism
 
 and calling `register_source(source)` from the app's `AppConfig.ready()`. The deadlines app
 registers its own obligations this way; the `tasks` app registers its supervised items the same way
@@ -19,6 +21,8 @@ from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+
+from members.selectors import mechanism_deployed, mechanism_id_current
 
 from . import conf
 from .calendar import add_working_days, is_working_day, working_days_between
@@ -244,9 +248,19 @@ def _digest_rows(events: dict, now, today) -> list[Message]:
     return rows
 
 
-def reminders_plan(*, today: date | None = None, now: datetime | None = None) -> int:
-    """Write today's reminders into the outbox. Idempotent: run it twice, race it with itself — the
-    unique key (subject, kind, recipient, channel, period) keeps one row each. Returns rows written."""
+def mechanisms_swept() -> list[int]:
+    """The mechanisms the sweep reminds about: the deployment's (settings.MECHANISM). Another
+    mechanism in the same database (a second province being prepared, the national bench data) is
+    not reminded until a deployment serves it (docs/decisions.md, "mechanism scope")."""
+    deployed = mechanism_deployed()
+    return [deployed.pk] if deployed else []
+
+
+def reminders_plan(*, today: date | None = None, now: datetime | None = None, mechanism_ids=None) -> int:
+    """Write today's reminders into the outbox for the deployment's mechanism (or `mechanism_ids`).
+    Idempotent: run it twice, race it with itself — the unique key (subject, kind, recipient, channel,
+    period) keeps one row each. Returns rows written."""
+    mechanism_ids = mechanisms_swept() if mechanism_ids is None else list(mechanism_ids)
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     if not is_working_day(today):
@@ -258,7 +272,7 @@ def reminders_plan(*, today: date | None = None, now: datetime | None = None) ->
     memo: dict = {}
     until = add_working_days(today, MAX_LEAD_WORKING_DAYS)
     for source in sources():
-        for r in source.owed(until=until):
+        for r in source.owed(until=until, mechanism_ids=mechanism_ids):
             key = (r.due_on, repr(sorted(r.policy.items())))
             if key not in memo:
                 memo[key] = kinds_for(due_on=r.due_on, today=today, policy=r.policy)
@@ -353,7 +367,7 @@ def reminder_press(*, subject: str, by, now: datetime | None = None) -> PressRes
     (`press_cooldown_check`). Returns who was reached, or None if the subject is gone or done."""
     now = now or timezone.now()
     source = source_for(subject)
-    r = source.get(subject) if source else None
+    r = source.get(subject, mechanism_ids=[mechanism_id_current()]) if source else None
     if r is None:
         return None
     press_cooldown_check(subject, now)

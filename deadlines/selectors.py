@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
-from members.selectors import is_overseer, reporting_units_for_user, units_for_user
+from members.selectors import is_overseer, mechanism_id_current, mechanism_id_for, reporting_units_for_user, units_for_user
 
 from . import calendar, ladder
 from .models import DeadlineRule, Message, Obligation
@@ -23,12 +23,16 @@ def may_receive(user) -> bool:
 
 
 def obligations_for_user(user):
-    """Overseers see every obligation; a liaison or member their unit's; a prefecture user their own."""
+    """Overseers see every obligation of their mechanism; a liaison or member their unit's; a
+    prefecture user their own."""
     qs = Obligation.objects.select_related("rule", "member_unit", "reporting_unit")
     if not user.is_authenticated:
         return qs.none()
     if is_overseer(user) or user.is_superuser:
-        return qs
+        # The mechanism's rule ids as a list, not a join: the planner then reads them along
+        # obligation_rule_due instead of hashing the whole table (docs/performance.md).
+        rule_ids = list(DeadlineRule.objects.filter(mechanism_id=mechanism_id_for(user)).values_list("pk", flat=True))
+        return qs.filter(rule_id__in=rule_ids)
     return qs.filter(Q(member_unit__in=units_for_user(user)) | Q(reporting_unit__in=reporting_units_for_user(user)))
 
 
@@ -51,6 +55,26 @@ def obligation_colour(o: Obligation, today: date | None = None) -> str:
     return ladder.colour_for(o.due_on, today, ladder.Ladder(o.rule.blue_from, o.rule.red_after))
 
 
+def messages_of_mechanism(mechanism_id):
+    """Messages to the people of one joint meeting (its units' people and its prefectures' accounts)
+    and to its units' group robots: the delivery log an office sees. Rows with neither a person nor a
+    unit (invited guests' mail, the office's own group) belong to the deployment's joint meeting."""
+    from members.models import User
+    from members.selectors import mechanism_deployed
+
+    people = User.objects.filter(Q(person__unit__mechanism_id=mechanism_id) | Q(reporting_unit__mechanism_id=mechanism_id))
+    mine = Q(recipient_id__in=people.values("pk")) | Q(robot__unit__mechanism_id=mechanism_id)
+    deployed = mechanism_deployed()
+    if deployed is not None and deployed.pk == mechanism_id:
+        mine |= Q(recipient__isnull=True, robot__unit__isnull=True)
+    return Message.objects.filter(mine)
+
+
+def messages_for_user(user):
+    """The delivery log (e-mail and SMS) of the user's mechanism."""
+    return messages_of_mechanism(mechanism_id_for(user)).exclude(channel=Message.INAPP)
+
+
 def messages_for_subjects(subjects) -> dict[str, dict]:
     """subject → {"count": reminders sent (SMS/e-mail/in-app), "failed": failures} for the boards."""
     rows = (Message.objects.filter(subject__in=list(subjects)).values("subject")
@@ -59,11 +83,14 @@ def messages_for_subjects(subjects) -> dict[str, dict]:
     return {r["subject"]: r for r in rows}
 
 
-def overdue_board(today: date | None = None) -> list[dict]:
-    """Every overdue subject of every registered source (obligations, supervised items), grouped
-    by unit, worst first: what the convener's 逾期督办 page shows."""
+def overdue_board(today: date | None = None, mechanism_id: int | None = None) -> list[dict]:
+    """Every overdue subject of every registered source (obligations, supervised items) of the
+    mechanism (the signed-in person's by default), grouped by unit, worst first: what the convener's
+    逾期督办 page shows."""
     today = today or timezone.localdate()
-    reminders = [r for source in sources() for r in source.owed(until=today - timedelta(days=1))]
+    mechanism_ids = [mechanism_id or mechanism_id_current()]
+    reminders = [r for source in sources()
+                 for r in source.owed(until=today - timedelta(days=1), mechanism_ids=mechanism_ids)]
     sent = messages_for_subjects(r.subject for r in reminders)
     units: dict[str, list] = {}
     for r in reminders:

@@ -285,12 +285,17 @@ def obligors_for(rule: DeadlineRule, on: date):
     return [("ru", u) for u in ReportingUnit.objects.current(on).filter(mechanism_id=rule.mechanism_id)]
 
 
-def obligations_generate(*, today: date | None = None, horizon_days: int = HORIZON_DAYS) -> GenerateReport:
-    """Create every obligation (rule × obligor × period) due from a month ago to `horizon_days` ahead.
-    Idempotent and safe to race: the unique key (rule, obligor, period) drops duplicates."""
+def obligations_generate(*, today: date | None = None, horizon_days: int = HORIZON_DAYS,
+                         mechanism_ids=None) -> GenerateReport:
+    """Create every obligation (rule × obligor × period) due from a month ago to `horizon_days` ahead,
+    for the deployment's mechanism (or `mechanism_ids`). Idempotent and safe to race: the unique key
+    (rule, obligor, period) drops duplicates."""
+    from .reminders import mechanisms_swept
+
     today = today or timezone.localdate()
+    mechanism_ids = mechanisms_swept() if mechanism_ids is None else list(mechanism_ids)
     report = GenerateReport()
-    for rule in DeadlineRule.objects.filter(active=True).select_related("mechanism"):
+    for rule in DeadlineRule.objects.filter(active=True, mechanism_id__in=mechanism_ids).select_related("mechanism"):
         spec = rule.spec()
         periods = spec.periods(today - timedelta(days=LOOKBACK_DAYS), today + timedelta(days=horizon_days))
         rows = []

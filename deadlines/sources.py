@@ -55,9 +55,10 @@ class ObligationSource:
                 ladder=Ladder(o.rule.blue_from, o.rule.red_after)))
         return out
 
-    def owed(self, *, until: date):
+    def owed(self, *, until: date, mechanism_ids):
         # Reads only the owed rows (partial index on due_on): the sweep's cost follows what is due.
-        qs = (Obligation.objects.owed().filter(due_on__lte=until, rule__active=True)
+        qs = (Obligation.objects.owed().filter(due_on__lte=until, rule__active=True,
+                                               rule__mechanism_id__in=list(mechanism_ids))
               .select_related("rule", "member_unit", "reporting_unit").order_by("due_on", "id"))
         batch = []
         for o in qs.iterator(chunk_size=2000):
@@ -68,9 +69,11 @@ class ObligationSource:
         if batch:
             yield from self._reminders(batch)
 
-    def get(self, subject: str):
+    def get(self, subject: str, *, mechanism_ids):
         pk = subject.split(":", 1)[1]
-        o = Obligation.objects.owed().filter(pk=pk).select_related("rule", "member_unit", "reporting_unit").first()
+        if not pk.isdigit():
+            return None
+        o = Obligation.objects.owed().filter(pk=pk, rule__mechanism_id__in=list(mechanism_ids)).select_related("rule", "member_unit", "reporting_unit").first()
         return self._reminders([o])[0] if o else None
 
 

@@ -355,7 +355,7 @@ def deliveries(request):
     request.nav_active = "deliveries"
     status = request.GET.get("status", "")
     channel = request.GET.get("channel", "")
-    qs = Message.objects.exclude(channel=Message.INAPP).select_related("recipient", "robot__unit")
+    qs = selectors.messages_for_user(request.user).select_related("recipient", "robot__unit")
     if status in dict(Message.STATUSES):
         qs = qs.filter(status=status)
     if channel in outbox.SENDABLE:
@@ -370,7 +370,7 @@ def deliveries(request):
 def delivery_retry(request, pk):
     if not selectors.may_receive(request.user):
         raise Http404("页面不存在。")
-    message = get_object_or_404(Message.objects.exclude(channel=Message.INAPP), pk=pk)
+    message = get_object_or_404(selectors.messages_for_user(request.user), pk=pk)
     outbox.message_retry(message=message, by=request.user)
     messages.success(request, "已重新排入发送队列。")
     return redirect("deadlines:deliveries")

@@ -25,7 +25,7 @@ from .models import AgreedMatter, Meeting, MembershipChange, Minutes
 
 
 def _units(codes) -> list[MemberUnit]:
-    units = list(MemberUnit.objects.filter(code__in=codes))
+    units = list(MemberUnit.objects.in_current_mechanism().filter(code__in=codes))
     if len(units) != len(set(codes)):
         raise serializers.ValidationError({"units": "成员单位代码无效。"})
     order = {c: i for i, c in enumerate(codes)}

@@ -50,7 +50,7 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["units"].queryset = MemberUnit.objects.current()
+        self.fields["units"].queryset = MemberUnit.objects.current().in_current_mechanism()
 
     def guests(self):
         rows = []
@@ -78,7 +78,7 @@ class MatterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        units = MemberUnit.objects.current()
+        units = MemberUnit.objects.current().in_current_mechanism()
         self.fields["lead_units"].queryset = units
         self.fields["participating_units"].queryset = units
 

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from deadlines.ladder import colour_for
-from members.selectors import is_overseer, units_for_user
+from members.selectors import is_overseer, mechanism_id_for, units_for_user
 
 from . import dispatch
 from .models import (
@@ -29,8 +29,8 @@ def _unit_ids(user) -> list[int]:
 
 
 def meetings_for_user(user):
-    """Overseers: every meeting. A unit: meetings it proposed or was convened to."""
-    qs = Meeting.objects.select_related("proposing_unit", "decided_by")
+    """Overseers: every meeting of their mechanism. A unit: meetings it proposed or was convened to."""
+    qs = Meeting.objects.select_related("proposing_unit", "decided_by").filter(mechanism_id=mechanism_id_for(user))
     if is_overseer(user):
         return qs
     ids = _unit_ids(user)
@@ -48,9 +48,9 @@ def get_meeting_for_user_or_404(user, pk) -> Meeting:
 
 
 def minutes_for_user(user):
-    """Overseers: all minutes. Draft minutes: only the units that attended. Issued minutes: every
-    member unit (the 纪要 is sent to all of them)."""
-    qs = Minutes.objects.select_related("meeting")
+    """Overseers: all minutes of their mechanism. Draft minutes: only the units that attended. Issued
+    minutes: every member unit of the mechanism (the 纪要 is sent to all of them)."""
+    qs = Minutes.objects.select_related("meeting").filter(meeting__mechanism_id=mechanism_id_for(user))
     if is_overseer(user):
         return qs
     ids = _unit_ids(user)
@@ -152,7 +152,8 @@ def minutes_awaiting_user(user):
 
 def escalations_for_user(user):
     """Major matters are the convener's, the deputy's and the office's business."""
-    qs = Escalation.objects.select_related("matter__minutes", "approved_by")
+    qs = Escalation.objects.select_related("matter__minutes", "approved_by").filter(
+        matter__minutes__meeting__mechanism_id=mechanism_id_for(user))
     return qs if is_overseer(user) else qs.none()
 
 
@@ -165,7 +166,7 @@ def get_escalation_for_user_or_404(user, pk) -> Escalation:
 
 def notices_for_user(user):
     if is_overseer(user) or units_for_user(user).exists():
-        return ProgressNotice.objects.select_related("created_by")
+        return ProgressNotice.objects.select_related("created_by").filter(mechanism_id=mechanism_id_for(user))
     return ProgressNotice.objects.none()
 
 
@@ -178,7 +179,8 @@ def get_notice_for_user_or_404(user, pk) -> ProgressNotice:
 
 def changes_for_user(user):
     """Overseers: every membership change. A unit: only its own."""
-    qs = MembershipChange.objects.select_related("unit", "assignment__person", "new_person", "proposed_by")
+    qs = MembershipChange.objects.select_related("unit", "assignment__person", "new_person", "proposed_by").filter(
+        mechanism_id=mechanism_id_for(user))
     if is_overseer(user):
         return qs
     ids = _unit_ids(user)

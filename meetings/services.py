@@ -14,7 +14,7 @@ from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
 from members.models import Division, MemberUnit, Person, Role, RoleAssignment
 from deadlines.events import event_notify
-from members.selectors import acting_for, mechanism_current, roles_for_user, units_for_user
+from members.selectors import acting_for, mechanism_for, roles_for_user, units_for_user
 from members.services import backup_assign, role_replace, unit_add
 
 from . import dispatch as dispatch_module
@@ -95,9 +95,9 @@ def _require_unit(user, unit, what: str):
         raise NotAllowed(f"只有{unit.name}的联络员或成员可以{what}。")
 
 
-def _current_units(units, *, field: str) -> list[MemberUnit]:
+def _current_units(units, *, field: str, mechanism_id: int) -> list[MemberUnit]:
     units = list(dict.fromkeys(units))
-    current = set(MemberUnit.objects.current().values_list("pk", flat=True))
+    current = set(MemberUnit.objects.current().filter(mechanism_id=mechanism_id).values_list("pk", flat=True))
     gone = [u.name for u in units if u.pk not in current]
     if gone:
         raise DomainError(f"{'、'.join(gone)}已不是成员单位。", field=field)
@@ -133,7 +133,7 @@ def meeting_propose(*, title: str, topics: str, reasons: str, by, unit: MemberUn
         _require_office(by, "以办公室名义提议召开会议")
     else:
         _require_unit(by, unit, "以本单位名义提议召开会议")
-    mechanism = mechanism_current()
+    mechanism = mechanism_for(by)
     if mechanism is None:
         raise DomainError("联席会议尚未载入。")
     meeting = Meeting(mechanism=mechanism, title=_text(title, label="会议名称", field="title", max_length=100),
@@ -178,7 +178,7 @@ def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair
         raise DomainError("请填写会议时间。", field="starts_at")
     if starts_at <= timezone.now():
         raise DomainError("会议时间必须晚于现在。", field="starts_at")
-    units = _current_units(units, field="units")
+    units = _current_units(units, field="units", mechanism_id=meeting.mechanism_id)
     if not units:
         raise DomainError("请至少选择一个参会成员单位。", field="units")
     rows = []
@@ -247,7 +247,7 @@ def meeting_attendance_record(*, meeting: Meeting, attended_units, by, attendees
 # --- minutes ------------------------------------------------------------------------------------------
 
 
-def _matter_rows(matters, today: date):
+def _matter_rows(matters, today: date, mechanism_id: int):
     """Validate the agreed matters of a draft; returns (matter, leads, participants) tuples."""
     rows = []
     for n, m in enumerate(matters, start=1):
@@ -259,8 +259,8 @@ def _matter_rows(matters, today: date):
             raise DomainError(f"请填写{where}的完成时限。", field="matters")
         if due < today:
             raise DomainError(f"{where}的完成时限不能早于今天。", field="matters")
-        leads = _current_units(m.get("lead_units") or [], field="matters")
-        parts = _current_units(m.get("participating_units") or [], field="matters")
+        leads = _current_units(m.get("lead_units") or [], field="matters", mechanism_id=mechanism_id)
+        parts = _current_units(m.get("participating_units") or [], field="matters", mechanism_id=mechanism_id)
         if not leads:
             raise DomainError(f"请为{where}选择牵头单位。", field="matters")
         both = set(leads) & set(parts)
@@ -287,7 +287,7 @@ def minutes_save(*, minutes: Minutes, title: str, summary: str, matters: list[di
     minutes.doc_number = _text(doc_number, label="文号", field="doc_number", max_length=60, required=False)
     if minutes.doc_number and Minutes.objects.filter(doc_number=minutes.doc_number).exclude(pk=minutes.pk).exists():
         raise DomainError(f"文号“{minutes.doc_number}”已被使用。", field="doc_number")
-    rows = _matter_rows(matters, timezone.localdate())
+    rows = _matter_rows(matters, timezone.localdate(), minutes.meeting.mechanism_id)
     minutes.version += 1
     minutes.save()
     minutes.matters.all().delete()
@@ -385,7 +385,7 @@ def notice_send(*, by) -> ProgressNotice:
     from .selectors import matters_open, matter_status
 
     _require_office(by, "发送情况通报")
-    mechanism = mechanism_current()
+    mechanism = mechanism_for(by)
     today = timezone.localdate()
     lines = []
     for m in matters_open(mechanism):
@@ -542,7 +542,7 @@ def change_propose_unit_add(*, name: str, code: str, divisions: list[str], membe
     """The office proposes adding a member unit (增补) with its divisions, member and liaison
     (dicts: name, title, division — a division among `divisions`)."""
     _require_office(by, "提出增补成员单位")
-    mechanism = mechanism_current()
+    mechanism = mechanism_for(by)
     name = _text(name, label="单位名称", field="name", max_length=60)
     code = _text(code, label="单位代码", field="code", max_length=32)
     if not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():

@@ -360,7 +360,7 @@ def change_list(request):
         "changes": sel.changes_for_user(request.user)[:200], "units": units,
         "office": services.is_office(request.user),
         "backups": RoleAssignment.objects.filter(role=Role.BACKUP_LIAISON, unit__in=units if not is_overseer(
-            request.user) else MemberUnit.objects.all(), end_date__gt=timezone.localdate())
+            request.user) else MemberUnit.objects.in_current_mechanism(), end_date__gt=timezone.localdate())
         .select_related("person", "acting_for__person", "unit")})
 
 

@@ -44,6 +44,9 @@ class Access:
     roles: tuple[tuple[str, str], ...]  # (role, label) held today
     perms: frozenset[str]  # global permissions, exactly as ModelBackend computes them
     second_factor: bool = False  # has a confirmed authenticator (members.security)
+    # The joint meeting the account works in: its person's unit's, else its prefecture's; None for an
+    # account with neither (an administrator), who works in the deployment's (members.selectors).
+    mechanism_id: int | None = None
 
     @property
     def has_unit(self) -> bool:
@@ -55,7 +58,7 @@ NO_ACCESS = Access((), (), (), (), frozenset())
 
 def access_key(user) -> str:
     return ":".join(str(x) for x in (
-        "access", 3, user.pk, user.access_stamp, timezone.localdate().isoformat(), int(user.is_active),
+        "access", 4, user.pk, user.access_stamp, timezone.localdate().isoformat(), int(user.is_active),
         int(user.is_staff), int(user.is_superuser), user.person_id or "", user.reporting_unit_id or ""))
 
 
@@ -93,7 +96,7 @@ def forget(user) -> None:
 def _compute(user) -> Access:
     from guardian.shortcuts import get_objects_for_user
 
-    from .models import MemberUnit, ReportingUnit, RoleAssignment
+    from .models import MemberUnit, Person, ReportingUnit, RoleAssignment
 
     units = list(get_objects_for_user(user, UNIT_PERM, klass=MemberUnit, accept_global_perms=False,
                                       with_superuser=False).order_by("order", "pk").values_list("pk", flat=True))
@@ -108,8 +111,14 @@ def _compute(user) -> Access:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     second_factor = TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
+    mechanism_id = None
+    if user.person_id:
+        mechanism_id = Person.objects.filter(pk=user.person_id).values_list("unit__mechanism_id", flat=True).first()
+    elif user.reporting_unit_id:
+        mechanism_id = ReportingUnit.objects.filter(pk=user.reporting_unit_id).values_list(
+            "mechanism_id", flat=True).first()
     return Access(tuple(units), tuple(r[0] for r in reporting), tuple(r[1] for r in reporting), tuple(roles),
-                  perms, second_factor)
+                  perms, second_factor, mechanism_id)
 
 
 class AccountBackend(ModelBackend):

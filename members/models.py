@@ -38,7 +38,20 @@ class Mechanism(models.Model):
         return self.name
 
 
-class CurrentQuerySet(models.QuerySet):
+class MechanismQuerySet(models.QuerySet):
+    """Rows that belong to one joint meeting (docs/decisions.md, "mechanism scope")."""
+
+    def for_mechanism(self, mechanism):
+        return self.filter(mechanism=mechanism)
+
+    def in_current_mechanism(self):
+        """The signed-in person's mechanism, or the deployment's (members.selectors.mechanism_current)."""
+        from .selectors import mechanism_id_current
+
+        return self.filter(mechanism_id=mechanism_id_current())
+
+
+class CurrentQuerySet(MechanismQuerySet):
     def current(self, on=None):
         on = on or timezone.localdate()
         return self.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on)).filter(
@@ -223,6 +236,8 @@ class WorkLine(models.Model):
     content = models.TextField(_("工作内容"))
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     units = models.ManyToManyField(MemberUnit, through="WorkLineUnit", related_name="work_lines")
+
+    objects = MechanismQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("工作事项分工")

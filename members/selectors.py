@@ -1,5 +1,7 @@
 """Reads of `members` that depend on who is asking."""
 
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
@@ -10,8 +12,60 @@ from .access import UNIT_PERM, access_for
 from .models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User, WorkLine, WorkLineUnit
 
 
-def mechanism_current() -> Mechanism | None:
+# --- which joint meeting a read answers within (docs/decisions.md, "mechanism scope") -------------
+
+# The request being served (set by members.middleware.MechanismMiddleware), so a read that is not
+# handed a user (the dashboard's figures, a form's unit choices) answers within the signed-in
+# person's mechanism too. Outside a request (Celery, commands, the shell) it is unset.
+_request: ContextVar = ContextVar("members_request", default=None)
+
+
+def _request_user():
+    request = _request.get()
+    return getattr(request, "user", None) if request is not None else None
+
+
+def mechanism_deployed() -> Mechanism | None:
+    """The deployment's mechanism (settings.MECHANISM): what the public pages show, what the sweeps
+    remind about, and what an account with no person or prefecture (an administrator) works in."""
     return Mechanism.objects.filter(code=settings.MECHANISM).first()
+
+
+def mechanism_id_for(user) -> int | None:
+    """The id of the mechanism `user` works in, with no query once the access snapshot is cached."""
+    mechanism_id = access_for(user).mechanism_id if user is not None and user.is_authenticated else None
+    if mechanism_id is None:
+        memo = getattr(user, "_deployed_mechanism", None) if user is not None else None
+        if memo is None or memo[0] != settings.MECHANISM:
+            deployed = mechanism_deployed()
+            memo = (settings.MECHANISM, deployed)
+            if user is not None and deployed is not None:
+                user._deployed_mechanism = memo
+        return memo[1].pk if memo[1] else None
+    return mechanism_id
+
+
+def mechanism_for(user) -> Mechanism | None:
+    """The mechanism `user` works in: their person's unit's, or their prefecture's; the deployment's
+    for anyone else (administrators, visitors). Every list, count, export and feed answers within it."""
+    mechanism_id = mechanism_id_for(user)
+    if mechanism_id is None:
+        return None
+    memo = getattr(user, "_mechanism", None) if user is not None else None
+    if memo is None or memo.pk != mechanism_id:
+        memo = Mechanism.objects.filter(pk=mechanism_id).first()
+        if user is not None and memo is not None:
+            user._mechanism = memo
+    return memo
+
+
+def mechanism_current() -> Mechanism | None:
+    """The mechanism of the signed-in person of the request being served, else the deployment's."""
+    return mechanism_for(_request_user())
+
+
+def mechanism_id_current() -> int | None:
+    return mechanism_id_for(_request_user())
 
 
 def is_overseer(user) -> bool:
@@ -133,14 +187,16 @@ UNIT_CHOICES_SECONDS = 60
 
 
 def unit_choices(on=None) -> list[dict]:
-    """[{"pk", "name"}] of the member units current on a day, in order: the unit filter of list pages.
+    """[{"pk", "name"}] of the member units of the current mechanism on a day, in order: the unit filter of list pages.
     Kept a minute per process (a unit changes once in years); a change in this process drops it at once
     (members.apps), other processes follow within the minute."""
     on = on or timezone.localdate()
-    key = f"members:unit-choices:{on.isoformat()}"
+    mechanism_id = mechanism_id_current()
+    key = f"members:unit-choices:{mechanism_id}:{on.isoformat()}"
     rows = cache.get(key)
     if rows is None:
-        rows = list(MemberUnit.objects.current(on).order_by("order", "pk").values("pk", "name"))
+        rows = list(MemberUnit.objects.current(on).filter(mechanism_id=mechanism_id).order_by("order", "pk")
+                    .values("pk", "name"))
         cache.set(key, rows, UNIT_CHOICES_SECONDS)
     return rows
 
@@ -156,4 +212,6 @@ def unit_names() -> dict[int, str]:
 
 
 def unit_choices_forget(**kwargs) -> None:
-    cache.delete_many([f"members:unit-choices:{timezone.localdate().isoformat()}", "members:unit-names"])
+    day = timezone.localdate().isoformat()
+    cache.delete_many([*(f"members:unit-choices:{pk}:{day}" for pk in Mechanism.objects.values_list("pk", flat=True)),
+                       "members:unit-names"])

@@ -39,13 +39,14 @@ class TaskSource:
             for a in assignments
         ]
 
-    def _open(self):
-        return Assignment.objects.filter(status__in=Assignment.OPEN).select_related("item", "unit")
+    def _open(self, mechanism_ids):
+        return (Assignment.objects.filter(status__in=Assignment.OPEN, unit__mechanism_id__in=list(mechanism_ids))
+                .select_related("item", "unit"))
 
-    def owed(self, *, until: date):
+    def owed(self, *, until: date, mechanism_ids):
         # (status, due_date, id) index: the sweep reads only open shares due by `until`.
         batch = []
-        for assignment in self._open().filter(due_date__lte=until).order_by("due_date", "id").iterator(chunk_size=BATCH):
+        for assignment in self._open(mechanism_ids).filter(due_date__lte=until).order_by("due_date", "id").iterator(chunk_size=BATCH):
             batch.append(assignment)
             if len(batch) == BATCH:
                 yield from self._reminders(batch)
@@ -53,9 +54,9 @@ class TaskSource:
         if batch:
             yield from self._reminders(batch)
 
-    def get(self, subject: str):
+    def get(self, subject: str, *, mechanism_ids):
         pk = subject.split(":", 1)[1]
         if not pk.isdigit():
             return None
-        assignment = self._open().filter(pk=int(pk)).first()
+        assignment = self._open(mechanism_ids).filter(pk=int(pk)).first()
         return self._reminders([assignment])[0] if assignment else None

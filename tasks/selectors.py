@@ -16,7 +16,7 @@ from core.models import AuditEntry
 from core.parsing import int_or_none
 from deadlines.calendar import add_working_days
 from deadlines.ladder import LABELS, colour_for, countdown, days_left
-from members.selectors import is_overseer, unit_names
+from members.selectors import is_overseer, mechanism_id_for, unit_names
 from members.selectors import unit_ids_for_user as member_unit_ids_for_user
 
 from .models import Assignment, Attachment, Item, UnitRequest, role_label_for
@@ -35,11 +35,17 @@ def unit_ids_for_user(user) -> list[int]:
     return list(member_unit_ids_for_user(user))
 
 
+def items_of_mechanism(mechanism_id):
+    """The items of one joint meeting: those with a share given to one of its member units (an item
+    has no mechanism of its own; its units do)."""
+    return Item.objects.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit__mechanism_id=mechanism_id)))
+
+
 def items_for_user(user, unit_ids=None):
-    """Every item for the convener, deputy and office; otherwise items one of the user's units has a
-    share in (including a share since re-routed away: the unit keeps its record)."""
+    """Every item of their mechanism for the convener, deputy and office; otherwise items one of the
+    user's units has a share in (including a share since re-routed away: the unit keeps its record)."""
     if is_overseer(user):
-        return Item.objects.all()
+        return items_of_mechanism(mechanism_id_for(user))
     unit_ids = unit_ids_for_user(user) if unit_ids is None else unit_ids
     return Item.objects.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id__in=unit_ids)))
 
@@ -53,7 +59,7 @@ def get_item_for_user_or_404(user, pk) -> Item:
 
 def assignments_for_user(user):
     if is_overseer(user):
-        return Assignment.objects.all()
+        return Assignment.objects.filter(unit__mechanism_id=mechanism_id_for(user))
     return Assignment.objects.filter(unit_id__in=unit_ids_for_user(user))
 
 
@@ -78,7 +84,8 @@ def get_request_for_decider_or_404(user, pk) -> UnitRequest:
     if not user.has_perm("members.decide"):
         raise Http404("未找到该申请。")
     try:
-        return UnitRequest.objects.select_related("assignment__item", "assignment__unit").get(pk=pk)
+        return UnitRequest.objects.select_related("assignment__item", "assignment__unit").get(
+            pk=pk, assignment__unit__mechanism_id=mechanism_id_for(user))
     except (UnitRequest.DoesNotExist, ValueError, TypeError):
         raise Http404("未找到该申请。") from None
 
@@ -252,12 +259,13 @@ def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
     today = today or timezone.localdate()
     if not is_overseer(user):
         raise Http404
+    items = items_of_mechanism(mechanism_id_for(user))
     if filters.status in Item.Status.values:
-        qs = Item.objects.filter(status=filters.status)
+        qs = items.filter(status=filters.status)
     elif filters.status == "all":
-        qs = Item.objects.all()
+        qs = items
     else:
-        qs = Item.objects.exclude(status=Item.Status.DONE)
+        qs = items.exclude(status=Item.Status.DONE)
     if filters.unit:
         qs = qs.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id=filters.unit)
                               .exclude(status=Assignment.Status.REROUTED)))
@@ -296,7 +304,8 @@ def pending_requests(user, *, limit: int = 50) -> list[PendingRow]:
     if not user.has_perm("members.decide") and not user.has_perm("members.oversee"):
         return []
     # Plain values: the page shows eight of them, and model rows cost more than the query.
-    rows = [PendingRow(*v) for v in UnitRequest.objects.filter(status=UnitRequest.Status.PENDING)
+    rows = [PendingRow(*v) for v in UnitRequest.objects.filter(
+            status=UnitRequest.Status.PENDING, assignment__unit__mechanism_id=mechanism_id_for(user))
             .order_by("requested_at", "pk").values_list(
                 "pk", "kind", "reason", "requested_due_date", "requested_at", "assignment__item_id",
                 "assignment__item__title", "assignment__unit__name")[:limit]]

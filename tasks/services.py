@@ -19,7 +19,7 @@ from core.uploads import storage_name, upload_check
 from deadlines.calendar import add_working_days
 from deadlines.events import event_notify
 from members.models import MemberUnit
-from members.selectors import units_for_user
+from members.selectors import mechanism_id_for, units_for_user
 
 from .models import Assignment, Attachment, Comment, Item, UnitRequest
 
@@ -172,7 +172,8 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
     both = set(lead_units) & set(participating_units)
     if both:
         raise DomainError(f"{'、'.join(u.name for u in both)}不能同时是牵头单位和配合单位。", field="participating_units")
-    current = set(MemberUnit.objects.current().values_list("pk", flat=True))
+    # The dispatcher's joint meeting: an item is given to the units of one mechanism only.
+    current = set(MemberUnit.objects.current().filter(mechanism_id=mechanism_id_for(by)).values_list("pk", flat=True))
     gone = [u.name for u in [*lead_units, *participating_units] if u.pk not in current]
     if gone:
         raise DomainError(f"{'、'.join(gone)}已不是成员单位。", field="lead_units")
@@ -502,7 +503,7 @@ def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, 
     taken = [u.name for u in units if u.pk in live]
     if taken:
         raise DomainError(f"{'、'.join(taken)}已在办理该事项。", field="units")
-    current = set(MemberUnit.objects.current().values_list("pk", flat=True))
+    current = set(MemberUnit.objects.current().filter(mechanism_id=old.unit.mechanism_id).values_list("pk", flat=True))
     if any(u.pk not in current for u in units):
         raise DomainError("改派的单位已不是成员单位。", field="units")
     _move(old, Assignment.Status.REROUTED, label="该任务")

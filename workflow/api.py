@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from core.errors import DomainError
 from members.models import MemberUnit
-from members.selectors import is_overseer
+from members.selectors import is_overseer, mechanism_id_for
 from tasks import selectors, services as ts
 from tasks.models import Assignment, Attachment, Item, UnitRequest
 
@@ -175,7 +175,7 @@ def _valid(serializer_class, request):
 
 
 def _units(codes):
-    units = {u.code: u for u in MemberUnit.objects.current().filter(code__in=codes)}
+    units = {u.code: u for u in MemberUnit.objects.current().in_current_mechanism().filter(code__in=codes)}
     missing = [c for c in codes if c not in units]
     if missing:
         raise DomainError(f"没有这些成员单位：{'、'.join(missing)}。", field="units")
@@ -217,7 +217,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
         work_line = None
         if d["work_line"]:
-            work_line = WorkLine.objects.prefetch_related("assignments__unit").filter(pk=d["work_line"]).first()
+            work_line = WorkLine.objects.in_current_mechanism().prefetch_related("assignments__unit").filter(pk=d["work_line"]).first()
             if work_line is None:
                 raise DomainError("没有这个工作方案分工。", field="work_line")
         item = fs.item_dispatch(by=request.user, title=d["title"], content=d["content"], source=d["source"],
@@ -330,7 +330,8 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         user = self.request.user
         if not (user.has_perm("members.decide") or is_overseer(user)):
             return UnitRequest.objects.none()
-        qs = UnitRequest.objects.select_related("assignment__unit").order_by("requested_at", "pk")
+        qs = UnitRequest.objects.select_related("assignment__unit").filter(
+            assignment__unit__mechanism_id=mechanism_id_for(user)).order_by("requested_at", "pk")
         return qs.filter(status=UnitRequest.Status.PENDING) if self.action == "list" else qs
 
     @extend_schema(request=DecideInput, responses=RequestSerializer, summary="决定延期/退回申请（召集人、副召集人）")

@@ -34,11 +34,11 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        units = MemberUnit.objects.current().order_by("order", "pk")
+        units = MemberUnit.objects.current().in_current_mechanism().order_by("order", "pk")
         for name in ("primary_lead", "co_leads", "participating"):
             self.fields[name].queryset = units
         self.fields["primary_lead"].label_from_instance = lambda u: u.name
-        self.fields["work_line"].queryset = WorkLine.objects.order_by("order", "pk")
+        self.fields["work_line"].queryset = WorkLine.objects.in_current_mechanism().order_by("order", "pk")
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data

@@ -90,12 +90,12 @@ def item_create(request):
         initial = {}
         line_id = int_or_none(request.GET.get("work_line"))
         if line_id is not None:
-            line = WorkLine.objects.prefetch_related("assignments__unit").filter(pk=line_id).first()
+            line = WorkLine.objects.in_current_mechanism().prefetch_related("assignments__unit").filter(pk=line_id).first()
             if line:
                 initial = ItemForm.initial_from_work_line(line)
         form = ItemForm(initial=initial)
         status = 200
-    work_lines = WorkLine.objects.order_by("order", "pk")
+    work_lines = WorkLine.objects.in_current_mechanism().order_by("order", "pk")
     return render(request, "workflow/item_form.html", {"form": form, "work_lines": work_lines}, status=status)
 
 
@@ -117,7 +117,7 @@ def _detail_context(request, item, *, error=None, posted=None):
         "may_review": user.has_perm("members.dispatch") and item.status == Item.Status.UNDER_REVIEW,
         "may_decide": user.has_perm("members.decide"),
         "pending_requests": [r for r in ctx["requests"] if r.status == UnitRequest.Status.PENDING],
-        "units": MemberUnit.objects.current().order_by("order", "pk"),
+        "units": MemberUnit.objects.current().in_current_mechanism().order_by("order", "pk"),
         "error": error, "posted": posted or {},
         "submitted": [a for a in ctx["assignments"] if a.result and a.status != Assignment.Status.REROUTED],
     })
@@ -264,7 +264,7 @@ def request_decide(request, pk):
                                 granted_due_date=_date(request.POST.get("granted_due_date")))
         else:
             ids = [n for n in map(int_or_none, request.POST.getlist("units")) if n is not None]
-            units = list(MemberUnit.objects.current().filter(pk__in=ids))
+            units = list(MemberUnit.objects.current().in_current_mechanism().filter(pk__in=ids))
             fs.return_decide(request=req, approve=approve, units=units, note=note, by=request.user)
     return _act(request, item, run, "已决定。")
 

@@ -26,10 +26,10 @@ class ItemSource:
                                   policy={"before": [2], "on_due": True, "after_every": 1, "escalate_after": 2,
                                           "channels": ["inapp"]})}
 
-    def owed(self, *, until):
+    def owed(self, *, until, mechanism_ids):
         return [r for r in self.items.values() if r.due_on <= until]
 
-    def get(self, subject):
+    def get(self, subject, *, mechanism_ids):
         return self.items.get(int(subject.split(":")[1]))
 
 

@@ -1,17 +1,32 @@
-"""A national-scale data set for benchmarks: 31 provinces' joint meetings with ten years of history.
+"""One national world for every bench: 31 provinces' joint meetings with ten years of history.
 
-    manage.py generate_national_data [--provinces 31] [--items 100000] [--obligations 1000000]
-                                     [--messages 10000000] [--seed 1]
+    manage.py generate_national_data [--scale national|small] [--provinces 31] [--items N] [--tasks N]
+                                     [--obligations N] [--messages N] [--meetings N] [--communities N]
+                                     [--seed 1]
 
-PostgreSQL only (rows go in with COPY). The current mechanism (settings.MECHANISM, loaded first) is
-one of the provinces; the others are generated ("gen01" …) with 25 member units, 12 reporting units,
-one liaison account per unit and one deadline rule. Rows are spread evenly over the provinces and
-over ten years of due dates (2017 – a year ahead of today): ~96% of the past is done (5% of it late),
-the rest and the future open. Messages are reminder rows (before:3, due, overdue:N …) of obligations,
-as the reminder engine writes them. A progress line is printed every 1% of each table.
+| table | national (default) | small (`--scale small`, the 10⁴ sibling) |
+|---|---|---|
+| items (督办事项), with their shares (单位任务) and viewflow processes | 10⁵ | 10³ |
+| viewflow flow tasks (~10 per item: start, route, one per unit, join, review, decide, end, rounds) | 10⁶ | 10⁴ |
+| obligations (报送任务) | 10⁶ | 10⁴ |
+| reminder rows (deadlines_message) | 10⁷ | 10⁵ |
+| meetings | 10⁴ | 10² |
+| communities (社区台账) | 10⁵ | 10⁴ |
 
-It ADDS rows: run it on a scratch database, never on one whose data you want to keep."""
+PostgreSQL only (the big tables go in with COPY). The current mechanism (settings.MECHANISM) is loaded
+first if it is not there, with its demo accounts and the bench accounts every bench script signs in as
+(`bench_liaison_<unit code>` for each member unit, `bench_office`; password `bench-pass-2026`); the
+other provinces are generated ("gen01" …) with 25 member units, 12 reporting units, one liaison
+account per unit and one deadline rule. Rows are spread evenly over the provinces and over ten years
+of due dates (2017 – a year ahead of today): ~96% of the past is done (5% of it late), the rest and
+the future open. Each open unit share has its viewflow task ASSIGNED to its unit's liaison, as the
+item flow leaves it, so viewflow's stock inbox and ours list the same work. A progress line is
+printed every 1% of each table.
 
+It ADDS rows: run it once on a scratch database, never on one whose data you want to keep. Benches run
+on the world it builds and leave it as they found it."""
+
+import json
 import random
 import sys
 import time
@@ -19,14 +34,32 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
+from viewflow.workflow.fields import get_flow_ref, get_task_ref
 
+from communities.models import Community, CreationStatus
 from deadlines.models import DeadlineRule
-from members.models import Mechanism, MemberUnit, ReportingUnit, User
-from tasks.services import PROGRESS_BACKFILL_SQL
+from meetings.models import Meeting, MeetingUnit
+from members.demo import demo_accounts_ensure
+from members.mechanism_config import mechanism_path, mechanism_spec_read
+from members.models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User
+from members.services import account_create, mechanism_load
+from tasks.models import Item
+from workflow.flows import ItemFlow
 
+BENCH_PASSWORD = "bench-pass-2026"
+SCALES = {
+    "national": {"items": 100_000, "tasks": 1_000_000, "obligations": 1_000_000, "messages": 10_000_000,
+                 "meetings": 10_000, "communities": 100_000},
+    "small": {"items": 1_000, "tasks": 10_000, "obligations": 10_000, "messages": 100_000,
+              "meetings": 100, "communities": 10_000},
+}
+WORDS = ["老旧小区改造", "垃圾分类", "海绵城市", "社区议事协商", "智慧安防", "绿色出行", "节能灯具", "噪声治理",
+         "适老化改造", "停车秩序", "物业管理", "社区绿化"]
 CST = ZoneInfo("Asia/Shanghai")
 UNITS_PER_PROVINCE = 25
 CITIES_PER_PROVINCE = 12
@@ -62,37 +95,74 @@ class Progress:
 
 
 class Command(BaseCommand):
-    help = "生成全国规模的基准数据（31 个省份的联席会议、督办事项、报送任务和提醒消息），仅用于性能测试。"
+    help = "生成全国规模的基准数据（31 个省份的联席会议、督办事项及其流程任务、报送任务、提醒消息、会议和社区），仅用于性能测试。"
 
     def add_arguments(self, parser):
+        parser.add_argument("--scale", choices=sorted(SCALES), default="national")
         parser.add_argument("--provinces", type=int, default=31)
-        parser.add_argument("--items", type=int, default=100_000)
-        parser.add_argument("--obligations", type=int, default=1_000_000)
-        parser.add_argument("--messages", type=int, default=10_000_000)
+        for name in SCALES["national"]:
+            parser.add_argument(f"--{name}", type=int, default=None)
         parser.add_argument("--seed", type=int, default=1)
 
-    def handle(self, *args, provinces, items, obligations, messages, seed, **options):
+    def handle(self, *args, scale, provinces, seed, **options):
+        sizes = {name: options[name] if options[name] is not None else default
+                 for name, default in SCALES[scale].items()}
         if connection.vendor != "postgresql":
             raise CommandError("生成全国规模数据需要 PostgreSQL（使用 COPY 写入）。")
         if not 1 <= provinces <= 31:
             raise CommandError("省份数应在 1 到 31 之间。")
-        current = Mechanism.objects.filter(code=settings.MECHANISM).first()
-        if current is None:
-            raise CommandError(f"请先载入当前联席会议（{settings.MECHANISM}）：manage.py mechanism_load。")
+        if Item.objects.filter(title__startswith="基准").exists():
+            raise CommandError("数据库中已有基准数据：请换一个空数据库再生成（基准脚本不会清空它）。")
         self.rng = random.Random(seed)
         self.today = timezone.localdate()
         self.err = sys.stderr
+        self.err.write(f"规模 {scale}：" + "，".join(f"{k} {v:,}" for k, v in sizes.items()) + "\n")
+        current = self._current_mechanism()
         provinces_ = self._provinces(current, provinces)
-        item_ids = self._items(provinces_, items)
-        self._assignments(provinces_, item_ids)
-        first_ob, last_ob = self._obligations(provinces_, obligations)
-        self._messages(provinces_, first_ob, last_ob, messages)
+        self._items(provinces_, sizes["items"], sizes["tasks"])
+        first_ob, last_ob = self._obligations(provinces_, sizes["obligations"])
+        self._messages(provinces_, first_ob, last_ob, sizes["messages"])
+        self._meetings(provinces_, sizes["meetings"])
+        self._communities(provinces_, sizes["communities"])
         with connection.cursor() as c:
-            self.err.write("ANALYZE …\n")
-            for table in ("tasks_item", "tasks_assignment", "deadlines_obligation", "deadlines_message"):
-                c.execute(f"ANALYZE {table}")
+            # VACUUM too: it sets the visibility map, so the lists' index-only scans are index-only.
+            self.err.write("VACUUM ANALYZE …\n")
+            c.execute("VACUUM ANALYZE")
         self.stdout.write(self.style.SUCCESS(
-            f"完成：{provinces} 个省份，督办事项 {items:,}，报送任务 {obligations:,}，提醒消息 {messages:,}。"))
+            f"完成：{provinces} 个省份，督办事项 {sizes['items']:,}（流程任务约 {sizes['tasks']:,}），"
+            f"报送任务 {sizes['obligations']:,}，提醒消息 {sizes['messages']:,}，会议 {sizes['meetings']:,}，"
+            f"社区 {sizes['communities']:,}。"))
+
+    # --- the current province and the accounts the benches sign in as ------------------------------
+
+    def _current_mechanism(self):
+        current = Mechanism.objects.filter(code=settings.MECHANISM).first()
+        if current is None:
+            self.err.write(f"载入联席会议 {settings.MECHANISM} …\n")
+            mechanism_load(spec=mechanism_spec_read(mechanism_path(settings.MECHANISM)))
+            current = Mechanism.objects.get(code=settings.MECHANISM)
+        demo_accounts_ensure(current)
+        self.bench_liaisons = {}
+        for unit in MemberUnit.objects.filter(mechanism=current):
+            self.bench_liaisons[unit.pk] = self._bench_account(current, unit, f"bench_liaison_{unit.code}",
+                                                               f"压测联络员{unit.code}", Role.LIAISON)
+        lead = MemberUnit.objects.get(mechanism=current, is_lead=True)
+        self.bench_office = self._bench_account(current, lead, "bench_office", "压测办公室", Role.OFFICE_STAFF)
+        # viewflow's stock views need the process model's view permission (stack-notes).
+        ct = ContentType.objects.get_for_model(ItemFlow.process_class, for_concrete_model=False)
+        view = Permission.objects.get(content_type=ct, codename="view_itemprocess")
+        for user in [*self.bench_liaisons.values(), self.bench_office]:
+            user.user_permissions.add(view)
+        return current
+
+    def _bench_account(self, mechanism, unit, username, name, role):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            person, _ = Person.objects.get_or_create(unit=unit, name=name, defaults={"is_demo": True})
+            RoleAssignment.objects.get_or_create(mechanism=mechanism, person=person, role=role, unit=unit,
+                                                 defaults={"start_date": mechanism.established_on})
+            user = account_create(username=username, password=BENCH_PASSWORD, person=person, is_demo=True)
+        return user
 
     # --- provinces, units, accounts, rules -----------------------------------------------------
 
@@ -121,10 +191,15 @@ class Command(BaseCommand):
                     mechanism=mechanism, code="quarterly_report", title="季度工作情况", obligors="member_units",
                     schedule={"kind": "quarterly", "days": 5, "counting": "calendar", "reading": "after_quarter_end",
                               "on_holiday": "next_working_day"}, starts=date(2017, 1, 1))
-            User.objects.bulk_create([User(username=f"bench-{mechanism.code}-{u}", password="!", display_name=f"联络员{u}")
-                                      for u in units], ignore_conflicts=True)
-            users = list(User.objects.filter(username__startswith=f"bench-{mechanism.code}-").values_list("pk", flat=True))
-            out.append({"mechanism": mechanism, "units": units, "cities": cities, "rule": rule.pk, "users": users})
+            if i == 0:
+                liaison_of = {u: self.bench_liaisons[u].pk for u in units}
+            else:
+                User.objects.bulk_create([User(username=f"bench-{mechanism.code}-{u}", password="!",
+                                               display_name=f"联络员{u}") for u in units], ignore_conflicts=True)
+                liaison_of = {int(name.rsplit("-", 1)[1]): pk for name, pk in User.objects.filter(
+                    username__startswith=f"bench-{mechanism.code}-").values_list("username", "pk")}
+            out.append({"mechanism": mechanism, "units": units, "cities": cities, "rule": rule.pk,
+                        "users": list(liaison_of.values()), "liaison_of": liaison_of})
         self.err.write(f"省份 {n} 个：成员单位 {sum(len(p['units']) for p in out)}，市州 {sum(len(p['cities']) for p in out)}\n")
         return out
 
@@ -152,50 +227,120 @@ class Command(BaseCommand):
                     progress.advance()
         progress.finish()
 
-    # --- items and their unit tasks --------------------------------------------------------------
+    # --- items, their shares and their viewflow processes and tasks --------------------------------
 
-    def _items(self, provinces, n):
-        first = self._next_id("tasks_item", n)
-        self.item_meta = []   # (province index, due, done, late)
-        creator = provinces[0]["users"][0] if provinces[0]["users"] else User.objects.order_by("pk").first().pk
-        now = timezone.now()
+    def _items(self, provinces, n, n_tasks):
+        """Four tables in one pass, each through its own COPY in turn per chunk of items, so a share
+        refers to its flow task and each item's progress summary matches its shares."""
+        first_item = self._next_id("tasks_item", n)
+        first_process = self._next_id("viewflow_process", n)
+        first_assignment = self._next_id("tasks_assignment", 3 * n)
+        first_task = self._next_id("viewflow_task", n_tasks + 4 * n)
+        creator = self.bench_office.pk
+        item_ct = ContentType.objects.get_for_model(Item).pk
+        flow_ref = get_flow_ref(ItemFlow)
+        ref = {name: get_task_ref(getattr(ItemFlow, name)) for name in
+               ("start", "route", "unit_work", "join", "review", "decide", "end")}
+        kind = {name: getattr(ItemFlow, name).task_type for name in ref}
+        per_item = max(7, n_tasks // max(n, 1))
+        columns = {
+            "tasks_item": ["id", "title", "content", "source", "source_note", "due_date", "contribution_due_date",
+                           "status", "version", "created_by_id", "created_at", "accepted_at", "review_round",
+                           "progress"],
+            "viewflow_process": ["id", "flow_class", "status", "created", "finished", "data",
+                                 "artifact_content_type_id", "artifact_object_id"],
+            "tasks_assignment": ["id", "item_id", "unit_id", "role", '"order"', "due_date", "status", "result",
+                                 "claimed_by_id", "claimed_at", "submitted_at", "version", "flow_task_id"],
+            "viewflow_task": ["id", "flow_task", "flow_task_type", "status", "created", "assigned", "started",
+                              "finished", "token", "owner_id", "process_id", "data"],
+        }
+        labels = {"tasks_item": "督办事项", "viewflow_process": "流程实例", "tasks_assignment": "单位任务",
+                  "viewflow_task": "流程任务"}
+        progress = Progress("督办事项及流程", n, self.err)
+        written = dict.fromkeys(columns, 0)
+        buffers = {t: [] for t in columns}
+        counters = {"assignment": first_assignment, "task": first_task}
+        rng, today = self.rng, self.today
 
-        def rows():
-            for k in range(n):
-                p = k % len(provinces)
-                due = self._due()
-                done = due < self.today and self.rng.random() < 0.96
-                late = done and self.rng.random() < 0.05
-                self.item_meta.append((p, due, done, late))
-                accepted = datetime.combine(due + timedelta(days=3 if late else -1), datetime.min.time(), CST) if done else None
-                yield (first + k, f"基准督办事项{k}", "基准数据", "ad_hoc", "", due, due,
-                       "done" if done else "in_progress", 1, creator, now, accepted, 1 if done else 0, "[]")
+        def flush():
+            raw = connection.connection
+            with transaction.atomic(), raw.cursor() as cur:
+                for table, rows in buffers.items():
+                    with cur.copy(f"COPY {table} ({', '.join(columns[table])}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    written[table] += len(rows)
+                    rows.clear()
+            progress.advance(written["tasks_item"] - progress.done)
 
-        # progress ("[]" here) is summarised from the unit tasks once they are written (_assignments).
-        self._copy("tasks_item", ["id", "title", "content", "source", "source_note", "due_date",
-                                  "contribution_due_date", "status", "version", "created_by_id", "created_at",
-                                  "accepted_at", "review_round", "progress"], rows(), n, "督办事项")
-        return first
+        for k in range(n):
+            item_id, process_id = first_item + k, first_process + k
+            p = provinces[k % len(provinces)]
+            due = self._due()
+            done = due < today and rng.random() < 0.96
+            late = done and rng.random() < 0.05
+            contribution = due - timedelta(days=2)
+            created = datetime.combine(due - timedelta(days=rng.randint(10, 60)), datetime.min.time(), CST)
+            accepted = datetime.combine(due + timedelta(days=3 if late else -1), datetime.min.time(), CST) if done else None
+            units = rng.sample(p["units"], 1 + rng.randint(0, 2))
+            statuses = ["done" if done else rng.choice(["todo", "claimed", "claimed", "submitted"]) for _ in units]
+            summary = [[u, "lead" if i == 0 else "participating", 0 if i == 0 else i - 1, st]
+                       for i, (u, st) in enumerate(zip(units, statuses))]
+            buffers["tasks_item"].append((
+                item_id, f"基准{rng.choice(WORDS)}督办事项第{item_id}号", "基准数据", "ad_hoc", "", due, contribution,
+                "done" if done else "in_progress", 1, creator, created, accepted, 1 if done else 0, json.dumps(summary)))
+            buffers["viewflow_process"].append((process_id, flow_ref, "DONE" if done else "NEW", created,
+                                                accepted, json.dumps({"item": item_id}), item_ct, item_id))
 
-    def _assignments(self, provinces, first_item):
-        total = len(self.item_meta) * 2
+            def task(name, status, owner=None, data=None, token="start"):
+                tid = counters["task"]
+                counters["task"] += 1
+                buffers["viewflow_task"].append((tid, ref[name], kind[name], status, created,
+                                                 created if owner else None, created,
+                                                 created if status == "DONE" else None, token, owner, process_id,
+                                                 json.dumps(data or {})))
+                return tid
 
-        def rows():
-            for k, (p, due, done, late) in enumerate(self.item_meta):
-                units = self.rng.sample(provinces[p]["units"], 2)
-                for order, (unit, role) in enumerate(zip(units, ("lead", "participating"))):
-                    submitted = (datetime.combine(due + timedelta(days=2 if late else -1), datetime.min.time(), CST)
-                                 if done else None)
-                    status = "done" if done else self.rng.choice(["todo", "claimed", "claimed", "submitted"])
-                    if status == "submitted":
-                        submitted = datetime.combine(min(due, self.today), datetime.min.time(), CST)
-                    yield (first_item + k, unit, role, 0, due, status, "", submitted, 1)
-
-        self._copy("tasks_assignment", ["item_id", "unit_id", "role", '"order"', "due_date", "status", "result",
-                                        "submitted_at", "version"], rows(), total, "单位任务")
-        self.stdout.write("督办事项各单位进度汇总…")
+            task("start", "DONE")
+            task("route", "DONE")
+            emitted = 2
+            token_base = f"start/{counters['task']}"
+            for order, (unit, status) in enumerate(zip(units, statuses)):
+                aid = counters["assignment"]
+                counters["assignment"] += 1
+                liaison = p["liaison_of"].get(unit)
+                open_share = status in ("todo", "claimed")
+                tid = task("unit_work", "ASSIGNED" if open_share else "DONE", liaison if open_share else None,
+                           {"assignment": aid}, token=f"{token_base}_{order + 1}")
+                emitted += 1
+                role = "lead" if order == 0 else "participating"
+                submitted = None
+                if status == "done":
+                    submitted = datetime.combine(due + timedelta(days=2 if late else -1), datetime.min.time(), CST)
+                elif status == "submitted":
+                    submitted = datetime.combine(min(due, today), datetime.min.time(), CST)
+                buffers["tasks_assignment"].append((
+                    aid, item_id, unit, role, 0 if order == 0 else order - 1, due if role == "lead" else contribution,
+                    status, "", liaison if status == "claimed" else None, created if status == "claimed" else None,
+                    submitted, 1, tid if open_share else None))
+            if done:
+                for name in ("join", "review", "decide", "end"):
+                    task(name, "DONE")
+                emitted += 4
+            else:
+                task("join", "STARTED")
+                emitted += 1
+            while emitted < per_item:  # done revision rounds: the task count of a long-lived system
+                task(("route", "unit_work", "join", "review", "decide")[emitted % 5], "DONE")
+                emitted += 1
+            if (k + 1) % 5_000 == 0:
+                flush()
+        flush()
+        progress.finish()
+        self.err.write("  " + "，".join(f"{labels[t]} {written[t]:,}" for t in columns) + "\n")
         with connection.cursor() as c:
-            c.execute(PROGRESS_BACKFILL_SQL)
+            for table in columns:
+                c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
     # --- obligations and reminder messages --------------------------------------------------------
 
@@ -246,3 +391,44 @@ class Command(BaseCommand):
                                          "body", "url", "status", "attempts", "next_attempt_at", "lease_until",
                                          "last_error", "provider_id", "created_at", "sent_at", "read_at"],
                    rows(), n, "提醒消息")
+
+    # --- meetings and communities ------------------------------------------------------------------
+
+    def _meetings(self, provinces, n):
+        progress = Progress("会议", n, self.err)
+        statuses = ["held"] * 8 + ["scheduled", "proposed"]
+        now = timezone.now()
+        for start in range(0, n, 2_000):
+            batch, units = [], []
+            for k in range(start, min(n, start + 2_000)):
+                p = provinces[k % len(provinces)]
+                status = self.rng.choice(statuses)
+                when = datetime.combine(self._due(), datetime.min.time(), CST).replace(hour=9)
+                batch.append(Meeting(mechanism=p["mechanism"], title=f"基准联席会议第{k}次", topics="基准议题",
+                                     reasons="基准数据", proposed_by_id=p["users"][k % len(p["users"])],
+                                     status=status, starts_at=None if status == "proposed" else when,
+                                     place="" if status == "proposed" else "会议室", invited_at=None if status == "proposed" else now))
+                units.append(self.rng.sample(p["units"], min(3, len(p["units"]))))
+            with transaction.atomic():
+                Meeting.objects.bulk_create(batch)
+                MeetingUnit.objects.bulk_create([MeetingUnit(meeting=m, unit_id=u) for m, us in zip(batch, units)
+                                                 for u in us])
+            progress.advance(len(batch))
+        progress.finish()
+
+    def _communities(self, provinces, n):
+        progress = Progress("社区", n, self.err)
+        for start in range(0, n, 5_000):
+            batch = []
+            for k in range(start, min(n, start + 5_000)):
+                p = provinces[k % len(provinces)]
+                met = self.rng.random() < 0.45
+                batch.append(Community(
+                    reporting_unit_id=p["cities"][(k // len(provinces)) % len(p["cities"])],
+                    county=f"县区{self.rng.randrange(8)}", name=f"基准社区{k:06d}",
+                    renovation="finished" if self.rng.random() < 0.2 else "none",
+                    status=CreationStatus.MEETS_STANDARD if met else CreationStatus.TAKING_PART,
+                    standard_met_on=date(self.rng.choice([2021, 2022]), self.rng.randrange(1, 13), 1) if met else None))
+            Community.objects.bulk_create(batch)
+            progress.advance(len(batch))
+        progress.finish()
