@@ -18,6 +18,7 @@ install: $(VENV)/.installed
 
 migrate: install
 	@mkdir -p var/broker/queue var/broker/processed var/broker/control var/media
+	@$(PY) manage.py banner --database-warning
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_mechanism
 	$(PY) manage.py load_demo -v 0

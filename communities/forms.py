@@ -2,6 +2,9 @@ from datetime import date
 
 from django import forms
 
+from core.forms import DateInput
+from core.uploads import upload_accept
+
 from .models import Community, Renovation, validate_no_formula
 from .scoring import Engine
 
@@ -46,7 +49,7 @@ class PilotSelectionForm(forms.Form):
                                                  widget=forms.CheckboxSelectMultiple)
     decision = forms.CharField(label="决定依据", max_length=200, help_text="如：第X次联席会议纪要",
                                validators=[validate_no_formula])
-    decided_on = forms.DateField(label="会议日期", initial=date.today)
+    decided_on = forms.DateField(label="会议日期", initial=date.today, widget=DateInput())
 
     def __init__(self, *args, nominated, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,7 +57,7 @@ class PilotSelectionForm(forms.Form):
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label="证明材料（PDF、JPG、PNG、DOCX、XLSX，不超过 5 MB）")
+    file = forms.FileField(label="证明材料", widget=forms.ClearableFileInput(attrs={"accept": upload_accept()}))
     item_no = forms.IntegerField(label="对应条目", min_value=1, max_value=17, required=False)
 
 

@@ -133,6 +133,14 @@ class Engine:
     def targets(self) -> list[dict]:
         return sorted(self.spec.get("targets", []), key=lambda t: t["year"])
 
+    def report_years(self, until: int) -> list[int]:
+        """The years reported on: every configured target year, then each later year up to `until` (the
+        ledger goes on after the plan's last target: a community confirmed in 2026 counts in 2026)."""
+        years = [t["year"] for t in self.targets()]
+        if not years:
+            return [until]
+        return years + list(range(years[-1] + 1, until + 1))
+
     def target_for(self, year: int) -> dict | None:
         """The target in force for `year`: the latest one whose year is not after it (the 2022
         share still applies in 2023); None before the first target year."""

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from members.models import ReportingUnit
-from members.selectors import is_overseer, mechanism_deployed, mechanism_for, mechanism_id_for, reporting_units_for_user
+from members.selectors import is_overseer, mechanism_for, mechanism_id_for, reporting_units_for_user
 
 from .models import Assessment, Community, CreationStatus, PilotSelection, Renovation
 from .scoring import engine_for, share_reached
@@ -203,16 +203,32 @@ PUBLIC_STATUS = {
 }
 
 
-def public_renovation_list(mechanism=None):
-    """The published list of old estates under renovation of the deployment's province (or
-    `mechanism`'s): only what the public page shows.
-    No people, no contacts, no assessment drafts: the green-community status is reduced to
-    未启动 / 创建中 / 达到绿色社区创建标准."""
-    mechanism = mechanism or mechanism_deployed()
-    rows = (Community.objects.filter(reporting_unit__mechanism=mechanism).exclude(renovation=Renovation.NONE)
-            .select_related("reporting_unit").order_by("reporting_unit__order", "county", "name")
+PUBLIC_PAGE_SIZE = 50
+PUBLIC_QUERY_MAX = 30
+
+
+def public_renovation_list(*, mechanism, unit_code: str = "", q: str = ""):
+    """The published list of old estates under renovation in the mechanism's province, as a queryset of
+    plain values in the page's order (prefecture, county, community): only what the public page shows.
+    No people, no contacts, no assessment drafts. Filtered by prefecture (`unit_code`) and a search in
+    the community's, county's and estates' names (`q`, at most PUBLIC_QUERY_MAX characters). The page
+    takes PUBLIC_PAGE_SIZE rows at a time (`public_rows` labels them)."""
+    qs = Community.objects.exclude(renovation=Renovation.NONE).filter(reporting_unit__mechanism=mechanism)
+    if mechanism is None:
+        qs = qs.none()
+    if unit_code:
+        qs = qs.filter(reporting_unit__code=unit_code)
+    q = q.strip()[:PUBLIC_QUERY_MAX]
+    if q:
+        qs = qs.filter(Q(name__contains=q) | Q(county__contains=q) | Q(old_estates__contains=q))
+    return (qs.order_by("reporting_unit__order", "county", "name", "pk")
             .values("reporting_unit__name", "county", "name", "old_estates", "renovation", "status",
-                    "standard_met_on"))
+                    "standard_met_on", "updated_at"))
+
+
+def public_rows(rows) -> list[dict]:
+    """One page of `public_renovation_list` as the page shows it: the green-community status is reduced
+    to 未启动 / 创建中 / 达到绿色社区创建标准."""
     labels = dict(Renovation.choices)
     out = []
     for r in rows:
@@ -223,5 +239,6 @@ def public_renovation_list(mechanism=None):
         else:
             green = "创建中"
         out.append({"prefecture": r["reporting_unit__name"], "county": r["county"], "community": r["name"],
-                    "old_estates": r["old_estates"], "renovation": labels[r["renovation"]], "green": green})
+                    "old_estates": r["old_estates"], "renovation": labels[r["renovation"]], "green": green,
+                    "updated": timezone.localdate(r["updated_at"])})
     return out

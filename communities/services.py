@@ -1,4 +1,4 @@
-"""Every write to the ledger, pilots and assessments (see ../shared/style.md): keyword-only,
+"""Every write to the ledger, pilots and assessments: keyword-only,
 validated, audited in the same transaction. Status changes go through `COMMUNITY_TRANSITIONS` and
 `ASSESSMENT_TRANSITIONS`; the assessment flow's tasks are moved from here."""
 
@@ -14,6 +14,7 @@ from viewflow.workflow.status import STATUS
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
+from deadlines.events import event_notify
 from deadlines.models import Obligation
 from core.uploads import upload_check
 from members.selectors import mechanism_id_for
@@ -361,16 +362,38 @@ def assessment_submit(*, assessment: Assessment, by) -> Assessment:
     return assessment
 
 
+SELF_REVIEW_MESSAGE = "该自评由您填报或提交，须由本地区其他人员或联席会议办公室审核。"
+
+
+def assessment_preparer_ids(assessment) -> set[int]:
+    """Who filled in or submitted this round of the self-assessment (since its last return): they may
+    not approve it as 市州审核 (separation of duties)."""
+    from core.models import AuditEntry
+
+    steps = list(assessment.steps.order_by("at", "pk").values_list("action", "by_id", "at"))
+    returns = [at for action, _by, at in steps
+               if action in (AssessmentStep.Action.RETURNED, AssessmentStep.Action.OFFICE_RETURNED)]
+    since = returns[-1] if returns else None
+    ids = {by for action, by, at in steps if action == AssessmentStep.Action.SUBMITTED and (since is None or at > since)}
+    saves = AuditEntry.objects.filter(action="assessment.save", object_id=str(assessment.pk),
+                                      content_type__app_label="communities", content_type__model="assessment")
+    if since is not None:
+        saves = saves.filter(at__gt=since)
+    return ids | set(saves.exclude(actor=None).values_list("actor_id", flat=True))
+
+
 @transaction.atomic
 def assessment_review(*, assessment: Assessment, approve: bool, by, reason: str = "") -> Assessment:
     """The prefecture approves its community's self-assessment, or returns it with a reason."""
     from .flows import AssessmentFlow
 
-    if not may_keep(by, assessment.community):
+    if not (may_keep(by, assessment.community) or may_confirm(by)):
         raise NotAllowed("只能审核本地区社区的自评。")
     assessment = _locked(assessment)
     if not approve and not reason.strip():
         raise DomainError("退回修改须填写理由。", field="reason")
+    if approve and by.pk in assessment_preparer_ids(assessment):
+        raise DomainError(SELF_REVIEW_MESSAGE, code="self_review")
     _assessment_status_set(assessment, A.REVIEWED if approve else A.DRAFT)
     assessment.last_reason = "" if approve else reason.strip()
     assessment.save(update_fields=["status", "last_reason", "updated_at"])
@@ -383,6 +406,9 @@ def assessment_review(*, assessment: Assessment, approve: bool, by, reason: str 
                                   action=AssessmentStep.Action.APPROVED if approve else AssessmentStep.Action.RETURNED)
     audit_record(actor=by, action="assessment.review" if approve else "assessment.return", obj=assessment,
                  reason=reason.strip())
+    if not approve:
+        event_notify(event="assess_returned", obj=assessment, by=by, reason=reason,
+                     reporting_units=[assessment.community.reporting_unit_id], by_label="市州")
     return assessment
 
 
@@ -420,13 +446,14 @@ def assessment_confirm(*, assessment: Assessment, approve: bool, by, reason: str
                                   else AssessmentStep.Action.OFFICE_RETURNED)
     audit_record(actor=by, action="assessment.confirm" if approve else "assessment.office_return", obj=assessment,
                  reason=reason.strip(), changes={"passed": assessment.passed, "total": assessment.total})
+    event_notify(event="assess_confirmed" if approve else "assess_returned", obj=assessment, by=by, reason=reason,
+                 reporting_units=[assessment.community.reporting_unit_id], by_label="联席会议办公室",
+                 result=f"{'达标' if assessment.passed else '未达标'}（{assessment.total}）")
     return assessment
 
 
 # --- Evidence ---------------------------------------------------------------------------------------
 
-EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
-EVIDENCE_TYPES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx"})  # content checked by core.uploads
 
 
 @transaction.atomic
@@ -436,7 +463,7 @@ def evidence_add(*, assessment: Assessment, upload, by, item_no: int | None = No
     assessment = _locked(assessment)
     if assessment.status != A.DRAFT:
         raise Conflict("自评已提交，不能再上传材料。")
-    name = upload_check(upload, extensions=EVIDENCE_TYPES, max_bytes=EVIDENCE_MAX_BYTES)
+    name = upload_check(upload)  # the product's one rule (core.uploads); stored under a random name
     ext = PurePath(name).suffix.lower()
     evidence = AssessmentEvidence(assessment=assessment, item_no=item_no, original_name=name, size=upload.size,
                                   uploaded_by=by, stored_name=f"{secrets.token_hex(16)}{ext}")

@@ -12,10 +12,11 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidd
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, NotAllowed
+from members.models import ReportingUnit
 from members.selectors import is_overseer, mechanism_deployed, mechanism_id_for
 
 from . import selectors, services
@@ -307,7 +308,12 @@ def assessment_detail(request, pk):
         "bonus": engine.spec.get("bonus"), "bonus_result": result_items.get(engine.spec.get("bonus", {}).get("number")),
         "steps": assessment.steps.select_related("by"), "evidence": assessment.evidence.all(),
         "evidence_form": EvidenceForm() if editable else None,
-        "may_submit": editable, "may_review": keeper and assessment.status == Assessment.Status.SUBMITTED,
+        "may_submit": editable,
+        "may_review": (keeper or selectors.may_confirm(request.user)) and assessment.status == Assessment.Status.SUBMITTED
+        and request.user.pk not in services.assessment_preparer_ids(assessment),
+        "own_work_to_review": keeper and assessment.status == Assessment.Status.SUBMITTED
+        and request.user.pk in services.assessment_preparer_ids(assessment),
+        "self_review_message": services.SELF_REVIEW_MESSAGE,
         "may_confirm": selectors.may_confirm(request.user) and assessment.status == Assessment.Status.REVIEWED,
         "reason_form": ReasonForm(),
     })
@@ -384,7 +390,7 @@ def progress(request):
     request.nav_active = "progress"
     year = _year(request)
     context = selectors.progress(user=request.user, year=year)
-    context["years"] = [t["year"] for t in context["engine"].targets()]
+    context["years"] = context["engine"].report_years(max(timezone.localdate().year, year))
     return render(request, "communities/progress.html", context)
 
 
@@ -395,7 +401,7 @@ def _annex2_context(request):
     if unit is None:
         raise Http404("没有找到该市州。")
     engine = engine_for(settings.MECHANISM)
-    years = [t["year"] for t in engine.targets()]
+    years = engine.report_years(timezone.localdate().year)
     return units, selectors.annex2(unit=unit, years=years), engine
 
 
@@ -415,7 +421,8 @@ def annex2_export(request):
     spec = engine.spec.get("annex2") or {}
     data = annex2_workbook(table, title=spec.get("title", "绿色社区建设任务完成情况汇总表"), note=spec.get("note", ""))
     response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=annex2-{table['unit'].code}.xlsx"
+    filename = f"附件2-{table['unit'].name}-{spec.get('title', '绿色社区建设任务完成情况汇总表')}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(True, filename)  # RFC 5987 filename*
     return response
 
 
@@ -425,7 +432,20 @@ def annex2_export(request):
 @login_not_required
 @require_GET
 def public_old_estates(request):
-    """公开：全省进行改造的老旧小区清单 (Guizhou plan 五（三）). No sign-in; nothing but the list."""
-    mechanism = mechanism_deployed()
-    return render(request, "communities/public_old_estates.html",
-                  {"rows": selectors.public_renovation_list(mechanism), "mechanism": mechanism})
+    """公开：全省进行改造的老旧小区清单 (Guizhou plan 五（三）). No sign-in; nothing but the list: 50 rows a
+    page, filtered by prefecture and a search, with each row's date of last update."""
+    from django.db.models import Max
+
+    mechanism = mechanism_deployed()  # None before the mechanism is loaded: an empty list, not an error
+    units = list(ReportingUnit.objects.filter(mechanism=mechanism).order_by("order", "pk").values_list("code", "name"))
+    unit = request.GET.get("unit", "")
+    if unit not in dict(units):
+        unit = ""
+    q = request.GET.get("q", "").strip()[:selectors.PUBLIC_QUERY_MAX]
+    qs = selectors.public_renovation_list(mechanism=mechanism, unit_code=unit, q=q)
+    page = Paginator(qs, selectors.PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
+    latest = selectors.public_renovation_list(mechanism=mechanism).aggregate(at=Max("updated_at"))["at"]
+    return render(request, "communities/public_old_estates.html", {
+        "page": page, "rows": selectors.public_rows(page.object_list), "units": units,
+        "filters": {"unit": unit, "q": q}, "province": mechanism.province if mechanism else "",
+        "latest": timezone.localdate(latest) if latest else None})

@@ -42,3 +42,45 @@ def notice_context(quarter: Quarter, *, today: date | None = None) -> dict:
             "rate": round(100 * ontime / due, 1) if due else None, "units": units, "late_units": late_units,
             "full_units": full_units, "still_overdue": [u for u in units if u["overdue"]],
             "in_range": q in {x.code for x in data["quarters"]}}
+
+
+def notice_docx(context: dict, *, mechanism_name: str) -> tuple[bytes, str]:
+    """The drafted 情况通报 as a Word document in the official layout (core.documents), the same text as
+    the printable page, for the office to finish, number and issue."""
+    from core.documents import OfficialDocument
+
+    quarter, today = context["quarter"], context["data"]["today"]
+    doc = OfficialDocument(issuer=f"{mechanism_name}办公室", doc_number=f"〔{today.year}〕　号",
+                           title=f"关于{quarter.label}督办工作情况的通报")
+    doc.heading("一、总体情况")
+    if context["due"]:
+        rate = f"，按时办结率 {context['rate']}%" if context["rate"] is not None else ""
+        doc.paragraph(f"{quarter.label}，各成员单位和市州到期应办结的督办事项和报送任务共 {context['due']} 项，"
+                      f"按时办结 {context['ontime']} 项，逾期办结或尚未办结 {context['late']} 项{rate}。")
+    else:
+        doc.paragraph(f"{quarter.label}，各成员单位和市州没有到期应办结的督办事项和报送任务。")
+    doc.heading("二、按时办结情况")
+    full = context["full_units"]
+    if not context["due"]:
+        doc.paragraph("本季度没有到期应办结的事项，不作按时办结通报。")
+    elif full:
+        doc.paragraph(f"{'、'.join(u['name'] for u in full)}等 {len(full)} 个单位全部按时办结，予以通报表扬。")
+    else:
+        doc.paragraph("本季度没有全部按时办结的单位。")
+    doc.table(["序号", "单位", "应办结", "按时办结", "逾期或未办结", "按时办结率"],
+              [[n, u["name"], u["due"], u["ontime"], u["late"], "—" if u["rate"] is None else f"{u['rate']}%"]
+               for n, u in enumerate(context["units"], start=1)])
+    doc.heading("三、存在的问题")
+    late = context["late_units"]
+    if late:
+        text = "、".join(f"{u['name']}（{u['late']} 项）" for u in late) + "存在逾期办结或未办结的情况。"
+        if context["still_overdue"]:
+            text += f"截至通报日，{'、'.join(u['name'] for u in context['still_overdue'])}仍有逾期未办结事项。"
+        doc.paragraph(text)
+    else:
+        doc.paragraph("本季度未发现逾期情况。")
+    doc.heading("四、下一步工作要求")
+    doc.paragraph("请各有关单位对照督办事项和报送任务清单，逐项抓好落实，按时反馈办理情况；确需延期的，按程序提出延期申请。"
+                  "联席会议办公室将持续跟踪督办，并在下季度通报中反映整改情况。")
+    doc.signature(f"{mechanism_name}办公室", f"{today.year}年{today.month}月{today.day}日")
+    return doc.to_bytes(), f"情况通报-{quarter.label}.docx"

@@ -1,6 +1,6 @@
 """Writes of the dashboard: 一键催办 and the calendar-feed addresses."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
@@ -9,16 +9,16 @@ from django.utils import timezone
 from core.errors import Conflict, NotAllowed
 from core.services import audit_record
 from deadlines.models import Message
-from deadlines.reminders import notify
+from deadlines.events import event_notify
 # The same recipient rules as the reminder engine (liaison or B角, else members; a city's users), so a
 # 催办 from the dashboard reaches exactly who the reminders reach.
+from members.models import User
 from members.selectors import mechanism_for, reporting_units_users, units_recipient_users
 
 from .models import FeedToken
 from .selectors import overdue_units
 
 PRESS_SUBJECT = "press-unit"
-PRESS_CHANNELS = (Message.INAPP, Message.EMAIL, Message.SMS)
 
 
 @dataclass
@@ -26,14 +26,27 @@ class PressReport:
     units: int          # overdue units found
     recipients: int     # people they reach
     created: int        # outbox rows written now (0 when pressed already today)
+    reached: list = field(default_factory=list)      # [(unit name, [(person, [channel labels])])]
+    unreachable: list = field(default_factory=list)  # names of units nobody could be told of it
+
+    def summary(self) -> str:
+        """Who was reached on which channel, by unit, and which units nobody could be reached in."""
+        parts = [f"{unit}：" + "、".join(f"{name}（{'/'.join(channels)}）" for name, channels in people)
+                 for unit, people in self.reached]
+        text = "；".join(parts)
+        if self.unreachable:
+            text += f"{'。' if text else ''}{len(self.unreachable)} 个单位无人可达：{'、'.join(self.unreachable)}" \
+                    "（没有联络员账号或联系方式，请在名册中补充）"
+        return text
 
 
 def overdue_press_all(*, by, today: date | None = None) -> PressReport:
-    """催办 every unit with something overdue, through the reminder engine's outbox: one message per
-    unit listing what is overdue, to each of its liaisons, on every channel they have an address for.
+    """催办 every unit with something overdue, through the event catalogue ('press'): one message per
+    unit listing what is overdue, to each of its liaisons, on the channels of an urgent notice.
 
     The outbox key is (unit, "press:<day>", recipient, channel, day), so a second click the same day
-    writes nothing (and a unit is not flooded with one SMS per overdue thing)."""
+    writes nothing (and a unit is not flooded with one SMS per overdue thing). The report names, by
+    unit, who was reached on which channel and which units nobody could be reached in."""
     if not by.has_perm("members.oversee"):
         raise NotAllowed("只有召集人、副召集人和联席会议办公室可以催办。")
     today = today or timezone.localdate()
@@ -49,16 +62,32 @@ def overdue_press_all(*, by, today: date | None = None) -> PressReport:
     with transaction.atomic():
         before = rows.count()
         for unit_kind, pk, name, titles in units:
-            users = (liaisons if unit_kind == "mu" else cities).get(pk, [])
-            recipients += len(users)
+            recipients += len((liaisons if unit_kind == "mu" else cities).get(pk, []))
             shown = "；".join(titles[:10]) + (f" 等 {len(titles)} 项" if len(titles) > 10 else "")
-            notify(users=users, subject=f"{PRESS_SUBJECT}:{unit_kind}:{pk}", kind=kind, period=period,
-                   title=f"催办：{name}有 {len(titles)} 项已逾期", body=f"请尽快办理并反馈：{shown}",
-                   url="/items/inbox/" if unit_kind == "mu" else "/deadlines/", channels=PRESS_CHANNELS)
+            event_notify(event="press", obj=mechanism, by=by, subject=f"{PRESS_SUBJECT}:{unit_kind}:{pk}",
+                         key=f"{today:%Y%m%d}", period=period, unit=name, count=len(titles), shown=shown,
+                         url="/items/inbox/" if unit_kind == "mu" else "/deadlines/",
+                         **({"units": [pk]} if unit_kind == "mu" else {"reporting_units": [pk]}))
         created = rows.count() - before
+        labels = dict(Message.CHANNELS)
+        by_subject: dict = {}
+        for subject, person, channel in rows.order_by("recipient_id", "id").values_list(
+                "subject", "recipient_id", "channel"):
+            by_subject.setdefault(subject, {}).setdefault(person, []).append(str(labels[channel]))
+        names = {u.pk: str(u) for u in User.objects.filter(pk__in={p for ps in by_subject.values() for p in ps})
+                 .select_related("person")}
+        reached, unreachable = [], []
+        for unit_kind, pk, name, _ in units:
+            people = by_subject.get(f"{PRESS_SUBJECT}:{unit_kind}:{pk}")
+            if people:
+                reached.append((name, [(names.get(p, p), chans) for p, chans in people.items()]))
+            else:
+                unreachable.append(name)
         audit_record(actor=by, action="dashboard.press_all", obj=mechanism, reason=f"一键催办 {today:%Y-%m-%d}",
-                     changes={"units": len(units), "recipients": recipients, "messages": created})
-    return PressReport(units=len(units), recipients=recipients, created=created)
+                     changes={"units": len(units), "recipients": recipients, "messages": created,
+                              "unreachable": unreachable})
+    return PressReport(units=len(units), recipients=recipients, created=created, reached=reached,
+                       unreachable=unreachable)
 
 
 def feed_token_create(*, user, by) -> FeedToken:

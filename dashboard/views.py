@@ -82,6 +82,24 @@ def notice(request):
     return render(request, "dashboard/notice.html", context)
 
 
+@require_GET
+def notice_docx(request):
+    """The same draft as a Word document in the official layout, for the office to edit and issue."""
+    from core.documents import DOCX_CONTENT_TYPE
+
+    _require_overseer(request)
+    today = timezone.localdate()
+    code = request.GET.get("quarter")
+    quarter = selectors.Quarter.parse(code) if code else selectors.Quarter.of(today).previous()
+    context = exports.notice_context(quarter, today=today)
+    if not context["in_range"]:
+        raise Http404("只能起草最近四个季度的情况通报。")
+    content, filename = exports.notice_docx(context, mechanism_name=mechanism_current().name)
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
+    return response
+
+
 @require_POST
 def press_all(request):
     _require_overseer(request)
@@ -91,9 +109,11 @@ def press_all(request):
         messages.error(request, str(e))
         return redirect("dashboard:index")
     if report.created:
-        messages.success(request, f"已向 {report.units} 个逾期单位的 {report.recipients} 名联络员发出催办（{report.created} 条消息）。")
+        messages.success(request, f"已向 {report.units} 个逾期单位的 {report.recipients} 名联络员发出催办（{report.created} 条消息）。"
+                                  f"{report.summary()}")
     elif report.units:
-        messages.success(request, f"今天已向这 {report.units} 个逾期单位催办过，未重复发送。")
+        messages.success(request, f"今天已向这 {report.units} 个逾期单位催办过，同一单位每个工作日只催办一次，未重复发送。"
+                                  f"{report.summary()}")
     else:
         messages.success(request, "目前没有逾期单位，无需催办。")
     return redirect("dashboard:index")

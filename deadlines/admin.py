@@ -1,33 +1,46 @@
 from django.contrib import admin
+from django.db import transaction
 
-from . import calendar
+from . import calendar, services
 from .models import CalendarDay, CalendarYear, DeadlineRule, Message, Obligation, Submission
 
 
+class FollowCalendarMixin:
+    """An edit of the calendar here moves the owed obligations' due days exactly as 节假日日历 does
+    (services.obligations_follow_calendar: audited, reminders withdrawn, units told)."""
+
+    def _follow(self, request, change):
+        with transaction.atomic():
+            snapshot = services.owed_due_snapshot()
+            change()
+            calendar.cache_clear()
+            services.obligations_follow_calendar(snapshot=snapshot, by=request.user, why="在管理后台修改节假日安排")
+
+    def save_model(self, request, obj, form, change):
+        self._follow(request, lambda: super(FollowCalendarMixin, self).save_model(request, obj, form, change))
+
+    def delete_model(self, request, obj):
+        self._follow(request, lambda: super(FollowCalendarMixin, self).delete_model(request, obj))
+
+    def delete_queryset(self, request, queryset):
+        self._follow(request, lambda: super(FollowCalendarMixin, self).delete_queryset(request, queryset))
+
+
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(FollowCalendarMixin, admin.ModelAdmin):
     list_display = ["year", "note", "entered_by", "entered_at"]
     readonly_fields = ["entered_by", "entered_at"]
 
     def save_model(self, request, obj, form, change):
         obj.entered_by = request.user
         super().save_model(request, obj, form, change)
-        calendar.cache_clear()
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(FollowCalendarMixin, admin.ModelAdmin):
     list_display = ["day", "is_working", "name"]
     list_filter = ["is_working"]
     date_hierarchy = "day"
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        calendar.cache_clear()
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        calendar.cache_clear()
 
 
 @admin.register(DeadlineRule)

@@ -16,14 +16,19 @@ class ObligationSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display")
     colour = serializers.SerializerMethodField()
     colour_display = serializers.SerializerMethodField()
+    due_date_provisional = serializers.SerializerMethodField(
+        help_text="截止日期所依赖年份的节假日安排尚未录入（暂按周末计算），录入后可能调整")
 
     class Meta:
         model = Obligation
         fields = ["id", "rule", "title", "obligor", "period", "period_label", "opens_on", "due_on", "status",
-                  "status_display", "is_late", "submitted_at", "accepted_at", "colour", "colour_display"]
+                  "status_display", "is_late", "submitted_at", "accepted_at", "colour", "colour_display", "due_date_provisional"]
 
     def get_colour(self, obj) -> str:
         return selectors.obligation_colour(obj, self.context.get("today"))
+
+    def get_due_date_provisional(self, obj) -> bool:
+        return selectors.due_provisional(obj)
 
     def get_colour_display(self, obj) -> str:
         return ladder.LABELS[self.get_colour(obj)]

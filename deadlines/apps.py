@@ -11,3 +11,7 @@ class DeadlinesConfig(AppConfig):
         from . import services, sources  # noqa: F401 — registers the obligation source
 
         mechanism_loaded.connect(services.rules_loaded_receiver, dispatch_uid="deadlines.rules_load")
+
+        from . import health
+
+        health.register()  # mail, SMS and outbox backlog on the health page

@@ -60,4 +60,11 @@ def aliyun() -> dict:
 
 
 def site_url() -> str:
-    return _get("SITE_URL", "http://localhost:8000")
+    """The address every link in a mail or SMS starts with (SITE_URL, e.g. https://lxhy.example.gov.cn)."""
+    return str(_get("SITE_URL", "http://localhost:8000")).rstrip("/")
+
+
+def press_cooldown_working_days() -> int:
+    """催办 of one subject (a unit's share of an item, an obligation) at most once per this many
+    working days; 0 turns the cool-down off."""
+    return _get("DEADLINES_PRESS_COOLDOWN_WORKING_DAYS", 1, int)

@@ -1,4 +1,4 @@
-"""The colour ladder of 督办 offices (../shared/journeys.md), computed in working days.
+"""The colour ladder of 督办 offices (the office practice written down in docs/deadlines.md), computed in working days.
 
     none   — on time, more than `blue_from` working days before the due day
     blue   — 临期: from `blue_from` working days before the due day
@@ -37,3 +37,14 @@ def colour_for(due: date, today: date | None = None, ladder: Ladder = DEFAULT) -
 def days_left(due: date, today: date | None = None) -> int:
     """Calendar days until the due day; negative when overdue (what a person reads as 剩余/逾期 N 天)."""
     return (due - (today or timezone.localdate())).days
+
+
+def countdown(due: date, today: date | None = None, *, finished: bool = False) -> str:
+    """The words beside a due date, the same on every page: 剩余 N 天, 今日到期, 逾期 N 天; nothing for
+    work that is finished (submitted, accepted, done), which no longer runs against its date."""
+    if finished:
+        return ""
+    left = days_left(due, today)
+    if left > 0:
+        return f"剩余 {left} 天"
+    return "今日到期" if left == 0 else f"逾期 {-left} 天"

@@ -158,10 +158,7 @@ class Obligation(models.Model):
     @property
     def title(self) -> str:
         """期次 + 事项, without saying 季度 twice: “2026年第4季度” + “季度工作情况” → “2026年第4季度工作情况”."""
-        title = self.rule.title
-        if self.period_label.endswith("季度") and title.startswith("季度"):
-            title = title[2:]
-        return f"{self.period_label}{title}"
+        return schedules.period_title(self.period_label, self.rule.title)
 
     @property
     def obligor_name(self) -> str:
@@ -223,13 +220,12 @@ class Message(models.Model):
     CHANNELS = [(INAPP, _("站内通知")), (EMAIL, _("电子邮件")), (SMS, _("短信"))]
     PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
     STATUSES = [(PENDING, _("待发送")), (SENDING, _("发送中")), (SENT, _("已发送")), (FAILED, _("发送失败"))]
-    KIND_LABELS = {"before": "临期提醒", "due": "到期提醒", "overdue": "逾期提醒", "escalation": "逾期上报",
-                   "press": "催办", "digest": "每日汇总", "returned": "退回修改", "notice": "通知"}
 
     subject = models.CharField(_("事项"), max_length=64)         # "obligation:12", "item:7", "digest"
     kind = models.CharField(_("类型"), max_length=32)            # "before:3", "due", "overdue:4", "press:…"
+    # Empty for a guest without an account (an invited expert): the row then carries only the address.
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages",
-                                  verbose_name=_("接收人"))
+                                  verbose_name=_("接收人"), null=True, blank=True)
     channel = models.CharField(_("渠道"), max_length=8, choices=CHANNELS)
     period = models.CharField(_("期次"), max_length=32)          # the due day (or the digest's day)
     address = models.CharField(_("地址"), max_length=200, blank=True)
@@ -257,14 +253,19 @@ class Message(models.Model):
                          name="message_to_send"),
             models.Index(fields=["subject", "channel"], name="message_subject"),
             models.Index(fields=["recipient", "channel", "-created_at"], name="message_inbox"),
+            # The unread badge in the header of every page: one count over this small index.
+            models.Index(fields=["recipient"], condition=Q(channel="inapp", read_at__isnull=True),
+                         name="message_unread"),
         ]
 
     def __str__(self):
-        return f"{self.get_channel_display()} {self.title} → {self.recipient}"
+        return f"{self.get_channel_display()} {self.title} → {self.recipient or self.address}"
 
     @property
     def kind_label(self) -> str:
-        return self.KIND_LABELS.get(self.kind.split(":")[0], self.kind)
+        from .events import kind_label
+
+        return kind_label(self.kind)
 
 
 class SubmissionProcess(ViewflowProcess):

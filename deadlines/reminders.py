@@ -16,9 +16,10 @@ registers its own obligations this way; the `tasks` app registers its supervised
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from hashlib import sha1
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from members.selectors import mechanism_deployed, mechanism_id_current
@@ -131,7 +132,7 @@ def _rows_for(r: Reminder, kind: str, users, channels, now, today, *, immediate_
             if channel != Message.INAPP and not address:
                 continue
             row = Message(subject=r.subject, kind=kind, recipient=user, channel=channel, period=period,
-                          address=address, title=text.split("】")[0] + "】" + r.title, body=text, url=r.url)
+                          address=address, title=one_line(text.split("】")[0] + "】" + r.title), body=text, url=r.url)
             if channel == Message.INAPP:
                 row.status, row.sent_at, row.attempts = Message.SENT, now, 1
             elif channel == Message.SMS:
@@ -223,28 +224,100 @@ def _insert_new(batch: list[Message]) -> int:
     return len(new)
 
 
-def reminder_press(*, subject: str, by, now: datetime | None = None) -> int:
-    """催办: remind the obligor now, on every channel (not in the digest). Each press is its own key."""
+@dataclass
+class PressResult:
+    """What one 催办 did: the obligor, who was reached on which channel, how many rows were written."""
+    unit: str
+    rows: int
+    reached: list = field(default_factory=list)   # [(person's name, [channel labels])]
+
+    def summary(self) -> str:
+        if not self.reached:
+            return f"{self.unit}无人可达：没有可接收提醒的账号，请先维护联络员账号和联系方式。"
+        people = "；".join(f"{name}（{'、'.join(labels)}）" for name, labels in self.reached)
+        return f"已催办{self.unit}：{people}，共 {self.rows} 条提醒。"
+
+
+def reach_of(rows: list[Message]) -> list:
+    """[(person, [channel labels])] of the rows written, in the order written."""
+    labels = dict(Message.CHANNELS)
+    out: dict = {}
+    for row in rows:
+        out.setdefault(str(row.recipient), []).append(str(labels[row.channel]))
+    return list(out.items())
+
+
+def press_cooldown_check(subject: str, now: datetime) -> None:
+    """催办 at most once per subject (a unit's share of one item, one obligation) per
+    `conf.press_cooldown_working_days()` working days; raises Conflict with the last press's time."""
+    from core.errors import Conflict
+
+    days = conf.press_cooldown_working_days()
+    if days <= 0:
+        return
+    if connection.vendor == "postgresql":
+        # Two presses of one subject at the same moment: the second waits for the first to commit
+        # (the caller's transaction) and then sees its rows.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"press:{subject}"])
+    last = (Message.objects.filter(subject=subject, kind__startswith="press:").order_by("-created_at")
+            .values_list("created_at", flat=True).first())
+    if last is None:
+        return
+    last_day, today = timezone.localdate(last), timezone.localdate(now)
+    if working_days_between(last_day, today) < days:
+        when = timezone.localtime(last)
+        again = add_working_days(last_day, days)
+        raise Conflict(f"已于{when:%Y年%-m月%-d日 %H:%M}催办过，同一单位的同一事项每 {days} 个工作日只催办一次，"
+                       f"请于{again:%Y年%-m月%-d日}后再催办。", code="press_cooldown")
+
+
+def reminder_press(*, subject: str, by, now: datetime | None = None) -> PressResult | None:
+    """催办: remind the obligor now, on every channel (not in the digest), at most once per cool-down
+    (`press_cooldown_check`). Returns who was reached, or None if the subject is gone or done."""
     now = now or timezone.now()
     source = source_for(subject)
     r = source.get(subject, mechanism_ids=[mechanism_id_current()]) if source else None
     if r is None:
-        return 0
+        return None
+    press_cooldown_check(subject, now)
     kind = f"press:{now:%Y%m%d%H%M%S}"
     rows = _rows_for(r, kind, r.recipients, r.policy.get("channels", DEFAULT_REMINDERS["channels"]), now,
                      timezone.localdate(now), immediate_email=True)
     created = Message.objects.bulk_create(rows, ignore_conflicts=True)
     transaction.on_commit(_dispatch_soon)
-    return len(created)
+    return PressResult(unit=r.unit_label, rows=len(created), reached=reach_of(rows))
+
+
+URGENCIES = ("urgent", "normal", "info")
+_DEFAULT_CHANNELS = {"urgent": [Message.INAPP, Message.SMS, Message.EMAIL],
+                     "normal": [Message.INAPP, Message.EMAIL],
+                     "info": [Message.INAPP]}
+
+
+def channels_for(user, urgency: str) -> list[str]:
+    """The channels `user` is told on for a notice of this urgency ('urgent' | 'normal' | 'info').
+
+    The default: urgent → in-app, SMS and e-mail; normal → in-app and e-mail; info → in-app only.
+    A channel with no address for the person is skipped by the caller, never an error."""
+    return list(_DEFAULT_CHANNELS.get(urgency, _DEFAULT_CHANNELS["normal"]))
+
+
+def one_line(text: str, max_length: int = 200) -> str:
+    """A title safe for a mail header: line breaks (CR, LF, and Unicode line separators) become spaces."""
+    return " ".join(str(text).split())[:max_length]
 
 
 def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = "", period: str = "",
-           channels=(Message.INAPP, Message.SMS), now: datetime | None = None) -> int:
-    """A one-off notice (e.g. a report returned for revision) through the same outbox."""
+           channels=None, urgency: str = "normal", now: datetime | None = None) -> int:
+    """A one-off notice (an event, a 催办) through the same outbox: one row per user and channel, in the
+    caller's transaction, sent after commit. `channels` None means each user's own choice for this
+    urgency (`channels_for`). The key (subject, kind, recipient, channel, period) keeps it once."""
     now = now or timezone.now()
+    title = one_line(title)
     rows = []
-    for user in users:
-        for channel in channels:
+    for user in dict.fromkeys(users):
+        for channel in (channels if channels is not None else channels_for(user, urgency)):
             address = _address(user, channel)
             if channel != Message.INAPP and not address:
                 continue
@@ -257,12 +330,42 @@ def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = 
                 row.next_attempt_at = (quiet_until(now) if channel == Message.SMS else None) or now
             rows.append(row)
     created = Message.objects.bulk_create(rows, ignore_conflicts=True)
-    transaction.on_commit(_dispatch_soon)
+    if any(r.channel != Message.INAPP for r in rows):
+        transaction.on_commit(_dispatch_soon)
     return len(created)
 
 
+def notify_addresses(*, addresses, subject: str, kind: str, title: str, body: str, url: str = "", period: str = "",
+                     now: datetime | None = None) -> int:
+    """E-mail to people without an account (invited experts, guest units), through the outbox like
+    everyone else's: one row per address, no recipient, sent once after commit."""
+    now = now or timezone.now()
+    rows = [Message(subject=subject, kind=kind, recipient=None, channel=Message.EMAIL,
+                    period=f"{(period or f'{now:%Y%m%d%H%M%S%f}')[:21]}/{sha1(address.encode()).hexdigest()[:10]}",
+                    address=address,
+                    title=one_line(title), body=body, url=url, next_attempt_at=now)
+            for address in dict.fromkeys(a.strip() for a in addresses if a and a.strip())]
+    Message.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        transaction.on_commit(_dispatch_soon)
+    return len(rows)
+
+
+def notify_units(*, units, subject: str, kind: str, title: str, body: str, url: str = "", period: str = "",
+                 urgency: str = "normal", now: datetime | None = None) -> int:
+    """A unit-level notice to the units' own group channels (a WeCom group robot, a DingTalk custom
+    robot), beside the per-person rows `notify` writes. Called by `deadlines.events.event_notify`
+    for every event declared unit-level, in the caller's transaction. Returns the rows written.
+
+    No unit has a group channel yet, so nothing is written; group-robot delivery plugs in here."""
+    return 0
+
+
 def _dispatch_soon():
+    """After a commit: ask a worker to send now. Safe when the broker is down (core.queue)."""
+    from core.queue import enqueue
+
     from .tasks import outbox_dispatch
 
-    outbox_dispatch.delay()
+    enqueue(outbox_dispatch)
 

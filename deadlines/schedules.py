@@ -4,7 +4,7 @@ A rule (one entry of `deadline_rules:` in members/mechanisms/<code>.yaml) says *
 whom* and *when*. This module is pure: no database, so due dates can be previewed and tested for any
 year. See docs/deadlines.md for the file format."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from core.errors import DomainError
@@ -47,6 +47,13 @@ class Period:
     opens: date       # first day of the submission window
 
 
+def period_title(period_label: str, title: str) -> str:
+    """期次 + 事项, without saying 季度 twice: “2026年第4季度” + “季度工作情况” → “2026年第4季度工作情况”."""
+    if period_label.endswith("季度") and title.startswith("季度"):
+        title = title[2:]
+    return f"{period_label}{title}"
+
+
 @dataclass(frozen=True)
 class Schedule:
     kind: str
@@ -82,6 +89,30 @@ class Schedule:
                 opens = end - timedelta(days=self.days - 1)
         return Period(f"{year}Q{q}", f"{year}年第{q}季度", start, end, due, opens)
 
+    def annual(self, year: int, month: int, day: int) -> Period:
+        raw = date(year, month, day)
+        return Period(f"{year}-{month:02d}{day:02d}", f"{year}年{month}月{day}日前",
+                      date(year, 1, 1), raw, self._adjust(raw), date(year, 1, 1))
+
+    def once(self) -> Period:
+        raw = self.on
+        return Period("once", f"{raw.year}年{raw.month}月{raw.day}日前", raw, raw, self._adjust(raw), raw)
+
+    def period(self, key: str) -> Period | None:
+        """The period of a stored key ("2026Q4", "2027-0515", "once") under today's calendar; None if the
+        key does not belong to this schedule (the rule's kind changed since the obligation was made)."""
+        try:
+            if self.kind == QUARTERLY and len(key) == 6 and key[4] == "Q" and key[5] in "1234":
+                return self.quarter(int(key[:4]), int(key[5]))
+            if self.kind == ANNUAL and len(key) == 9 and key[4] == "-":
+                month, day = int(key[5:7]), int(key[7:9])
+                return self.annual(int(key[:4]), month, day) if (month, day) in self.dates else None
+            if self.kind == ONCE and key == "once":
+                return self.once()
+        except ValueError:
+            return None
+        return None
+
     def periods(self, first: date, last: date) -> list[Period]:
         """Every period whose due day falls in [first, last], in due order."""
         out: list[Period] = []
@@ -91,12 +122,9 @@ class Schedule:
         elif self.kind == ANNUAL:
             for year in range(first.year - 1, last.year + 2):
                 for month, day in self.dates:
-                    raw = date(year, month, day)
-                    out.append(Period(f"{year}-{month:02d}{day:02d}", f"{year}年{month}月{day}日前",
-                                      date(year, 1, 1), raw, self._adjust(raw), date(year, 1, 1)))
+                    out.append(self.annual(year, month, day))
         else:
-            raw = self.on
-            out.append(Period("once", f"{raw.year}年{raw.month}月{raw.day}日前", raw, raw, self._adjust(raw), raw))
+            out.append(self.once())
         return sorted((p for p in out if first <= p.due <= last), key=lambda p: (p.due, p.key))
 
     def describe(self) -> str:
@@ -126,11 +154,23 @@ class RuleSpec:
     reminders: dict = field(default_factory=lambda: dict(DEFAULT_REMINDERS))
     order: int = 0
 
+    def _open(self, p: Period) -> Period:
+        # A one-off report ("2020年9月30日前") may be submitted from the day the rule starts, not only
+        # on its due day.
+        if self.schedule.kind == ONCE and self.starts < p.opens:
+            return replace(p, opens=self.starts)
+        return p
+
     def periods(self, first: date, last: date) -> list[Period]:
         first = max(first, self.starts)
         if self.ends:
             last = min(last, self.ends)
-        return self.schedule.periods(first, last) if first <= last else []
+        return [self._open(p) for p in self.schedule.periods(first, last)] if first <= last else []
+
+    def period(self, key: str) -> Period | None:
+        """One stored period recomputed under the calendar in force now (see Schedule.period)."""
+        p = self.schedule.period(key)
+        return self._open(p) if p else None
 
 
 def missing_years_for(periods) -> list[int]:

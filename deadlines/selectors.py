@@ -11,7 +11,7 @@ from members.selectors import is_overseer, mechanism_id_current, mechanism_id_fo
 from . import calendar, ladder
 from .models import DeadlineRule, Message, Obligation
 from .reminders import sources
-from .schedules import OBLIGOR_LABELS, missing_years_for
+from .schedules import OBLIGOR_LABELS, missing_years_for, period_title
 
 
 def may_edit_calendar(user) -> bool:
@@ -108,10 +108,37 @@ def due_preview(mechanism, today: date | None = None, months: int = 12) -> dict:
         for p in spec.periods(today, last):
             periods.append(p)
             rows.append({"rule": rule, "period": p, "describe": spec.schedule.describe(),
+                         "title": period_title(p.label, rule.title),
                          "obligors": OBLIGOR_LABELS[rule.obligors], "weekday": "一二三四五六日"[p.due.weekday()],
                          "missing": calendar.calendar_missing_years([p.due.year, p.end.year, p.opens.year])})
     rows.sort(key=lambda r: (r["period"].due, r["rule"].order))
     return {"rows": rows, "first": today, "last": last, "missing_years": missing_years_for(periods)}
+
+
+def due_missing_years(o: Obligation) -> list[int]:
+    """The years an obligation's stored due day depended on that nobody has entered: while this is not
+    empty the day is provisional (counted with weekends only) and may move when the year is entered."""
+    return calendar.calendar_missing_years({o.due_on.year, o.period_end.year, o.opens_on.year})
+
+
+def due_provisional(o: Obligation) -> bool:
+    return bool(due_missing_years(o))
+
+
+def provisional_years(obligations) -> list[int]:
+    """Every missing year the given obligations' due days depend on (for the page's warning)."""
+    years = set()
+    for o in obligations:
+        years |= set(due_missing_years(o))
+    return sorted(years)
+
+
+def front_page_warning_years(today: date | None = None) -> list[int]:
+    """This year if nobody knows it, and from 1 November (the State Council publishes the coming year's
+    holidays around then) the next year too: what the office's front page warns about."""
+    today = today or timezone.localdate()
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return calendar.calendar_missing_years(years)
 
 
 def calendar_warning_years(today: date | None = None) -> list[int]:
@@ -119,3 +146,19 @@ def calendar_warning_years(today: date | None = None) -> list[int]:
     it uses for deadlines (the coming year is published late each year)."""
     today = today or timezone.localdate()
     return calendar.calendar_missing_years([today.year, today.year + 1])
+
+
+def unread_count(user) -> int:
+    """How many of `user`'s in-app notifications are unread (the header badge)."""
+    return Message.objects.filter(recipient=user, channel=Message.INAPP, read_at__isnull=True).count()
+
+
+def notifications_for(user, *, kind: str = "", unread_only: bool = False):
+    """`user`'s in-app notifications, newest first; `kind` is a kind code of the catalogue ("dispatched")
+    and matches its numbered variants ("consult:2")."""
+    qs = Message.objects.filter(recipient=user, channel=Message.INAPP)
+    if kind:
+        qs = qs.filter(Q(kind=kind) | Q(kind__startswith=f"{kind}:"))
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")

@@ -1,4 +1,4 @@
-"""Every write of the deadlines app, as keyword-only functions (see ../shared/style.md)."""
+"""Every write of the deadlines app, as keyword-only functions."""
 
 import hashlib
 import re
@@ -8,11 +8,12 @@ from pathlib import Path
 
 import yaml
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
-from core.uploads import OFFICE_DOCUMENTS, upload_check
+from core.uploads import storage_name, upload_check
 from members.models import MemberUnit, ReportingUnit
 
 from . import calendar, schedules
@@ -55,14 +56,16 @@ def calendar_year_save(*, year: int, holidays: str, workdays: str, note: str = "
         raise DomainError(f"{bad_on[0]} 是周一至周五，本来就上班，不是调休上班日。", field="workdays")
     before = sorted(f"{d} {'上班' if w else '放假'}" for d, w in
                     CalendarDay.objects.filter(day__year=year).values_list("day", "is_working"))
+    snapshot = owed_due_snapshot()
     CalendarDay.objects.filter(day__year=year).delete()
     CalendarDay.objects.bulk_create([CalendarDay(day=d, is_working=False, name=n) for d, n in off] +
                                     [CalendarDay(day=d, is_working=True, name=n) for d, n in on])
     entry, _ = CalendarYear.objects.update_or_create(year=year, defaults={"note": note[:200], "entered_by": by})
-    audit_record(actor=by, action="calendar.year_save", obj=entry, reason=note,
-                 changes={"before": before, "holidays": len(off), "workdays": len(on)})
     transaction.on_commit(calendar.cache_clear)
     calendar.cache_clear()
+    moved = obligations_follow_calendar(snapshot=snapshot, by=by, why=f"录入 {year} 年节假日安排")
+    audit_record(actor=by, action="calendar.year_save", obj=entry, reason=note,
+                 changes={"before": before, "holidays": len(off), "workdays": len(on), "moved": moved})
     return entry
 
 
@@ -71,11 +74,93 @@ def calendar_year_delete(*, year: int, by) -> None:
     entry = CalendarYear.objects.filter(year=year).first()
     if entry is None:
         raise DomainError(f"{year} 年没有录入的节假日。")
+    snapshot = owed_due_snapshot()
     CalendarDay.objects.filter(day__year=year).delete()
-    audit_record(actor=by, action="calendar.year_delete", obj=entry, reason=f"删除 {year} 年录入的节假日")
+    entry_pk = entry.pk
     entry.delete()
+    entry.pk = entry_pk
     transaction.on_commit(calendar.cache_clear)
     calendar.cache_clear()
+    moved = obligations_follow_calendar(snapshot=snapshot, by=by, why=f"删除 {year} 年录入的节假日安排")
+    audit_record(actor=by, action="calendar.year_delete", obj=entry, reason=f"删除 {year} 年录入的节假日",
+                 changes={"moved": moved})
+
+
+# --- Stored due dates follow the calendar ---------------------------------------------------------------
+#
+# An obligation is created up to 120 days ahead with the calendar known then; a year the State Council
+# publishes later (or the office corrects) changes its due day. Whenever the office saves or deletes a
+# year, every owed obligation whose stored due day is exactly what its rule gave under the previous
+# calendar is recomputed; one whose stored day differs was not set by the rule (a person fixed it) and
+# is left alone. Submitted and accepted obligations keep their day: lateness was decided on it.
+
+REMINDER_KINDS = ("before", "due", "overdue", "escalation")
+
+
+def owed_due_snapshot() -> dict:
+    """(rule id, period key) → (due, opens) for every owed obligation, under the calendar in force now
+    (read from the database: this process's cache is cleared first)."""
+    calendar.cache_clear()
+    out = {}
+    rules = {}
+    for rule_id, period in Obligation.objects.owed().values_list("rule_id", "period").distinct():
+        if rule_id not in rules:
+            rules[rule_id] = DeadlineRule.objects.get(pk=rule_id).spec()
+        p = rules[rule_id].period(period)
+        if p is not None:
+            out[(rule_id, period)] = (p.due, p.opens)
+    return out
+
+
+def obligations_follow_calendar(*, snapshot: dict, by, why: str) -> int:
+    """Move the owed obligations' due days to what their rules give under the calendar in force now.
+    `snapshot` is `owed_due_snapshot()` taken before the calendar changed. Each move is audited (old and
+    new day, why), the planned but unsent reminders for the old day are withdrawn (the reminder key's
+    period is the due day, so the ladder restarts on the new day by itself) and the obligor's people are
+    told. Runs inside the caller's transaction; returns how many obligations moved."""
+    from .events import event_notify
+    from .models import Message
+
+    rules, new = {}, {}
+    for (rule_id, period), old in snapshot.items():
+        if rule_id not in rules:
+            rules[rule_id] = DeadlineRule.objects.get(pk=rule_id).spec()
+        p = rules[rule_id].period(period)
+        if p is not None and (p.due, p.opens) != old:
+            new[(rule_id, period)] = (p.due, p.opens)
+    if not new:
+        return 0
+    candidates = Q()
+    for rule_id, period in new:
+        candidates |= Q(rule_id=rule_id, period=period)
+    moved = []
+    for o in (Obligation.objects.owed().filter(candidates).select_for_update(of=("self",))
+              .select_related("rule", "member_unit", "reporting_unit").order_by("due_on", "id")):
+        old_due, old_opens = snapshot[(o.rule_id, o.period)]
+        if o.due_on != old_due:
+            continue  # not the rule's day: someone set it, and a calendar change must not undo that
+        new_due, new_opens = new[(o.rule_id, o.period)]
+        o.due_on, o.opens_on = new_due, new_opens
+        o.save(update_fields=["due_on", "opens_on"])
+        audit_record(actor=by, action="obligation.due_move", obj=o, reason=why,
+                     changes={"due_on": [old_due.isoformat(), new_due.isoformat()],
+                              "opens_on": [old_opens.isoformat(), new_opens.isoformat()]})
+        moved.append((o, old_due))
+    if not moved:
+        return 0
+    # Reminders planned for the old day and not sent yet would announce the wrong date: withdraw them.
+    withdraw = Q()
+    for kind in REMINDER_KINDS:
+        withdraw |= Q(kind=kind) | Q(kind__startswith=f"{kind}:")
+    for o, old_due in moved:
+        Message.objects.filter(withdraw, subject=f"obligation:{o.pk}", period=old_due.isoformat(),
+                               status=Message.PENDING).delete()
+    for o, old_due in moved:
+        event_notify(event="date_moved", obj=o, by=by, old=old_due, why=why,
+                     units=[o.member_unit_id] if o.member_unit_id else [],
+                     reporting_units=[o.reporting_unit_id] if o.reporting_unit_id else [],
+                     period=f"{old_due.isoformat()}>{o.due_on.isoformat()}")
+    return len(moved)
 
 
 HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
@@ -254,20 +339,20 @@ def _transition(obligation: Obligation, action: str) -> str:
     return target
 
 
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 MAX_ATTACHMENTS = 10
-ALLOWED_EXTENSIONS = OFFICE_DOCUMENTS
 
 
-def _check_files(files) -> None:
+def _check_files(files) -> list[str]:
+    """The names people will see, one per file (core.uploads checks each)."""
     if len(files) > MAX_ATTACHMENTS:
         raise DomainError(f"附件最多 {MAX_ATTACHMENTS} 个。", field="files")
-    for f in files:
-        upload_check(f, extensions=ALLOWED_EXTENSIONS, max_bytes=MAX_ATTACHMENT_BYTES, field="files")
+    return [upload_check(f, field="files") for f in files]
 
 
-def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Submission:
-    """The obligor submits its report (text + attachments). Late submissions are accepted and marked late."""
+def obligation_submit(*, obligation: Obligation, text: str, files=(), keep=(), by) -> Submission:
+    """The obligor submits its report (text + attachments). Late submissions are accepted and marked late.
+    `keep`: ids of attachments of this obligation's earlier submissions to carry into this one (a returned
+    report is revised, its files need not be uploaded again); the new rows point at the same stored file."""
     from .selectors import may_submit
 
     if not may_submit(by, obligation):
@@ -278,30 +363,43 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), by) -> Sub
     if len(text) > 20000:
         raise DomainError(f"报送内容 {len(text)} 字，超过上限 20000 字；较长的材料请作为附件上传。", field="text")
     files = list(files)
-    _check_files(files)
+    kept = list(Attachment.objects.filter(submission__obligation=obligation, pk__in=list(keep)).order_by("pk"))
+    if len(kept) != len(set(keep)):
+        raise DomainError("要保留的附件不属于该报送任务。", field="files")
+    if len(files) + len(kept) > MAX_ATTACHMENTS:
+        raise DomainError(f"附件最多 {MAX_ATTACHMENTS} 个。", field="files")
+    names = _check_files(files)
     now = timezone.now()
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
         target = _transition(locked, "submit")
+        if timezone.localdate(now) < locked.opens_on:
+            raise DomainError(f"报送期自 {locked.opens_on:%Y年%-m月%-d日} 起，现在还不能报送（报告反映的时段尚未结束）。"
+                              "请届时再报送。")
         late = timezone.localdate(now) > locked.due_on
         submission = Submission(obligation=locked, text=text, submitted_by=by, submitted_at=now, is_late=late)
         submission.full_clean(exclude=["obligation", "submitted_by"])
         submission.save()
-        for f in files:
-            Attachment.objects.create(submission=submission, file=f, name=Path(f.name).name[:200], size=f.size)
+        for old in kept:
+            Attachment.objects.create(submission=submission, file=old.file.name, name=old.name, size=old.size)
+        for f, name in zip(files, names):
+            attachment = Attachment(submission=submission, name=name, size=f.size)
+            attachment.file.save(storage_name(name), f, save=False)
+            attachment.save()
         locked.status, locked.submitted_at = target, now
         locked.is_late = locked.is_late or late
         locked.save(update_fields=["status", "submitted_at", "is_late"])
         flow_submit(obligation=locked, by=by)
         audit_record(actor=by, action="obligation.submit", obj=locked,
-                     reason="逾期报送" if late else "", changes={"submission": submission.pk, "files": len(files)})
+                     reason="逾期报送" if late else "", changes={"submission": submission.pk, "files": len(files) + len(kept),
+                                                              "kept": [a.name for a in kept]})
     obligation.refresh_from_db()
     return submission
 
 
 def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "", by) -> Obligation:
     """The office receives a submission: accept it, or return it for revision with a reason."""
-    from .reminders import notify
+    from .events import event_notify
 
     if not (by.has_perm("members.dispatch") or by.is_superuser):
         raise NotAllowed("只有联席会议办公室可以接收或退回报送。")
@@ -328,19 +426,16 @@ def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "",
         flow_decide(obligation=locked, accepted=accept, by=by)
         audit_record(actor=by, action=f"obligation.{action}", obj=locked, reason=reason,
                      changes={"submission": submission.pk, "late": submission.is_late})
-        if not accept:
-            from .sources import obligation_recipients
-
-            notify(users=obligation_recipients(locked), subject=f"obligation:{locked.pk}", kind="returned",
-                   period=f"s{submission.pk}", title=f"【退回修改】{locked}",
-                   body=f"【退回修改】{locked}被联席会议办公室退回修改，理由：{reason}",
-                   url=f"/deadlines/obligations/{locked.pk}/")
+        event_notify(event="accepted" if accept else "returned", obj=locked, by=by, reason=reason,
+                     units=[locked.member_unit_id] if locked.member_unit_id else [],
+                     reporting_units=[locked.reporting_unit_id] if locked.reporting_unit_id else [])
     obligation.refresh_from_db()
     return obligation
 
 
-def obligation_press(*, obligation: Obligation, by, note: str = "") -> int:
-    """催办: the office (or convener) presses an obligor now, by every channel."""
+def obligation_press(*, obligation: Obligation, by, note: str = ""):
+    """催办: the office (or convener) presses an obligor now, by every channel. Returns the
+    `reminders.PressResult` (who was reached on which channel); Conflict within the cool-down."""
     from .reminders import reminder_press
 
     if not (by.has_perm("members.oversee") or by.is_superuser):
@@ -350,11 +445,14 @@ def obligation_press(*, obligation: Obligation, by, note: str = "") -> int:
         if locked.status not in Obligation.OWED:
             raise Conflict("该报送任务已报送，无需催办。")
         sent = reminder_press(subject=f"obligation:{locked.pk}", by=by)
-        audit_record(actor=by, action="obligation.press", obj=locked, reason=note[:500], changes={"messages": sent})
+        if sent is None:
+            raise Conflict("该报送任务已不需报送，无需催办。")
+        audit_record(actor=by, action="obligation.press", obj=locked, reason=note[:500],
+                     changes={"messages": sent.rows, "reached": sent.reached})
     return sent
 
 
-def subject_press(*, subject: str, by) -> int:
+def subject_press(*, subject: str, by):
     """催办 for a subject of another registered source (e.g. a supervised item)."""
     from .models import Message
     from .reminders import reminder_press
@@ -363,12 +461,35 @@ def subject_press(*, subject: str, by) -> int:
         raise NotAllowed("只有召集人、副召集人和联席会议办公室可以催办。")
     with transaction.atomic():
         sent = reminder_press(subject=subject, by=by)
+        if sent is None:
+            raise Conflict("该事项已办结或不存在，无需催办。")
         first = Message.objects.filter(subject=subject, kind__startswith="press:").order_by("-id").first()
         if first is not None:
-            audit_record(actor=by, action="subject.press", obj=first, reason=subject, changes={"messages": sent})
+            audit_record(actor=by, action="subject.press", obj=first, reason=subject,
+                         changes={"messages": sent.rows, "reached": sent.reached})
     return sent
 
 
 def rules_loaded_receiver(sender, *, mechanism, spec, by=None, **kwargs):
     rules_load(mechanism=mechanism, spec=spec, by=by)
 
+
+
+# --- 我的通知 -----------------------------------------------------------------------------------------
+# Read marks are the reader's own bookkeeping, like last_login: not audited.
+
+
+def notification_read(*, message, by) -> None:
+    """Mark one of `by`'s in-app notifications read (someone else's raises NotAllowed; views answer 404)."""
+    from .models import Message
+
+    if message.recipient_id != by.pk or message.channel != Message.INAPP:
+        raise NotAllowed("只能处理自己的通知。")
+    Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_read_all(*, by, kind: str = "") -> int:
+    """Mark all of `by`'s unread in-app notifications (of one kind, if given) read; returns how many."""
+    from .selectors import notifications_for
+
+    return notifications_for(by, kind=kind, unread_only=True).update(read_at=timezone.now())

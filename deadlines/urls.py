@@ -13,6 +13,8 @@ urlpatterns = [
     path("calendar/", views.calendar_index, name="calendar"),
     path("calendar/<int:year>/", views.calendar_edit, name="calendar_year"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("deliveries/", views.deliveries, name="deliveries"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry, name="delivery_retry"),
 ]

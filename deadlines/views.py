@@ -6,14 +6,17 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from members.selectors import is_overseer, mechanism_current
 
 from . import calendar, ladder, outbox, selectors, services
 from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation
+from .notice import notice_parse
 from .reminders import source_for
 
 COLOURS = {ladder.NONE: ("正常", ""), ladder.BLUE: ("临期", "blue"), ladder.YELLOW: ("到期", "yellow"),
@@ -30,6 +33,7 @@ def _decorate(obligations, today):
         o.colour = selectors.obligation_colour(o, today)
         o.colour_label, o.colour_css = COLOURS[o.colour]
         o.days_left = ladder.days_left(o.due_on, today)
+        o.provisional = selectors.due_provisional(o)
     return obligations
 
 
@@ -47,7 +51,8 @@ def obligation_list(request):
     _decorate(page.object_list, today)
     return render(request, "deadlines/obligation_list.html", {
         "page": page, "status": status, "statuses": Obligation.STATUS_CHOICES, "overseer": is_overseer(request.user),
-        "missing_years": selectors.calendar_warning_years(today) if selectors.may_edit_calendar(request.user) else [],
+        "missing_years": sorted(set(selectors.provisional_years(page.object_list)) | set(
+            selectors.calendar_warning_years(today) if selectors.may_edit_calendar(request.user) else [])),
     })
 
 
@@ -59,22 +64,46 @@ class DecideForm(forms.Form):
     reason = forms.CharField(label="退回理由", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
 
 
+def _already_submitted(request, obligation, text):
+    """The report was submitted since this page was drawn. The user's own identical 报送 (a double click)
+    succeeded; a colleague's is named, with the time, and the typed text is kept on the page."""
+    latest = obligation.submissions.select_related("submitted_by__person").order_by("-submitted_at", "-pk").first()
+    if latest is None:
+        return None, "报送状态已变化，请核对后再操作。"
+    if latest.submitted_by_id == request.user.pk and latest.text == (text or "").strip():
+        return latest, None
+    who = "您" if latest.submitted_by_id == request.user.pk else f"本单位的{latest.submitted_by}"
+    return None, (f"{who}已于{timezone.localtime(latest.submitted_at):%Y-%m-%d %H:%M}报送，"
+                  "本次填写的内容未提交（见下方，可复制保存）。")
+
+
 def obligation_detail(request, pk):
     obligation = selectors.get_obligation_for_user_or_404(request.user, pk)
     request.nav_active = "obligations"
     today = timezone.localdate()
     _decorate([obligation], today)
-    can_submit = obligation.status in Obligation.OWED and selectors.may_submit(request.user, obligation)
+    not_open_yet = today < obligation.opens_on
+    may_submit = selectors.may_submit(request.user, obligation)
+
+    def owed():
+        return obligation.status in Obligation.OWED
+
+    can_submit = owed() and may_submit and not not_open_yet
     can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
-    submit_form, decide_form = SubmitForm(), DecideForm()
+    submit_form, decide_form = SubmitForm(initial=_resubmit_initial(obligation)), DecideForm()
+    kept_text, status = "", 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "submit" and can_submit:
+            if action == "submit" and may_submit and not owed():
+                raise Conflict("该报送已提交。")  # a colleague (or this user) submitted since the page was drawn
+            if action == "submit" and may_submit:  # the service refuses before the window opens, in words
                 submit_form = SubmitForm(request.POST)
                 if submit_form.is_valid():
                     services.obligation_submit(obligation=obligation, text=submit_form.cleaned_data["text"],
-                                               files=request.FILES.getlist("files"), by=request.user)
+                                               files=request.FILES.getlist("files"),
+                                               keep=[int(k) for k in request.POST.getlist("keep") if k.isdigit()],
+                                               by=request.user)
                     messages.success(request, "已报送，等待联席会议办公室接收。")
                     return redirect("deadlines:obligation", pk=pk)
             elif action in ("accept", "return") and can_decide:
@@ -86,10 +115,25 @@ def obligation_detail(request, pk):
                     return redirect("deadlines:obligation", pk=pk)
             elif action == "press" and is_overseer(request.user):
                 sent = services.obligation_press(obligation=obligation, by=request.user)
-                messages.success(request, f"已催办（{sent} 条提醒）。")
+                (messages.success if sent.reached else messages.warning)(request, sent.summary())
                 return redirect("deadlines:obligation", pk=pk)
             else:
                 raise Http404("不能进行该操作。")
+        except Conflict as exc:
+            obligation.refresh_from_db()
+            if action != "submit" or owed():
+                messages.error(request, exc.message)
+            else:
+                text = request.POST.get("text", "")
+                mine, message = _already_submitted(request, obligation, text)
+                if mine is not None:
+                    messages.success(request, "已报送，等待联席会议办公室接收。")
+                    return redirect("deadlines:obligation", pk=pk)
+                messages.error(request, message)
+                kept_text, status = text, exc.status
+            _decorate([obligation], today)
+            can_submit = owed() and may_submit and not not_open_yet
+            can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
         except DomainError as exc:
             messages.error(request, exc.message)
             form = submit_form if action == "submit" else decide_form
@@ -100,9 +144,30 @@ def obligation_detail(request, pk):
         .select_related("recipient") if is_overseer(request.user) else Message.objects.none()
     return render(request, "deadlines/obligation_detail.html", {
         "o": obligation, "submissions": submissions, "can_submit": can_submit, "can_decide": can_decide,
-        "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50],
-        "overseer": is_overseer(request.user), "allowed": ", ".join(sorted(services.ALLOWED_EXTENSIONS)),
-    })
+        "waits_for_window": may_submit and owed() and not_open_yet,
+        "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50], "kept_text": kept_text,
+        "earlier_files": _earlier_files(obligation) if can_submit else [],
+        "kept_ids": {int(k) for k in request.POST.getlist("keep") if k.isdigit()} if request.method == "POST" else None,
+        "overseer": is_overseer(request.user), "missing_years": selectors.due_missing_years(obligation),
+    }, status=status)
+
+
+def _last_returned(obligation):
+    if obligation.status != Obligation.RETURNED:
+        return None
+    return obligation.submissions.filter(decision="returned").order_by("-submitted_at", "-pk").first()
+
+
+def _resubmit_initial(obligation) -> dict:
+    """A returned report is revised, not rewritten: its form starts from the text last submitted."""
+    last = _last_returned(obligation)
+    return {"text": last.text} if last else {}
+
+
+def _earlier_files(obligation):
+    """The files of the returned submission, offered (ticked) to be carried into the new one."""
+    last = _last_returned(obligation)
+    return list(last.attachments.all()) if last else []
 
 
 def attachment_download(request, pk, attachment_id):
@@ -119,10 +184,13 @@ def overdue(request):
     request.nav_active = "overdue"
     today = timezone.localdate()
     board = selectors.overdue_board(today)
+    missing = set()
     for group in board:
         for row in group["rows"]:
             row["colour_label"], row["colour_css"] = COLOURS[row["colour"]]
-    return render(request, "deadlines/overdue.html", {"board": board, "today": today,
+            row["missing"] = calendar.calendar_missing_years([row["reminder"].due_on.year])
+            missing |= set(row["missing"])
+    return render(request, "deadlines/overdue.html", {"board": board, "today": today, "missing_years": sorted(missing),
                                                       "total": sum(len(g["rows"]) for g in board)})
 
 
@@ -142,7 +210,7 @@ def press(request):
             if source_for(subject) is None:
                 raise Http404("没有该事项。")
             sent = services.subject_press(subject=subject, by=request.user)
-        messages.success(request, f"已催办（{sent} 条提醒）。")
+        (messages.success if sent.reached else messages.warning)(request, sent.summary())
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("deadlines:overdue")
@@ -164,6 +232,10 @@ class CalendarYearForm(forms.Form):
     workdays = forms.CharField(label="调休上班日（上班的周六、周日）", required=False, widget=forms.Textarea(attrs={"rows": 6}),
                                help_text="每行一个日期，例如：2027-09-26 国庆节调休上班")
     note = forms.CharField(label="依据", required=False, max_length=200, help_text="例如：国务院办公厅关于2027年部分节假日安排的通知")
+    notice = forms.CharField(label="国务院办公厅通知原文", required=False, max_length=20000,
+                             widget=forms.Textarea(attrs={"rows": 6}),
+                             help_text="可粘贴《国务院办公厅关于××××年部分节假日安排的通知》全文，点击“从通知读取”，"
+                                       "系统读出放假和调休上班日期，填入上面两栏，核对无误后再保存。")
 
 
 def calendar_index(request):
@@ -197,6 +269,7 @@ def calendar_edit(request, year: int):
         holidays, workdays = services.calendar_year_from_package(year)
         initial = {"holidays": holidays, "workdays": workdays, "note": ""}
     form = CalendarYearForm(request.POST or None, initial=initial)
+    reading = None
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             try:
@@ -205,26 +278,71 @@ def calendar_edit(request, year: int):
             except DomainError as exc:
                 messages.error(request, exc.message)
             return redirect("deadlines:calendar")
-        if form.is_valid():
+        if request.POST.get("action") == "parse":
+            # Read the pasted notice and show what it says in the form; nothing is saved until 保存.
             try:
-                services.calendar_year_save(year=year, by=request.user, **form.cleaned_data)
+                reading = notice_parse(request.POST.get("notice", ""), year=year)
+            except DomainError as exc:
+                form.is_valid()
+                form.add_error("notice", exc.message)
+            else:
+                holidays, workdays = reading.form_text()
+                data = request.POST.copy()
+                data["holidays"], data["workdays"] = holidays, workdays
+                if reading.note:
+                    data["note"] = reading.note[:200]
+                form = CalendarYearForm(data)
+        elif form.is_valid():
+            values = {k: v for k, v in form.cleaned_data.items() if k != "notice"}
+            try:
+                services.calendar_year_save(year=year, by=request.user, **values)
                 messages.success(request, f"已保存 {year} 年节假日安排。")
                 return redirect("deadlines:calendar")
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
     return render(request, "deadlines/calendar_edit.html", {
-        "form": form, "year": year, "entry": entry, "source": calendar.calendar_source(year)})
+        "form": form, "year": year, "entry": entry, "source": calendar.calendar_source(year), "reading": reading})
 
 
 def notifications(request):
-    """我的通知: the in-app reminders sent to me."""
+    """我的通知: my in-app notifications, newest first, unread marked; a filter by kind."""
+    from .events import kind_choices
+
     request.nav_active = "notifications"
-    qs = Message.objects.filter(recipient=request.user, channel=Message.INAPP).order_by("-created_at", "-id")
+    choices = kind_choices()
+    kind = request.GET.get("kind", "")
+    if kind not in dict(choices):
+        kind = ""
+    unread_only = request.GET.get("unread") == "1"
+    qs = selectors.notifications_for(request.user, kind=kind, unread_only=unread_only)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    unread = [m.pk for m in page.object_list if m.read_at is None]
-    if unread:
-        Message.objects.filter(pk__in=unread).update(read_at=timezone.now())
-    return render(request, "deadlines/notifications.html", {"page": page, "unread": set(unread)})
+    return render(request, "deadlines/notifications.html", {
+        "page": page, "kinds": choices, "kind": kind, "unread_only": unread_only,
+        "unread_total": selectors.unread_count(request.user)})
+
+
+def _back_to_notifications(request):
+    query = {k: v for k, v in (("kind", request.POST.get("kind", "")), ("unread", request.POST.get("unread", ""))) if v}
+    url = reverse("deadlines:notifications")
+    return redirect(f"{url}?{urlencode(query)}" if query else url)
+
+
+@require_POST
+def notification_read(request, pk):
+    """Mark one notification read; with next=open, go on to the object it is about."""
+    message = get_object_or_404(Message, pk=pk, recipient=request.user, channel=Message.INAPP)
+    services.notification_read(message=message, by=request.user)
+    if request.POST.get("next") == "open" and message.url.startswith("/"):
+        return redirect(message.url)
+    return _back_to_notifications(request)
+
+
+@require_POST
+def notifications_read_all(request):
+    kind = request.POST.get("kind", "")
+    count = services.notifications_read_all(by=request.user, kind=kind)
+    messages.success(request, f"已将 {count} 条通知标为已读。" if count else "没有未读通知。")
+    return _back_to_notifications(request)
 
 
 def deliveries(request):

@@ -37,7 +37,7 @@ def _units(codes) -> list[MemberUnit]:
 
 class MeetingSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    proposing_unit = serializers.CharField(source="proposing_unit.code", default=None, read_only=True)
+    proposing_unit = serializers.CharField(source="proposing_unit.code", default=None, allow_null=True, read_only=True)
     units = serializers.SerializerMethodField()
     guests = serializers.SerializerMethodField()
     minutes = serializers.SerializerMethodField()
@@ -168,9 +168,9 @@ class IssueIn(serializers.Serializer):
 
 class ChangeSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    unit = serializers.CharField(source="unit.code", default=None, read_only=True)
-    role = serializers.CharField(source="assignment.role", default=None, read_only=True)
-    from_person = serializers.CharField(source="assignment.person.name", default=None, read_only=True)
+    unit = serializers.CharField(source="unit.code", default=None, allow_null=True, read_only=True)
+    role = serializers.CharField(source="assignment.role", default=None, allow_null=True, read_only=True)
+    from_person = serializers.CharField(source="assignment.person.name", default=None, allow_null=True, read_only=True)
     to_person = serializers.SerializerMethodField()
 
     class Meta:

@@ -3,12 +3,10 @@
 from django import forms
 from django.forms import formset_factory
 
+from core.forms import DateInput, DateTimeLocalInput
 from members.models import MemberUnit, Person, RoleAssignment
 
 from .models import Guest
-
-DT = {"type": "datetime-local"}
-D = {"type": "date"}
 
 
 class UnitChoiceField(forms.ModelMultipleChoiceField):
@@ -39,7 +37,7 @@ class DecideForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    starts_at = forms.DateTimeField(label="会议时间", widget=forms.DateTimeInput(attrs=DT),
+    starts_at = forms.DateTimeField(label="会议时间", widget=DateTimeLocalInput(),
                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     place = forms.CharField(label="会议地点", max_length=100)
     chair = forms.CharField(label="主持", max_length=60)
@@ -73,7 +71,7 @@ class MatterForm(forms.Form):
     content = forms.CharField(label="议定内容", required=False, max_length=3000,
                               widget=forms.Textarea(attrs={"rows": 2}))
     done_criteria = forms.CharField(label="完成标准", required=False, max_length=500)
-    due_date = forms.DateField(label="完成时限", required=False, widget=forms.DateInput(attrs=D))
+    due_date = forms.DateField(label="完成时限", required=False, widget=DateInput())
     lead_units = UnitChoiceField(label="牵头单位", queryset=MemberUnit.objects.none(), required=False)
     participating_units = UnitChoiceField(label="参与单位", queryset=MemberUnit.objects.none(), required=False)
     is_major = forms.BooleanField(label="重大事项（报省委、省政府）", required=False)
@@ -89,7 +87,9 @@ class MatterForm(forms.Form):
         return not (d.get("content") or d.get("done_criteria") or d.get("due_date") or d.get("lead_units"))
 
 
-MatterFormSet = formset_factory(MatterForm, extra=2, max_num=30, validate_max=True)
+# absolute_max: a posted TOTAL_FORMS beyond it builds no more forms (Django's default, max_num + 1000, let
+# one forged request build and render a thousand forms, about 25 s of a worker).
+MatterFormSet = formset_factory(MatterForm, extra=2, max_num=30, validate_max=True, absolute_max=30)
 
 
 class MinutesForm(forms.Form):
@@ -115,7 +115,7 @@ class ReplaceForm(forms.Form):
     new_person = forms.ModelChoiceField(label="新任人员（本单位已有人员）", queryset=Person.objects.none(), required=False)
     new_person_name = forms.CharField(label="或填写新任人员姓名", required=False, max_length=30)
     new_person_title = forms.CharField(label="新任人员职务", required=False, max_length=60)
-    effective_date = forms.DateField(label="生效日期", widget=forms.DateInput(attrs=D))
+    effective_date = forms.DateField(label="生效日期", widget=DateInput())
     reason = forms.CharField(label="调整理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, assignments=None, people=None, **kwargs):
@@ -135,15 +135,15 @@ class UnitAddForm(forms.Form):
     member_title = forms.CharField(label="成员职务", required=False, max_length=60)
     liaison_name = forms.CharField(label="联络员姓名", max_length=30)
     liaison_title = forms.CharField(label="联络员职务", required=False, max_length=60)
-    effective_date = forms.DateField(label="生效日期", widget=forms.DateInput(attrs=D))
+    effective_date = forms.DateField(label="生效日期", widget=DateInput())
     reason = forms.CharField(label="增补理由", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class BackupForm(forms.Form):
     liaison = forms.ModelChoiceField(label="请假的联络员（A角）", queryset=RoleAssignment.objects.none())
     backup = forms.ModelChoiceField(label="B角", queryset=Person.objects.none())
-    start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs=D))
-    end_date = forms.DateField(label="结束日期（当日起A角恢复）", widget=forms.DateInput(attrs=D))
+    start_date = forms.DateField(label="开始日期", widget=DateInput())
+    end_date = forms.DateField(label="结束日期（当日起A角恢复）", widget=DateInput())
     reason = forms.CharField(label="请假事由", max_length=200)
 
     def __init__(self, *args, liaisons=None, people=None, **kwargs):

@@ -1,12 +1,11 @@
-"""Every write to `meetings`, as keyword-only functions (../shared/style.md).
+"""Every write to `meetings`, as keyword-only functions.
 
 Each service checks who is acting, validates, writes, records the audit entry and moves the flow
-(`meetings.flows`) in one transaction; mail goes out after commit (`meetings.notify`)."""
+(`meetings.flows`) in one transaction; who is told is declared in `deadlines.events` (sent after commit)."""
 
 from datetime import date, datetime
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -14,6 +13,7 @@ from viewflow.workflow.status import STATUS
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
 from members.models import Division, MemberUnit, Person, Role, RoleAssignment
+from deadlines.events import event_notify
 from members.selectors import acting_for, mechanism_for, roles_for_user, units_for_user
 from members.services import backup_assign, role_replace, unit_add
 
@@ -32,7 +32,7 @@ from .models import (
     ProgressNotice,
     cn_number,
 )
-from .notify import all_unit_users, notify, recipients_for_units
+from .notify import all_unit_users
 
 TEXT_MAX = 3000
 
@@ -145,19 +145,8 @@ def meeting_propose(*, title: str, topics: str, reasons: str, by, unit: MemberUn
     audit_record(actor=by, action="meeting.propose", obj=meeting,
                  changes={"unit": unit.name if unit else "联席会议办公室", "topics": meeting.topics})
     MeetingFlow.start.run(meeting=meeting)
-    notify(users=_deciders(meeting.mechanism_id), subject=f"meeting:{meeting.pk}", kind="proposed",
-           title=f"会议提议待审批：{meeting.title}", body=f"{unit.name if unit else '联席会议办公室'}提议召开"
-           f"“{meeting.title}”。\n议题：{meeting.topics}\n理由：{meeting.reasons}",
-           url=reverse("meetings:detail", args=[meeting.pk]))
+    event_notify(event="proposed", obj=meeting, by=by, unit=unit.name if unit else "联席会议办公室")
     return meeting
-
-
-def _deciders(mechanism_id) -> list:
-    from members.models import User
-
-    people = RoleAssignment.objects.active().filter(mechanism_id=mechanism_id,
-                                                    role__in=[Role.CONVENER, Role.DEPUTY_CONVENER]).values("person")
-    return list(User.objects.filter(person__in=people, is_active=True))
 
 
 @transaction.atomic
@@ -216,12 +205,8 @@ def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair
         "starts_at": timezone.localtime(starts_at).isoformat(timespec="minutes"), "place": meeting.place,
         "units": [u.name for u in units], "guests": [str(g) for g in rows]})
     _flow_run(MeetingFlow, MeetingFlow.schedule, meeting)
-    when = timezone.localtime(starts_at)
-    notify(users=recipients_for_units(units), subject=f"meeting:{meeting.pk}", kind="invitation",
-           title=f"会议通知：{meeting.title}",
-           body=f"定于{when:%Y年%-m月%-d日 %H:%M}在{meeting.place}召开“{meeting.title}”，由{meeting.chair}主持。\n"
-                f"议题：{meeting.topics}\n请准时出席。",
-           url=reverse("meetings:detail", args=[meeting.pk]), extra_emails=[g.email for g in rows if g.email])
+    event_notify(event="invitation", obj=meeting, by=by, units=units, when=timezone.localtime(starts_at),
+                 guests=[g for g in rows if g.email])
     return meeting
 
 
@@ -335,10 +320,7 @@ def minutes_submit(*, minutes: Minutes, by, version=None) -> Minutes:
     minutes.save()
     audit_record(actor=by, action="minutes.submit", obj=minutes, changes={"round": minutes.round})
     _flow_run(MeetingFlow, MeetingFlow.draft, minutes.meeting)
-    notify(users=recipients_for_units(attending_units(minutes)), subject=f"minutes:{minutes.pk}",
-           kind=f"consult:{minutes.round}", title=f"请会签：{minutes.title}（第{minutes.round}轮）",
-           body=f"“{minutes.title}”征求意见稿已送达，请审阅后表示同意或提出修改意见。",
-           url=reverse("meetings:minutes", args=[minutes.pk]))
+    event_notify(event="consult", obj=minutes, by=by, units=attending_units(minutes), key=str(minutes.round))
     return minutes
 
 
@@ -390,9 +372,7 @@ def minutes_issue(*, minutes: Minutes, by, doc_number: str = "", version=None) -
         if matter.is_major:
             escalation_open(matter=matter, by=by)
     _flow_run(MeetingFlow, MeetingFlow.issue, minutes.meeting)
-    notify(users=all_unit_users(minutes.meeting.mechanism), subject=f"minutes:{minutes.pk}", kind="issued",
-           title=f"纪要印发：{number} {minutes.title}", body=f"{number}《{minutes.title}》已印发，议定事项已交办。",
-           url=reverse("meetings:minutes", args=[minutes.pk]))
+    event_notify(event="issued", obj=minutes, by=by)
     return minutes
 
 
@@ -419,8 +399,7 @@ def notice_send(*, by) -> ProgressNotice:
     notice = ProgressNotice.objects.create(mechanism=mechanism, title=f"议定事项落实情况通报（{today:%Y年%-m月%-d日}）",
                                            body=body, created_by=by, recipients=len(users))
     audit_record(actor=by, action="notice.send", obj=notice, changes={"open_matters": len(lines)})
-    notify(users=users, subject=f"notice:{notice.pk}", kind="notice", title=notice.title, body=body,
-           url=reverse("meetings:notice", args=[notice.pk]))
+    event_notify(event="notice", obj=notice, by=by)
     return notice
 
 
@@ -626,6 +605,8 @@ def change_confirm(*, change: MembershipChange, confirm: bool, by, note: str = "
     change.save()
     audit_record(actor=by, action="membership.confirm" if confirm else "membership.reject", obj=change, reason=note,
                  changes={"on_behalf_of_convener": on_behalf})
+    event_notify(event="membership_decided", obj=change, by=by, reason=note, units=[change.unit] if change.unit else [],
+                 users=[change.proposed_by], decision="已确认" if confirm else "未同意", change=str(change))
     if confirm:
         if change.kind == MembershipChange.Kind.REPLACE:
             _apply_replace(change, by)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("minutes/<int:pk>/review/", views.minutes_review, name="minutes_review"),
     path("minutes/<int:pk>/issue/", views.minutes_issue, name="minutes_issue"),
     path("minutes/<int:pk>/print/", views.minutes_print, name="minutes_print"),
+    path("minutes/<int:pk>/minutes.docx", views.minutes_docx, name="minutes_docx"),
     path("notices/", views.notice_list, name="notices"),
     path("notices/send/", views.notice_send, name="notice_send"),
     path("notices/<int:pk>/", views.notice_detail, name="notice"),

@@ -4,12 +4,13 @@ the user's role may not take on an object they can see answers 403; an object th
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError, NotAllowed
+from core.parsing import int_or_none
 from members.models import MemberUnit, Person, Role, RoleAssignment
 from members.selectors import is_overseer, mechanism_current, units_for_user
 
@@ -187,6 +188,21 @@ def minutes_print(request, pk):
     })
 
 
+def minutes_docx(request, pk):
+    """The minutes as a Word document in the official layout (same access as the printable page)."""
+    from urllib.parse import quote
+
+    from core.documents import DOCX_CONTENT_TYPE
+
+    from .documents import minutes_docx as build
+
+    minutes = sel.get_minutes_for_user_or_404(request.user, pk)
+    content, filename = build(minutes)
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
 def _matter_initial(minutes):
     return [{"content": m.content, "done_criteria": m.done_criteria, "due_date": m.due_date,
              "lead_units": m.lead_units, "participating_units": m.participating_units, "is_major": m.is_major}
@@ -201,10 +217,16 @@ def minutes_edit(request, pk):
     if minutes.status != Minutes.Status.DRAFTING:
         messages.error(request, "纪要已送出会签或已印发，不能修改。")
         return redirect("meetings:minutes", minutes.pk)
-    form = MinutesForm(request.POST or None, initial={"title": minutes.title, "summary": minutes.summary,
-                                                      "doc_number": minutes.doc_number, "version": minutes.version})
-    formset = MatterFormSet(request.POST or None, initial=_matter_initial(minutes), prefix="m")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    data = request.POST or None
+    adding = data is not None and "add_matter" in data
+    if adding:  # 再加一条: the same page with one more blank slot and everything typed; nothing saved
+        data = data.copy()
+        total = data.get("m-TOTAL_FORMS", "0")
+        data["m-TOTAL_FORMS"] = str(min(int(total) + 1 if total.isdigit() else 1, MatterFormSet.max_num))
+    form = MinutesForm(data, initial={"title": minutes.title, "summary": minutes.summary,
+                                      "doc_number": minutes.doc_number, "version": minutes.version})
+    formset = MatterFormSet(data, initial=_matter_initial(minutes), prefix="m")
+    if request.method == "POST" and not adding and form.is_valid() and formset.is_valid():
         d = form.cleaned_data
         matters = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.is_blank()]
         if _run(request, lambda: services.minutes_save(
@@ -356,7 +378,8 @@ def change_propose(request):
                        people=Person.objects.filter(unit__in=units))
     if request.method == "POST":
         # Another unit's role or person is not offered, so it fails as "not found" (404), not 403.
-        ids = {k: request.POST.get(k) for k in ("assignment", "new_person") if request.POST.get(k)}
+        ids = {k: int_or_none(request.POST.get(k)) for k in ("assignment", "new_person")}
+        ids = {k: v for k, v in ids.items() if v is not None}  # anything else: the form says what is wrong
         if "assignment" in ids and not _own_assignments(request.user).filter(pk=ids["assignment"]).exists():
             raise Http404("职务不存在。")
         if "new_person" in ids and not Person.objects.filter(unit__in=units, pk=ids["new_person"]).exists():
@@ -437,7 +460,8 @@ def backup_name(request):
                                                                                                          "person")
     form = BackupForm(request.POST or None, liaisons=liaisons, people=Person.objects.filter(unit__in=units))
     if request.method == "POST":
-        if request.POST.get("liaison") and not liaisons.filter(pk=request.POST["liaison"]).exists():
+        liaison = int_or_none(request.POST.get("liaison"))
+        if liaison is not None and not liaisons.filter(pk=liaison).exists():
             raise Http404("联络员不存在。")
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

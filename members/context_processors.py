@@ -70,7 +70,8 @@ def _navigation(user) -> dict:
         system.append(("health", "运行状态", reverse("health")))
     if user.is_staff:
         system.append(("admin", "管理后台", reverse("admin:index")))
-    system.append(("api", "接口文档", reverse("api-docs")))
+    if dispatcher or user.is_staff:  # the API's Swagger page: for the office and administrators
+        system.append(("api", "接口文档", reverse("api-docs")))
 
     groups = [(title, items) for title, items in (
         ("日常工作", work), ("督办", oversight), ("联席会议", meeting), ("社区创建", communities), ("设置与服务", system),

@@ -1,4 +1,4 @@
-"""Every write to `members`, as functions (see ../shared/style.md)."""
+"""Every write to `members`, as functions."""
 
 import uuid
 from dataclasses import dataclass, field

@@ -233,6 +233,8 @@ class UnitRequest(models.Model):
                                    related_name="+", verbose_name=_("决定人"))
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     decision_note = models.CharField(_("决定意见"), max_length=500, blank=True)
+    # For an approved extension: the date granted, which may differ from the one asked (a partial extension).
+    granted_due_date = models.DateField(_("同意延至"), null=True, blank=True)
     # For an approved return: the units the item was re-routed to (names kept for the record).
     rerouted_to = models.JSONField(_("改派单位"), default=list, blank=True)
 

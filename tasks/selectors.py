@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.models import AuditEntry
 from deadlines.calendar import add_working_days
-from deadlines.ladder import LABELS, colour_for, days_left
+from deadlines.ladder import LABELS, colour_for, countdown, days_left
 from members.selectors import is_overseer, mechanism_id_for, unit_names
 from members.selectors import unit_ids_for_user as member_unit_ids_for_user
 
@@ -148,7 +148,8 @@ _LADDER_TTL_SECONDS = 600
 
 
 def ladder_for(due: date, today: date) -> tuple[str, str, int, str]:
-    """(colour, colour label, days left, “剩余 N 天” / “逾期 N 天”) for a due date, via deadlines.ladder."""
+    """(colour, colour label, days left, “剩余 N 天” / “今日到期” / “逾期 N 天”) for an open due date, via
+    deadlines.ladder."""
     epoch = (today, int(time.monotonic() // _LADDER_TTL_SECONDS))
     if _LADDER_CACHE.get("epoch") != epoch:
         _LADDER_CACHE.clear()
@@ -156,7 +157,7 @@ def ladder_for(due: date, today: date) -> tuple[str, str, int, str]:
     hit = _LADDER_CACHE.get(due)
     if hit is None:
         colour, left = colour_for(due, today), days_left(due, today)
-        hit = (colour, LABELS[colour], left, f"剩余 {left} 天" if left >= 0 else f"逾期 {-left} 天")
+        hit = (colour, LABELS[colour], left, countdown(due, today))
         if len(_LADDER_CACHE) < 5000:
             _LADDER_CACHE[due] = hit
     return hit
@@ -271,12 +272,16 @@ def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
         qs = _title_search(qs, filters.q, "title")
     qs = _due_filter(qs, filters.due, today).values_list("pk", "title", "due_date", "status", "progress")
     rows, cursor = _page(qs, filters, limit, ItemRow)
+    rows = _ladder(rows, today, _labels(Item))
+    for row in rows:
+        if row.status == Item.Status.DONE:  # finished: no countdown, no colour
+            row.colour, row.colour_label, row.days_label = "none", "", ""
     # Each row carries its shares' summary (Item.progress, kept by tasks.services): no second query.
     labels, names = _labels(Assignment), unit_names()
     for row in rows:
         row.units = [UnitProgress(names.get(unit_id, "?"), role, role_label_for(role, order), labels[status])
                      for unit_id, role, order, status in row.units]
-    return _ladder(rows, today, _labels(Item)), cursor
+    return rows, cursor
 
 
 @dataclass(slots=True)
@@ -330,9 +335,12 @@ def item_detail(item: Item, today: date | None = None) -> dict:
         h.label = ACTION_LABELS.get(h.action, h.action)
         if h.action == "assignment.submit" and h.changes.get("consolidated"):
             h.label = "汇总报送"
+    revisions = [h for h in history if h.action == "item.return_for_revision"]
     return {
         "item": item,
         "assignments": assignments,
+        # Shown beside the primary lead's form while it revises (not only in the record at the bottom).
+        "revision_reason": revisions[-1].reason if revisions else "",
         "leads": [a for a in assignments if a.role == Assignment.Role.LEAD],
         "participants": [a for a in assignments if a.role == Assignment.Role.PARTICIPATING],
         "attachments": attachments,

@@ -1,4 +1,4 @@
-"""Every write to `tasks`, as keyword-only functions (../shared/style.md).
+"""Every write to `tasks`, as keyword-only functions.
 
 These functions own the domain rules (who, which status, which dates) and the audit entry. They know
 nothing of the viewflow flow: `workflow.services` calls them inside the flow lock and then moves the
@@ -7,13 +7,17 @@ caller's form was drawn from, so a double submit or a stale form is refused and 
 
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
+from core.models import AuditEntry
+from core.parsing import version_parse
 from core.services import audit_record
-from core.uploads import upload_check
+from core.uploads import storage_name, upload_check
 from deadlines.calendar import add_working_days
+from deadlines.events import event_notify
 from members.models import MemberUnit
 from members.selectors import mechanism_id_for, units_for_user
 
@@ -21,7 +25,6 @@ from .models import Assignment, Attachment, Comment, Item, UnitRequest
 
 CONTRIBUTION_LEAD_DAYS = 2  # participants report back this many working days before the lead's date
 TITLE_MAX, CONTENT_MAX, RESULT_MAX, REASON_MAX, COMMENT_MAX = 120, 5000, 5000, 1000, 2000
-UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 
 # --- helpers ------------------------------------------------------------------------------------------
@@ -67,11 +70,13 @@ def _text(value, *, label: str, field: str, max_length: int, required: bool = Tr
         raise DomainError(f"请填写{label}。", code="required", field=field)
     if len(value) > max_length:
         raise DomainError(f"{label}不能超过 {max_length} 字（当前 {len(value)} 字）。", code="too_long", field=field)
+    if "\x00" in value:  # PostgreSQL cannot store it; never typed by a person
+        raise DomainError(f"{label}含有无效字符（空字符），请删除后重试。", code="invalid", field=field)
     return value
 
 
 def _check_version(obj, version, *, label: str):
-    if version is not None and int(version) != obj.version:
+    if version_parse(version, label=label) not in (None, obj.version):
         raise Conflict(f"{label}已被他人修改（您看到的是旧版本），请刷新页面后重试。", code="stale")
 
 
@@ -105,6 +110,20 @@ def contribution_due_default(due_date: date, today: date | None = None) -> date:
     """Participants report back two working days before the lead's date (never before today)."""
     today = today or timezone.localdate()
     return max(add_working_days(due_date, -CONTRIBUTION_LEAD_DAYS), min(today, due_date))
+
+
+def _last_audit(item, action):
+    return (AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item), object_id=str(item.pk),
+                                      action=action).select_related("actor").order_by("-at", "-pk").first())
+
+
+def _live_units(item) -> list:
+    return [a.unit for a in item.assignments.exclude(status=Assignment.Status.REROUTED).select_related("unit")]
+
+
+def _primary_lead_units(item) -> list:
+    return [a.unit for a in item.assignments.filter(role=Assignment.Role.LEAD, order=0)
+            .exclude(status=Assignment.Status.REROUTED).select_related("unit")]
 
 
 def _audit(by, action, item, *, reason="", **changes):
@@ -173,6 +192,7 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
         _audit(by, "item.dispatch", item, lead=[u.name for u in lead_units],
                participating=[u.name for u in participating_units], due_date=str(due_date),
                contribution_due_date=str(contribution_due_date))
+        event_notify(event="dispatched", obj=item, by=by, units=[*lead_units, *participating_units])
     return item
 
 
@@ -180,6 +200,12 @@ def item_accept(*, item: Item, version, by) -> Item:
     """办结. Domain part; `workflow.services.item_accept` moves the flow."""
     _require_perm(by, "members.dispatch", "只有联席会议办公室可以办结督办事项。")
     item = _lock_item(item)
+    if item.status == Item.Status.DONE:
+        last = _last_audit(item, "item.accept")
+        if last is not None and last.actor_id == by.pk:
+            item.repeated = True  # the user's own double click: it succeeded once, nothing to write
+            return item
+        raise Conflict(f"该督办事项已由{last.actor if last else '他人'}办结。", code="already_done")
     _check_version(item, version, label="该督办事项")
     _move(item, Item.Status.DONE, label="该督办事项")
     item.accepted_at = timezone.now()
@@ -191,6 +217,7 @@ def item_accept(*, item: Item, version, by) -> Item:
         a.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.accept", item)
+    event_notify(event="done", obj=item, by=by, units=_live_units(item))
     return item
 
 
@@ -211,6 +238,7 @@ def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignm
     primary.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.return_for_revision", item, reason=reason, unit=primary.unit.name, round=item.review_round)
+    event_notify(event="revision", obj=item, by=by, reason=reason, units=[primary.unit], key=str(item.review_round))
     return primary
 
 
@@ -238,6 +266,8 @@ def assignment_claim(*, assignment: Assignment, by) -> Assignment:
     a.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
     item_progress_refresh(item=a.item_id)
     _audit(by, "assignment.claim", a.item, unit=a.unit.name)
+    if a.due_date < timezone.localdate():
+        event_notify(event="claimed_late", obj=a.item, by=by, unit=a.unit.name, when=timezone.localdate(), due=a.due_date)
     return a
 
 
@@ -263,7 +293,15 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
     _require_unit(by, assignment)
     a = _lock_assignment(assignment)
     if a.status == Assignment.Status.SUBMITTED:
-        raise Conflict("该任务已提交，请勿重复提交。", code="already_submitted")
+        if a.submitted_by_id == by.pk and a.result == (result or "").strip():
+            a.repeated = True  # the user's own double click: it succeeded once, nothing to write
+            return a
+        when = f"{timezone.localtime(a.submitted_at):%Y-%m-%d %H:%M}"
+        if a.submitted_by_id == by.pk:
+            raise Conflict(f"您已于{when}提交，请勿重复提交；本次填写的内容未提交（见本单位任务）。",
+                           code="already_submitted")
+        raise Conflict(f"本单位已由{a.submitted_by}于{when}提交，您填写的内容未提交（见本单位任务）。",
+                       code="already_submitted")
     _check_version(a, version, label="该任务")
     if a.status not in Assignment.WORKABLE:
         raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能提交。请先签收。", code="not_workable")
@@ -288,11 +326,15 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
         item.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "assignment.submit", item, unit=a.unit.name, role=a.role, consolidated=a.is_primary_lead)
+    if a.is_primary_lead:
+        event_notify(event="consolidated", obj=item, by=by, unit=a.unit.name)
+    else:
+        event_notify(event="feedback", obj=item, by=by, unit=a.unit.name, units=_primary_lead_units(item))
     return a
 
 
 def _validate_upload(upload):
-    return upload_check(upload, max_bytes=UPLOAD_MAX_BYTES)
+    return upload_check(upload)
 
 
 def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:
@@ -304,7 +346,7 @@ def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:
         if a.status not in Assignment.WORKABLE:
             raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能上传附件。请先签收。", code="not_workable")
         att = Attachment(item=a.item, assignment=a, name=name, size=upload.size, uploaded_by=by)
-        att.file.save(name, upload, save=False)
+        att.file.save(storage_name(name), upload, save=False)
         att.save()
         _audit(by, "attachment.add", a.item, unit=a.unit.name, file=name, size=upload.size)
     return att
@@ -334,37 +376,63 @@ def extension_request(*, assignment: Assignment, reason: str, new_due_date: date
     req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.EXTENSION, reason=reason,
                                      requested_due_date=new_due_date, previous_due_date=a.due_date, requested_by=by)
     _audit(by, "request.extension", a.item, reason=reason, unit=a.unit.name, new_due_date=str(new_due_date))
+    event_notify(event="ext_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name, date=new_due_date)
     return req
 
 
+def _decision_note(note, approve: bool) -> str:
+    """A refusal says why (the unit is told); an approval may carry a note."""
+    if not approve and not (note or "").strip():
+        raise DomainError("请填写不同意的理由。", code="required", field="note")
+    return _text(note, label="决定意见", field="note", max_length=500, required=False)
+
+
 @transaction.atomic
-def extension_decide(*, request: UnitRequest, approve: bool, note: str, by) -> UnitRequest:
-    """The convener or deputy approves (the due date moves) or refuses an extension."""
+def extension_decide(*, request: UnitRequest, approve: bool, note: str, by,
+                     granted_due_date: date | None = None) -> UnitRequest:
+    """The convener or deputy approves (the due date moves) or refuses (with a reason) an extension.
+    An approval may grant another date than the one asked (`granted_due_date`, a partial extension)."""
     _require_perm(by, "members.decide", "只有召集人或副召集人可以决定延期申请。")
-    note = _text(note, label="决定意见", field="note", max_length=500, required=False)
     req = UnitRequest.objects.select_for_update().select_related("assignment").get(pk=request.pk)
     if req.kind != UnitRequest.Kind.EXTENSION:
         raise DomainError("这不是延期申请。")
     if req.status != UnitRequest.Status.PENDING:
         raise Conflict("该申请已决定，请勿重复操作。", code="already_decided")
+    note = _decision_note(note, approve)
+    a = _lock_assignment(req.assignment)
+    granted = (granted_due_date or req.requested_due_date) if approve else None
+    if granted is not None and granted != req.requested_due_date:
+        if granted <= a.due_date:
+            raise DomainError(f"同意延至的日期须晚于现时限（{a.due_date:%Y年%-m月%-d日}）。", field="granted_due_date")
+        if granted < timezone.localdate():
+            raise DomainError("同意延至的日期不能早于今天。", field="granted_due_date")
+        if a.role == Assignment.Role.PARTICIPATING and granted > a.item.due_date:
+            raise DomainError(f"配合单位的反馈时限不能晚于牵头单位的办理时限（{a.item.due_date:%Y年%-m月%-d日}）。",
+                              field="granted_due_date")
     req.status = UnitRequest.Status.APPROVED if approve else UnitRequest.Status.REFUSED
     req.decided_by, req.decided_at, req.decision_note = by, timezone.now(), note
-    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    a = _lock_assignment(req.assignment)
+    req.granted_due_date = granted
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "granted_due_date"])
     if approve:
-        a.due_date = req.requested_due_date
+        a.due_date = granted
         _touch(a)
         a.save(update_fields=["due_date", "version"])
         if a.is_primary_lead:
             # The item's date is the primary lead's date; co-leads move with it.
             item = _lock_item(a.item)
-            item.due_date = req.requested_due_date
+            item.due_date = granted
             _touch(item)
             item.save(update_fields=["due_date", "version"])
             item.assignments.filter(role=Assignment.Role.LEAD, due_date__lt=item.due_date).exclude(
                 status__in=[Assignment.Status.REROUTED, Assignment.Status.DONE]).update(due_date=item.due_date)
     _audit(by, "request.extension." + ("approve" if approve else "refuse"), a.item, reason=note,
-           unit=a.unit.name, requested_due_date=str(req.requested_due_date), previous_due_date=str(req.previous_due_date))
+           unit=a.unit.name, requested_due_date=str(req.requested_due_date), previous_due_date=str(req.previous_due_date),
+           granted_due_date=str(granted) if granted else None)
+    partial = approve and granted != req.requested_due_date
+    event_notify(event="ext_decided", obj=a.item, by=by, reason=note, units=[a.unit],
+                 decision=("部分同意" if partial else "同意") if approve else "不同意",
+                 detail=(f"申请延至 {req.requested_due_date:%Y年%-m月%-d日}，同意延至 {granted:%Y年%-m月%-d日}。" if partial
+                         else f"办理时限为 {a.due_date:%Y年%-m月%-d日}。"))
     return req
 
 
@@ -383,15 +451,16 @@ def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
                                      previous_due_date=a.due_date, requested_by=by)
     item_progress_refresh(item=a.item_id)
     _audit(by, "request.return", a.item, reason=reason, unit=a.unit.name)
+    event_notify(event="return_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name)
     return req
 
 
 def return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
     """The convener keeps the task with the unit: it goes back to work."""
     _require_perm(by, "members.decide", "只有召集人或副召集人可以决定退回申请。")
-    note = _text(note, label="决定意见", field="note", max_length=500, required=False)
     with transaction.atomic():
         req = _lock_pending(request, UnitRequest.Kind.RETURN)
+        note = _decision_note(note, approve=False)
         a = _lock_assignment(req.assignment)
         _move(a, Assignment.Status.CLAIMED, label="该任务")
         if a.claimed_by_id is None:
@@ -403,6 +472,8 @@ def return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
         req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         item_progress_refresh(item=a.item_id)
         _audit(by, "request.return.refuse", a.item, reason=note, unit=a.unit.name)
+        event_notify(event="return_decided", obj=a.item, by=by, reason=note, units=[a.unit], decision="不同意",
+                     detail="该任务仍由贵单位办理。")
     return req
 
 
@@ -453,4 +524,7 @@ def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, 
     item.save(update_fields=["version"])
     item_progress_refresh(item=item)
     _audit(by, "request.return.reroute", item, reason=note, unit=old.unit.name, to=[u.name for u in units])
+    event_notify(event="return_decided", obj=item, by=by, reason=note, units=[old.unit], decision="同意",
+                 detail=f"该任务已改由{'、'.join(u.name for u in units)}办理。" if units else "贵单位不再参与办理。")
+    event_notify(event="rerouted", obj=item, by=by, units=units, unit=old.unit.name)
     return new

@@ -16,6 +16,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -34,6 +35,13 @@ class DuePagination(CursorPagination):
 
     ordering = ("due_date", "id")
     page_size = 50
+
+    def decode_cursor(self, request):
+        # DRF answers a cursor it cannot read with 404 ("Invalid cursor"); it is a bad parameter.
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({"cursor": "翻页参数无效，请从第一页重新开始。"}) from None
 
 
 # --- serializers --------------------------------------------------------------------------------------
@@ -58,7 +66,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     colour = serializers.SerializerMethodField()
     days_left = serializers.SerializerMethodField()
-    claimed_by = serializers.StringRelatedField()
+    claimed_by = serializers.StringRelatedField(allow_null=True)  # null until a unit claims the task
 
     class Meta:
         model = Assignment
@@ -102,7 +110,7 @@ class RequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = UnitRequest
         fields = ["id", "item", "assignment", "unit", "kind", "reason", "requested_due_date", "previous_due_date",
-                  "status", "requested_at", "decided_at", "decision_note", "rerouted_to"]
+                  "status", "requested_at", "decided_at", "decision_note", "granted_due_date", "rerouted_to"]
 
 
 class ItemCreateInput(serializers.Serializer):
@@ -148,7 +156,9 @@ class DecideInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("approve", "同意"), ("refuse", "不同意")])
     units = serializers.ListField(child=serializers.SlugField(), required=False, default=list,
                                   help_text="同意退回时改派的单位代码")
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="不同意时必填理由")
+    granted_due_date = serializers.DateField(required=False, allow_null=True, default=None,
+                                             help_text="同意延期时可改为其他日期（部分延期）；不填则为申请的日期")
 
 
 class UploadInput(serializers.Serializer):
@@ -331,7 +341,8 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         d = _valid(DecideInput, request)
         approve = d["decision"] == "approve"
         if req.kind == UnitRequest.Kind.EXTENSION:
-            ts.extension_decide(request=req, approve=approve, note=d["note"], by=request.user)
+            ts.extension_decide(request=req, approve=approve, note=d["note"], by=request.user,
+                                granted_due_date=d["granted_due_date"])
         else:
             fs.return_decide(request=req, approve=approve, units=_units(d["units"]), note=d["note"], by=request.user)
         req.refresh_from_db()

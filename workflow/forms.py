@@ -1,9 +1,10 @@
 from django import forms
 
+from core.forms import DateInput
 from members.models import MemberUnit, WorkLine
 from tasks.models import Item
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = DateInput()
 
 
 class UnitChoice(forms.ModelMultipleChoiceField):

@@ -42,7 +42,8 @@ def assignment_submit(*, assignment: Assignment, result: str, version, by) -> As
     process = process_for_item(assignment.item)
     with ItemFlow.lock(process.pk):  # outermost: its retry loop cannot run inside a savepoint
         a = task_services.assignment_mark_submitted(assignment=assignment, result=result, version=version, by=by)
-        ItemFlow.unit_work.run(_open_task(a.flow_task_id))
+        if not getattr(a, "repeated", False):  # a repeat of the user's own submission moves nothing
+            ItemFlow.unit_work.run(_open_task(a.flow_task_id))
     return a
 
 
@@ -58,7 +59,8 @@ def item_accept(*, item: Item, version, by) -> Item:
     process = process_for_item(item)
     with ItemFlow.lock(process.pk):  # outermost: its retry loop cannot run inside a savepoint
         item = task_services.item_accept(item=item, version=version, by=by)
-        ItemFlow.review.run(_review_task(process), accepted=True)
+        if not getattr(item, "repeated", False):  # a repeat of the user's own 办结 moves nothing
+            ItemFlow.review.run(_review_task(process), accepted=True)
     return item
 
 

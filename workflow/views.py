@@ -5,6 +5,7 @@ render. A DomainError becomes a Chinese message on the same page and changes not
 from datetime import date
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -164,27 +165,49 @@ def task_claim(request, pk):
 
 @require_POST
 def task_work(request, pk):
-    """Save the draft (暂存) or submit (提交) the unit's 办理情况."""
+    """The unit's one work form: 暂存, 上传附件 or 提交 the 办理情况. The text and the file input are one
+    form, so choosing a file never loses what was typed: an upload also keeps the text as the draft."""
     a = _assignment(request, pk)
     result, version = request.POST.get("result", ""), request.POST.get("version")
+    files = request.FILES.getlist("file")
     if "submit" in request.POST:
+        def submit():
+            if files:  # attached first, in their own transaction; the version does not move
+                _attach(a, files, request.user)
+            # A repeat of the user's own submission (a double click) succeeds without writing again.
+            fs.assignment_submit(assignment=a, result=result, version=version, by=request.user)
         label = "已汇总报送办公室审核。" if a.is_primary_lead else "已提交反馈。"
-        return _act(request, a.item, lambda: fs.assignment_submit(assignment=a, result=result, version=version,
-                                                                   by=request.user), label)
+        return _act(request, a.item, submit, label)
+    if "upload" in request.POST or files:
+        return _upload(request, a, result, version, files)
     return _act(request, a.item, lambda: ts.assignment_save(assignment=a, result=result, version=version,
                                                              by=request.user), "已暂存。", f"#task-{a.pk}")
 
 
+def _attach(a, files, user):
+    with transaction.atomic():  # all or none of the chosen files
+        for upload in files:
+            ts.attachment_add(assignment=a, upload=upload, by=user)
+
+
+def _upload(request, a, result, version, files):
+    def run():
+        if not files:
+            raise DomainError("请选择要上传的文件。", field="file")
+        with transaction.atomic():
+            if result is not None and result.strip() != a.result:
+                ts.assignment_save(assignment=a, result=result, version=version, by=request.user)
+            _attach(a, files, request.user)
+    kept = "办理情况已暂存。" if (result or "").strip() else ""
+    return _act(request, a.item, run, f"附件已上传。{kept}", f"#task-{a.pk}")
+
+
 @require_POST
 def task_attach(request, pk):
+    """The upload on its own (older pages and scripts): the same as the work form's 上传附件."""
     a = _assignment(request, pk)
-    upload = request.FILES.get("file")
-
-    def run():
-        if upload is None:
-            raise DomainError("请选择要上传的文件。", field="file")
-        ts.attachment_add(assignment=a, upload=upload, by=request.user)
-    return _act(request, a.item, run, "附件已上传。", f"#task-{a.pk}")
+    return _upload(request, a, request.POST.get("result"), request.POST.get("version"),
+                   request.FILES.getlist("file"))
 
 
 @require_POST
@@ -236,7 +259,8 @@ def request_decide(request, pk):
             raise DomainError("请选择同意或不同意。")
         approve = decision == "approve"
         if req.kind == UnitRequest.Kind.EXTENSION:
-            ts.extension_decide(request=req, approve=approve, note=note, by=request.user)
+            ts.extension_decide(request=req, approve=approve, note=note, by=request.user,
+                                granted_due_date=_date(request.POST.get("granted_due_date")))
         else:
             ids = [int(x) for x in request.POST.getlist("units") if x.isdigit()]
             units = list(MemberUnit.objects.current().in_current_mechanism().filter(pk__in=ids))

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -53,9 +54,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.MechanismMiddleware",  # reads answer within the signed-in person's mechanism
     # Everything needs a signed-in user unless a view is marked @login_not_required.
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Inside MessageMiddleware: its notice is stored with the response (core.queue).
+    "core.middleware.EnqueueNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -94,6 +98,8 @@ AUTH_USER_MODEL = "members.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Demo accounts never sign in where DEMO_ACCOUNTS_ALLOWED is off (production).
+    "core.backends.DemoAccountRefusalBackend",
     # ModelBackend reading permissions from the cached access snapshot (members.access).
     "members.access.AccountBackend",
     "guardian.backends.ObjectPermissionBackend",
@@ -112,6 +118,8 @@ CACHES = {
                "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 20000}},
 }
 
+CSRF_FAILURE_VIEW = "core.handlers.csrf_failure"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -122,6 +130,7 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "core.middleware.axes_username"  # bounded: a forged long name answered 500
 
 # django-guardian: object permissions are granted on organisational units only (docs/permissions.md).
 ANONYMOUS_USER_NAME = None
@@ -135,7 +144,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -179,6 +188,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The heartbeat has a queue of its own, so a backlog of sends cannot make beat look down. Every worker
+# consumes both queues (`-Q celery,heartbeat`: Procfile.dev, README); kombu serves them in turn.
+CELERY_TASK_ROUTES = {"core.tasks.beat_heartbeat": {"queue": "heartbeat"}}
 # Periodic tasks are declared here; django-celery-beat installs them idempotently at beat start.
 CELERY_BEAT_SCHEDULE = {
     "beat-heartbeat": {"task": "core.tasks.beat_heartbeat", "schedule": 60.0},
@@ -204,7 +216,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.LimitOffsetPagination",  # page size at most 100
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
@@ -217,9 +229,32 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two serializers share the item's status set; name it once (drf_spectacular.W001 otherwise).
+    "ENUM_NAME_OVERRIDES": {"ItemStatusEnum": "tasks.models.Item.Status"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.schema_error_responses"],
 }
 
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+# /health/ reports the outbox as down when its oldest due message has waited this long.
+HEALTH_OUTBOX_MAX_AGE_MINUTES = env.int("HEALTH_OUTBOX_MAX_AGE_MINUTES", default=15)
+
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------------
+# Everything from the product's own origin; no inline script and no inline style (pages carry no
+# <script> and no style="..." attribute: tests/core/test_production.py reads every template).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -17,7 +17,7 @@ def sign_in(page, username):
     page.wait_for_url("**/")
 
 
-def test_self_assessment_reviewed_confirmed_and_counted(users, gy_community, browser_page):
+def test_self_assessment_reviewed_confirmed_and_counted(users, gy_community, city2, browser_page):
     page = browser_page
     sign_in(page, "city_guiyang")
     page.get_by_role("link", name="社区台账").click()
@@ -33,9 +33,13 @@ def test_self_assessment_reviewed_confirmed_and_counted(users, gy_community, bro
     assert page.locator("#verdict").inner_text() == "达到创建标准"
     page.get_by_role("button", name="提交自评").click()
     assert page.locator("#assessment-status").inner_text() == "待市州审核"
+    assert page.get_by_role("button", name="审核通过").count() == 0  # not by who filled it in
+    assessment_url = page.url
+    page.get_by_role("button", name="退出").click()
+    sign_in(page, "city_guiyang_2")
+    page.goto(assessment_url)
     page.get_by_role("button", name="审核通过").click()
     assert page.locator("#assessment-status").inner_text() == "待办公室确认"
-    assessment_url = page.url
     page.get_by_role("button", name="退出").click()
 
     sign_in(page, "office")

@@ -14,12 +14,12 @@ from .conftest import ALL_MET
 
 
 @pytest.mark.django_db(transaction=True)
-def test_double_confirm_is_one_confirmation(require_postgres, users, gy_community):
+def test_double_confirm_is_one_confirmation(city2, require_postgres, users, gy_community):
     city = users["city_guiyang"]
     a = assessment_start(community=gy_community, by=city)
     assessment_save(assessment=a, facts=ALL_MET, by=city)
     assessment_submit(assessment=a, by=city)
-    assessment_review(assessment=a, approve=True, by=city)
+    assessment_review(assessment=a, approve=True, by=city2)
     barrier = threading.Barrier(2)
     outcomes = []
 

@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from communities.excel import import_rows_read
 from communities.models import Community
 from communities.services import communities_import
+from core.errors import DomainError
 from core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +122,62 @@ def test_only_prefecture_users_import(users, client_for, who):
     response = client_for(users[who]).post("/communities/import/", {"file": xlsx([["贵阳市", "", "甲", "", "", ""]])})
     assert response.status_code in (403, 404)
     assert not Community.objects.exists()
+
+
+# --- Files built to exhaust the server (issue 11): refused from the archive's table of contents --------
+# The bench (bench/import_bomb.py) builds them at full size and measures memory; these are the same
+# files, scaled down only as far as still crosses each limit, so the suite stays fast.
+
+from bench.import_bomb import blank_rows_xlsx, far_row_xlsx, huge_string_xlsx  # noqa: E402
+from communities import excel  # noqa: E402
+
+
+def _attack(builder, tmp_path, **size):
+    path = builder(tmp_path / "attack.xlsx", **size)
+    return SimpleUploadedFile("台账.xlsx", path.read_bytes())
+
+
+@pytest.mark.parametrize("builder,size,message", [
+    # one shared string unpacking to 30 MB (the attack: 500 MB from 0.5 MB)
+    (huge_string_xlsx, {"chars": 30_000_000}, "文件解压后过大"),
+    # one shared string of 12 MB: under the total, over what any one part may hold
+    (huge_string_xlsx, {"chars": 12_000_000}, "表格内容过大"),
+    # five million blank rows (the attack: 170 million in 1.5 MB)
+    (blank_rows_xlsx, {"rows": 5_000_000}, "文件解压后过大"),
+    # blank rows count against the row limit even when the file is small
+    (blank_rows_xlsx, {"rows": excel.IMPORT_MAX_ROWS + 1}, "一次最多导入 5000 行（空行也计入）"),
+    # a row numbered 170 million right after row 2: the skipped rows are blank rows too
+    (far_row_xlsx, {"row": 170_000_000}, "一次最多导入 5000 行（空行也计入）"),
+])
+def test_a_file_built_to_exhaust_memory_is_refused_and_writes_nothing(users, guiyang, client_for, tmp_path,
+                                                                      builder, size, message):
+    response = client_for(users["city_guiyang"]).post("/communities/import/", {"file": _attack(builder, tmp_path, **size)})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert response.context["report"] is None and not Community.objects.exists()
+    assert not AuditEntry.objects.filter(action="community.import").exists()
+
+
+def test_as_many_blank_rows_as_the_limit_allows_are_read(guiyang, tmp_path):
+    assert import_rows_read(_attack(blank_rows_xlsx, tmp_path, rows=excel.IMPORT_MAX_ROWS)) == []
+
+
+def test_a_row_of_countless_cells_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(excel, "ROW_MAX_CELLS", 30)
+    with pytest.raises(DomainError, match="表格结构异常"):
+        import_rows_read(xlsx([["贵阳市", "", "甲社区", "", "", ""] + ["x"] * 30]))
+    assert len(import_rows_read(xlsx([["贵阳市", "", "甲社区", "", "", ""] + ["x"] * 20]))) == 1
+
+
+def test_a_part_with_too_many_elements_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(excel, "PART_MAX_ELEMENTS", 500)
+    with pytest.raises(DomainError, match="表格结构异常"):
+        import_rows_read(xlsx([["贵阳市", "", f"社区{i}", "", "", ""] for i in range(100)]))
+
+
+def test_an_over_long_cell_is_refused_with_its_row(users, guiyang):
+    rows = import_rows_read(xlsx([["贵阳市", "", "甲社区", "", "长" * 5000, ""], ["贵阳市", "", "乙社区", "", "", ""]]))
+    assert rows[0].errors == [f"“老旧小区”超过 {excel.CELL_MAX_CHARS} 字（当前 5000 字）"]
+    assert len(rows[0].values["old_estates"]) == excel.CELL_MAX_CHARS and rows[1].errors == []
+    report = communities_import(rows=rows, by=users["city_guiyang"])
+    assert [r.values["name"] for r in report.created] == ["乙社区"]

@@ -43,6 +43,13 @@ def test_guizhou_target_boundary_299_vs_300_per_mille(users, guiyang, zunyi):
     assert "29.9%" in guiyang_row and "未达到" in guiyang_row
     zunyi_row = html.split('id="row-zunyi"')[1].split("</tr>")[0]
     assert "30.0%" in zunyi_row and "已达到" in zunyi_row
+    # the picture: a bar per prefecture, the target as a line; under target hatched, not only coloured
+    chart = html.split('<svg class="chart progress-chart"')[1].split("</svg>")[0]
+    assert "目标 30%" in chart and 'class="target-line"' in chart
+    bars = chart.split("<rect ")
+    guiyang_bar = next(b for b in bars if b.startswith('x="84" y="6"'))
+    assert 'fill="url(#below-target)"' in guiyang_bar                 # 29.9% < 30%
+    assert chart.count('class="bar-met"') >= 1 and "贵阳市" in chart and "29.9%" in chart
 
 
 def test_zhejiang_targets_40_then_60(users, guiyang, settings):
@@ -195,3 +202,69 @@ def test_nomination_rides_on_the_october_pilot_submission(users, guiyang, gy_com
     assert f"/deadlines/obligations/{owed.pk}/" in html and "随" in html
     later = pilot_nominate(community=community, year=2021, reason="次年推荐", by=users["city_guiyang"])
     assert later.obligation is None  # no October submission owed in 2021: the nomination stands alone
+
+
+def test_years_after_the_last_target_are_reported_too(users, guiyang, client_for, settings):
+    """Annex 2 has a column for every year up to this one (a community confirmed in 2026 counts), and
+    创建进度 for 2026 says it carries the 2022 target rather than labelling 2026 with “到2022年…”."""
+    import time_machine
+
+    settings.MECHANISM = "zhejiang"
+    bulk_communities(guiyang, 1, met_on=date(2021, 9, 1), prefix="甲", county="云岩区")
+    bulk_communities(guiyang, 1, met_on=date(2026, 3, 1), prefix="新", county="云岩区")
+    bulk_communities(guiyang, 2, prefix="丙", county="云岩区")
+    with time_machine.travel(date(2026, 11, 20), tick=False):
+        html = client_for(users["office"]).get("/communities/progress/annex2/?unit=guiyang").content.decode()
+        assert "2026年绿色社区名单" in html and "2023年完成数量" in html and "新0" in html
+        response = client_for(users["office"]).get("/communities/progress/annex2.xlsx?unit=guiyang")
+        values = [[c.value for c in row] for row in load_workbook(BytesIO(response.content)).active.iter_rows()]
+        header = values[2]
+        assert header[-4:] == ["2026年绿色社区名单", "2026年完成数量", "2026年完成比例", "合计完成比例"]
+        yy = next(v for v in values if v[0] == "云岩区")
+        assert yy[-4:] == ["新0", 1, 0.25, 0.5]
+        page = client_for(users["office"]).get("/communities/progress/?year=2026").content.decode()
+        assert "2026年沿用2022年目标" in page and "2026年目标" not in page
+        assert '<option value="2026" selected>' in page and '<option value="2024"' in page
+    settings.MECHANISM = "guizhou"
+    page = client_for(users["office"]).get("/communities/progress/?year=2022").content.decode()
+    assert "2022年目标：" in page and "沿用" not in page
+
+
+def test_annex2_downloads_under_a_chinese_file_name(users, guiyang, client_for, settings):
+    from urllib.parse import quote
+
+    settings.MECHANISM = "zhejiang"
+    response = client_for(users["office"]).get("/communities/progress/annex2.xlsx?unit=guiyang")
+    disposition = response["Content-Disposition"]
+    assert "annex2" not in disposition
+    assert f"filename*=utf-8''{quote('附件2-贵阳市-绿色社区建设任务完成情况汇总表.xlsx')}" in disposition
+
+
+def test_public_list_pages_filters_searches_and_names_its_province(users, guiyang, zunyi):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bulk_communities(guiyang, 60, prefix="贵阳改造", renovation="in_progress", county="云岩区")
+    bulk_communities(zunyi, 3, prefix="遵义改造", renovation="finished", county="汇川区")
+    Community.objects.create(reporting_unit=zunyi, name="湘江社区", renovation="in_progress",
+                             old_estates="丁字口小区", county="红花岗区")
+    client = Client()
+    first = client.get("/communities/public/old-estates/").content.decode()
+    assert "贵州省进行改造的老旧小区清单" in first and "共 64 个社区" in first and "第 1 / 2 页" in first
+    assert "最近更新" in first and "数据更新至" in first
+    assert first.count("<tr><td>") == 50
+    second = client.get("/communities/public/old-estates/?page=2").content.decode()
+    assert second.count("<tr><td>") == 14 and "湘江社区" in second
+    only_zunyi = client.get("/communities/public/old-estates/?unit=zunyi").content.decode()
+    assert "共 4 个社区" in only_zunyi and "贵阳改造" not in only_zunyi
+    found = client.get("/communities/public/old-estates/", {"q": "丁字口"}).content.decode()
+    assert "共 1 个社区" in found and "湘江社区" in found
+    none = client.get("/communities/public/old-estates/", {"q": "不存在的小区", "unit": "nowhere"}).content.decode()
+    assert "没有符合条件的社区" in none
+    # Bounded: a page costs the same few queries whatever the list's size.
+    with CaptureQueriesContext(connection) as small:
+        client.get("/communities/public/old-estates/?page=2")
+    bulk_communities(guiyang, 200, prefix="又一批", renovation="planned", county="南明区")
+    with CaptureQueriesContext(connection) as large:
+        assert "第 2 / 6 页" in client.get("/communities/public/old-estates/?page=2").content.decode()
+    assert len(large) == len(small) <= 8

@@ -37,8 +37,8 @@ def test_one_upload_check_for_every_app():
         (SimpleUploadedFile("x.exe", b"MZ"), "不支持的文件类型"),
         (SimpleUploadedFile("x.pdf", b""), "是空的"),
         (SimpleUploadedFile("x.pdf", b"<html>"), "内容与扩展名"),
-        (SimpleUploadedFile("x.pdf", b"%PDF" + b"0" * (1024 * 1024)), "不能超过 1 MB"),
+        (SimpleUploadedFile("x.pdf", b"%PDF" + b"0" * (20 * 1024 * 1024)), "不能超过 20 MB"),
         (SimpleUploadedFile("名" * 118 + ".pdf", b"%PDF"), "文件名不能超过"),
     ]:
         with pytest.raises(DomainError, match=fragment):
-            upload_check(upload, max_bytes=1024 * 1024)
+            upload_check(upload)

@@ -92,6 +92,35 @@ def test_notice_drafts_the_quarter(dataset, users, client_for):
     assert client_for(users["convener"]).get("/dashboard/notice/", {"quarter": "2020Q1"}).status_code == 404
 
 
+def test_dashboard_draws_the_on_time_rate_per_unit_with_its_numbers(dataset, users, client_for):
+    html = client_for(users["convener"]).get("/dashboard/").content.decode()
+    chart = html.split('<svg class="chart chart-lines"')[1].split("</svg>")[0]
+    assert "数据见下表" in chart and "省民政厅" in chart and "<polyline" in chart or "<circle" in chart
+    # the overdue trend has its numbers in a table for screen readers and printing
+    assert "<caption>逾期事项季度趋势（件）</caption>" in html
+
+
+def test_notice_as_a_word_document(dataset, users, client_for):
+    import io
+
+    from docx import Document
+
+    response = client_for(users["convener"]).get("/dashboard/notice.docx", {"quarter": "2026Q3"})
+    assert response.status_code == 200
+    doc = Document(io.BytesIO(response.content))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0].endswith("办公室") and "〔" in texts[1]                       # 版头 and a 文号 to fill in
+    assert "关于2026年第三季度督办工作情况的通报" in texts
+    assert [t for t in texts if t[:2] in {"一、", "二、", "三、", "四、"}] == [
+        "一、总体情况", "二、按时办结情况", "三、存在的问题", "四、下一步工作要求"]
+    assert any("共 4 项，按时办结 2 项，逾期办结或尚未办结 2 项，按时办结率 50.0%" in t for t in texts)
+    table = doc.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "单位", "应办结", "按时办结", "逾期或未办结", "按时办结率"]
+    assert any(row.cells[1].text == "省民政厅" for row in table.rows[1:])
+    assert client_for(users["convener"]).get("/dashboard/notice.docx", {"quarter": "2020Q1"}).status_code == 404
+    assert client_for(users["liaison_mzt"]).get("/dashboard/notice.docx").status_code in (403, 404)
+
+
 # --- iCal -----------------------------------------------------------------------------------------
 
 def _feed(client, token):
@@ -157,3 +186,11 @@ def test_a_user_cannot_revoke_another_users_address(dataset, users, client, clie
     response = client_for(users["liaison_mzt"]).post("/dashboard/calendar/", {"action": "revoke", "token": theirs.pk})
     assert response.status_code == 404
     assert client.get(f"/calendar/{theirs.token}.ics").status_code == 200
+
+
+def test_notice_for_a_quarter_with_nothing_due_says_so(dataset, users, client_for):
+    """2026Q1 is in range but nothing of the dataset fell due in it: the draft must not say that no
+    unit finished everything on time."""
+    html = client_for(users["convener"]).get("/dashboard/notice/", {"quarter": "2026Q1"}).content.decode()
+    assert "没有到期应办结的督办事项和报送任务" in html and "本季度没有到期应办结的事项" in html
+    assert "本季度没有全部按时办结的单位" not in html and "共 0 项" not in html

@@ -1,7 +1,7 @@
 """The submission flow (liaison / prefecture user → office) and every page, with the wrong role
 getting 404 for each."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -195,3 +195,35 @@ def test_obligations_api_follows_the_same_visibility(users, obligations, client_
     one = client_for(users["office"]).get(f"/api/v1/obligations/{obligations['mzt'].pk}/").json()
     assert one["title"] == "季度工作情况" and one["due_on"] == "2024-10-08" and one["status_display"] == "待报送"
     assert client_for(users["outsider"]).get("/api/v1/obligations/").json()["count"] == 0
+
+
+def test_a_report_cannot_be_submitted_before_its_window_opens(users, client_for):
+    """Decision (docs/deadlines.md): before 报送期 opens the service refuses, in Chinese; the page says
+    when it opens instead of showing the form. A one-off report opens when its rule starts."""
+    with time_machine.travel(at(2026, 12, 20), tick=False):
+        obligations_generate()
+        o = Obligation.objects.get(member_unit__code="mzt", period="2026Q4")
+        assert o.opens_on == date(2027, 1, 1)
+        with pytest.raises(DomainError, match="报送期自 2027年1月1日 起"):
+            obligation_submit(obligation=o, text="提前报送", by=users["liaison_mzt"])
+        o.refresh_from_db()
+        assert o.status == Obligation.OPEN and not o.submissions.exists()
+        page = client_for(users["liaison_mzt"]).get(f"/deadlines/obligations/{o.pk}/").content.decode()
+        assert "报送期自 2027年1月1日 起" in page and 'value="submit"' not in page
+        posted = client_for(users["liaison_mzt"]).post(f"/deadlines/obligations/{o.pk}/",
+                                                       {"action": "submit", "text": "提前报送"})
+        assert posted.status_code == 200 and "现在还不能报送" in posted.content.decode()
+        assert "提前报送</textarea>" in posted.content.decode()  # what was typed is shown back, not lost
+        assert not o.submissions.exists()
+    with time_machine.travel(at(2027, 1, 1), tick=False):
+        obligation_submit(obligation=o, text="按期报送", by=users["liaison_mzt"])
+    o.refresh_from_db()
+    assert o.status == Obligation.SUBMITTED
+
+
+def test_a_one_off_report_opens_when_its_rule_starts(mechanism):
+    from deadlines.models import DeadlineRule
+
+    spec = DeadlineRule.objects.get(mechanism=mechanism, code="implementation_plan").spec()
+    [p] = spec.periods(date(2020, 1, 1), date(2020, 12, 31))
+    assert p.opens == spec.starts < p.due

@@ -32,6 +32,8 @@ PAGES = {
                       expect(O + ("liaison_mzt", "liaison_zjt"))),
     "draft_minutes_print": (lambda w: reverse("meetings:minutes_print", args=[w["draft"].pk]),
                             expect(O + ("liaison_mzt", "liaison_zjt"))),
+    "draft_minutes_docx": (lambda w: reverse("meetings:minutes_docx", args=[w["draft"].pk]),
+                           expect(O + ("liaison_mzt", "liaison_zjt"))),
     "issued_minutes": (lambda w: reverse("meetings:minutes", args=[w["issued"].pk]), expect(O + ALL_UNITS)),
     "minutes_edit": (lambda w: reverse("meetings:minutes_edit", args=[w["draft"].pk]),
                      expect(forbidden=("convener", "liaison_mzt", "liaison_zjt")) | {"office": 302, "deputy": 302}),
@@ -179,3 +181,29 @@ def test_schedule_in_the_past_is_refused_with_a_message(world, users, client_for
     assert response.status_code == 200 and "会议时间必须晚于现在" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.APPROVED and not meeting.meeting_units.exists()
+
+
+def test_minutes_as_a_word_document_in_the_official_layout(world, users, client_for):
+    import io
+
+    from docx import Document
+    from docx.shared import Pt
+
+    issued = world["issued"]
+    response = client_for(users["liaison_mzt"]).get(reverse("meetings:minutes_docx", args=[issued.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+    assert "filename*=UTF-8''" in response["Content-Disposition"] and ".docx" in response["Content-Disposition"]
+    doc = Document(io.BytesIO(response.content))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0].endswith("会议纪要") and texts[1] == "黔绿社联〔2026〕1号"       # 版头, 文号
+    title = next(p for p in doc.paragraphs if p.text == issued.title)
+    assert title.runs[0].font.size == Pt(22)                                         # 2号 title
+    clause = next(p for p in doc.paragraphs if p.text.startswith("一、申请省级支持由省住房城乡建设厅牵头"))
+    assert clause.runs[0].font.size == Pt(16) and clause.runs[0].font.name == "仿宋_GB2312"   # 3号 仿宋 body
+    assert any(t.startswith("出席单位：") for t in texts)
+    section = doc.sections[0]
+    assert round(section.top_margin.mm) == 37 and round(section.left_margin.mm) == 28
+    footer_xml = section.footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer_xml and "— " in section.footer.paragraphs[0].text           # page numbers
+    assert client_for(users["liaison_gat"]).get(reverse("meetings:minutes_docx", args=[world["draft"].pk])).status_code == 404

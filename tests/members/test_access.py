@@ -60,7 +60,7 @@ def test_anonymous_reaches_nothing_but_sign_in():
 def test_sign_in_page_is_chinese(db):
     response = Client().get("/accounts/login/")
     html = response.content.decode()
-    assert 'lang="zh-Hans"' in html and "登录" in html and "用户名" in html and "密码" in html
+    assert 'lang="zh-CN"' in html and "登录" in html and "用户名" in html and "密码" in html
 
 
 def test_convener_signs_in_and_sees_the_roster(users):

@@ -31,10 +31,10 @@ def inbox_rows(rows):
     href = _detail_href()
     out = [
         f'<tr class="row-{escape(row.colour)}"><td><a href="{href.format(row.item_id)}#task-{row.pk}">'
-        f'{escape(row.title)}</a></td><td class="nowrap">{escape(row.unit_name)}</td>'
-        f'<td class="nowrap">{escape(row.role_label)}</td>'
-        f'<td class="nowrap"><span class="tag">{escape(row.status_label)}</span></td>'
-        f'<td class="nowrap">{row.due_date.isoformat()}</td><td>{_ladder(row)}</td></tr>'
+        f'{escape(row.title)}</a></td><td class="nowrap" data-label="单位">{escape(row.unit_name)}</td>'
+        f'<td class="nowrap" data-label="分工">{escape(row.role_label)}</td>'
+        f'<td class="nowrap" data-label="状态"><span class="tag">{escape(row.status_label)}</span></td>'
+        f'<td class="nowrap" data-label="时限">{row.due_date.isoformat()}</td><td>{_ladder(row)}</td></tr>'
         for row in rows]
     return mark_safe("\n".join(out))  # noqa: S308 — every value above is escaped
 
@@ -54,9 +54,9 @@ def queue_rows(rows):
 
     out = [
         f'<tr class="row-{escape(row.colour)}"><td><a href="{href.format(row.pk)}">{escape(row.title)}</a></td>'
-        f'<td class="nowrap"><span class="tag">{escape(row.status_label)}</span></td>'
-        f'<td>{"".join(unit_tag(u) for u in row.units)}</td>'
-        f'<td class="nowrap">{row.due_date.isoformat()}</td><td>{_ladder(row)}</td></tr>'
+        f'<td class="nowrap" data-label="状态"><span class="tag">{escape(row.status_label)}</span></td>'
+        f'<td data-label="各单位">{"".join(unit_tag(u) for u in row.units)}</td>'
+        f'<td class="nowrap" data-label="时限">{row.due_date.isoformat()}</td><td>{_ladder(row)}</td></tr>'
         for row in rows]
     return mark_safe("\n".join(out))  # noqa: S308 — every value above is escaped
 
