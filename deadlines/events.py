@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import OFFICE_ROLES, MemberUnit, Role, RoleAssignment
-from members.selectors import reporting_units_users, units_recipient_users
+from members.selectors import mechanism_id_current, mechanism_id_for, reporting_units_users, units_recipient_users
 
 from .reminders import notify, notify_addresses, notify_units
 
@@ -151,20 +151,23 @@ def _ids(objs) -> list[int]:
     return [getattr(o, "pk", o) for o in objs]
 
 
-def _deciders() -> list:
+def _deciders(mechanism_id) -> list:
     User = get_user_model()
-    people = RoleAssignment.objects.active().filter(role__in=[Role.CONVENER, Role.DEPUTY_CONVENER]).values("person")
+    people = RoleAssignment.objects.active().filter(
+        mechanism_id=mechanism_id, role__in=[Role.CONVENER, Role.DEPUTY_CONVENER]).values("person")
     return list(User.objects.filter(person__in=people, is_active=True))
 
 
-def _office() -> list:
+def _office(mechanism_id) -> list:
     User = get_user_model()
-    people = RoleAssignment.objects.active().filter(role__in=OFFICE_ROLES).values("person")
+    people = RoleAssignment.objects.active().filter(mechanism_id=mechanism_id, role__in=OFFICE_ROLES).values("person")
     return list(User.objects.filter(person__in=people, is_active=True))
 
 
-def recipients(event: Event, *, units=(), reporting_units=(), users=()) -> list:
-    """The accounts `event`'s rule reaches, in a stable order, each once."""
+def recipients(event: Event, *, units=(), reporting_units=(), users=(), mechanism_id=None) -> list:
+    """The accounts `event`'s rule reaches, in a stable order, each once; the convener, office and
+    "every unit" are those of `mechanism_id` (default: the signed-in person's, else the deployment's)."""
+    mechanism_id = mechanism_id or mechanism_id_current()
     given = {"units": units, "reporting_units": reporting_units, "people": users}
     stray = [part for part, value in given.items() if value and part not in event.who]
     if stray:
@@ -176,16 +179,16 @@ def recipients(event: Event, *, units=(), reporting_units=(), users=()) -> list:
             by_unit = units_recipient_users(_ids(units), today)
             out += [u for pk in _ids(units) for u in by_unit.get(pk, [])]
         elif part == "all_units":
-            ids = list(MemberUnit.objects.current().values_list("pk", flat=True))
+            ids = list(MemberUnit.objects.current().filter(mechanism_id=mechanism_id).values_list("pk", flat=True))
             by_unit = units_recipient_users(ids, today)
             out += [u for pk in ids for u in by_unit.get(pk, [])]
         elif part == "reporting_units":
             by_unit = reporting_units_users(_ids(reporting_units))
             out += [u for pk in _ids(reporting_units) for u in by_unit.get(pk, [])]
         elif part == "deciders":
-            out += _deciders()
+            out += _deciders(mechanism_id)
         elif part == "office":
-            out += _office()
+            out += _office(mechanism_id)
         elif part == "people":
             out += [u for u in users if u is not None and u.is_active]
     return list(dict.fromkeys(out))
@@ -202,8 +205,10 @@ def event_notify(*, event: str, obj, by, reason: str = "", units=(), reporting_u
     e = EVENTS[event]
     now = now or timezone.now()
     reason = (reason or "").strip()
-    people = [u for u in recipients(e, units=units, reporting_units=reporting_units, users=users)
-              if by is None or u.pk != by.pk]
+    # The mechanism of whoever caused the event (a Zhejiang office's meeting tells Zhejiang's convener).
+    mechanism_id = mechanism_id_for(by) if by is not None else None
+    people = [u for u in recipients(e, units=units, reporting_units=reporting_units, users=users,
+                                    mechanism_id=mechanism_id) if by is None or u.pk != by.pk]
     values = {"obj": obj, "reason": reason, "reason_line": f"理由：{reason}" if reason else "",
               "unit": "", "detail": "", **context}
     title, body = e.title.format(**values), e.body.format(**values)
@@ -219,7 +224,7 @@ def event_notify(*, event: str, obj, by, reason: str = "", units=(), reporting_u
                                     body=body, period=period, now=now)
     if e.unit_level:
         if "all_units" in e.who:
-            units = MemberUnit.objects.current()
+            units = MemberUnit.objects.current().filter(mechanism_id=mechanism_id or mechanism_id_for(None))
         elif any(not isinstance(u, MemberUnit) for u in units):
             units = MemberUnit.objects.filter(pk__in=_ids(units))
         written += notify_units(units=list(units), subject=subject, kind=kind, title=title, body=body, url=url,

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deadlines', '0002_obligation_rule_due_indexes'),
+        ('deadlines', '0004_obligation_rule_due_indexes'),
         ('deadlines', '0005_guests_have_neither_person_nor_robot'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deadlines', '0001_initial'),
+        ('deadlines', '0003_message_titles_one_line'),
         ('members', '0003_user_access_stamp'),
     ]
 
