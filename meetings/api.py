@@ -208,6 +208,7 @@ def _in(serializer_class, request):
 
 class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = MeetingSerializer
+    queryset = Meeting.objects.none()  # the schema's model; reads go through get_queryset
 
     def get_queryset(self):
         return sel.meetings_for_user(self.request.user).prefetch_related("guests").order_by("-id")
@@ -256,6 +257,7 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class MinutesViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MinutesSerializer
+    queryset = Minutes.objects.none()  # the schema's model; reads go through get_queryset
 
     def get_queryset(self):
         return sel.minutes_for_user(self.request.user).order_by("-id")
@@ -303,6 +305,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet):
 
 class AgreedMatterViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MatterSerializer
+    queryset = AgreedMatter.objects.none()  # the schema's model; reads go through get_queryset
 
     def get_queryset(self):
         return sel.matters_for_user(self.request.user).order_by("-minutes_id", "number")
@@ -314,6 +317,7 @@ class AgreedMatterViewSet(viewsets.ReadOnlyModelViewSet):
 
 class MembershipChangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = ChangeSerializer
+    queryset = MembershipChange.objects.none()  # the schema's model; reads go through get_queryset
 
     def get_queryset(self):
         return sel.changes_for_user(self.request.user).order_by("-id")

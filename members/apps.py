@@ -13,6 +13,7 @@ class MembersConfig(AppConfig):
         from .selectors import unit_choices_forget
 
         connect_signals()
+        from . import schema  # noqa: F401 — registers the API's authentication with the OpenAPI schema
         post_save.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.save")
         post_delete.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.delete")
 
