@@ -323,8 +323,16 @@ def notifications(request):
         "unread_total": selectors.unread_count(request.user)})
 
 
+def _known_kind(value) -> str:
+    """A kind code of the catalogue, or "" (a forged value never reaches a query or a link)."""
+    from .events import kind_choices
+
+    return value if value in dict(kind_choices()) else ""
+
+
 def _back_to_notifications(request):
-    query = {k: v for k, v in (("kind", request.POST.get("kind", "")), ("unread", request.POST.get("unread", ""))) if v}
+    unread = "1" if request.POST.get("unread") == "1" else ""
+    query = {k: v for k, v in (("kind", _known_kind(request.POST.get("kind", ""))), ("unread", unread)) if v}
     url = reverse("deadlines:notifications")
     return redirect(f"{url}?{urlencode(query)}" if query else url)
 
@@ -341,7 +349,7 @@ def notification_read(request, pk):
 
 @require_POST
 def notifications_read_all(request):
-    kind = request.POST.get("kind", "")
+    kind = _known_kind(request.POST.get("kind", ""))
     count = services.notifications_read_all(by=request.user, kind=kind)
     messages.success(request, f"已将 {count} 条通知标为已读。" if count else "没有未读通知。")
     return _back_to_notifications(request)

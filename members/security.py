@@ -106,6 +106,13 @@ class SessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Pages open without sign-in (health, the public list, feeds) never load the session, so they
+        # still answer while the database is down; DRF's views are marked so too but use the session.
+        if getattr(view_func, "login_required", True) is False and getattr(view_func, "cls", None) is None:
+            return None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
@@ -123,7 +130,7 @@ class SessionLifetimeMiddleware:
                 return redirect(f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
             if now - seen >= SEEN_RESOLUTION:
                 request.session[SESSION_SEEN] = now
-        return self.get_response(request)
+        return None
 
 
 # --- Client address and lockout --------------------------------------------------------------------------
