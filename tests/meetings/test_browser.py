@@ -92,6 +92,7 @@ def test_office_edits_minutes_returned_for_changes_and_resends_with_three_matter
     page.fill("#id_username", "office")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    second_factor_pass(page, "office")
     page.wait_for_url(f"**/meetings/minutes/{minutes.pk}/edit/")
     assert page.input_value("#id_m-0-due_date") == due[0].isoformat()
     assert page.input_value("#id_m-1-due_date") == due[1].isoformat()
