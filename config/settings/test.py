@@ -1,7 +1,7 @@
 """pytest. DATABASE_URL / REDIS_URL point the suite at PostgreSQL and Redis (CI always does)."""
 
 from .base import *  # noqa: F401,F403
-from .base import BASE_DIR, DATABASES, env
+from .base import BASE_DIR, CACHES, DATABASES, env
 
 DEBUG = False
 DEMO_ACCOUNTS_ALLOWED = True
@@ -18,3 +18,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The tests' cache is per process even when REDIS_URL is set (conftest clears it between tests, and a
+# clear must never flush the broker's Redis database); the Redis setup is proven by
+# tests/core/test_scale_out.py, which runs gunicorn with the production settings.
+CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Query-count tests measure the dashboard's own queries; tests/dashboard/test_cache.py turns the cache on.
+DASHBOARD_CACHE_SECONDS = 0
