@@ -48,6 +48,7 @@ def _restore_request_id(task_id=None, task=None, **kwargs):
     # In eager mode the task runs inside the publishing request: its id is already set.
     token = request_id_var.set(rid) if rid else None
     _task_started[task_id] = (token, time.monotonic())
+    logging.getLogger("core.tasks").info("task %s started (%s)", getattr(task, "name", "?"), task_id)
 
 
 @signals.task_postrun.connect

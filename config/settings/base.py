@@ -207,6 +207,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Workers log through LOGGING below (request ids, JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The heartbeat has a queue of its own, so a backlog of sends cannot make beat look down. Every worker
 # consumes both queues (`-Q celery,heartbeat`: Procfile.dev, README); kombu serves them in turn.
