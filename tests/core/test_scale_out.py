@@ -4,6 +4,7 @@ signs out on both (sessions are cached_db on the shared Redis cache, config/sett
 
 import re
 import subprocess
+import time
 
 import pytest
 import redis
@@ -59,3 +60,35 @@ def test_two_web_processes_share_sessions_and_sign_out(production_env, mechanism
             logs.append(proc.stdout.read())
         print("\n".join(logs))
     assert all("Traceback" not in log for log in logs), logs
+
+
+# --- Two worker processes on one broker and one database: every reminder is sent once -------------------
+
+from tests.deadlines.servers import SmtpSink  # noqa: E402
+from tests.deadlines.test_workers import (PLAN_DAY, all_sent, assert_exactly_once, broker_queue,  # noqa: E402,F401
+                                          reminders_due, worker_env)
+from tests.worker import celery_worker, wait_for  # noqa: E402
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_send_each_message_once(broker_queue, reminders_due, tmp_path):
+    from deadlines.models import Message
+    from deadlines.tasks import outbox_dispatch, reminders_sweep
+
+    sms_file = tmp_path / "sms.jsonl"
+    with SmtpSink() as smtp:
+        env = worker_env(smtp, sms_file)
+        with celery_worker(queue=broker_queue, concurrency=2, extra_env=env) as (one, queue), \
+                celery_worker(queue=broker_queue, concurrency=2, extra_env=env) as (two, _):
+            for _ in range(2):  # the day's sweep delivered twice, to whichever worker takes it
+                reminders_sweep.apply_async((PLAN_DAY,), queue=queue)
+            for _ in range(4):  # and the minute's dispatch racing it on both workers
+                outbox_dispatch.apply_async(queue=queue)
+            wait_for(lambda: Message.objects.filter(channel="sms").exists() and all_sent(), timeout=90,
+                     what="every reminder sent")
+            for _ in range(4):
+                outbox_dispatch.apply_async(queue=queue)
+            time.sleep(2)
+            assert one.poll() is None and two.poll() is None  # both were serving throughout
+        assert_exactly_once(smtp, sms_file)
