@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.health import health
+from core.observability import metrics
 from dashboard import views as dashboard_views
 from members import account_views
 from members import views as members_views
@@ -42,6 +43,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("calendar/<str:token>.ics", dashboard_views.calendar_feed, name="calendar-feed"),
     path("health/", health, name="health"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

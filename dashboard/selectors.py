@@ -14,6 +14,11 @@ the ladder by construction, and SQL compares plain dates."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
@@ -286,6 +291,40 @@ def dashboard(*, today: date | None = None, mechanism=None) -> dict:
             "member_rows": [r for r in rows if r.key.startswith("mu:")],
             "reporting_rows": [r for r in rows if r.key.startswith("ru:")],
             "totals": totals, "trend": trend, "current_quarter": quarters[-1]}
+
+
+# --- The page's figures, cached (docs/dashboard.md "Cache") ---------------------------------------------
+
+FIGURES_VERSION_KEY = "dashboard:figures-version"
+
+
+def dashboard_cached(*, mechanism=None) -> dict:
+    """`dashboard()` for today, kept in the shared cache for DASHBOARD_CACHE_SECONDS (60 s) under a key
+    of the mechanism, the day and a version that every save or delete of what the figures count
+    renews (`figures_changed`). Writes that bypass signals (bulk inserts) show within the 60 s."""
+    today = timezone.localdate()
+    mechanism = mechanism or mechanism_current()
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds or mechanism is None:
+        return dashboard(today=today, mechanism=mechanism)
+    version = cache.get(FIGURES_VERSION_KEY) or "0"
+    key = f"dashboard:figures:1:{mechanism.pk}:{today.isoformat()}:{version}"
+    data = cache.get(key)
+    if data is None:
+        data = dashboard(today=today, mechanism=mechanism)
+        cache.set(key, data, seconds)
+    return data
+
+
+def figures_changed(**kwargs) -> None:
+    """Signal receiver: a write the figures count happened. The version is renewed at once (this
+    process reads its own write) and again at commit (no other process keeps a figure it computed
+    from the data just before the commit)."""
+    def bump():
+        cache.set(FIGURES_VERSION_KEY, uuid4().hex, None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def _merge(a: dict, b: dict) -> dict:

@@ -27,7 +27,7 @@ def _require_overseer(request):
 @require_GET
 def index(request):
     _require_overseer(request)
-    data = selectors.dashboard()
+    data = selectors.dashboard_cached()
     mechanism = data["mechanism"]
     data["annex2"] = mechanism is not None and mechanism.code == "zhejiang"
     data["may_press"] = request.user.has_perm("members.oversee")

@@ -45,9 +45,13 @@ INSTALLED_APPS = [
     "communities",
     "meetings",
     "dashboard",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # First and last: request counts and latency by view (core/observability.py, /metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,13 +122,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# The default cache is per process; `access` holds each signed-in account's access snapshot
-# (members.access). Its keys change with every change of access, so a per-process cache is never stale.
+# Without Redis (a developer's machine, the embedded single-machine setup) the default cache is per
+# process and sessions live in the database. With REDIS_URL (production, CI) the default cache is Redis,
+# shared by every web process and worker, and sessions are `cached_db`: read from Redis, written
+# through to PostgreSQL, deleted from both at sign-out, so a sign-out is seen by every process and a
+# Redis restart signs nobody out. CACHE_REDIS_URL may point the cache at another Redis database or
+# instance than the broker (README "Production"). `access` holds each signed-in account's access
+# snapshot (members.access) and stays per process: its keys change with every change of access, so it
+# is never stale in any process (docs/decisions.md).
+CACHE_REDIS_URL = env("CACHE_REDIS_URL", default=env("REDIS_URL", default=""))
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "access": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "access",
                "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 20000}},
 }
+if CACHE_REDIS_URL:
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL,
+                         "KEY_PREFIX": "jm", "TIMEOUT": 300}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Prometheus (django-prometheus): /metrics answers only to `Authorization: Bearer METRICS_TOKEN`.
+# Several processes on one machine (gunicorn workers, Celery's pool) need PROMETHEUS_MULTIPROC_DIR.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 CSRF_FAILURE_VIEW = "core.handlers.csrf_failure"
 
@@ -219,6 +241,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Workers log through LOGGING below (request ids, JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The heartbeat has a queue of its own, so a backlog of sends cannot make beat look down. Every worker
 # consumes both queues (`-Q celery,heartbeat`: Procfile.dev, README); kombu serves them in turn.
@@ -289,11 +313,16 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Every line carries the request id (core/observability.py), in tasks too. LOG_FORMAT=json (production's
+# default) writes one JSON object a line for a log collector.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+                   "json": {"()": "core.observability.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": env("LOG_FORMAT", default="plain"),
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

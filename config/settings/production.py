@@ -5,7 +5,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import DATABASES, MIDDLEWARE, REDIS_URL, SECRET_KEY, env
+from .base import DATABASES, LOGGING, MIDDLEWARE, REDIS_URL, SECRET_KEY, env
 
 DEBUG = False
 DEMO_ACCOUNTS_ALLOWED = False
@@ -18,6 +18,9 @@ if not REDIS_URL:
     raise ImproperlyConfigured("生产环境必须设置 REDIS_URL（Celery 消息队列）。")
 if not env("EMAIL_URL", default=""):
     raise ImproperlyConfigured("生产环境必须设置 EMAIL_URL（例如 smtp+tls://user:pass@host:587）。")
+
+# Log lines as JSON objects (time, level, logger, message, request_id) for the log collector.
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
 
 # Static files straight from gunicorn (no separate web server needed for them). viewflow's unused
 # frontend is not collected (core/staticfiles.py; docs/decisions.md).

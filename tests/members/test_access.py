@@ -40,7 +40,8 @@ PUBLIC = {"/accounts/login/", "/admin/login/", "/communities/public/old-estates/
           "/accounts/password/reset/", "/accounts/password/reset/sent/", "/accounts/password/reset/1/1/",
           "/accounts/password/reset/complete/"}
 # Calendar programs have no session: the feed's secret token is its credential; a wrong one is 404.
-TOKEN_ONLY = {"/calendar/1.ics"}
+# So is /metrics: only a scraper holding METRICS_TOKEN (tests/core/test_observability.py).
+TOKEN_ONLY = {"/calendar/1.ics", "/metrics"}
 
 
 @pytest.mark.django_db
