@@ -69,8 +69,9 @@ def _quote(name: str) -> str:
     return quote(name)
 
 
-@require_GET
-def notice(request):
+def _notice_context(request) -> dict:
+    """The drafted 情况通报 of the quarter asked for (the previous one by default), for the page and
+    the .docx alike; 404 outside the last four quarters."""
     _require_overseer(request)
     today = timezone.localdate()
     code = request.GET.get("quarter")
@@ -79,7 +80,12 @@ def notice(request):
     if not context["in_range"]:
         raise Http404("只能起草最近四个季度的情况通报。")
     context["mechanism"] = mechanism_current()
-    return render(request, "dashboard/notice.html", context)
+    return context
+
+
+@require_GET
+def notice(request):
+    return render(request, "dashboard/notice.html", _notice_context(request))
 
 
 @require_GET
@@ -87,14 +93,8 @@ def notice_docx(request):
     """The same draft as a Word document in the official layout, for the office to edit and issue."""
     from core.documents import DOCX_CONTENT_TYPE
 
-    _require_overseer(request)
-    today = timezone.localdate()
-    code = request.GET.get("quarter")
-    quarter = selectors.Quarter.parse(code) if code else selectors.Quarter.of(today).previous()
-    context = exports.notice_context(quarter, today=today)
-    if not context["in_range"]:
-        raise Http404("只能起草最近四个季度的情况通报。")
-    content, filename = exports.notice_docx(context, mechanism_name=mechanism_current().name)
+    context = _notice_context(request)
+    content, filename = exports.notice_docx(context, mechanism_name=context["mechanism"].name)
     response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(filename)}"
     return response

@@ -4,7 +4,8 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUTSIDE = ("../shared", "/work/shared", "/work/main", "/work/wt/")
+# Spelled in parts so that this file does not name them itself.
+OUTSIDE = tuple(a + b for a, b in (("../", "shared"), ("/work/", "shared"), ("/work/", "main"), ("/work/", "wt/")))
 
 
 def test_no_tracked_file_refers_outside_the_repository():
@@ -15,5 +16,5 @@ def test_no_tracked_file_refers_outside_the_repository():
         if path.suffix in {".mo", ".png", ".jpg", ".xlsx", ".docx", ".ico", ".woff", ".woff2"} or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8", errors="ignore")
-        hits += [f"{name}: {marker}" for marker in OUTSIDE if marker in text and name != "tests/test_repository.py"]
+        hits += [f"{name}: {marker}" for marker in OUTSIDE if marker in text]
     assert not hits, "\n".join(hits)
