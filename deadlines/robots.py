@@ -80,17 +80,24 @@ def wecom_send(http, *, key: str, text: str, mention_userids=()) -> str:
     payload = {"msgtype": "text", "text": {"content": text}}
     if mention_userids:
         payload["text"]["mentioned_list"] = list(mention_userids)
-    answer = _post(http, url, payload)
+    _verdict(_post(http, url, payload), platform="企业微信", throttled=WECOM_THROTTLED, wait=60,
+             throttle_text="每个群机器人每分钟最多 20 条", config=WECOM_CONFIG)
+    return f"wecom-{int(time.time() * 1000)}"
+
+
+def _verdict(answer: dict, *, platform: str, throttled, wait: int, throttle_text: str, config: dict) -> None:
+    """Both robot APIs answer {"errcode", "errmsg"}: 0 is sent; a throttle waits; a bad key or signature
+    (or a busy platform) is the channel's failure; anything else refuses this one message."""
     code = answer.get("errcode")
     if code == 0:
-        return f"wecom-{int(time.time() * 1000)}"
-    if code in WECOM_THROTTLED:
-        raise Throttled(60, f"企业微信限流（{code}）：每个群机器人每分钟最多 20 条")
-    if code in WECOM_CONFIG:
-        raise ChannelDown(f"{WECOM_CONFIG[code]}（{code}）")
+        return
+    if code in throttled:
+        raise Throttled(wait, f"{platform}限流（{code}）：{throttle_text}")
+    if code in config:
+        raise ChannelDown(f"{config[code]}（{code}）")
     if code is None or code < 0:
-        raise ChannelDown(f"企业微信接口繁忙（{code}）：{answer.get('errmsg', '')}")
-    raise Rejected(f"企业微信拒收（{code}）：{answer.get('errmsg', '')}")
+        raise ChannelDown(f"{platform}接口繁忙（{code}）：{answer.get('errmsg', '')}")
+    raise Rejected(f"{platform}拒收（{code}）：{answer.get('errmsg', '')}")
 
 
 def dingtalk_send(http, *, token: str, secret: str, text: str, mention_userids=(), now_ms: int | None = None) -> str:
@@ -100,17 +107,9 @@ def dingtalk_send(http, *, token: str, secret: str, text: str, mention_userids=(
     payload = {"msgtype": "text", "text": {"content": text}}
     if mention_userids:
         payload["at"] = {"atUserIds": list(mention_userids)}
-    answer = _post(http, url, payload)
-    code = answer.get("errcode")
-    if code == 0:
-        return f"dingtalk-{ms}"
-    if code in DINGTALK_THROTTLED:
-        raise Throttled(600, f"钉钉限流（{code}）：每个机器人每分钟最多 20 条，超过后限流 10 分钟")
-    if code in DINGTALK_CONFIG:
-        raise ChannelDown(f"{DINGTALK_CONFIG[code]}（{code}）")
-    if code is None or code < 0:
-        raise ChannelDown(f"钉钉接口繁忙（{code}）：{answer.get('errmsg', '')}")
-    raise Rejected(f"钉钉拒收（{code}）：{answer.get('errmsg', '')}")
+    _verdict(_post(http, url, payload), platform="钉钉", throttled=DINGTALK_THROTTLED, wait=600,
+             throttle_text="每个机器人每分钟最多 20 条，超过后限流 10 分钟", config=DINGTALK_CONFIG)
+    return f"dingtalk-{ms}"
 
 
 def message_text(m) -> str:
