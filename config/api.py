@@ -5,6 +5,7 @@ from deadlines import api as deadlines_api
 from meetings import api as meetings_api
 from members import api as members_api
 from workflow import api as workflow_api
+from workflow import inbox_api
 
 router = DefaultRouter()
 router.register("units", members_api.MemberUnitViewSet, basename="unit")
@@ -14,6 +15,7 @@ router.register("reporting-units", members_api.ReportingUnitViewSet, basename="r
 router.register("items", workflow_api.ItemViewSet, basename="item")
 router.register("tasks", workflow_api.TaskViewSet, basename="task")
 router.register("requests", workflow_api.RequestViewSet, basename="request")
+router.register("inbox", inbox_api.InboxViewSet, basename="inbox")
 router.register("obligations", deadlines_api.ObligationViewSet, basename="obligation")
 router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")
 router.register("minutes", meetings_api.MinutesViewSet, basename="minutes")

@@ -15,3 +15,7 @@ class DeadlinesConfig(AppConfig):
         from . import health
 
         health.register()  # mail, SMS and outbox backlog on the health page
+
+        from . import inbox
+
+        inbox.register()  # reports in 我的待办, and the inbox's colour ladder (docs/inbox.md)

@@ -11,3 +11,10 @@ class TasksConfig(AppConfig):
         from .reminders import TaskSource
 
         register_source(TaskSource())
+
+        from workflow.inbox import register_source as register_inbox_source
+
+        from . import inbox
+
+        for source in (inbox.TaskSource(), inbox.ItemReviewSource(), inbox.RequestSource()):
+            register_inbox_source(source)  # 我的待办 (docs/inbox.md)

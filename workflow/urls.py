@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import inbox_views, views
 
 app_name = "items"
 
 urlpatterns = [
-    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/", inbox_views.inbox, name="inbox"),
     path("queue/", views.queue, name="queue"),
     path("new/", views.item_create, name="create"),
     path("<int:pk>/", views.item_detail, name="detail"),

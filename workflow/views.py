@@ -14,13 +14,15 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.parsing import int_or_none
 from members.models import MemberUnit, WorkLine
-from members.access import access_for
-from members.selectors import is_overseer, unit_choices, unit_names
+from members.selectors import is_overseer, unit_choices
 from tasks import selectors, services as ts
 from tasks.models import Assignment, Item, UnitRequest
 
 from . import services as fs
 from .forms import ItemForm
+from .inbox import inbox_page
+
+STEPS_ON_QUEUE = 10
 
 
 def _nav(request, key):
@@ -28,21 +30,6 @@ def _nav(request, key):
 
 
 # --- lists -------------------------------------------------------------------------------------------
-
-
-def inbox(request):
-    """我的待办: the open tasks of the user's units, soonest due first."""
-    _nav(request, "inbox")
-    filters = selectors.Filters.from_query(request.GET)
-    access, names = access_for(request.user), unit_names()
-    rows, cursor = selectors.inbox(request.user, filters, unit_ids=access.unit_ids)
-    return render(request, "workflow/inbox.html", {
-        # Names from the unit-name cache, not the snapshot: a renamed unit shows its new name.
-        "my_unit_names": [names[pk] for pk in access.unit_ids if pk in names],
-        "rows": rows, "next_cursor": cursor, "filters": filters,
-        "statuses": [(s.value, s.label) for s in Assignment.Status if s in Assignment.OPEN],
-        "query": _query_without_cursor(request),
-    })
 
 
 def queue(request):
@@ -57,6 +44,9 @@ def queue(request):
         "statuses": [*Item.Status.choices, ("all", "全部")],
         "units": unit_choices(),  # the unit filter
         "pending": selectors.pending_requests(request.user),
+        # The person's own open steps of every flow (reports to accept, reviews, decisions), most urgent
+        # first: the first few of 我的待办, the same rows (workflow.inbox).
+        "steps": inbox_page(request.user, limit=STEPS_ON_QUEUE, with_counts=False).entries,
         "may_dispatch": request.user.has_perm("members.dispatch"),
         "query": _query_without_cursor(request),
     })
