@@ -44,7 +44,7 @@ def may_decide(user) -> bool:
 def reporting_units_visible(user):
     if is_overseer(user):
         mechanism = mechanism_for(user)
-        qs = ReportingUnit.objects.current()
+        qs = ReportingUnit.objects.current().prefectures()
         return qs.filter(mechanism=mechanism) if mechanism else qs
     return reporting_units_for_user(user)
 
@@ -148,7 +148,7 @@ def progress(*, user, year: int, code: str | None = None) -> dict:
     ledger = Community.objects.all()
     if mechanism:
         # ids, not a join: the planner then estimates the whole ledger and scans it once.
-        unit_ids = list(ReportingUnit.objects.filter(mechanism=mechanism).values_list("pk", flat=True))
+        unit_ids = list(ReportingUnit.objects.prefectures().filter(mechanism=mechanism).values_list("pk", flat=True))
         ledger = ledger.filter(reporting_unit_id__in=unit_ids)
     by_unit = {r["reporting_unit"]: r for r in ledger.values("reporting_unit").annotate(**aggregates).order_by()}
     empty = {"total": 0, "met": 0, "renovated": 0, "renovated_met": 0}

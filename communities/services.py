@@ -162,7 +162,7 @@ def communities_import(*, rows: list[ImportRow], by) -> ImportReport:
 
     report = ImportReport()
     own = {u.name: u for u in ReportingUnit.objects.filter(pk__in=own_unit_ids(by))}
-    known_names = set(ReportingUnit.objects.filter(mechanism_id=mechanism_id_for(by)).values_list("name", flat=True))
+    known_names = set(ReportingUnit.objects.prefectures().filter(mechanism_id=mechanism_id_for(by)).values_list("name", flat=True))
     seen: set[tuple[int, str]] = set()
     existing = set(Community.objects.filter(reporting_unit__in=own.values()).values_list("reporting_unit_id", "name"))
     accepted = []

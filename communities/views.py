@@ -450,7 +450,7 @@ def public_old_estates(request):
     from django.db.models import Max
 
     mechanism = mechanism_deployed()  # None before the mechanism is loaded: an empty list, not an error
-    units = list(ReportingUnit.objects.filter(mechanism=mechanism).order_by("order", "pk").values_list("code", "name"))
+    units = list(ReportingUnit.objects.prefectures().filter(mechanism=mechanism).order_by("order", "pk").values_list("code", "name"))
     unit = request.GET.get("unit", "")
     if unit not in dict(units):
         unit = ""

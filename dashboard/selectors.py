@@ -193,7 +193,7 @@ def units_of(mechanism) -> tuple[list[MemberUnit], list[ReportingUnit]]:
     if mechanism is None:
         return [], []
     return (list(MemberUnit.objects.filter(mechanism=mechanism).order_by("order", "id")),
-            list(ReportingUnit.objects.filter(mechanism=mechanism).order_by("order", "id")))
+            list(ReportingUnit.objects.prefectures().filter(mechanism=mechanism).order_by("order", "id")))
 
 
 def parse_unit_key(key: str, mechanism) -> tuple[str, int] | None:

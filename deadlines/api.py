@@ -21,7 +21,8 @@ class ObligationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Obligation
-        fields = ["id", "rule", "title", "obligor", "period", "period_label", "opens_on", "due_on", "status",
+        # parent: the prefecture's obligation a county's share was passed down from (docs/counties.md)
+        fields = ["id", "rule", "title", "obligor", "parent", "period", "period_label", "opens_on", "due_on", "status",
                   "status_display", "is_late", "submitted_at", "accepted_at", "colour", "colour_display", "due_date_provisional"]
 
     def get_colour(self, obj) -> str:

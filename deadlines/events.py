@@ -34,6 +34,9 @@ URGENCY_LABELS = {"urgent": "紧急", "normal": "一般", "info": "知悉"}
 WHO = {
     "units": "所涉成员单位的联络员（B角代岗时为B角；无联络员账号时为成员）",   # units=[MemberUnit | id]
     "reporting_units": "所涉市州的报送用户",                                # reporting_units=[ReportingUnit | id]
+    # The tree below a prefecture (deadlines.cascade): both are passed as reporting_units=[...].
+    "counties": "所涉县（市、区）的报送用户",
+    "prefecture": "所属市州的报送用户",
     "all_units": "全部成员单位的联络员",                                   # nothing
     "deciders": "召集人、副召集人",                                        # nothing
     "office": "联席会议办公室",                                            # nothing
@@ -100,6 +103,18 @@ EVENTS: dict[str, Event] = {e.code: e for e in [
           ("deadlines:obligation", "pk"), note="办公室录入或修改节假日安排后，未办结报送任务的截止日期随之调整：报送单位"),
     Event("press", "催办", "urgent", ("units", "reporting_units"), "催办：{unit}有 {count} 项已逾期",
           "请尽快办理并反馈：{shown}", note="一键催办：每个逾期单位（逐项催办见下文）"),
+    # --- counties under prefectures (deadlines.cascade) ---
+    Event("passed_down", "市州分解下发", "normal", ("counties",), "【分解下发】{obj}",
+          "{prefecture}将“{obj.title}”分解下发给贵单位，请于 {obj.due_on:%Y年%-m月%-d日} 前报送。{instructions_line}",
+          ("deadlines:obligation", "pk"), note="市州将本市州的报送任务分解下发：所选的每个县（市、区），附市州的要求"),
+    Event("county_submitted", "县区已报送", "normal", ("prefecture",), "【县区报送】{county}已报送：{obj.title}",
+          "{county}已报送“{obj.title}”，请接收或退回修改；各县（市、区）报齐后汇总报送。",
+          note="县（市、区）报送（含退回后重新报送）：所属市州"),
+    Event("county_returned", "县区报送退回修改", "urgent", ("counties",), "【退回修改】{obj}",
+          "{obj}被{prefecture}退回修改。{reason_line}", ("deadlines:obligation", "pk"),
+          note="市州退回县（市、区）的报送：该县（市、区），附理由"),
+    Event("county_accepted", "县区报送已接收", "info", ("counties",), "【已接收】{obj}",
+          "{obj}已由{prefecture}接收。", ("deadlines:obligation", "pk"), note="市州接收县（市、区）的报送：该县（市、区）"),
     # --- meetings ---
     Event("proposed", "会议提议待审批", "normal", ("deciders",), "会议提议待审批：{obj.title}",
           "{unit}提议召开“{obj.title}”。\n议题：{obj.topics}\n理由：{obj.reasons}", ("meetings:detail", "pk"),
@@ -169,7 +184,9 @@ def recipients(event: Event, *, units=(), reporting_units=(), users=(), mechanis
     "every unit" are those of `mechanism_id` (default: the signed-in person's, else the deployment's)."""
     mechanism_id = mechanism_id or mechanism_id_current()
     given = {"units": units, "reporting_units": reporting_units, "people": users}
-    stray = [part for part, value in given.items() if value and part not in event.who]
+    tree = {"reporting_units", "counties", "prefecture"}  # parts that take reporting_units=[...]
+    stray = [part for part, value in given.items() if value and part not in event.who
+             and not (part == "reporting_units" and tree & set(event.who))]
     if stray:
         raise ValueError(f"event {event.code} does not tell {stray}")
     today = timezone.localdate()
@@ -182,7 +199,7 @@ def recipients(event: Event, *, units=(), reporting_units=(), users=(), mechanis
             ids = list(MemberUnit.objects.current().filter(mechanism_id=mechanism_id).values_list("pk", flat=True))
             by_unit = units_recipient_users(ids, today)
             out += [u for pk in ids for u in by_unit.get(pk, [])]
-        elif part == "reporting_units":
+        elif part in ("reporting_units", "counties", "prefecture"):
             by_unit = reporting_units_users(_ids(reporting_units))
             out += [u for pk in _ids(reporting_units) for u in by_unit.get(pk, [])]
         elif part == "deciders":

@@ -128,6 +128,10 @@ class Obligation(models.Model):
     accepted_at = models.DateTimeField(_("接收时间"), null=True, blank=True)
     is_late = models.BooleanField(_("逾期报送"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A county's share of its prefecture's obligation, passed down with an earlier date (deadlines.cascade).
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="shares",
+                               verbose_name=_("市州报送任务"))
+    instructions = models.TextField(_("市州的要求"), blank=True, max_length=2000)
 
     objects = ObligationQuerySet.as_manager()
 

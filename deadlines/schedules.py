@@ -15,13 +15,13 @@ QUARTERLY, ANNUAL, ONCE = "quarterly", "annual", "once"
 AFTER_QUARTER_END, LAST_DAYS_OF_QUARTER = "after_quarter_end", "last_days_of_quarter"
 CALENDAR_DAYS, WORKING_DAYS = "calendar", "working"
 KEEP, NEXT_WORKING_DAY, PREVIOUS_WORKING_DAY = "keep", "next_working_day", "previous_working_day"
-MEMBER_UNITS, REPORTING_UNITS = "member_units", "reporting_units"
+MEMBER_UNITS, REPORTING_UNITS, COUNTIES = "member_units", "reporting_units", "counties"
 
 KIND_LABELS = {QUARTERLY: "每季度", ANNUAL: "每年", ONCE: "一次性"}
 READING_LABELS = {AFTER_QUARTER_END: "季度结束后", LAST_DAYS_OF_QUARTER: "季度末最后"}
 COUNTING_LABELS = {CALENDAR_DAYS: "自然日", WORKING_DAYS: "工作日"}
 HOLIDAY_LABELS = {KEEP: "不顺延", NEXT_WORKING_DAY: "顺延至下一个工作日", PREVIOUS_WORKING_DAY: "提前至前一个工作日"}
-OBLIGOR_LABELS = {MEMBER_UNITS: "各成员单位", REPORTING_UNITS: "各报送单位（市州）"}
+OBLIGOR_LABELS = {MEMBER_UNITS: "各成员单位", REPORTING_UNITS: "各报送单位（市州）", COUNTIES: "各县（市、区）"}
 
 DEFAULT_REMINDERS = {
     "before": [7, 3, 1],      # working days before the due day

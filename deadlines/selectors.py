@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
+from members.counties import reporting_units_in_tree
 from members.selectors import is_overseer, mechanism_id_current, mechanism_id_for, reporting_units_for_user, units_for_user
 
 from . import calendar, ladder
@@ -24,7 +25,7 @@ def may_receive(user) -> bool:
 
 def obligations_for_user(user):
     """Overseers see every obligation of their mechanism; a liaison or member their unit's; a
-    prefecture user their own."""
+    prefecture user their own and their counties'; a county user their own."""
     qs = Obligation.objects.select_related("rule", "member_unit", "reporting_unit")
     if not user.is_authenticated:
         return qs.none()
@@ -33,7 +34,8 @@ def obligations_for_user(user):
         # obligation_rule_due instead of hashing the whole table (docs/performance.md).
         rule_ids = list(DeadlineRule.objects.filter(mechanism_id=mechanism_id_for(user)).values_list("pk", flat=True))
         return qs.filter(rule_id__in=rule_ids)
-    return qs.filter(Q(member_unit__in=units_for_user(user)) | Q(reporting_unit__in=reporting_units_for_user(user)))
+    # A prefecture user also sees its counties' obligations (members.counties, docs/counties.md).
+    return qs.filter(Q(member_unit__in=units_for_user(user)) | Q(reporting_unit__in=reporting_units_in_tree(user)))
 
 
 def get_obligation_for_user_or_404(user, pk) -> Obligation:

@@ -17,6 +17,7 @@ from core.uploads import storage_name, upload_check
 from members.models import MemberUnit, ReportingUnit
 
 from . import calendar, schedules
+from .cascade import county_submitted_notify, is_county_obligation
 from .flows import flow_decide, flow_submit
 from .models import Attachment, CalendarDay, CalendarYear, DeadlineRule, Obligation, Submission
 
@@ -282,7 +283,10 @@ class GenerateReport:
 def obligors_for(rule: DeadlineRule, on: date):
     if rule.obligors == schedules.MEMBER_UNITS:
         return [("mu", u) for u in MemberUnit.objects.current(on).filter(mechanism_id=rule.mechanism_id)]
-    return [("ru", u) for u in ReportingUnit.objects.current(on).filter(mechanism_id=rule.mechanism_id)]
+    units = ReportingUnit.objects.current(on).filter(mechanism_id=rule.mechanism_id)
+    # A prefecture's rule binds the prefectures; a county's rule its counties (docs/counties.md).
+    units = units.filter(parent__isnull=rule.obligors != schedules.COUNTIES)
+    return [("ru", u) for u in units]
 
 
 def obligations_generate(*, today: date | None = None, horizon_days: int = HORIZON_DAYS,
@@ -390,6 +394,7 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), keep=(), b
         locked.is_late = locked.is_late or late
         locked.save(update_fields=["status", "submitted_at", "is_late"])
         flow_submit(obligation=locked, by=by)
+        county_submitted_notify(obligation=locked, by=by)  # a county's return tells its prefecture (cascade)
         audit_record(actor=by, action="obligation.submit", obj=locked,
                      reason="逾期报送" if late else "", changes={"submission": submission.pk, "files": len(files) + len(kept),
                                                               "kept": [a.name for a in kept]})
@@ -403,6 +408,8 @@ def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "",
 
     if not (by.has_perm("members.dispatch") or by.is_superuser):
         raise NotAllowed("只有联席会议办公室可以接收或退回报送。")
+    if is_county_obligation(obligation):
+        raise NotAllowed("县（市、区）的报送由所属市州接收（deadlines.cascade）。")
     reason = (reason or "").strip()
     if not accept and not reason:
         raise DomainError("退回修改时请填写理由。", field="reason")

@@ -45,12 +45,17 @@ class ObligationSource:
         liaisons = units_recipient_users({o.member_unit_id for o in obligations if o.member_unit_id}, today)
         prefectures = reporting_units_users({o.reporting_unit_id for o in obligations if o.reporting_unit_id})
         conveners = _conveners({o.rule.mechanism_id for o in obligations}, today)
+        # A county's overdue report is escalated to its prefecture, not the province's convener.
+        above = reporting_units_users({o.reporting_unit.parent_id for o in obligations
+                                       if o.reporting_unit_id and o.reporting_unit.parent_id})
         out = []
         for o in obligations:
             recipients = liaisons.get(o.member_unit_id, []) if o.member_unit_id else prefectures.get(o.reporting_unit_id, [])
+            county = o.reporting_unit_id and o.reporting_unit.parent_id
             out.append(Reminder(
                 subject=f"obligation:{o.pk}", title=f"{o.title}", due_on=o.due_on,
-                unit_label=o.obligor_name, recipients=recipients, escalate_to=conveners.get(o.rule.mechanism_id, []),
+                unit_label=o.obligor_name, recipients=recipients,
+                escalate_to=above.get(county, []) if county else conveners.get(o.rule.mechanism_id, []),
                 url=reverse("deadlines:obligation", args=[o.pk]), policy=o.rule.reminders,
                 ladder=Ladder(o.rule.blue_from, o.rule.red_after)))
         return out

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import views, views_counties
 
 app_name = "deadlines"
 urlpatterns = [
     path("", views.obligation_list, name="obligations"),
     path("obligations/<int:pk>/", views.obligation_detail, name="obligation"),
+    path("obligations/<int:pk>/counties/", views_counties.county_returns, name="county_returns"),
     path("obligations/<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("overdue/", views.overdue, name="overdue"),
     path("press/", views.press, name="press"),

@@ -15,7 +15,9 @@ from core.errors import Conflict, DomainError
 from core.parsing import int_or_none
 from members.selectors import is_overseer, mechanism_current
 
-from . import calendar, ladder, outbox, selectors, services
+from members.counties import counties_of, county_accounts, prefecture_ids_for_user
+
+from . import calendar, cascade, ladder, outbox, selectors, services
 from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation
 from .notice import notice_parse
 from .reminders import source_for
@@ -43,6 +45,11 @@ def obligation_list(request):
     request.nav_active = "obligations"
     today = timezone.localdate()
     qs = selectors.obligations_for_user(request.user)
+    # A prefecture's own list, or its counties' (docs/counties.md): never both mixed in one 待办 list.
+    tree_ids = () if is_overseer(request.user) else prefecture_ids_for_user(request.user)
+    scope = "counties" if tree_ids and request.GET.get("scope") == "counties" else ""
+    if tree_ids:
+        qs = qs.filter(reporting_unit__parent_id__in=tree_ids) if scope else qs.exclude(reporting_unit__parent_id__in=tree_ids)
     status = request.GET.get("status", "owed")
     if status == "owed":
         qs = qs.filter(status__in=Obligation.OWED)
@@ -52,9 +59,22 @@ def obligation_list(request):
     _decorate(page.object_list, today)
     return render(request, "deadlines/obligation_list.html", {
         "page": page, "status": status, "statuses": Obligation.STATUS_CHOICES, "overseer": is_overseer(request.user),
+        "has_counties": bool(tree_ids), "scope": scope, "scope_q": "&scope=counties" if scope else "",
+        "counties": _counties_with_accounts(tree_ids) if scope else [],
         "missing_years": sorted(set(selectors.provisional_years(page.object_list)) | set(
             selectors.calendar_warning_years(today) if selectors.may_edit_calendar(request.user) else [])),
     })
+
+
+def _counties_with_accounts(prefecture_ids) -> list:
+    """The prefecture's counties with their accounts (kept by the office in the admin: docs/counties.md)."""
+    out = []
+    for pk in prefecture_ids:
+        accounts = county_accounts(pk)
+        for c in counties_of(pk):
+            c.accounts = accounts.get(c.pk, [])
+            out.append(c)
+    return out
 
 
 class SubmitForm(forms.Form):
@@ -85,12 +105,14 @@ def obligation_detail(request, pk):
     _decorate([obligation], today)
     not_open_yet = today < obligation.opens_on
     may_submit = selectors.may_submit(request.user, obligation)
+    county = cascade.is_county_obligation(obligation)
+    receiver = obligation.reporting_unit.parent.name if county else "联席会议办公室"
 
     def owed():
         return obligation.status in Obligation.OWED
 
     can_submit = owed() and may_submit and not not_open_yet
-    can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
+    can_decide = obligation.status == Obligation.SUBMITTED and _may_decide(request.user, obligation)
     submit_form, decide_form = SubmitForm(initial=_resubmit_initial(obligation)), DecideForm()
     kept_text, status = "", 200
     if request.method == "POST":
@@ -105,13 +127,14 @@ def obligation_detail(request, pk):
                                                files=request.FILES.getlist("files"),
                                                keep=[k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None],
                                                by=request.user)
-                    messages.success(request, "已报送，等待联席会议办公室接收。")
+                    messages.success(request, f"已报送，等待{receiver}接收。")
                     return redirect("deadlines:obligation", pk=pk)
             elif action in ("accept", "return") and can_decide:
                 decide_form = DecideForm(request.POST)
                 if decide_form.is_valid():
-                    services.obligation_decide(obligation=obligation, accept=action == "accept",
-                                               reason=decide_form.cleaned_data["reason"], by=request.user)
+                    decide = cascade.county_return_decide if county else services.obligation_decide
+                    decide(obligation=obligation, accept=action == "accept", reason=decide_form.cleaned_data["reason"],
+                           by=request.user)
                     messages.success(request, "已接收。" if action == "accept" else "已退回修改，并通知报送单位。")
                     return redirect("deadlines:obligation", pk=pk)
             elif action == "press" and is_overseer(request.user):
@@ -128,13 +151,13 @@ def obligation_detail(request, pk):
                 text = request.POST.get("text", "")
                 mine, message = _already_submitted(request, obligation, text)
                 if mine is not None:
-                    messages.success(request, "已报送，等待联席会议办公室接收。")
+                    messages.success(request, f"已报送，等待{receiver}接收。")
                     return redirect("deadlines:obligation", pk=pk)
                 messages.error(request, message)
                 kept_text, status = text, exc.status
             _decorate([obligation], today)
             can_submit = owed() and may_submit and not not_open_yet
-            can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
+            can_decide = obligation.status == Obligation.SUBMITTED and _may_decide(request.user, obligation)
         except DomainError as exc:
             messages.error(request, exc.message)
             form = submit_form if action == "submit" else decide_form
@@ -151,7 +174,27 @@ def obligation_detail(request, pk):
         "kept_ids": {k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None}
         if request.method == "POST" else None,
         "overseer": is_overseer(request.user), "missing_years": selectors.due_missing_years(obligation),
+        "receiver": receiver, "county": county, "tree": _tree_link(request.user, obligation, county),
     }, status=status)
+
+
+def _may_decide(user, obligation) -> bool:
+    """A county's report is received by its prefecture; everything else by the office (deadlines.cascade)."""
+    if cascade.is_county_obligation(obligation):
+        return cascade.may_receive_county(user, obligation)
+    return selectors.may_receive(user)
+
+
+def _tree_link(user, obligation, county) -> str:
+    """Where 县区分解与汇总 is for this obligation: the prefecture's own page (it can pass down), the
+    page a county share belongs to, or — for the province — a prefecture's page once it has shares."""
+    if county:
+        return reverse("deadlines:county_returns", args=[obligation.parent_id]) if obligation.parent_id and (
+            cascade.may_receive_county(user, obligation) or is_overseer(user)) else ""
+    if obligation.reporting_unit_id and (cascade.may_pass_down(user, obligation) and prefecture_ids_for_user(user)
+                                         or is_overseer(user) and obligation.shares.exists()):
+        return reverse("deadlines:county_returns", args=[obligation.pk])
+    return ""
 
 
 def _last_returned(obligation):

@@ -68,7 +68,7 @@ class WorkLineSerializer(serializers.ModelSerializer):
 class ReportingUnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportingUnit
-        fields = ["id", "code", "name", "kind", "bureau", "joined_on", "left_on"]
+        fields = ["id", "code", "name", "kind", "parent", "bureau", "joined_on", "left_on"]
 
 
 class _MechanismScoped(viewsets.ReadOnlyModelViewSet):

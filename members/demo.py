@@ -43,7 +43,7 @@ def demo_accounts_ensure(mechanism: Mechanism) -> list[tuple[str, str]]:
     member = _person_with(mechanism, Role.MEMBER, "mzt") or _person_with(mechanism, Role.MEMBER)
     if member:
         plan.append((f"demo_member_{member.unit.code}", f"{member.unit.name}成员", member, None))
-    for ru in mechanism.reporting_units.current().order_by("order")[:2]:
+    for ru in mechanism.reporting_units.current().prefectures().order_by("order")[:2]:
         plan.append((f"demo_city_{ru.code}", f"{ru.name}{ru.bureau or '报送用户'}", None, ru))
 
     out = []

@@ -63,6 +63,7 @@ class ReportingUnitSpec:
     name: str
     kind: str
     order: int
+    counties: tuple["ReportingUnitSpec", ...] = ()  # a prefecture's 县（市、区） (docs/counties.md)
 
 
 @dataclass(frozen=True)
@@ -347,13 +348,23 @@ def _read_reporting_units(r, node) -> tuple[ReportingUnitSpec, ...]:
     out = []
     for i, n in enumerate(nodes):
         p = f"reporting_units[{i}]"
-        m = r.mapping(n, p, required=("code", "name", "kind"))
+        m = r.mapping(n, p, required=("code", "name", "kind"), optional=("counties",))
+        counties = []
+        for j, c in enumerate(r.sequence(m["counties"], f"{p}.counties") if "counties" in m else []):
+            q = f"{p}.counties[{j}]"
+            cm = r.mapping(c, q, required=("code", "name"), optional=("kind",))
+            counties.append(ReportingUnitSpec(
+                code=r.code(cm["code"], f"{q}.code"), name=r.text(cm["name"], f"{q}.name", max_length=40),
+                kind=r.text(cm["kind"], f"{q}.kind", max_length=10) if "kind" in cm else "县市区", order=j))
         out.append(ReportingUnitSpec(
             code=r.code(m["code"], f"{p}.code"),
             name=r.text(m["name"], f"{p}.name", max_length=40),
             kind=r.text(m["kind"], f"{p}.kind", max_length=10),
             order=i,
+            counties=tuple(counties),
         ))
-    _unique(r, nodes, [x.code for x in out], "reporting_units", "代码")
-    _unique(r, nodes, [x.name for x in out], "reporting_units", "名称")
+    # Codes and names are unique across prefectures and counties alike (one table, one key).
+    everything = [(n, x) for n, x in zip(nodes, out)] + [(n, c) for n, x in zip(nodes, out) for c in x.counties]
+    _unique(r, [n for n, _ in everything], [x.code for _, x in everything], "reporting_units", "代码")
+    _unique(r, [n for n, _ in everything], [x.name for _, x in everything], "reporting_units", "名称")
     return tuple(out)

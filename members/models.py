@@ -277,10 +277,19 @@ class WorkLineUnit(models.Model):
         constraints = [models.UniqueConstraint(fields=["work_line", "unit"], name="work_line_unit_unique")]
 
 
+class ReportingUnitQuerySet(CurrentQuerySet):
+    def prefectures(self):
+        """Prefecture-level units only (市州): what the province's rules, pages and figures count."""
+        return self.filter(parent__isnull=True)
+
+
 class ReportingUnit(models.Model):
-    """A prefecture-level reporting unit (市州, or a new area such as 贵安新区)."""
+    """A prefecture-level reporting unit (市州, or a new area such as 贵安新区), or one of its counties
+    (县市区, `parent` set) — see docs/counties.md."""
 
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="reporting_units")
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="counties",
+                               verbose_name=_("所属市州"), help_text=_("县（市、区）填写其所属市州；市州留空。"))
     code = models.SlugField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=40)
     kind = models.CharField(_("类别"), max_length=10)
@@ -289,7 +298,7 @@ class ReportingUnit(models.Model):
     joined_on = models.DateField(_("加入日期"), null=True, blank=True)
     left_on = models.DateField(_("退出日期"), null=True, blank=True)
 
-    objects = CurrentQuerySet.as_manager()
+    objects = ReportingUnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("市州报送单位")
@@ -303,6 +312,16 @@ class ReportingUnit(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_county(self) -> bool:
+        return self.parent_id is not None
+
+    def clean(self):
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError({"parent": _("县（市、区）只能属于市州，不能再属于县（市、区）。")})
+        if self.parent_id and self.parent.mechanism_id != self.mechanism_id:
+            raise ValidationError({"parent": _("所属市州应属于同一联席会议。")})
 
 
 class User(AbstractUser):

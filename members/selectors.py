@@ -124,7 +124,7 @@ def roster(mechanism: Mechanism, on=None):
         "units": units,
         "by_role": by_role,
         "work_lines": list(work_lines),
-        "reporting_units": list(ReportingUnit.objects.current(on).filter(mechanism=mechanism)),
+        "reporting_units": list(ReportingUnit.objects.current(on).prefectures().filter(mechanism=mechanism)),
     }
 
 

@@ -119,8 +119,13 @@ def mechanism_load(*, spec: MechanismSpec, by=None) -> LoadReport:
             stale.delete()
 
     for ru in spec.reporting_units:
-        _upsert(ReportingUnit, report, f"报送单位 {ru.name}", lookup={"mechanism": mechanism, "code": ru.code},
-                values={"name": ru.name, "kind": ru.kind, "order": ru.order, "bureau": spec.reporting_unit_bureau})
+        prefecture = _upsert(ReportingUnit, report, f"报送单位 {ru.name}", lookup={"mechanism": mechanism, "code": ru.code},
+                             values={"name": ru.name, "kind": ru.kind, "order": ru.order,
+                                     "bureau": spec.reporting_unit_bureau})
+        for county in ru.counties:
+            _upsert(ReportingUnit, report, f"县（市、区） {county.name}", lookup={"mechanism": mechanism, "code": county.code},
+                    values={"name": county.name, "kind": county.kind, "order": county.order, "parent": prefecture,
+                            "bureau": spec.reporting_unit_bureau})
 
     if report.changed:
         audit_record(actor=by, action="mechanism.load", obj=mechanism, reason=f"载入配置 {spec.code} 版本 {spec.version}",

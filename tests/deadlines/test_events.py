@@ -18,6 +18,7 @@ from communities.services import (
     community_join,
 )
 from dashboard.services import overdue_press_all
+from deadlines import cascade
 from deadlines.events import EVENTS, REMINDER_KINDS, URGENCY_LABELS, WHO, kind_label
 from deadlines.models import Message, Obligation
 from deadlines.services import calendar_year_save, obligation_decide, obligation_submit, obligations_generate
@@ -25,6 +26,7 @@ from meetings import services as ms
 from members.models import MemberUnit, ReportingUnit, Role, RoleAssignment
 from tasks import services as ts
 from tasks.models import Assignment, UnitRequest
+from tests.county_world import county_world
 from workflow import services as fs
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -201,7 +203,38 @@ SCENARIOS = {
                         ["city_guiyang"], (), "佐证材料不足"),
     "assess_confirmed": (assessment_reviewed, lambda u, s: assessment_confirm(assessment=s, approve=True, by=u["office"]),
                          ["city_guiyang"], (), "达标"),
+    # counties under 贵阳市 (tests/county_world.py): passed down, submitted, returned, accepted
+    "passed_down": (lambda u: _county_parent(u), lambda u, s: _pass_down(u, s),
+                    ["city_chengdong", "city_chengxi", "city_shannan"], (), "2026年3月11日"),
+    "county_submitted": (lambda u: _pass_down(u, _county_parent(u))[0],
+                         lambda u, s: obligation_submit(obligation=s, text="城东区情况。", by=u["city_chengdong"]),
+                         ["city_guiyang"], (), "城东区已报送"),
+    "county_returned": (lambda u: _county_submitted(u), lambda u, s: cascade.county_return_decide(
+        obligation=s, accept=False, reason="缺少社区名单", by=u["city_guiyang"]), ["city_chengdong"], (), "缺少社区名单"),
+    "county_accepted": (lambda u: _county_submitted(u), lambda u, s: cascade.county_return_decide(
+        obligation=s, accept=True, by=u["city_guiyang"]), ["city_chengdong"], (), "贵阳市接收"),
 }
+
+
+def _county_parent(users):
+    county_world(users)
+    obligations_generate(today=dt.date(2026, 3, 2))
+    parent = Obligation.objects.filter(reporting_unit__code="guiyang").order_by("due_on").first()
+    # The generated year's first 阶段性总结 is due in May: bring it near for the scenario.
+    Obligation.objects.filter(pk=parent.pk).update(due_on=dt.date(2026, 3, 16), opens_on=dt.date(2026, 3, 2))
+    parent.refresh_from_db()
+    return parent
+
+
+def _pass_down(users, parent):
+    return cascade.obligation_pass_down(obligation=parent, counties=parent.reporting_unit.counties.order_by("order"),
+                                        due_on=dt.date(2026, 3, 11), by=users["city_guiyang"])
+
+
+def _county_submitted(users):
+    share = _pass_down(users, _county_parent(users))[0]
+    obligation_submit(obligation=share, text="城东区情况。", by=users["city_chengdong"])
+    return share
 
 
 def _late_claim(users, item):
