@@ -16,7 +16,7 @@ from core.parsing import int_or_none
 from members.selectors import is_overseer, mechanism_current
 
 from . import calendar, ladder, outbox, selectors, services
-from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation
+from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation, Submission
 from .notice import notice_parse
 from .reminders import source_for
 
@@ -63,6 +63,8 @@ class SubmitForm(forms.Form):
 
 class DecideForm(forms.Form):
     reason = forms.CharField(label="退回理由", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    quality = forms.ChoiceField(label="质量评定（接收时选填，计入年度考评）", required=False,
+                                choices=[("", "不评定"), *Submission.QUALITY_MARKS])
 
 
 def _already_submitted(request, obligation, text):
@@ -111,7 +113,9 @@ def obligation_detail(request, pk):
                 decide_form = DecideForm(request.POST)
                 if decide_form.is_valid():
                     services.obligation_decide(obligation=obligation, accept=action == "accept",
-                                               reason=decide_form.cleaned_data["reason"], by=request.user)
+                                               reason=decide_form.cleaned_data["reason"],
+                                               quality=decide_form.cleaned_data["quality"] if action == "accept" else "",
+                                               by=request.user)
                     messages.success(request, "已接收。" if action == "accept" else "已退回修改，并通知报送单位。")
                     return redirect("deadlines:obligation", pk=pk)
             elif action == "press" and is_overseer(request.user):
@@ -151,6 +155,7 @@ def obligation_detail(request, pk):
         "kept_ids": {k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None}
         if request.method == "POST" else None,
         "overseer": is_overseer(request.user), "missing_years": selectors.due_missing_years(obligation),
+        "can_collect": request.user.has_perm("members.dispatch"),  # 收入经验做法 (evaluation/)
     }, status=status)
 
 
