@@ -41,6 +41,7 @@ urlpatterns = [
     path("communities/", include("communities.urls")),
     path("meetings/", include("meetings.urls")),
     path("dashboard/", include("dashboard.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("calendar/<str:token>.ics", dashboard_views.calendar_feed, name="calendar-feed"),
     path("health/", health, name="health"),
     path("metrics", metrics, name="metrics"),

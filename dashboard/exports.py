@@ -5,6 +5,8 @@ from datetime import date
 
 from core.exports import xlsx_bytes
 
+from evaluation.selectors import practices_between
+
 from .selectors import Filters, Quarter, dashboard, drill
 
 LEDGER_HEADERS = ["序号", "类别", "事项", "责任单位", "分工", "时限", "状态", "预警", "完成时间", "是否逾期"]
@@ -28,7 +30,7 @@ def ledger_xlsx(filters: Filters, *, today: date | None = None) -> tuple[bytes, 
 
 def notice_context(quarter: Quarter, *, today: date | None = None) -> dict:
     """The drafted 情况通报: numbers of the quarter and the units to be named, in the order an office
-    writes it (总体情况 → 按时办结率 → 逾期单位 → 下一步要求)."""
+    writes it (总体情况 → 按时办结率 → 经验做法和通报表扬 (evaluation's good practice) → 逾期单位 → 下一步要求)."""
     data = dashboard(today=today)
     rows = data["member_rows"] + data["reporting_rows"]
     q = quarter.code
@@ -37,11 +39,14 @@ def notice_context(quarter: Quarter, *, today: date | None = None) -> dict:
     units = [{"name": r.name, "kind": r.kind, **r.quarters[q], "overdue": r.counts["overdue"], "red": r.counts["red"]}
              for r in rows if q in r.quarters]
     late_units = [u for u in units if u["late"]]
+    mechanism = data.get("mechanism")
+    practice = (practices_between(mechanism.pk, quarter.start, quarter.end) if mechanism is not None
+                else {"praised": [], "collected": []})
     full_units = [u for u in units if u["due"] and not u["late"]]
     return {"quarter": quarter, "data": data, "due": due, "ontime": ontime, "late": due - ontime,
             "rate": round(100 * ontime / due, 1) if due else None, "units": units, "late_units": late_units,
             "full_units": full_units, "still_overdue": [u for u in units if u["overdue"]],
-            "in_range": q in {x.code for x in data["quarters"]}}
+            "in_range": q in {x.code for x in data["quarters"]}, "practice": practice}
 
 
 def notice_docx(context: dict, *, mechanism_name: str) -> tuple[bytes, str]:
@@ -70,7 +75,17 @@ def notice_docx(context: dict, *, mechanism_name: str) -> tuple[bytes, str]:
     doc.table(["序号", "单位", "应办结", "按时办结", "逾期或未办结", "按时办结率"],
               [[n, u["name"], u["due"], u["ontime"], u["late"], "—" if u["rate"] is None else f"{u['rate']}%"]
                for n, u in enumerate(context["units"], start=1)])
-    doc.heading("三、存在的问题")
+    doc.heading("三、经验做法和通报表扬")
+    practice = context["practice"]
+    if practice["praised"]:
+        doc.paragraph("对以下经验做法予以通报表扬：" + "；".join(
+            f"{p.unit_name}“{p.title}”" for p in practice["praised"]) + "。")
+    for p in practice["praised"] + practice["collected"]:
+        doc.heading(f"{p.unit_name}：{p.title}" if p.unit_name else p.title, level=2)
+        doc.paragraph(p.text[:600] + ("……" if len(p.text) > 600 else ""))
+    if not practice["praised"] and not practice["collected"]:
+        doc.paragraph("本季度未收集经验做法。")
+    doc.heading("四、存在的问题")
     late = context["late_units"]
     if late:
         text = "、".join(f"{u['name']}（{u['late']} 项）" for u in late) + "存在逾期办结或未办结的情况。"
@@ -79,7 +94,7 @@ def notice_docx(context: dict, *, mechanism_name: str) -> tuple[bytes, str]:
         doc.paragraph(text)
     else:
         doc.paragraph("本季度未发现逾期情况。")
-    doc.heading("四、下一步工作要求")
+    doc.heading("五、下一步工作要求")
     doc.paragraph("请各有关单位对照督办事项和报送任务清单，逐项抓好落实，按时反馈办理情况；确需延期的，按程序提出延期申请。"
                   "联席会议办公室将持续跟踪督办，并在下季度通报中反映整改情况。")
     doc.signature(f"{mechanism_name}办公室", f"{today.year}年{today.month}月{today.day}日")

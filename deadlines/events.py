@@ -140,6 +140,11 @@ EVENTS: dict[str, Event] = {e.code: e for e in [
     Event("assess_confirmed", "评估确认", "info", ("reporting_units",), "【评估确认】{obj.community.name}",
           "{obj.community.name}的创建评估已由联席会议办公室确认：{result}。", ("communities:detail", "community_id"),
           note="办公室确认评估结果：该市州的报送用户"),
+    # --- annual evaluation (evaluation/) ---
+    Event("evaluation_published", "考评结果发布", "info", ("units", "reporting_units"),
+          "【考评结果】{obj.year}年度考评结果已发布",
+          "{obj.year}年度考评结果已经召集人确认并由联席会议办公室发布，请查看本单位的得分、排名和各项明细。",
+          ("evaluation:mine", "pk"), unit_level=True, note="办公室发布召集人确认的年度考评结果：每个参评成员单位和市州"),
 ]}
 
 # The reminder engine's own kinds (deadlines.reminders), which are not events of a state change.

@@ -182,6 +182,9 @@ class Submission(models.Model):
     is_late = models.BooleanField(_("逾期报送"), default=False)
     decision = models.CharField(_("办理结果"), max_length=10, choices=DECISIONS, default=PENDING)
     reason = models.TextField(_("退回理由"), blank=True, max_length=2000)
+    # The office's mark of an accepted report (optional), counted by the annual evaluation (evaluation/).
+    QUALITY_MARKS = [("excellent", _("优")), ("good", _("良")), ("fair", _("中")), ("poor", _("差"))]
+    quality = models.CharField(_("质量评定"), max_length=10, choices=QUALITY_MARKS, blank=True, default="")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)

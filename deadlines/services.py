@@ -402,8 +402,9 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), keep=(), b
     return submission
 
 
-def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "", by) -> Obligation:
-    """The office receives a submission: accept it, or return it for revision with a reason."""
+def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "", quality: str = "", by) -> Obligation:
+    """The office receives a submission: accept it (optionally marking its quality, 优/良/中/差), or
+    return it for revision with a reason."""
     from .events import event_notify
 
     if not (by.has_perm("members.dispatch") or by.is_superuser):
@@ -415,6 +416,8 @@ def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "",
         raise DomainError("退回修改时请填写理由。", field="reason")
     if len(reason) > 2000:
         raise DomainError("理由不能超过 2000 字。", field="reason")
+    if quality and (not accept or quality not in dict(Submission.QUALITY_MARKS)):
+        raise DomainError("质量评定只能在接收时选择优、良、中或差。", field="quality")
     action = "accept" if accept else "return"
     now = timezone.now()
     with transaction.atomic():
@@ -425,14 +428,15 @@ def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "",
             raise Conflict("没有待接收的报送。")
         submission.decision = Submission.ACCEPTED if accept else Submission.RETURNED
         submission.reason, submission.decided_by, submission.decided_at = reason, by, now
-        submission.save(update_fields=["decision", "reason", "decided_by", "decided_at"])
+        submission.quality = quality
+        submission.save(update_fields=["decision", "reason", "decided_by", "decided_at", "quality"])
         locked.status = target
         if accept:
             locked.accepted_at = now
         locked.save(update_fields=["status", "accepted_at"])
         flow_decide(obligation=locked, accepted=accept, by=by)
         audit_record(actor=by, action=f"obligation.{action}", obj=locked, reason=reason,
-                     changes={"submission": submission.pk, "late": submission.is_late})
+                     changes={"submission": submission.pk, "late": submission.is_late, "quality": quality})
         event_notify(event="accepted" if accept else "returned", obj=locked, by=by, reason=reason,
                      units=[locked.member_unit_id] if locked.member_unit_id else [],
                      reporting_units=[locked.reporting_unit_id] if locked.reporting_unit_id else [])

@@ -18,7 +18,7 @@ from members.selectors import is_overseer, mechanism_current
 from members.counties import counties_of, county_accounts, prefecture_ids_for_user
 
 from . import calendar, cascade, ladder, outbox, selectors, services
-from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation
+from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation, Submission
 from .notice import notice_parse
 from .reminders import source_for
 
@@ -83,6 +83,8 @@ class SubmitForm(forms.Form):
 
 class DecideForm(forms.Form):
     reason = forms.CharField(label="退回理由", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
+    quality = forms.ChoiceField(label="质量评定（接收时选填，计入年度考评）", required=False,
+                                choices=[("", "不评定"), *Submission.QUALITY_MARKS])
 
 
 def _already_submitted(request, obligation, text):
@@ -132,9 +134,15 @@ def obligation_detail(request, pk):
             elif action in ("accept", "return") and can_decide:
                 decide_form = DecideForm(request.POST)
                 if decide_form.is_valid():
-                    decide = cascade.county_return_decide if county else services.obligation_decide
-                    decide(obligation=obligation, accept=action == "accept", reason=decide_form.cleaned_data["reason"],
-                           by=request.user)
+                    accept = action == "accept"
+                    if county:
+                        cascade.county_return_decide(obligation=obligation, accept=accept,
+                                                     reason=decide_form.cleaned_data["reason"], by=request.user)
+                    else:
+                        services.obligation_decide(obligation=obligation, accept=accept,
+                                                   reason=decide_form.cleaned_data["reason"],
+                                                   quality=decide_form.cleaned_data["quality"] if accept else "",
+                                                   by=request.user)
                     messages.success(request, "已接收。" if action == "accept" else "已退回修改，并通知报送单位。")
                     return redirect("deadlines:obligation", pk=pk)
             elif action == "press" and is_overseer(request.user):
@@ -175,6 +183,7 @@ def obligation_detail(request, pk):
         if request.method == "POST" else None,
         "overseer": is_overseer(request.user), "missing_years": selectors.due_missing_years(obligation),
         "receiver": receiver, "county": county, "tree": _tree_link(request.user, obligation, county),
+        "can_collect": request.user.has_perm("members.dispatch"),  # 收入经验做法 (evaluation/)
     }, status=status)
 
 

@@ -48,6 +48,11 @@ def _navigation(user) -> dict:
     if overseer or user.is_superuser:
         oversight += [("overdue", "逾期督办", reverse("deadlines:overdue")),
                       ("preview", "截止日期预览", reverse("deadlines:preview"))]
+    if overseer:
+        oversight += [("evaluation", "年度考评", reverse("evaluation:index")),
+                      ("practices", "经验做法", reverse("evaluation:practices"))]
+    elif has_unit or reporting_units:
+        work.append(("evaluation", "考评结果", reverse("evaluation:index")))
 
     meeting = [("mechanism", "联席会议", reverse("members:mechanism"))]
     if overseer or any(role in UNIT_ROLES for role, _ in roles):

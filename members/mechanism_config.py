@@ -18,7 +18,7 @@ from .models import Role
 
 MECHANISM_DIR = Path(__file__).resolve().parent / "mechanisms"
 SCHEMA_VERSION = 1
-KNOWN_SECTIONS = {"deadline_rules", "assessment", "targets"}  # read by later apps, kept opaque here
+KNOWN_SECTIONS = {"deadline_rules", "assessment", "targets", "evaluation"}  # read by later apps, kept opaque here
 
 
 class ConfigError(DomainError):

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "communities",
     "meetings",
     "dashboard",
+    "evaluation",
     "django_prometheus",
 ]
 

@@ -111,8 +111,8 @@ def test_notice_as_a_word_document(dataset, users, client_for):
     texts = [p.text for p in doc.paragraphs]
     assert texts[0].endswith("办公室") and "〔" in texts[1]                       # 版头 and a 文号 to fill in
     assert "关于2026年第三季度督办工作情况的通报" in texts
-    assert [t for t in texts if t[:2] in {"一、", "二、", "三、", "四、"}] == [
-        "一、总体情况", "二、按时办结情况", "三、存在的问题", "四、下一步工作要求"]
+    assert [t for t in texts if t[:2] in {"一、", "二、", "三、", "四、", "五、"}] == [
+        "一、总体情况", "二、按时办结情况", "三、经验做法和通报表扬", "四、存在的问题", "五、下一步工作要求"]
     assert any("共 4 项，按时办结 2 项，逾期办结或尚未办结 2 项，按时办结率 50.0%" in t for t in texts)
     table = doc.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["序号", "单位", "应办结", "按时办结", "逾期或未办结", "按时办结率"]

@@ -22,6 +22,7 @@ from deadlines import cascade
 from deadlines.events import EVENTS, REMINDER_KINDS, URGENCY_LABELS, WHO, kind_label
 from deadlines.models import Message, Obligation
 from deadlines.services import calendar_year_save, obligation_decide, obligation_submit, obligations_generate
+from evaluation.services import evaluation_compute, evaluation_confirm, evaluation_publish, evaluation_submit
 from meetings import services as ms
 from members.models import MemberUnit, ReportingUnit, Role, RoleAssignment
 from tasks import services as ts
@@ -139,6 +140,14 @@ def change_checked(users):
     return ms.change_check(change=change, passed=True, by=users["office"])
 
 
+def evaluation_confirmed(users):
+    from members.models import Mechanism
+
+    e = evaluation_compute(mechanism=Mechanism.objects.get(code="guizhou"), year=2025, by=users["office"])
+    evaluation_submit(evaluation=e, by=users["office"])
+    return evaluation_confirm(evaluation=e, by=users["convener"])
+
+
 OFFICE = ["office", "deputy"]  # 张春晖 is deputy convener and 办公室主任 (the seed's roster)
 # event → (setup(users) → state, trigger(users, state), {user: urgency override or None}, other events allowed,
 #          a text the notice must carry)
@@ -201,6 +210,9 @@ SCENARIOS = {
     "assess_returned": (assessment_reviewed, lambda u, s: assessment_confirm(assessment=s, approve=False,
                                                                              reason="佐证材料不足", by=u["office"]),
                         ["city_guiyang"], (), "佐证材料不足"),
+    "evaluation_published": (evaluation_confirmed, lambda u, s: evaluation_publish(evaluation=s, by=u["office"]),
+                             ["liaison_mzt", "liaison_zjt", "liaison_gat", "city_guiyang", "city_zunyi"], (),
+                             "2025年度考评结果"),
     "assess_confirmed": (assessment_reviewed, lambda u, s: assessment_confirm(assessment=s, approve=True, by=u["office"]),
                          ["city_guiyang"], (), "达标"),
     # counties under 贵阳市 (tests/county_world.py): passed down, submitted, returned, accepted
@@ -258,7 +270,8 @@ def test_every_event_has_a_label_a_rule_and_a_scenario():
 
 
 def test_every_event_is_emitted_by_some_service():
-    sources = "".join(p.read_text() for app in ("tasks", "deadlines", "meetings", "communities", "dashboard", "workflow")
+    sources = "".join(p.read_text() for app in ("tasks", "deadlines", "meetings", "communities", "dashboard", "workflow",
+                                                          "evaluation")
                       for p in (ROOT / app).glob("*.py"))
     emitted = set(re.findall(r'event="(\w+)"', sources))
     emitted |= {c for pair in re.findall(r'event="(\w+)" if \w+ else "(\w+)"', sources) for c in pair}

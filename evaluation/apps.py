@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class EvaluationConfig(AppConfig):
+    name = "evaluation"
+    verbose_name = "年度考评与经验做法"
+
+    def ready(self):
+        from members.signals import mechanism_loaded
+
+        from . import services
+
+        mechanism_loaded.connect(services.rules_loaded_receiver, dispatch_uid="evaluation.rules_load")
