@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "workflow",
     "communities",
     "meetings",
+    "inspections",
     "dashboard",
     "django_prometheus",
 ]
