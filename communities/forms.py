@@ -81,3 +81,13 @@ def assessment_form_class(engine: Engine):
 
 
 RENOVATION_BY_LABEL = {str(label): value for value, label in Renovation.choices}
+
+
+class PilotSupportForm(forms.Form):
+    kind = forms.ChoiceField(label="支持类别", choices=[("policy", "政策支持"), ("funds", "资金支持")])
+    title = forms.CharField(label="支持内容", max_length=200, validators=[validate_no_formula])
+    amount = forms.DecimalField(label="金额（万元）", required=False, max_digits=12, decimal_places=2, min_value=0)
+    given_on = forms.DateField(label="日期", widget=DateInput())
+    document = forms.CharField(label="依据文件（名称或文号）", required=False, max_length=200,
+                               validators=[validate_no_formula])
+    file = forms.FileField(label="文件", required=False, widget=forms.ClearableFileInput(attrs={"accept": upload_accept()}))

@@ -242,3 +242,42 @@ class AssessmentProcess(Process):
     class Meta:
         verbose_name = _("评估流程")
         verbose_name_plural = _("评估流程")
+
+
+def support_path(instance, filename):
+    return f"pilot-support/{instance.community_id}/{filename}"
+
+
+class PilotSupport(models.Model):
+    """Support the joint meeting gives a pilot community (政策和资金支持, 黔建城通〔2020〕87号 四（二）):
+    recorded by the office, shown on the pilot's page and in the progress report."""
+
+    class Kind(models.TextChoices):
+        POLICY = "policy", _("政策支持")
+        FUNDS = "funds", _("资金支持")
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="supports",
+                                  verbose_name=_("试点社区"))
+    kind = models.CharField(_("支持类别"), max_length=8, choices=Kind.choices)
+    title = models.CharField(_("支持内容"), max_length=200, validators=[validate_no_formula])
+    # 万元, two decimals: what funding documents state.
+    amount = models.DecimalField(_("金额（万元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    given_on = models.DateField(_("日期"))
+    document = models.CharField(_("依据文件"), max_length=200, blank=True, validators=[validate_no_formula],
+                                help_text=_("文件名称或文号。"))
+    file = models.FileField(_("文件"), upload_to=support_path, max_length=255, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=120, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("试点社区支持")
+        verbose_name_plural = _("试点社区支持")
+        ordering = ["-given_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind="funds") | Q(amount__isnull=False, amount__gt=0),
+                                   name="pilot_support_funds_have_amount"),
+        ]
+
+    def __str__(self):
+        return f"{self.community.name} {self.get_kind_display()}：{self.title}"

@@ -242,3 +242,25 @@ def public_rows(rows) -> list[dict]:
                     "old_estates": r["old_estates"], "renovation": labels[r["renovation"]], "green": green,
                     "updated": timezone.localdate(r["updated_at"])})
     return out
+
+
+def pilots_supervision(user) -> list[dict]:
+    """For the progress report: each confirmed pilot the user may see, its supervision visits (from
+    the apps that register a panel) and the support given (policy count, funds total in 万元). A
+    constant number of queries: pilots, one grouped aggregate, one query per registered panel."""
+    from django.db.models import Count, Sum
+
+    from .hooks import panels_for
+    from .models import PilotSupport
+
+    pilots = list(communities_for_user(user).filter(pk__in=list(confirmed_pilot_ids()))
+                  .select_related("reporting_unit").order_by("reporting_unit__order", "name"))
+    ids = [c.pk for c in pilots]
+    support = {r["community_id"]: r for r in PilotSupport.objects.filter(community_id__in=ids).values("community_id")
+               .annotate(policies=Count("id", filter=Q(kind="policy")),
+                         funds=Sum("amount", filter=Q(kind="funds"))).order_by()}
+    panels = panels_for(ids, user)
+    return [{"community": c, "visits": sum(len(p.rows) for p in panels.get(c.pk, [])),
+             "last_visit": max((r.when for p in panels.get(c.pk, []) for r in p.rows if r.when), default=None),
+             "policies": support.get(c.pk, {}).get("policies", 0), "funds": support.get(c.pk, {}).get("funds")}
+            for c in pilots]

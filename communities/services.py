@@ -471,3 +471,53 @@ def evidence_add(*, assessment: Assessment, upload, by, item_no: int | None = No
     evidence.save()
     audit_record(actor=by, action="assessment.evidence", obj=assessment, changes={"file": name, "item": item_no})
     return evidence
+
+
+# --- Pilots' support (政策和资金支持) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def pilot_support_record(*, community: Community, kind: str, title: str, given_on, by, amount=None,
+                         document: str = "", upload=None) -> "PilotSupport":
+    """The office records support given to a provincial pilot community: policy or funds (with the
+    amount in 万元), the date and the document that grants it (its name or number, and the file)."""
+    from .models import PilotSupport
+
+    if not may_confirm(by):
+        raise NotAllowed("只有联席会议办公室可以登记试点社区支持。")
+    if community.pk not in confirmed_pilot_ids():
+        raise DomainError(f"{community.name}不是已确认的省级试点社区。", field="kind")
+    if kind not in PilotSupport.Kind.values:
+        raise DomainError("请选择支持类别。", field="kind")
+    if amount not in (None, ""):
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            amount = Decimal(str(amount))
+        except InvalidOperation:
+            raise DomainError("金额请填写数字（万元）。", field="amount") from None
+    else:
+        amount = None
+    if kind == PilotSupport.Kind.FUNDS and (amount is None or amount <= 0):
+        raise DomainError("资金支持请填写金额（万元，大于 0）。", field="amount")
+    if given_on is None:
+        raise DomainError("请填写日期。", field="given_on")
+    if given_on > timezone.localdate():
+        raise DomainError("支持日期不能晚于今天。", field="given_on")
+    support = PilotSupport(community=community, kind=kind, title=(title or "").strip(), given_on=given_on,
+                           amount=amount if kind == PilotSupport.Kind.FUNDS else None,
+                           document=(document or "").strip(), recorded_by=by)
+    if not support.title:
+        raise DomainError("请填写支持内容。", field="title")
+    _clean(support)
+    if upload is not None:
+        from core.uploads import storage_name
+
+        support.file_name = upload_check(upload)
+        support.file.save(storage_name(support.file_name), upload, save=False)
+    support.save()
+    audit_record(actor=by, action="pilot.support", obj=community, changes={
+        "kind": support.get_kind_display(), "title": support.title,
+        "amount": str(support.amount) if support.amount is not None else None, "given_on": str(given_on),
+        "document": support.document, "file": support.file_name})
+    return support

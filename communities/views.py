@@ -29,6 +29,7 @@ from .forms import (
     ImportForm,
     NominationForm,
     PilotSelectionForm,
+    PilotSupportForm,
     ReasonForm,
     assessment_form_class,
 )
@@ -122,21 +123,67 @@ def community_create(request):
     return render(request, "communities/community_form.html", {"form": form, "title": "登记社区"})
 
 
-@ledger_user
-def community_detail(request, pk):
-    community = selectors.community_for_user_or_404(request.user, pk)
-    return render(request, "communities/community_detail.html", {
+def _detail_context(request, community, *, support_form=None) -> dict:
+    from .hooks import panels_for
+
+    is_pilot = community.pk in selectors.confirmed_pilot_ids()
+    return {
         "c": community,
         "history": community.status_changes.select_related("by").order_by("id"),
         "assessments": community.assessments.order_by("-created_at"),
         "nominations": community.nominations.order_by("-year"),
-        "is_pilot": community.pk in selectors.confirmed_pilot_ids(),
+        "is_pilot": is_pilot,
         "may_keep": selectors.may_keep(request.user, community),
         "may_start": (selectors.may_keep(request.user, community)
                       and community.status in (CreationStatus.TAKING_PART, CreationStatus.PILOT)
                       and not community.assessments.filter(status__in=Assessment.OPEN).exists()),
         "nomination_form": NominationForm(initial={"year": timezone.localdate().year}),
-    })
+        # A pilot's supervision (from the apps that register a panel) and the support it was given.
+        "panels": panels_for([community.pk], request.user).get(community.pk, []) if is_pilot else [],
+        "supports": community.supports.order_by("-given_on", "-id") if is_pilot else [],
+        "support_form": (support_form or PilotSupportForm()) if is_pilot and selectors.may_confirm(request.user) else None,
+        "may_plan_inspection": is_pilot and selectors.may_confirm(request.user),
+    }
+
+
+@ledger_user
+def community_detail(request, pk):
+    community = selectors.community_for_user_or_404(request.user, pk)
+    return render(request, "communities/community_detail.html", _detail_context(request, community))
+
+
+@require_POST
+@ledger_user
+def pilot_support(request, pk):
+    """The office records policy or funding support given to a pilot (errors keep what was typed)."""
+    community = selectors.community_for_user_or_404(request.user, pk)
+    form = PilotSupportForm(request.POST, request.FILES)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.pilot_support_record(community=community, kind=d["kind"], title=d["title"], amount=d["amount"],
+                                          given_on=d["given_on"], document=d["document"], upload=d["file"],
+                                          by=request.user)
+        except NotAllowed as exc:
+            return HttpResponseForbidden(exc.message)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "已登记试点社区支持。")
+            return redirect(reverse("communities:detail", args=[pk]) + "#support")
+    return render(request, "communities/community_detail.html",
+                  _detail_context(request, community, support_form=form), status=400)
+
+
+@ledger_user
+def support_file(request, pk):
+    from .models import PilotSupport
+
+    support = PilotSupport.objects.filter(pk=pk).exclude(file="").first()
+    if support is None:
+        raise Http404("没有找到该文件。")
+    selectors.community_for_user_or_404(request.user, support.community_id)
+    return FileResponse(support.file.open("rb"), as_attachment=True, filename=support.file_name)
 
 
 @ledger_user
@@ -404,6 +451,7 @@ def progress(request):
     year = _year(request)
     context = selectors.progress(user=request.user, year=year)
     context["years"] = context["engine"].report_years(max(timezone.localdate().year, year))
+    context["pilots"] = selectors.pilots_supervision(request.user)
     return render(request, "communities/progress.html", context)
 
 

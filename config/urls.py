@@ -40,6 +40,7 @@ urlpatterns = [
     path("deadlines/", include("deadlines.urls")),
     path("communities/", include("communities.urls")),
     path("meetings/", include("meetings.urls")),
+    path("inspections/", include("inspections.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("evaluation/", include("evaluation.urls")),
     path("calendar/<str:token>.ics", dashboard_views.calendar_feed, name="calendar-feed"),

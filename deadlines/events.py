@@ -133,6 +133,18 @@ EVENTS: dict[str, Event] = {e.code: e for e in [
     Event("membership_decided", "成员调整决定", "normal", ("units", "people"), "【成员调整{decision}】{change}",
           "召集人对成员调整“{change}”作出决定：{decision}。{reason_line}", ("meetings:change", "pk"),
           note="召集人确认或不同意成员调整：所涉单位与提出人，附理由"),
+    # --- inspections (督导检查) ---
+    Event("inspection_planned", "督导检查安排", "normal", ("people",), "【督导检查】{obj.title}",
+          "联席会议办公室安排您参加“{obj.title}”（{obj.place}，{obj.starts_on:%Y年%-m月%-d日}起），"
+          "请在现场记录检查发现的问题并上传照片。", ("inspections:detail", "pk"),
+          note="办公室安排督导检查：检查组成员"),
+    Event("rectification_issued", "检查整改交办", "normal", ("reporting_units",), "【整改】{obj.inspection.title} 问题{obj.number}",
+          "督导检查在贵地区发现的问题{obj.number}（{obj.description:.60}）已交办{unit}牵头整改，"
+          "整改时限 {obj.due_date:%Y年%-m月%-d日}，请配合落实。", ("inspections:finding", "pk"),
+          note="检查发现的问题交办整改（整改督办事项另按“交办”通知牵头单位）：问题所在市州的报送用户"),
+    Event("finding_closed", "检查问题整改销号", "info", ("people",), "【整改销号】{obj.title} 问题{number}",
+          "“{obj.title}”发现的问题{number}的整改督办事项已办结，问题已销号。", ("inspections:detail", "pk"),
+          note="整改督办事项办结、问题自动销号：检查组组长"),
     # --- communities ---
     Event("assess_returned", "自评退回修改", "normal", ("reporting_units",), "【评估退回】{obj.community.name}",
           "{obj.community.name}的创建评估被{by_label}退回修改。{reason_line}", ("communities:detail", "community_id"),

@@ -60,6 +60,10 @@ def _navigation(user) -> dict:
                     ("membership", "成员调整", reverse("meetings:changes"))]
     if overseer:
         meeting.append(("escalations", "重大事项", reverse("meetings:escalations")))
+    # 督导检查: overseers, prefecture users (inspections of their area) and unit people (who may be on a
+    # team; the page shows only their own inspections).
+    if overseer or reporting_units or has_unit:
+        meeting.append(("inspections", "督导检查", reverse("inspections:list")))
 
     communities = []
     if reporting_units or overseer:

@@ -21,6 +21,7 @@ class Item(models.Model):
         AGREED_MATTER = "agreed_matter", _("会议议定事项")
         INSTRUCTION = "instruction", _("召集人批示")
         AD_HOC = "ad_hoc", _("临时交办")
+        INSPECTION = "inspection", _("督导检查整改")
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("办理中")

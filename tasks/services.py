@@ -22,6 +22,7 @@ from members.models import MemberUnit
 from members.selectors import mechanism_id_for, units_for_user
 
 from .models import Assignment, Attachment, Comment, Item, UnitRequest
+from .signals import item_accepted
 
 CONTRIBUTION_LEAD_DAYS = 2  # participants report back this many working days before the lead's date
 TITLE_MAX, CONTENT_MAX, RESULT_MAX, REASON_MAX, COMMENT_MAX = 120, 5000, 5000, 1000, 2000
@@ -218,6 +219,7 @@ def item_accept(*, item: Item, version, by) -> Item:
     item_progress_refresh(item=item)
     _audit(by, "item.accept", item)
     event_notify(event="done", obj=item, by=by, units=_live_units(item))
+    item_accepted.send(sender=Item, item=item, by=by)
     return item
 
 

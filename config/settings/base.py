@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "workflow",
     "communities",
     "meetings",
+    "inspections",
     "dashboard",
     "evaluation",
     "django_prometheus",

@@ -247,6 +247,44 @@ def _county_submitted(users):
     share = _pass_down(users, _county_parent(users))[0]
     obligation_submit(obligation=share, text="城东区情况。", by=users["city_chengdong"])
     return share
+def _inspection(u):
+    from inspections.services import inspection_plan
+
+    return inspection_plan(title="贵阳市督导检查", starts_on=dt.date(2026, 3, 3), ends_on=dt.date(2026, 3, 4),
+                           team=[u["liaison_gat"], u["member_mzt"]], leader=u["liaison_gat"],
+                           reporting_unit=ReportingUnit.objects.get(code="guiyang"), by=u["office"])
+
+
+def _finding(u):
+    from inspections.services import finding_record
+
+    return finding_record(inspection=_inspection(u), description="投放点无分类标识", by=u["liaison_gat"])
+
+
+def _rectifying(u):
+    from inspections.services import finding_issue
+
+    f = finding_issue(finding=_finding(u), lead_unit=unit("zjt"), due_date=dt.date(2026, 3, 31), by=u["office"])
+    a = Assignment.objects.get(item=f.item, unit__code="zjt")
+    ts.assignment_claim(assignment=a, by=u["liaison_zjt"])
+    a.refresh_from_db()
+    fs.assignment_submit(assignment=a, result="已整改", version=a.version, by=u["liaison_zjt"])
+    f.item.refresh_from_db()
+    return f.item
+
+
+def _issue(u, f):
+    from inspections.services import finding_issue
+
+    return finding_issue(finding=f, lead_unit=unit("zjt"), due_date=dt.date(2026, 3, 31), by=u["office"])
+
+
+SCENARIOS.update({
+    "inspection_planned": (lambda u: None, lambda u, s: _inspection(u), ["liaison_gat", "member_mzt"], (), "贵阳市"),
+    "rectification_issued": (_finding, _issue, ["city_guiyang"], ("dispatched",), "投放点无分类标识"),
+    "finding_closed": (_rectifying, lambda u, s: fs.item_accept(item=s, version=s.version, by=u["office"]),
+                       ["liaison_gat"], ("done",), "已销号"),
+})
 
 
 def _late_claim(users, item):
@@ -271,7 +309,7 @@ def test_every_event_has_a_label_a_rule_and_a_scenario():
 
 def test_every_event_is_emitted_by_some_service():
     sources = "".join(p.read_text() for app in ("tasks", "deadlines", "meetings", "communities", "dashboard", "workflow",
-                                                          "evaluation")
+                                                          "evaluation", "inspections")
                       for p in (ROOT / app).glob("*.py"))
     emitted = set(re.findall(r'event="(\w+)"', sources))
     emitted |= {c for pair in re.findall(r'event="(\w+)" if \w+ else "(\w+)"', sources) for c in pair}
