@@ -8,6 +8,8 @@ class TasksConfig(AppConfig):
     def ready(self):
         from deadlines.reminders import register_source
 
+        from .division_reminders import PartSource
         from .reminders import TaskSource
 
         register_source(TaskSource())
+        register_source(PartSource())
