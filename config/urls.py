@@ -37,6 +37,7 @@ urlpatterns = [
     path("mechanism/", include("members.urls")),
     path("me/", include("members.urls_me")),
     path("items/", include("workflow.urls")),
+    path("divisions/", include("tasks.division_urls")),
     path("deadlines/", include("deadlines.urls")),
     path("communities/", include("communities.urls")),
     path("meetings/", include("meetings.urls")),

@@ -24,7 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import OFFICE_ROLES, MemberUnit, Role, RoleAssignment
-from members.selectors import mechanism_id_current, mechanism_id_for, reporting_units_users, units_recipient_users
+from members.selectors import (divisions_recipient_users, mechanism_id_current, mechanism_id_for, reporting_units_users,
+                               units_recipient_users)
 
 from .reminders import notify, notify_addresses, notify_units
 
@@ -32,7 +33,8 @@ URGENCY_LABELS = {"urgent": "紧急", "normal": "一般", "info": "知悉"}
 
 # Who a rule part stands for (the docs' words), and what the caller passes for it.
 WHO = {
-    "units": "所涉成员单位的联络员（B角代岗时为B角；无联络员账号时为成员）",   # units=[MemberUnit | id]
+    "units": "所涉成员单位的联络员（B角代岗时为B角；无联络员账号时为成员；设统筹处室的单位为该处室的）",   # units=[MemberUnit | id]
+    "divisions": "所涉处室的联络员（无联络员账号时为处室成员）",             # divisions=[Division | id]
     "reporting_units": "所涉市州的报送用户",                                # reporting_units=[ReportingUnit | id]
     # The tree below a prefecture (deadlines.cascade): both are passed as reporting_units=[...].
     "counties": "所涉县（市、区）的报送用户",
@@ -92,6 +94,22 @@ EVENTS: dict[str, Event] = {e.code: e for e in [
     Event("return_decided", "退回申请决定", "normal", ("units",), "【退回申请{decision}】{obj.title}",
           "召集人对贵单位“{obj.title}”的退回申请作出决定：{decision}。{detail}{reason_line}", _ITEM,
           note="召集人同意（改派）或不同意退回：申请单位，附理由"),
+    # --- 二次交办 and 成员审核 inside a unit (tasks.divisions, docs/divisions.md) ---
+    Event("part_assigned", "二次交办", "normal", ("divisions",), "【二次交办】{unit}：{obj.title}",
+          "{unit}将督办事项“{obj.title}”的办理任务交由贵处室办理，处室时限 {due:%Y年%-m月%-d日}。{note_line}", _ITEM,
+          note="单位联络员（或办公室直接）把本单位任务交给处室：所涉处室"),
+    Event("part_submitted", "处室反馈", "normal", ("units",), "【处室反馈】{unit}已报送：{obj.title}",
+          "{unit}已报送督办事项“{obj.title}”的处室办理情况，请汇总。", _ITEM,
+          note="处室报送（成员审核通过后）：本单位统筹处室的联络员"),
+    Event("part_returned", "处室任务退回", "urgent", ("divisions",), "【处室任务{what}】{obj.title}",
+          "本单位{what}了贵处室的督办事项“{obj.title}”任务。{reason_line}", _ITEM,
+          note="单位联络员退回修改或撤回处室任务：该处室，附理由"),
+    Event("review_requested", "待成员审核", "normal", ("people",), "【待审核】{unit}：{obj.title}",
+          "{unit}的联络员已提交督办事项“{obj.title}”的办理情况，请审核通过或退回修改。", _ITEM,
+          note="成员审核开启时联络员提交：负责审核的成员"),
+    Event("review_decided", "成员审核结果", "normal", ("people",), "【成员审核{decision}】{obj.title}",
+          "您提交的督办事项“{obj.title}”办理情况（{unit}）：{decision}。{reason_line}", _ITEM,
+          note="成员审核通过或退回：提交的联络员，退回附理由"),
     # --- reports (deadlines) ---
     Event("returned", "报送退回修改", "urgent", ("units", "reporting_units"), "【退回修改】{obj}",
           "【退回修改】{obj}被联席会议办公室退回修改。{reason_line}", ("deadlines:obligation", "pk"),
@@ -196,11 +214,11 @@ def _office(mechanism_id) -> list:
     return list(User.objects.filter(person__in=people, is_active=True))
 
 
-def recipients(event: Event, *, units=(), reporting_units=(), users=(), mechanism_id=None) -> list:
+def recipients(event: Event, *, units=(), reporting_units=(), users=(), divisions=(), mechanism_id=None) -> list:
     """The accounts `event`'s rule reaches, in a stable order, each once; the convener, office and
     "every unit" are those of `mechanism_id` (default: the signed-in person's, else the deployment's)."""
     mechanism_id = mechanism_id or mechanism_id_current()
-    given = {"units": units, "reporting_units": reporting_units, "people": users}
+    given = {"units": units, "reporting_units": reporting_units, "people": users, "divisions": divisions}
     tree = {"reporting_units", "counties", "prefecture"}  # parts that take reporting_units=[...]
     stray = [part for part, value in given.items() if value and part not in event.who
              and not (part == "reporting_units" and tree & set(event.who))]
@@ -216,6 +234,9 @@ def recipients(event: Event, *, units=(), reporting_units=(), users=(), mechanis
             ids = list(MemberUnit.objects.current().filter(mechanism_id=mechanism_id).values_list("pk", flat=True))
             by_unit = units_recipient_users(ids, today)
             out += [u for pk in ids for u in by_unit.get(pk, [])]
+        elif part == "divisions":
+            by_division = divisions_recipient_users(_ids(divisions), today)
+            out += [u for pk in _ids(divisions) for u in by_division.get(pk, [])]
         elif part in ("reporting_units", "counties", "prefecture"):
             by_unit = reporting_units_users(_ids(reporting_units))
             out += [u for pk in _ids(reporting_units) for u in by_unit.get(pk, [])]
@@ -228,7 +249,7 @@ def recipients(event: Event, *, units=(), reporting_units=(), users=(), mechanis
     return list(dict.fromkeys(out))
 
 
-def event_notify(*, event: str, obj, by, reason: str = "", units=(), reporting_units=(), users=(), guests=(),
+def event_notify(*, event: str, obj, by, reason: str = "", units=(), reporting_units=(), users=(), divisions=(), guests=(),
                  key: str = "", subject: str = "", period: str = "", now=None, **context) -> int:
     """Tell the people `event`'s rule names that it happened to `obj`; call it inside the service's
     transaction. `units` / `reporting_units` / `users` say whom the rule's parts stand for; `guests`
@@ -242,7 +263,7 @@ def event_notify(*, event: str, obj, by, reason: str = "", units=(), reporting_u
     # The mechanism of whoever caused the event (a Zhejiang office's meeting tells Zhejiang's convener).
     mechanism_id = mechanism_id_for(by) if by is not None else None
     people = [u for u in recipients(e, units=units, reporting_units=reporting_units, users=users,
-                                    mechanism_id=mechanism_id) if by is None or u.pk != by.pk]
+                                    divisions=divisions, mechanism_id=mechanism_id) if by is None or u.pk != by.pk]
     values = {"obj": obj, "reason": reason, "reason_line": f"理由：{reason}" if reason else "",
               "unit": "", "detail": "", **context}
     title, body = e.title.format(**values), e.body.format(**values)

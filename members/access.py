@@ -47,6 +47,10 @@ class Access:
     # The joint meeting the account works in: its person's unit's, else its prefecture's; None for an
     # account with neither (an administrator), who works in the deployment's (members.selectors).
     mechanism_id: int | None = None
+    # Divisions (处室) the account works in through a liaison/B角/member role, and those where it is the
+    # member (division head, who reviews): the parts of 二次交办 it reaches (docs/divisions.md).
+    division_ids: tuple[int, ...] = ()
+    review_division_ids: tuple[int, ...] = ()
 
     @property
     def has_unit(self) -> bool:
@@ -58,7 +62,7 @@ NO_ACCESS = Access((), (), (), (), frozenset())
 
 def access_key(user) -> str:
     return ":".join(str(x) for x in (
-        "access", 4, user.pk, user.access_stamp, timezone.localdate().isoformat(), int(user.is_active),
+        "access", 5, user.pk, user.access_stamp, timezone.localdate().isoformat(), int(user.is_active),
         int(user.is_staff), int(user.is_superuser), user.person_id or "", user.reporting_unit_id or ""))
 
 
@@ -102,10 +106,16 @@ def _compute(user) -> Access:
                                       with_superuser=False).order_by("order", "pk").values_list("pk", flat=True))
     reporting = list(get_objects_for_user(user, REPORTING_PERM, klass=ReportingUnit, accept_global_perms=False,
                                           with_superuser=False).order_by("order", "pk").values_list("pk", "name"))
-    roles = []
+    roles, divisions, reviews = [], [], []
     if user.person_id:
-        for a in RoleAssignment.objects.active().filter(person_id=user.person_id).order_by("pk"):
+        for a in (RoleAssignment.objects.active().filter(person_id=user.person_id).select_related("acting_for")
+                  .order_by("pk")):
             roles.append((a.role, str(a.get_role_display())))
+            division_id = a.division_id or (a.acting_for.division_id if a.acting_for_id else None)
+            if division_id and a.role in ("liaison", "backup_liaison", "member"):
+                divisions.append(division_id)
+                if a.role == "member":
+                    reviews.append(division_id)
     # ModelBackend's own computation (not user.get_all_permissions, which would come back here).
     perms = frozenset(ModelBackend().get_all_permissions(user)) if user.is_active else frozenset()
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -118,7 +128,7 @@ def _compute(user) -> Access:
         mechanism_id = ReportingUnit.objects.filter(pk=user.reporting_unit_id).values_list(
             "mechanism_id", flat=True).first()
     return Access(tuple(units), tuple(r[0] for r in reporting), tuple(r[1] for r in reporting), tuple(roles),
-                  perms, second_factor, mechanism_id)
+                  perms, second_factor, mechanism_id, tuple(dict.fromkeys(divisions)), tuple(dict.fromkeys(reviews)))
 
 
 class AccountBackend(ModelBackend):

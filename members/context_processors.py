@@ -37,6 +37,8 @@ def _navigation(user) -> dict:
         work.append(("dashboard", "督办总览", reverse("dashboard:index")))
     if has_unit:
         work.append(("inbox", "我的待办", reverse("items:inbox")))
+    if access.division_ids or access.review_division_ids:  # 二次交办 and 成员审核 (docs/divisions.md)
+        work.append(("divisions", "处室事项", reverse("divisions:list")))
     if dispatcher:
         work.append(("queue", "工作台", reverse("items:queue")))
     elif overseer:
@@ -72,6 +74,8 @@ def _navigation(user) -> dict:
             communities.append(("progress", "创建进度", reverse("communities:progress")))
 
     system = [("me", "个人设置", reverse("me:settings")), ("calendar-feed", "日历订阅", reverse("dashboard:calendar"))]
+    if dispatcher:
+        system.append(("division-settings", "处室与成员审核", reverse("divisions:settings")))
     if dispatcher or user.is_staff:
         system += [("calendar", "节假日日历", reverse("deadlines:calendar")),
                    ("deliveries", "发送记录", reverse("deadlines:deliveries")),

@@ -71,6 +71,15 @@ class MemberUnit(models.Model):
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     joined_on = models.DateField(_("加入日期"), null=True, blank=True)
     left_on = models.DateField(_("退出日期"), null=True, blank=True)
+    # 二次交办 (docs/divisions.md): the division whose liaison receives the unit's work and passes parts
+    # down. When set, the liaisons and members of the unit's *other* divisions see and are told only
+    # of the parts given to their division. Empty: every liaison of the unit receives its work.
+    coordinating_division = models.ForeignKey(
+        "Division", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("统筹处室"), help_text=_("接收本单位事项并二次交办给各处室的处室。"))
+    # 成员审核: what the unit's (or a division's) liaison submits goes to the responsible member first.
+    head_review = models.BooleanField(_("成员审核"), default=False,
+                                      help_text=_("开启后，联络员提交的反馈须经本单位（处室）成员审核后才报出。"))
 
     objects = CurrentQuerySet.as_manager()
 
@@ -158,6 +167,13 @@ OFFICE_ROLES = {Role.OFFICE_DIRECTOR, Role.OFFICE_STAFF}
 UNIT_ROLES = {Role.MEMBER, Role.LIAISON, Role.BACKUP_LIAISON}
 
 
+def division_scoped(role: str, division_id, coordinating_division_id) -> bool:
+    """True when a unit role held in `division_id` reaches only that division's parts of the unit's
+    work: the unit names a coordinating division and this is another one (docs/divisions.md)."""
+    return (role in UNIT_ROLES and division_id is not None and coordinating_division_id is not None
+            and division_id != coordinating_division_id)
+
+
 class RoleAssignmentQuerySet(models.QuerySet):
     def active(self, on=None):
         on = on or timezone.localdate()
@@ -211,6 +227,12 @@ class RoleAssignment(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} {self.person.name}"
+
+    @property
+    def is_division_scoped(self) -> bool:
+        """A unit role held in a division that is not the unit's coordinating division: it reaches the
+        parts given to that division only (docs/divisions.md). Reads `unit.coordinating_division_id`."""
+        return division_scoped(self.role, self.division_id, self.unit.coordinating_division_id)
 
     def clean(self):
         if self.person_id and self.unit_id and self.person.unit_id != self.unit_id:

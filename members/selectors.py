@@ -4,12 +4,13 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from .access import UNIT_PERM, access_for
-from .models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User, WorkLine, WorkLineUnit
+from .models import (Division, Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User, WorkLine,
+                     WorkLineUnit, division_scoped)
 
 
 # --- which joint meeting a read answers within (docs/decisions.md, "mechanism scope") -------------
@@ -139,7 +140,10 @@ def units_recipients(unit_ids, on=None) -> dict[int, list[Person]]:
     on = on or timezone.localdate()
     active = list(RoleAssignment.objects.active(on)
                   .filter(unit_id__in=list(unit_ids), role__in=[Role.LIAISON, Role.BACKUP_LIAISON, Role.MEMBER])
-                  .select_related("person").order_by("unit_id", "division__order", "id"))
+                  .select_related("person").order_by("unit_id", "division__order", "id")
+                  .annotate(coordinating_id=F("unit__coordinating_division_id"), acting_division_id=F("acting_for__division_id")))
+    # The liaisons of a unit's other divisions hear of their own division's parts only (docs/divisions.md).
+    active = [a for a in active if not division_scoped(a.role, a.division_id or a.acting_division_id, a.coordinating_id)]
     covered = {a.acting_for_id: a.person for a in active if a.role == Role.BACKUP_LIAISON}
     out: dict[int, list[Person]] = {}
     for unit_id in {a.unit_id for a in active}:
@@ -215,3 +219,53 @@ def unit_choices_forget(**kwargs) -> None:
     day = timezone.localdate().isoformat()
     cache.delete_many([*(f"members:unit-choices:{pk}:{day}" for pk in Mechanism.objects.values_list("pk", flat=True)),
                        "members:unit-names"])
+
+
+# --- divisions (二次交办, docs/divisions.md) -------------------------------------------------------------
+
+
+def divisions_recipient_users(division_ids, on=None) -> dict[int, list]:
+    """division id → the active accounts who receive a division's parts: its liaisons (their B角 while
+    one acts for them), else its members. One query for the roles, one for the accounts."""
+    on = on or timezone.localdate()
+    active = list(RoleAssignment.objects.active(on)
+                  .filter(role__in=[Role.LIAISON, Role.BACKUP_LIAISON, Role.MEMBER])
+                  .filter(Q(division_id__in=list(division_ids)) | Q(role=Role.BACKUP_LIAISON,
+                                                                   acting_for__division_id__in=list(division_ids)))
+                  .annotate(acting_division_id=F("acting_for__division_id")).order_by("id"))
+    covered = {a.acting_for_id: a.person_id for a in active if a.role == Role.BACKUP_LIAISON}
+    people: dict[int, list[int]] = {}
+    for division_id in division_ids:
+        mine = [a for a in active if (a.division_id or a.acting_division_id) == division_id]
+        ids = [covered.get(a.pk, a.person_id) for a in mine if a.role == Role.LIAISON]
+        people[division_id] = list(dict.fromkeys(ids or [a.person_id for a in mine if a.role == Role.MEMBER]))
+    users = {u.person_id: u for u in User.objects.filter(is_active=True, person_id__in={p for ps in people.values()
+                                                                                       for p in ps})}
+    return {d: [users[p] for p in ps if p in users] for d, ps in people.items()}
+
+
+def division_reviewer_users(division_ids, on=None) -> dict[int, list]:
+    """division id → the active accounts of its members (division heads): who reviews its parts."""
+    on = on or timezone.localdate()
+    rows = list(RoleAssignment.objects.active(on).filter(role=Role.MEMBER, division_id__in=list(division_ids))
+                .values_list("division_id", "person_id"))
+    users = {u.person_id: u for u in User.objects.filter(is_active=True, person_id__in={p for _, p in rows})}
+    out: dict[int, list] = {d: [] for d in division_ids}
+    for division_id, person_id in rows:
+        if person_id in users and users[person_id] not in out[division_id]:
+            out[division_id].append(users[person_id])
+    return out
+
+
+def unit_reviewer_users(unit: MemberUnit, on=None) -> list:
+    """The active accounts of the unit's members who are not confined to another division: who reviews
+    the unit's own feedback when 成员审核 is on (docs/divisions.md)."""
+    on = on or timezone.localdate()
+    rows = list(RoleAssignment.objects.active(on).filter(unit=unit, role=Role.MEMBER).values_list(
+        "division_id", "person_id"))
+    people = [p for d, p in rows if not division_scoped(Role.MEMBER, d, unit.coordinating_division_id)]
+    return list(User.objects.filter(is_active=True, person_id__in=people).order_by("pk"))
+
+
+def divisions_of_unit(unit_id) -> list[Division]:
+    return list(Division.objects.filter(unit_id=unit_id).order_by("order", "pk"))

@@ -27,6 +27,7 @@ from .models import (
     User,
     WorkLine,
     WorkLineUnit,
+    division_scoped,
 )
 from .signals import mechanism_loaded
 
@@ -93,6 +94,12 @@ def mechanism_load(*, spec: MechanismSpec, by=None) -> LoadReport:
                                                 lookup={"unit": units[u.code], "name": name},
                                                 values={"order": order})
     report.kept += [f"成员单位 {u.name}" for u in mechanism.units.exclude(code__in=units)]
+    # The office's division coordinates the lead unit's work (二次交办, docs/divisions.md); set once, so
+    # a reload never undoes the office's later choice.
+    office_unit = units[spec.office_unit]
+    if office_unit.coordinating_division_id is None:
+        office_unit.coordinating_division = divisions[(spec.office_unit, spec.office_division)]
+        office_unit.save(update_fields=["coordinating_division"])
 
     for p in spec.people:
         unit = units[p.unit]
@@ -168,6 +175,12 @@ def groups_ensure() -> dict[str, Group]:
     return groups
 
 
+def role_division_scoped(a: RoleAssignment) -> bool:
+    """`RoleAssignment.is_division_scoped`, with a B角 taking the division of the liaison it stands in for."""
+    division_id = a.division_id or (a.acting_for.division_id if a.acting_for_id else None)
+    return division_scoped(a.role, division_id, a.unit.coordinating_division_id)
+
+
 def access_sync(*, user: User, on=None) -> None:
     """Make a user's groups and unit grants match their roles active on `on` (default: today).
 
@@ -176,7 +189,8 @@ def access_sync(*, user: User, on=None) -> None:
     end on a future date). See docs/permissions.md."""
     on = on or timezone.localdate()
     groups = groups_ensure()
-    active = list(RoleAssignment.objects.active(on).filter(person_id=user.person_id)) if user.person_id else []
+    active = list(RoleAssignment.objects.active(on).filter(person_id=user.person_id)
+                  .select_related("unit", "acting_for")) if user.person_id else []
     roles = {a.role for a in active}
 
     wanted_groups = set()
@@ -195,7 +209,10 @@ def access_sync(*, user: User, on=None) -> None:
         user.save(update_fields=["is_staff"])
 
     for codename in ("handle_unit_work", "review_unit_work"):
-        wanted_units = {a.unit_id for a in active if f"members.{codename}" in UNIT_PERMISSIONS.get(a.role, [])}
+        # A role held in a division other than the unit's coordinating one reaches that division's parts
+        # only (docs/divisions.md): no grant on the whole unit.
+        wanted_units = {a.unit_id for a in active if f"members.{codename}" in UNIT_PERMISSIONS.get(a.role, [])
+                        and not role_division_scoped(a)}
         held = set(get_objects_for_user(user, f"members.{codename}", klass=MemberUnit, with_superuser=False,
                                         accept_global_perms=False).values_list("pk", flat=True))
         for unit in MemberUnit.objects.filter(pk__in=held - wanted_units):
@@ -586,3 +603,33 @@ def password_changed_record(*, user: User, by, how: str) -> None:
     """Audit a password change made through Django's password views (`how`: change or reset)."""
     audit_record(actor=by, action=f"account.password_{how}", obj=user,
                  changes={"password": ["******", "******（已更改）"]})
+
+
+# --- 二次交办 and 成员审核 settings of a unit (docs/divisions.md) -------------------------------------------
+
+
+@transaction.atomic
+def unit_division_settings_set(*, unit: MemberUnit, coordinating_division: Division | None, head_review: bool,
+                               by) -> MemberUnit:
+    """The office sets which division coordinates a unit's work and whether 成员审核 is on. Audited;
+    the unit's people's access follows at once (a role in another division becomes division-scoped)."""
+    if not by.has_perm("members.dispatch"):
+        raise NotAllowed("只有联席会议办公室可以设置单位的处室分工与成员审核。")
+    unit = MemberUnit.objects.select_for_update().get(pk=unit.pk)
+    if coordinating_division is not None and coordinating_division.unit_id != unit.pk:
+        raise DomainError("统筹处室不属于该单位。", field="coordinating_division")
+    before = {"coordinating_division": unit.coordinating_division.name if unit.coordinating_division_id else None,
+              "head_review": unit.head_review}
+    after = {"coordinating_division": coordinating_division.name if coordinating_division else None,
+             "head_review": bool(head_review)}
+    if before == after:
+        return unit
+    scope_changed = unit.coordinating_division_id != (coordinating_division.pk if coordinating_division else None)
+    unit.coordinating_division, unit.head_review = coordinating_division, bool(head_review)
+    unit.save(update_fields=["coordinating_division", "head_review"])
+    audit_record(actor=by, action="unit.division_settings", obj=unit,
+                 changes={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    if scope_changed:
+        people = list(Person.objects.filter(unit=unit))
+        _sync_people_on_commit(*people)
+    return unit

@@ -8,9 +8,11 @@ class TasksConfig(AppConfig):
     def ready(self):
         from deadlines.reminders import register_source
 
+        from .division_reminders import PartSource
         from .reminders import TaskSource
 
         register_source(TaskSource())
+        register_source(PartSource())
 
         from workflow.inbox import register_source as register_inbox_source
 

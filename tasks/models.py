@@ -253,3 +253,144 @@ class UnitRequest(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.assignment.unit}"
+
+
+# --- 二次交办 and 成员审核 inside a unit (docs/divisions.md) ------------------------------------------------
+
+
+class DivisionPart(models.Model):
+    """A part of a unit's share passed down to one of its divisions (二次交办), or given to the division
+    straight by the office. The division's liaison reports it; the unit's liaison consolidates the
+    parts into the unit's one feedback (the share's `result`)."""
+
+    class Status(models.TextChoices):
+        WORKING = "working", _("办理中")
+        IN_REVIEW = "in_review", _("待成员审核")
+        SUBMITTED = "submitted", _("已报本单位")
+        RETURNED = "returned", _("退回修改")
+        CONSOLIDATED = "consolidated", _("已汇总")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    TRANSITIONS = {
+        Status.WORKING: {Status.IN_REVIEW, Status.SUBMITTED, Status.WITHDRAWN},
+        Status.IN_REVIEW: {Status.SUBMITTED, Status.RETURNED},
+        Status.RETURNED: {Status.IN_REVIEW, Status.SUBMITTED, Status.WITHDRAWN},
+        Status.SUBMITTED: {Status.RETURNED, Status.CONSOLIDATED},
+        Status.CONSOLIDATED: set(),
+        Status.WITHDRAWN: set(),
+    }
+    OPEN = (Status.WORKING, Status.IN_REVIEW, Status.RETURNED)
+    WORKABLE = (Status.WORKING, Status.RETURNED)
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="parts",
+                                   verbose_name=_("单位任务"))
+    division = models.ForeignKey("members.Division", on_delete=models.PROTECT, related_name="parts",
+                                 verbose_name=_("处室"))
+    # Copied from the share so lists and the reminder sweep read one table (a unit's share never moves).
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="parts")
+    note = models.CharField(_("交办内容"), max_length=500, blank=True, help_text=_("交给该处室的是哪一部分。"))
+    due_date = models.DateField(_("处室时限"))
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.WORKING)
+    result = models.TextField(_("处室办理情况"), max_length=5000, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("交办人"))
+    assigned_at = models.DateTimeField(_("交办时间"), auto_now_add=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("提交人"))
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("处室任务")
+        verbose_name_plural = _("处室任务")
+        ordering = ["assignment", "division__order", "id"]
+        indexes = [
+            # A division's open parts, soonest first (the division liaison's 待办, the reminder sweep).
+            models.Index(fields=["division", "due_date", "id"], name="part_open_division_due_idx",
+                         condition=Q(status__in=["working", "in_review", "returned"])),
+            models.Index(fields=["status", "due_date", "id"], name="part_status_due_idx"),
+        ]
+        constraints = [
+            # One live part per division of a share; after consolidation (or withdrawal) it may be passed again.
+            models.UniqueConstraint(fields=["assignment", "division"],
+                                    condition=~Q(status__in=["withdrawn", "consolidated"]),
+                                    name="part_one_live_per_division"),
+        ]
+
+    def __str__(self):
+        return f"{self.item} · {self.division}"
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+
+def _part_upload_to(instance, filename):
+    return f"items/{instance.part.item_id}/parts/{instance.part_id}/{filename}"
+
+
+class PartAttachment(models.Model):
+    """A file a division attaches to its part (seen by the division and the unit's liaisons only)."""
+
+    part = models.ForeignKey(DivisionPart, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("文件"), upload_to=_part_upload_to, max_length=255)
+    name = models.CharField(_("文件名"), max_length=120)
+    size = models.PositiveIntegerField(_("大小"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("处室附件")
+        verbose_name_plural = _("处室附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class HeadReview(models.Model):
+    """成员审核: what a liaison submitted (a division's part, or the unit's own feedback), waiting for
+    the responsible member's approval, and the decision. One row per submission; never deleted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        APPROVED = "approved", _("审核通过")
+        RETURNED = "returned", _("退回修改")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="head_reviews")
+    part = models.ForeignKey(DivisionPart, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="reviews")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
+    # The division whose member reviews (a part's division; for the unit's feedback, null: the unit's members).
+    division = models.ForeignKey("members.Division", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="+")
+    result = models.TextField(_("提交内容"), max_length=5000)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("提交人"))
+    submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("审核人"))
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reason = models.CharField(_("审核意见"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("成员审核")
+        verbose_name_plural = _("成员审核")
+        ordering = ["submitted_at", "id"]
+        indexes = [
+            models.Index(fields=["division", "submitted_at", "id"], name="review_pending_division_idx",
+                         condition=Q(status="pending")),
+            models.Index(fields=["unit", "submitted_at", "id"], name="review_pending_unit_idx",
+                         condition=Q(status="pending")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "part"], condition=Q(status="pending"),
+                                    name="review_one_pending_per_part"),
+            models.UniqueConstraint(fields=["assignment"], condition=Q(status="pending", part__isnull=True),
+                                    name="review_one_pending_per_share"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} · {self.item}"

@@ -16,10 +16,11 @@ from core.models import AuditEntry
 from core.parsing import int_or_none
 from deadlines.calendar import add_working_days
 from deadlines.ladder import LABELS, colour_for, countdown, days_left
+from members.access import access_for
 from members.selectors import is_overseer, mechanism_id_for, unit_names
 from members.selectors import unit_ids_for_user as member_unit_ids_for_user
 
-from .models import Assignment, Attachment, Item, UnitRequest, role_label_for
+from .models import Assignment, Attachment, DivisionPart, Item, UnitRequest, role_label_for
 
 PAGE_SIZE = 50
 ACTION_LABELS = {
@@ -28,6 +29,11 @@ ACTION_LABELS = {
     "attachment.add": "上传附件", "request.extension": "申请延期", "request.extension.approve": "同意延期",
     "request.extension.refuse": "不同意延期", "request.return": "退回（非本单位职责）",
     "request.return.refuse": "不同意退回", "request.return.reroute": "同意退回并改派",
+    # 二次交办 and 成员审核 (tasks.divisions)
+    "part.assign": "二次交办", "part.withdraw": "撤回处室任务", "part.save": "处室暂存办理情况",
+    "part.attach": "处室上传附件", "part.submit": "处室报送", "part.submit_for_review": "处室提交成员审核",
+    "part.return": "退回处室修改", "part.consolidate": "汇总处室反馈", "review.request": "提交成员审核",
+    "review.approve": "成员审核通过", "review.return": "成员审核退回",
 }
 
 
@@ -47,7 +53,11 @@ def items_for_user(user, unit_ids=None):
     if is_overseer(user):
         return items_of_mechanism(mechanism_id_for(user))
     unit_ids = unit_ids_for_user(user) if unit_ids is None else unit_ids
-    return Item.objects.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id__in=unit_ids)))
+    mine = Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id__in=unit_ids))
+    division_ids = access_for(user).division_ids
+    if division_ids:  # a division sees the items whose parts were passed down to it (docs/divisions.md)
+        mine |= Exists(DivisionPart.objects.filter(item=OuterRef("pk"), division_id__in=division_ids))
+    return Item.objects.filter(mine)
 
 
 def get_item_for_user_or_404(user, pk) -> Item:

@@ -318,8 +318,12 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
             names = "、".join(w.unit.name for w in waiting)
             raise DomainError(f"尚有单位未反馈（{names}），主牵头单位需在各单位反馈后汇总报送。",
                               code="contributions_missing")
+    # 二次交办 and 成员审核 (docs/divisions.md): every division's part in, the member's approval if required.
+    from .divisions import share_submit_gate
+
+    submitter = share_submit_gate(assignment=a, result=a.result, by=by)
     _move(a, Assignment.Status.SUBMITTED, label="该任务")
-    a.submitted_by, a.submitted_at = by, timezone.now()
+    a.submitted_by, a.submitted_at = submitter, timezone.now()
     _touch(a)
     a.save(update_fields=["status", "result", "submitted_by", "submitted_at", "version"])
     if a.is_primary_lead:

@@ -146,6 +146,55 @@ def evaluation_confirmed(users):
     e = evaluation_compute(mechanism=Mechanism.objects.get(code="guizhou"), year=2025, by=users["office"])
     evaluation_submit(evaluation=e, by=users["office"])
     return evaluation_confirm(evaluation=e, by=users["convener"])
+def _division_liaison():
+    from members.models import Person
+    from members.services import account_create
+
+    person = Person.objects.get(name="刘光伦")  # 住建厅住房保障处's liaison: a division of a unit that has several
+    person.mobile = "13900001234"
+    person.save()
+    return account_create(username="div_liaison", password="x-pass-2026", person=person,
+                          email="div_liaison@example.gov.cn")
+
+
+def part_assigned(users):
+    from tasks import divisions as ds
+
+    liaison = _division_liaison()
+    share = Assignment.objects.get(item=dispatch(users, participating=()), unit__code="zjt")
+    [part] = ds.share_assign_divisions(assignment=share, divisions=[liaison.person.division], by=users["liaison_zjt"])
+    return part, liaison
+
+
+def part_in(users):
+    from tasks import divisions as ds
+
+    part, liaison = part_assigned(users)
+    return ds.division_part_submit(part=part, result="处室办理情况", version=None, by=liaison)
+
+
+def review_ready(users):
+    from members.services import unit_division_settings_set
+
+    unit_division_settings_set(unit=unit("mzt"), coordinating_division=None, head_review=True, by=users["office"])
+    return ts.assignment_claim(assignment=Assignment.objects.get(item=dispatch(users), unit__code="mzt"),
+                               by=users["liaison_mzt"])
+
+
+def review_ask(users, share):
+    from tasks import divisions as ds
+
+    return ds.feedback_review_request(assignment=share, result="配合意见", version=None, by=users["liaison_mzt"])
+
+
+def review_asked(users):
+    return review_ask(users, review_ready(users))
+
+
+def _divisions():
+    from tasks import divisions as ds
+
+    return ds
 
 
 OFFICE = ["office", "deputy"]  # 张春晖 is deputy convener and 办公室主任 (the seed's roster)
@@ -213,6 +262,22 @@ SCENARIOS = {
     "evaluation_published": (evaluation_confirmed, lambda u, s: evaluation_publish(evaluation=s, by=u["office"]),
                              ["liaison_mzt", "liaison_zjt", "liaison_gat", "city_guiyang", "city_zunyi"], (),
                              "2025年度考评结果"),
+    # 二次交办 and 成员审核 (tasks.divisions, docs/divisions.md)
+    "part_assigned": (lambda u: (_division_liaison(), Assignment.objects.get(item=dispatch(u, participating=()),
+                                                                            unit__code="zjt")),
+                      lambda u, s: _divisions().share_assign_divisions(assignment=s[1], divisions=[s[0].person.division],
+                                                                       note="摸底部分", by=u["liaison_zjt"]),
+                      ["div_liaison"], (), "摸底部分"),
+    "part_submitted": (part_assigned, lambda u, s: _divisions().division_part_submit(part=s[0], result="已完成",
+                                                                                     version=None, by=s[1]),
+                       ["liaison_zjt"], (), "住房保障处"),
+    "part_returned": (part_in, lambda u, s: _divisions().division_part_return(part=s, reason="口径不一致",
+                                                                              by=u["liaison_zjt"]),
+                      ["div_liaison"], (), "口径不一致"),
+    "review_requested": (review_ready, review_ask, ["member_mzt"], (), "省民政厅"),
+    "review_decided": (review_asked, lambda u, s: _divisions().feedback_review(review=s, approve=False, reason="请补充数据",
+                                                                               by=u["member_mzt"]),
+                       ["liaison_mzt"], (), "请补充数据"),
     "assess_confirmed": (assessment_reviewed, lambda u, s: assessment_confirm(assessment=s, approve=True, by=u["office"]),
                          ["city_guiyang"], (), "达标"),
     # counties under 贵阳市 (tests/county_world.py): passed down, submitted, returned, accepted
