@@ -1,20 +1,21 @@
 from django.contrib import admin
 from django.db import transaction
 
-from . import calendar, services
+from . import calendar
+from .services.calendar import obligations_follow_calendar, owed_due_snapshot
 from .models import CalendarDay, CalendarYear, DeadlineRule, Message, Obligation, Submission
 
 
 class FollowCalendarMixin:
     """An edit of the calendar here moves the owed obligations' due days exactly as 节假日日历 does
-    (services.obligations_follow_calendar: audited, reminders withdrawn, units told)."""
+    (obligations_follow_calendar: audited, reminders withdrawn, units told)."""
 
     def _follow(self, request, change):
         with transaction.atomic():
-            snapshot = services.owed_due_snapshot()
+            snapshot = owed_due_snapshot()
             change()
             calendar.cache_clear()
-            services.obligations_follow_calendar(snapshot=snapshot, by=request.user, why="在管理后台修改节假日安排")
+            obligations_follow_calendar(snapshot=snapshot, by=request.user, why="在管理后台修改节假日安排")
 
     def save_model(self, request, obj, form, change):
         self._follow(request, lambda: super(FollowCalendarMixin, self).save_model(request, obj, form, change))

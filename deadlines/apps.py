@@ -8,9 +8,10 @@ class DeadlinesConfig(AppConfig):
     def ready(self):
         from members.signals import mechanism_loaded
 
-        from . import services, sources  # noqa: F401 — registers the obligation source
+        from . import sources  # noqa: F401 — registers the obligation source
+        from .services.rules import rules_loaded_receiver
 
-        mechanism_loaded.connect(services.rules_loaded_receiver, dispatch_uid="deadlines.rules_load")
+        mechanism_loaded.connect(rules_loaded_receiver, dispatch_uid="deadlines.rules_load")
 
         from . import health
 

@@ -134,7 +134,7 @@ def county_return_decide(*, obligation: Obligation, accept: bool, reason: str = 
     """The prefecture receives a county's submission: accept it, or return it for revision with a reason."""
     from .events import event_notify
     from .flows import flow_decide
-    from .services import _transition
+    from .services.obligations import _transition
 
     if not may_receive_county(by, obligation):
         raise NotAllowed("只有所属市州的报送用户可以接收或退回县（市、区）的报送。")

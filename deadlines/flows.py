@@ -5,7 +5,7 @@
 
 The flow records who did what and when, and its open task tells where each obligation stands
 (viewflow's queue and process pages can show it). It holds no business rule: the services in
-deadlines/services.py validate, check permissions, change the obligation's status through their
+deadlines/services/obligations.py validate, check permissions, change the obligation's status through their
 transition table and audit, and drive the flow from code (Handle nodes), so the product's own pages
 and API stay the way in. Locking: select_for_update on the process row (viewflow.W001)."""
 

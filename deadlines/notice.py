@@ -11,7 +11,7 @@ Every date (or range "A至B", the second end taking its year and month from the 
 them) is classified by the first keyword after it: 放假 / 补休 → a day off, 上班 → a make-up workday.
 A date followed by anything else (e.g. "鼓励……安排职工在除夕（2月9日）休息") is not an arrangement and
 is listed for the office to look at. "共N天" is checked against the range. Nothing here writes: the
-result is shown to the office, who confirms it by saving (services.calendar_year_save)."""
+result is shown to the office, who confirms it by saving (services.calendar.calendar_year_save)."""
 
 import re
 from dataclasses import dataclass, field

@@ -6,7 +6,8 @@ the deadlines tasks to its own queue keeps them there."""
 from celery import shared_task
 from django.utils import timezone
 
-from . import outbox, reminders, services
+from . import outbox, reminders
+from .services import obligations as obligation_services
 
 
 def _same_queue(task) -> dict:
@@ -18,7 +19,7 @@ def _same_queue(task) -> dict:
 @shared_task(acks_late=True)
 def obligations_generate():
     """Beat, nightly: create the obligations due in the coming months (idempotent)."""
-    return services.obligations_generate().created
+    return obligation_services.obligations_generate().created
 
 
 @shared_task(bind=True, acks_late=True)

@@ -17,7 +17,8 @@ from members.selectors import is_overseer, mechanism_current
 
 from members.counties import counties_of, county_accounts, prefecture_ids_for_user
 
-from . import calendar, cascade, ladder, outbox, selectors, services
+from . import calendar, cascade, ladder, outbox, selectors
+from .services import calendar as calendar_services, notifications as notification_services, obligations as obligation_services
 from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation, Submission
 from .notice import notice_parse
 from .reminders import source_for
@@ -125,7 +126,7 @@ def obligation_detail(request, pk):
             if action == "submit" and may_submit:  # the service refuses before the window opens, in words
                 submit_form = SubmitForm(request.POST)
                 if submit_form.is_valid():
-                    services.obligation_submit(obligation=obligation, text=submit_form.cleaned_data["text"],
+                    obligation_services.obligation_submit(obligation=obligation, text=submit_form.cleaned_data["text"],
                                                files=request.FILES.getlist("files"),
                                                keep=[k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None],
                                                by=request.user)
@@ -139,14 +140,14 @@ def obligation_detail(request, pk):
                         cascade.county_return_decide(obligation=obligation, accept=accept,
                                                      reason=decide_form.cleaned_data["reason"], by=request.user)
                     else:
-                        services.obligation_decide(obligation=obligation, accept=accept,
+                        obligation_services.obligation_decide(obligation=obligation, accept=accept,
                                                    reason=decide_form.cleaned_data["reason"],
                                                    quality=decide_form.cleaned_data["quality"] if accept else "",
                                                    by=request.user)
                     messages.success(request, "已接收。" if action == "accept" else "已退回修改，并通知报送单位。")
                     return redirect("deadlines:obligation", pk=pk)
             elif action == "press" and is_overseer(request.user):
-                sent = services.obligation_press(obligation=obligation, by=request.user)
+                sent = obligation_services.obligation_press(obligation=obligation, by=request.user)
                 (messages.success if sent.reached else messages.warning)(request, sent.summary())
                 return redirect("deadlines:obligation", pk=pk)
             else:
@@ -259,11 +260,11 @@ def press(request):
             if pk is None:
                 raise Http404("没有该事项。")
             o = selectors.get_obligation_for_user_or_404(request.user, pk)
-            sent = services.obligation_press(obligation=o, by=request.user)
+            sent = obligation_services.obligation_press(obligation=o, by=request.user)
         else:
             if source_for(subject) is None:
                 raise Http404("没有该事项。")
-            sent = services.subject_press(subject=subject, by=request.user)
+            sent = obligation_services.subject_press(subject=subject, by=request.user)
         (messages.success if sent.reached else messages.warning)(request, sent.summary())
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -320,14 +321,14 @@ def calendar_edit(request, year: int):
                    "workdays": "\n".join(f"{d.day} {d.name}".strip() for d in days if d.is_working),
                    "note": entry.note if entry else ""}
     else:
-        holidays, workdays = services.calendar_year_from_package(year)
+        holidays, workdays = calendar_services.calendar_year_from_package(year)
         initial = {"holidays": holidays, "workdays": workdays, "note": ""}
     form = CalendarYearForm(request.POST or None, initial=initial)
     reading = None
     if request.method == "POST":
         if request.POST.get("action") == "delete":
             try:
-                services.calendar_year_delete(year=year, by=request.user)
+                calendar_services.calendar_year_delete(year=year, by=request.user)
                 messages.success(request, f"已删除 {year} 年录入的节假日。")
             except DomainError as exc:
                 messages.error(request, exc.message)
@@ -349,7 +350,7 @@ def calendar_edit(request, year: int):
         elif form.is_valid():
             values = {k: v for k, v in form.cleaned_data.items() if k != "notice"}
             try:
-                services.calendar_year_save(year=year, by=request.user, **values)
+                calendar_services.calendar_year_save(year=year, by=request.user, **values)
                 messages.success(request, f"已保存 {year} 年节假日安排。")
                 return redirect("deadlines:calendar")
             except DomainError as exc:
@@ -393,7 +394,7 @@ def _back_to_notifications(request):
 def notification_read(request, pk):
     """Mark one notification read; with next=open, go on to the object it is about."""
     message = get_object_or_404(Message, pk=pk, recipient=request.user, channel=Message.INAPP)
-    services.notification_read(message=message, by=request.user)
+    notification_services.notification_read(message=message, by=request.user)
     if request.POST.get("next") == "open" and message.url.startswith("/"):
         return redirect(message.url)
     return _back_to_notifications(request)
@@ -402,7 +403,7 @@ def notification_read(request, pk):
 @require_POST
 def notifications_read_all(request):
     kind = _known_kind(request.POST.get("kind", ""))
-    count = services.notifications_read_all(by=request.user, kind=kind)
+    count = notification_services.notifications_read_all(by=request.user, kind=kind)
     messages.success(request, f"已将 {count} 条通知标为已读。" if count else "没有未读通知。")
     return _back_to_notifications(request)
 

@@ -12,7 +12,8 @@ from core.forms import DateInput
 from core.parsing import int_or_none
 from members.selectors import is_overseer
 
-from . import cascade, selectors, services
+from . import cascade, selectors
+from .services import obligations as services
 from .models import Obligation
 from .views import _decorate
 

@@ -20,7 +20,7 @@ from members.models import MemberUnit, Person, Role, RoleAssignment
 from members.selectors import units_for_user
 
 from . import selectors as sel
-from . import services
+from .services import meetings as meeting_services, membership as membership_services, minutes as minutes_services
 from .models import AgreedMatter, Meeting, MembershipChange, Minutes
 
 
@@ -221,7 +221,7 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             unit = units_for_user(request.user).filter(code=d["unit"]).first()
             if unit is None:
                 raise Http404
-        m = services.meeting_propose(title=d["title"], topics=d["topics"], reasons=d["reasons"], unit=unit,
+        m = meeting_services.meeting_propose(title=d["title"], topics=d["topics"], reasons=d["reasons"], unit=unit,
                                      by=request.user)
         return Response(MeetingSerializer(m).data, status=status.HTTP_201_CREATED)
 
@@ -229,7 +229,7 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         d = _in(DecideIn, request)
-        m = services.meeting_decide(meeting=self.get_object(), approve=d["approve"], note=d.get("note", ""),
+        m = meeting_services.meeting_decide(meeting=self.get_object(), approve=d["approve"], note=d.get("note", ""),
                                     by=request.user, version=d.get("version"))
         return Response(MeetingSerializer(m).data)
 
@@ -238,7 +238,7 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def schedule(self, request, pk=None):
         meeting = self.get_object()
         d = _in(ScheduleIn, request)
-        m = services.meeting_schedule(meeting=meeting, starts_at=d["starts_at"], place=d["place"], chair=d["chair"],
+        m = meeting_services.meeting_schedule(meeting=meeting, starts_at=d["starts_at"], place=d["place"], chair=d["chair"],
                                       units=_units(d["units"]), guests=d.get("guests", []), by=request.user,
                                       version=d.get("version"))
         return Response(MeetingSerializer(m).data)
@@ -249,7 +249,7 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         meeting = self.get_object()
         d = _in(AttendanceIn, request)
         guests = list(meeting.guests.filter(pk__in=d.get("guests", [])))
-        minutes = services.meeting_attendance_record(meeting=meeting, attended_units=_units(d["units"]),
+        minutes = meeting_services.meeting_attendance_record(meeting=meeting, attended_units=_units(d["units"]),
                                                      attended_guests=guests, by=request.user,
                                                      version=d.get("version"))
         return Response(MinutesSerializer(minutes).data)
@@ -269,7 +269,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet):
         d = _in(DraftIn, request)
         matters = [{**m, "lead_units": _units(m["lead_units"]),
                     "participating_units": _units(m.get("participating_units", []))} for m in d["matters"]]
-        minutes = services.minutes_save(minutes=minutes, title=d["title"], summary=d.get("summary", ""),
+        minutes = minutes_services.minutes_save(minutes=minutes, title=d["title"], summary=d.get("summary", ""),
                                         doc_number=d.get("doc_number", ""), matters=matters, by=request.user,
                                         version=d.get("version"))
         return Response(MinutesSerializer(minutes).data)
@@ -277,7 +277,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=MinutesSerializer, summary="送出席单位会签（办公室）")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        minutes = services.minutes_submit(minutes=self.get_object(), by=request.user,
+        minutes = minutes_services.minutes_submit(minutes=self.get_object(), by=request.user,
                                           version=request.data.get("version"))
         return Response(MinutesSerializer(minutes).data)
 
@@ -289,7 +289,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet):
         unit = units_for_user(request.user).filter(code=d["unit"]).first()
         if unit is None:
             raise Http404
-        services.minutes_review(minutes=minutes, unit=unit, agree=d["agree"], comment=d.get("comment", ""),
+        minutes_services.minutes_review(minutes=minutes, unit=unit, agree=d["agree"], comment=d.get("comment", ""),
                                 by=request.user)
         minutes.refresh_from_db()
         return Response(MinutesSerializer(minutes).data)
@@ -298,7 +298,7 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
         d = _in(IssueIn, request)
-        minutes = services.minutes_issue(minutes=self.get_object(), doc_number=d["doc_number"], by=request.user,
+        minutes = minutes_services.minutes_issue(minutes=self.get_object(), doc_number=d["doc_number"], by=request.user,
                                          version=d.get("version"))
         return Response(MinutesSerializer(minutes).data)
 
@@ -336,7 +336,7 @@ class MembershipChangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
             new_person = Person.objects.filter(pk=d["new_person"], unit__in=units).first()
             if new_person is None:
                 raise Http404
-        change = services.change_propose_replace(
+        change = membership_services.change_propose_replace(
             assignment=assignment, new_person=new_person, new_person_name=d.get("new_person_name", ""),
             new_person_title=d.get("new_person_title", ""), effective_date=d["effective_date"], reason=d["reason"],
             by=request.user)
@@ -346,7 +346,7 @@ class MembershipChangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
         d = _in(YesNoIn, request)
-        change = services.change_check(change=self.get_object(), passed=d["yes"], note=d.get("note", ""),
+        change = membership_services.change_check(change=self.get_object(), passed=d["yes"], note=d.get("note", ""),
                                        by=request.user, version=d.get("version"))
         return Response(ChangeSerializer(change).data)
 
@@ -354,6 +354,6 @@ class MembershipChangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         d = _in(YesNoIn, request)
-        change = services.change_confirm(change=self.get_object(), confirm=d["yes"], note=d.get("note", ""),
+        change = membership_services.change_confirm(change=self.get_object(), confirm=d["yes"], note=d.get("note", ""),
                                          by=request.user, version=d.get("version"))
         return Response(ChangeSerializer(change).data)

@@ -192,3 +192,11 @@ def get_change_for_user_or_404(user, pk) -> MembershipChange:
     if change is None:
         raise Http404("成员调整不存在。")
     return change
+
+
+def is_office(user) -> bool:
+    return user.is_authenticated and user.has_perm("members.dispatch")
+
+
+def is_decider(user) -> bool:
+    return user.is_authenticated and user.has_perm("members.decide")

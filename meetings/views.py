@@ -15,7 +15,7 @@ from members.models import MemberUnit, Person, Role, RoleAssignment
 from members.selectors import is_overseer, mechanism_current, units_for_user
 
 from . import selectors as sel
-from . import services
+from .services import common as common_services, escalations as escalation_services, meetings as meeting_services, membership as membership_services, minutes as minutes_services, notices as notice_services
 from .flows import MeetingFlow
 from .forms import (
     BackupForm,
@@ -72,15 +72,15 @@ def meeting_list(request):
     return render(request, "meetings/meeting_list.html", {
         "meetings": sel.meetings_for_user(user)[:200],
         "awaiting": sel.minutes_awaiting_user(user),
-        "may_propose": services.is_office(user) or bool(units),
-        "office": services.is_office(user),
+        "may_propose": sel.is_office(user) or bool(units),
+        "office": sel.is_office(user),
     })
 
 
 def meeting_propose(request):
     _nav(request)
     units = list(units_for_user(request.user))
-    office = services.is_office(request.user)
+    office = sel.is_office(request.user)
     if not units and not office:
         raise Http404("无权提议召开会议。")
     form = ProposeForm(request.POST or None, units=units, office=office)
@@ -90,7 +90,7 @@ def meeting_propose(request):
         result = {}
 
         def go():
-            result["m"] = services.meeting_propose(title=d["title"], topics=d["topics"], reasons=d["reasons"],
+            result["m"] = meeting_services.meeting_propose(title=d["title"], topics=d["topics"], reasons=d["reasons"],
                                                    unit=unit, by=request.user)
         if _run(request, go, "会议提议已提交，待召集人审批。", form):
             return redirect("meetings:detail", result["m"].pk)
@@ -106,9 +106,9 @@ def meeting_detail(request, pk):
     return render(request, "meetings/meeting_detail.html", {
         "meeting": meeting, "minutes": minutes, "agenda": sel.agenda(meeting),
         "meeting_units": meeting.meeting_units.select_related("unit"), "guests": meeting.guests.all(),
-        "office": services.is_office(request.user), "decider": services.is_decider(request.user),
+        "office": sel.is_office(request.user), "decider": sel.is_decider(request.user),
         "decide_form": DecideForm(initial={"version": meeting.version}),
-        "waiting_on": services.open_flow_task(meeting, MeetingFlow),
+        "waiting_on": common_services.open_flow_task(meeting, MeetingFlow),
     })
 
 
@@ -120,7 +120,7 @@ def meeting_decide(request, pk):
         messages.error(request, "请选择审批意见。")
     else:
         approve = form.cleaned_data["decision"] == "approve"
-        _run(request, lambda: services.meeting_decide(meeting=meeting, approve=approve, note=form.cleaned_data["note"],
+        _run(request, lambda: meeting_services.meeting_decide(meeting=meeting, approve=approve, note=form.cleaned_data["note"],
                                                       by=request.user, version=form.cleaned_data["version"]),
              "已同意召开。" if approve else "已决定不召开。")
     return redirect("meetings:detail", meeting.pk)
@@ -129,12 +129,12 @@ def meeting_decide(request, pk):
 def meeting_schedule(request, pk):
     _nav(request)
     meeting = sel.get_meeting_for_user_or_404(request.user, pk)
-    if not services.is_office(request.user):
+    if not sel.is_office(request.user):
         raise PermissionDenied("只有联席会议办公室可以安排会议。")
     form = ScheduleForm(request.POST or None, initial={"version": meeting.version})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _run(request, lambda: services.meeting_schedule(
+        if _run(request, lambda: meeting_services.meeting_schedule(
                 meeting=meeting, starts_at=d["starts_at"], place=d["place"], chair=d["chair"], units=list(d["units"]),
                 guests=form.guests(), by=request.user, version=d["version"]), "会议已安排，通知已发出。", form):
             return redirect("meetings:detail", meeting.pk)
@@ -145,7 +145,7 @@ def meeting_schedule(request, pk):
 def meeting_attendance(request, pk):
     _nav(request)
     meeting = sel.get_meeting_for_user_or_404(request.user, pk)
-    if not services.is_office(request.user):
+    if not sel.is_office(request.user):
         raise PermissionDenied("只有联席会议办公室可以登记出席。")
     meeting_units = list(meeting.meeting_units.select_related("unit"))
     guests = list(meeting.guests.all())
@@ -154,7 +154,7 @@ def meeting_attendance(request, pk):
         attended = [mu.unit for mu in meeting_units if str(mu.unit_id) in ids]
         attendees = {mu.unit_id: request.POST.get(f"attendees_{mu.unit_id}", "") for mu in meeting_units}
         guest_ids = set(request.POST.getlist("guests"))
-        if _run(request, lambda: services.meeting_attendance_record(
+        if _run(request, lambda: meeting_services.meeting_attendance_record(
                 meeting=meeting, attended_units=attended, attendees=attendees, by=request.user,
                 attended_guests=[g for g in guests if str(g.pk) in guest_ids], version=_version(request)),
                 "出席情况已登记，可以起草纪要。"):
@@ -173,7 +173,7 @@ def minutes_detail(request, pk):
     return render(request, "meetings/minutes_detail.html", {
         "minutes": minutes, "meeting": minutes.meeting, "matters": matters,
         "reviews": sel.review_state(minutes), "history": minutes.reviews.select_related("unit", "by", "acting_for"),
-        "my_units": sel.reviewable_units(request.user, minutes), "office": services.is_office(request.user),
+        "my_units": sel.reviewable_units(request.user, minutes), "office": sel.is_office(request.user),
         "issue_form": IssueForm(initial={"doc_number": minutes.doc_number, "version": minutes.version}),
     })
 
@@ -212,7 +212,7 @@ def _matter_initial(minutes):
 def minutes_edit(request, pk):
     _nav(request)
     minutes = sel.get_minutes_for_user_or_404(request.user, pk)
-    if not services.is_office(request.user):
+    if not sel.is_office(request.user):
         raise PermissionDenied("只有联席会议办公室可以起草纪要。")
     if minutes.status != Minutes.Status.DRAFTING:
         messages.error(request, "纪要已送出会签或已印发，不能修改。")
@@ -229,12 +229,12 @@ def minutes_edit(request, pk):
     if request.method == "POST" and not adding and form.is_valid() and formset.is_valid():
         d = form.cleaned_data
         matters = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.is_blank()]
-        if _run(request, lambda: services.minutes_save(
+        if _run(request, lambda: minutes_services.minutes_save(
                 minutes=minutes, title=d["title"], summary=d["summary"], doc_number=d["doc_number"], matters=matters,
                 by=request.user, version=d["version"]), "纪要草稿已保存。", form):
             if "submit" in request.POST:
                 minutes.refresh_from_db()
-                if _run(request, lambda: services.minutes_submit(minutes=minutes, by=request.user),
+                if _run(request, lambda: minutes_services.minutes_submit(minutes=minutes, by=request.user),
                         "纪要已送出席单位会签。"):
                     return redirect("meetings:minutes", minutes.pk)
                 return redirect("meetings:minutes_edit", minutes.pk)
@@ -255,7 +255,7 @@ def minutes_review(request, pk):
     unit = units_for_user(request.user).filter(pk=d["unit"]).first()
     if unit is None:
         raise Http404("单位不存在。")
-    _run(request, lambda: services.minutes_review(minutes=minutes, unit=unit, agree=d["decision"] == "agree",
+    _run(request, lambda: minutes_services.minutes_review(minutes=minutes, unit=unit, agree=d["decision"] == "agree",
                                                   comment=d["comment"], by=request.user), "意见已提交。")
     return redirect("meetings:minutes", minutes.pk)
 
@@ -267,7 +267,7 @@ def minutes_issue(request, pk):
     if not form.is_valid():
         messages.error(request, "请填写文号。")
     else:
-        _run(request, lambda: services.minutes_issue(minutes=minutes, doc_number=form.cleaned_data["doc_number"],
+        _run(request, lambda: minutes_services.minutes_issue(minutes=minutes, doc_number=form.cleaned_data["doc_number"],
                                                      by=request.user, version=form.cleaned_data["version"]),
              "纪要已印发，议定事项已交办。")
     return redirect("meetings:minutes", minutes.pk)
@@ -282,7 +282,7 @@ def notice_list(request):
         raise Http404("无权查看通报。")
     mechanism = mechanism_current()
     return render(request, "meetings/notice_list.html", {
-        "notices": sel.notices_for_user(request.user)[:100], "office": services.is_office(request.user),
+        "notices": sel.notices_for_user(request.user)[:100], "office": sel.is_office(request.user),
         "open_matters": sel.matters_open(mechanism) if mechanism and is_overseer(request.user) else []})
 
 
@@ -294,9 +294,9 @@ def notice_detail(request, pk):
 
 @require_POST
 def notice_send(request):
-    if not services.is_office(request.user):
+    if not sel.is_office(request.user):
         raise PermissionDenied("只有联席会议办公室可以发送通报。")
-    _run(request, lambda: services.notice_send(by=request.user), "通报已发送至各成员单位。")
+    _run(request, lambda: notice_services.notice_send(by=request.user), "通报已发送至各成员单位。")
     return redirect("meetings:notices")
 
 
@@ -316,7 +316,7 @@ def escalation_detail(request, pk):
     _nav(request, "escalations")
     e = sel.get_escalation_for_user_or_404(request.user, pk)
     return render(request, "meetings/escalation_detail.html", {
-        "e": e, "office": services.is_office(request.user), "decider": services.is_decider(request.user),
+        "e": e, "office": sel.is_office(request.user), "decider": sel.is_decider(request.user),
         "today": timezone.localdate()})
 
 
@@ -331,15 +331,15 @@ def escalation_act(request, pk, action):
         except ValueError:
             return None
     actions = {
-        "submit": (lambda: services.escalation_submit(escalation=e, report=p.get("report", ""), by=by, version=v),
+        "submit": (lambda: escalation_services.escalation_submit(escalation=e, report=p.get("report", ""), by=by, version=v),
                    "报告已送召集人审定。"),
-        "approve": (lambda: services.escalation_decide(escalation=e, approve=p.get("decision") != "no",
+        "approve": (lambda: escalation_services.escalation_decide(escalation=e, approve=p.get("decision") != "no",
                                                        note=p.get("note", ""), by=by, version=v), "审定意见已记录。"),
-        "send": (lambda: services.escalation_send(escalation=e, sent_on=parse_date("sent_on"), by=by, version=v),
+        "send": (lambda: escalation_services.escalation_send(escalation=e, sent_on=parse_date("sent_on"), by=by, version=v),
                  "已登记报送。"),
-        "reply": (lambda: services.escalation_reply(escalation=e, reply=p.get("reply", ""),
+        "reply": (lambda: escalation_services.escalation_reply(escalation=e, reply=p.get("reply", ""),
                                                     reply_on=parse_date("reply_on"), by=by, version=v), "批复已登记。"),
-        "close": (lambda: services.escalation_close(escalation=e, by=by, version=v), "重大事项已办结。"),
+        "close": (lambda: escalation_services.escalation_close(escalation=e, by=by, version=v), "重大事项已办结。"),
     }
     if action not in actions:
         raise Http404()
@@ -358,7 +358,7 @@ def change_list(request):
         raise Http404("无权查看成员调整。")
     return render(request, "meetings/change_list.html", {
         "changes": sel.changes_for_user(request.user)[:200], "units": units,
-        "office": services.is_office(request.user),
+        "office": sel.is_office(request.user),
         "backups": RoleAssignment.objects.filter(role=Role.BACKUP_LIAISON, unit__in=units if not is_overseer(
             request.user) else MemberUnit.objects.in_current_mechanism(), end_date__gt=timezone.localdate())
         .select_related("person", "acting_for__person", "unit")})
@@ -389,7 +389,7 @@ def change_propose(request):
         out = {}
 
         def go():
-            out["c"] = services.change_propose_replace(
+            out["c"] = membership_services.change_propose_replace(
                 assignment=d["assignment"], new_person=d["new_person"], new_person_name=d["new_person_name"],
                 new_person_title=d["new_person_title"], effective_date=d["effective_date"], reason=d["reason"],
                 by=request.user)
@@ -400,7 +400,7 @@ def change_propose(request):
 
 def change_unit_add(request):
     _nav(request, "membership")
-    if not services.is_office(request.user):
+    if not sel.is_office(request.user):
         raise Http404("只有联席会议办公室可以提出增补成员单位。")
     form = UnitAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -409,7 +409,7 @@ def change_unit_add(request):
         out = {}
 
         def go():
-            out["c"] = services.change_propose_unit_add(
+            out["c"] = membership_services.change_propose_unit_add(
                 name=d["name"], code=d["code"], full_name=d["full_name"], divisions=divisions,
                 member={"name": d["member_name"], "title": d["member_title"]},
                 liaison={"name": d["liaison_name"], "title": d["liaison_title"]},
@@ -423,9 +423,9 @@ def change_detail(request, pk):
     _nav(request, "membership")
     change = sel.get_change_for_user_or_404(request.user, pk)
     action = None
-    if change.status == MembershipChange.Status.PROPOSED and services.is_office(request.user):
+    if change.status == MembershipChange.Status.PROPOSED and sel.is_office(request.user):
         action = "check"
-    elif change.status == MembershipChange.Status.CHECKED and services.is_decider(request.user):
+    elif change.status == MembershipChange.Status.CHECKED and sel.is_decider(request.user):
         action = "confirm"
     return render(request, "meetings/change_detail.html", {"change": change, "action": action})
 
@@ -440,10 +440,10 @@ def change_act(request, pk, action):
     d = form.cleaned_data
     yes = d["decision"] == "yes"
     if action == "check":
-        fn = lambda: services.change_check(change=change, passed=yes, note=d["note"], by=request.user,  # noqa: E731
+        fn = lambda: membership_services.change_check(change=change, passed=yes, note=d["note"], by=request.user,  # noqa: E731
                                            version=d["version"])
     elif action == "confirm":
-        fn = lambda: services.change_confirm(change=change, confirm=yes, note=d["note"], by=request.user,  # noqa: E731
+        fn = lambda: membership_services.change_confirm(change=change, confirm=yes, note=d["note"], by=request.user,  # noqa: E731
                                              version=d["version"])
     else:
         raise Http404()
@@ -465,7 +465,7 @@ def backup_name(request):
             raise Http404("联络员不存在。")
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _run(request, lambda: services.backup_name(liaison=d["liaison"], backup=d["backup"],
+        if _run(request, lambda: membership_services.backup_name(liaison=d["liaison"], backup=d["backup"],
                                                       start_date=d["start_date"], end_date=d["end_date"],
                                                       reason=d["reason"], by=request.user), "B角已指定。", form):
             return redirect("meetings:changes")

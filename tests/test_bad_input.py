@@ -61,8 +61,8 @@ class _Page(HTMLParser):
 def _world(users):
     """An item with shares, quarterly reports, a meeting with minutes, a community with an assessment."""
     from communities.services import assessment_start, community_create, community_join
-    from deadlines.services import obligations_generate
-    from meetings import services as meetings
+    from deadlines.services.obligations import obligations_generate
+    from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
     from members.models import MemberUnit, ReportingUnit
     from workflow import services as flow
 
@@ -70,12 +70,12 @@ def _world(users):
     flow.item_dispatch(by=users["office"], title="推进老旧小区绿色化改造", content="请按分工办理。", source="ad_hoc",
                        lead_units=[unit("mzt")], participating_units=[unit("zjt")], due_date=dt.date(2026, 3, 20))
     obligations_generate()
-    m = meetings.meeting_propose(title="第一次联席会议", topics="审议年度工作要点", reasons="年度工作部署",
-                                 unit=unit("mzt"), by=users["liaison_mzt"])
-    meetings.meeting_decide(meeting=m, approve=True, by=users["convener"])
-    meetings.meeting_schedule(meeting=m, starts_at=dt.datetime(2026, 3, 10, 9, 30, tzinfo=CST), place="会议室",
-                              chair="陈维明", units=[unit("mzt"), unit("zjt")], by=users["office"])
-    meetings.meeting_attendance_record(meeting=m, attended_units=[unit("mzt"), unit("zjt")], by=users["office"])
+    m = meeting_propose(title="第一次联席会议", topics="审议年度工作要点", reasons="年度工作部署",
+      unit=unit("mzt"), by=users["liaison_mzt"])
+    meeting_decide(meeting=m, approve=True, by=users["convener"])
+    meeting_schedule(meeting=m, starts_at=dt.datetime(2026, 3, 10, 9, 30, tzinfo=CST), place="会议室",
+   chair="陈维明", units=[unit("mzt"), unit("zjt")], by=users["office"])
+    meeting_attendance_record(meeting=m, attended_units=[unit("mzt"), unit("zjt")], by=users["office"])
     city = users["city_guiyang"]
     community = community_join(community=community_create(
         reporting_unit=ReportingUnit.objects.get(code="guiyang"), name="中华南路社区", county="云岩区", by=city), by=city)

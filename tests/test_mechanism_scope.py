@@ -18,8 +18,8 @@ from config.api import router
 from dashboard.services import feed_token_create
 from deadlines.models import Message, Obligation
 from deadlines.reminders import reminders_plan
-from deadlines.services import obligations_generate
-from meetings.services import meeting_propose
+from deadlines.services.obligations import obligations_generate
+from meetings.services.meetings import meeting_propose
 from members.mechanism_config import mechanism_path, mechanism_spec_read
 from members.models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment
 from members.services import account_create, mechanism_load

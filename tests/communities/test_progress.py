@@ -189,7 +189,7 @@ def test_nomination_rides_on_the_october_pilot_submission(users, guiyang, gy_com
     import time_machine
 
     from deadlines.models import Obligation
-    from deadlines.services import obligations_generate
+    from deadlines.services.obligations import obligations_generate
 
     with time_machine.travel(date(2020, 10, 12), tick=False):
         obligations_generate()

@@ -13,7 +13,7 @@ from config.celery import app
 from core.models import AuditEntry
 from core.queue import enqueue
 from deadlines.models import Message, Obligation
-from deadlines.services import obligations_generate
+from deadlines.services.obligations import obligations_generate
 from deadlines.tasks import outbox_dispatch
 
 pytestmark = pytest.mark.django_db

@@ -87,7 +87,7 @@ def test_item_attachment_with_a_long_chinese_name(task, tmp_path, settings):
 
 def test_report_attachment_with_a_long_chinese_name(users, client_for, tmp_path, settings):
     from deadlines.models import Obligation
-    from deadlines.services import obligations_generate
+    from deadlines.services.obligations import obligations_generate
 
     settings.MEDIA_ROOT = tmp_path
     with time_machine.travel(dt.datetime(2024, 9, 20, 10, tzinfo=TZ), tick=False):

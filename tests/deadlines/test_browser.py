@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from deadlines.models import Obligation
-from deadlines.services import obligations_generate
+from deadlines.services.obligations import obligations_generate
 from tests.conftest import PASSWORD, second_factor_pass
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,7 +12,8 @@ from core.models import AuditEntry
 from deadlines.models import Message, Obligation
 from deadlines.reminders import reminders_plan
 from deadlines.selectors import overdue_board
-from deadlines.services import calendar_year_delete, calendar_year_save, obligations_generate
+from deadlines.services.calendar import calendar_year_delete, calendar_year_save
+from deadlines.services.obligations import obligations_generate
 
 TZ = ZoneInfo("Asia/Shanghai")
 # A 2027 calendar as the office would enter it (the package ships up to 2026): Qingming Monday 5 April

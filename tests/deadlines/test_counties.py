@@ -17,7 +17,8 @@ from core.models import AuditEntry
 from deadlines import cascade
 from deadlines.models import Message, Obligation
 from deadlines.reminders import reminders_plan
-from deadlines.services import calendar_year_save, obligation_decide, obligation_submit, obligations_generate
+from deadlines.services.calendar import calendar_year_save
+from deadlines.services.obligations import obligation_decide, obligation_submit, obligations_generate
 from members.access import access_for
 from members.models import ReportingUnit
 from tests.conftest import verified_login

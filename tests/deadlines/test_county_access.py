@@ -11,7 +11,7 @@ import time_machine
 
 from deadlines import cascade
 from deadlines.models import Obligation
-from deadlines.services import obligation_submit, obligations_generate
+from deadlines.services.obligations import obligation_submit, obligations_generate
 from tests.county_world import county_world
 from tests.test_no_server_errors import _paths
 

@@ -10,7 +10,8 @@ from deadlines import schedules
 from deadlines.calendar import calendar_missing_years, is_working_day
 from deadlines.models import DeadlineRule, Obligation
 from deadlines.schedules import Schedule
-from deadlines.services import calendar_year_save, obligations_generate
+from deadlines.services.calendar import calendar_year_save
+from deadlines.services.obligations import obligations_generate
 
 
 def due(schedule: Schedule, key: str) -> date:

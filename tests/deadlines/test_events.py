@@ -21,9 +21,14 @@ from dashboard.services import overdue_press_all
 from deadlines import cascade
 from deadlines.events import EVENTS, REMINDER_KINDS, URGENCY_LABELS, WHO, kind_label
 from deadlines.models import Message, Obligation
-from deadlines.services import calendar_year_save, obligation_decide, obligation_submit, obligations_generate
+from deadlines.services.calendar import calendar_year_save
+from deadlines.services.obligations import obligation_decide, obligation_submit, obligations_generate
 from evaluation.services import evaluation_compute, evaluation_confirm, evaluation_publish, evaluation_submit
-from meetings import services as ms
+
+from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
+from meetings.services.membership import change_check, change_confirm, change_propose_replace
+from meetings.services.minutes import minutes_issue, minutes_review, minutes_save, minutes_submit
+from meetings.services.notices import notice_send
 from members.models import MemberUnit, ReportingUnit, Role, RoleAssignment
 from tasks import services as ts
 from tasks.models import Assignment, UnitRequest
@@ -79,34 +84,34 @@ def consolidated(users):
 
 
 def meeting(users, approve=True):
-    m = ms.meeting_propose(title="第一次联席会议", topics="部署改造", reasons="年度部署", unit=unit("mzt"),
-                           by=users["liaison_mzt"])
+    m = meeting_propose(title="第一次联席会议", topics="部署改造", reasons="年度部署", unit=unit("mzt"),
+                  by=users["liaison_mzt"])
     if approve:
-        ms.meeting_decide(meeting=m, approve=True, by=users["convener"])
+        meeting_decide(meeting=m, approve=True, by=users["convener"])
     return m
 
 
 def schedule(users, m):
-    return ms.meeting_schedule(meeting=m, starts_at=at(2026, 3, 10, 9), place="3楼会议室", chair="陈维明",
-                               units=[unit("mzt"), unit("zjt")], by=users["office"],
-                               guests=[{"kind": "expert", "name": "李教授", "organisation": "贵州大学",
-                                        "email": "li@example.org"}])
+    return meeting_schedule(meeting=m, starts_at=at(2026, 3, 10, 9), place="3楼会议室", chair="陈维明",
+                      units=[unit("mzt"), unit("zjt")], by=users["office"],
+                      guests=[{"kind": "expert", "name": "李教授", "organisation": "贵州大学",
+                               "email": "li@example.org"}])
 
 
 def minutes_draft(users):
     m = schedule(users, meeting(users))
-    minutes = ms.meeting_attendance_record(meeting=m, attended_units=[unit("mzt"), unit("zjt")], by=users["office"])
-    ms.minutes_save(minutes=minutes, title="第一次联席会议纪要", summary="", by=users["office"],
-                    matters=[{"content": "申请省级支持", "done_criteria": "书面反馈", "due_date": dt.date(2026, 4, 30),
-                              "lead_units": [unit("gat")], "participating_units": []}])
+    minutes = meeting_attendance_record(meeting=m, attended_units=[unit("mzt"), unit("zjt")], by=users["office"])
+    minutes_save(minutes=minutes, title="第一次联席会议纪要", summary="", by=users["office"],
+           matters=[{"content": "申请省级支持", "done_criteria": "书面反馈", "due_date": dt.date(2026, 4, 30),
+                     "lead_units": [unit("gat")], "participating_units": []}])
     return minutes
 
 
 def minutes_agreed(users):
     minutes = minutes_draft(users)
-    ms.minutes_submit(minutes=minutes, by=users["office"])
-    ms.minutes_review(minutes=minutes, unit=unit("mzt"), agree=True, by=users["liaison_mzt"])
-    ms.minutes_review(minutes=minutes, unit=unit("zjt"), agree=True, by=users["liaison_zjt"])
+    minutes_submit(minutes=minutes, by=users["office"])
+    minutes_review(minutes=minutes, unit=unit("mzt"), agree=True, by=users["liaison_mzt"])
+    minutes_review(minutes=minutes, unit=unit("zjt"), agree=True, by=users["liaison_zjt"])
     minutes.refresh_from_db()
     return minutes
 
@@ -134,10 +139,10 @@ def assessment_reviewed(users):
 
 
 def change_checked(users):
-    change = ms.change_propose_replace(
+    change = change_propose_replace(
         assignment=RoleAssignment.objects.get(person__name="方海", role=Role.MEMBER), new_person_name="新成员",
         effective_date=dt.date(2026, 5, 1), reason="调任", by=users["liaison_mzt"])
-    return ms.change_check(change=change, passed=True, by=users["office"])
+    return change_check(change=change, passed=True, by=users["office"])
 
 
 def evaluation_confirmed(users):
@@ -146,6 +151,8 @@ def evaluation_confirmed(users):
     e = evaluation_compute(mechanism=Mechanism.objects.get(code="guizhou"), year=2025, by=users["office"])
     evaluation_submit(evaluation=e, by=users["office"])
     return evaluation_confirm(evaluation=e, by=users["convener"])
+
+
 def _division_liaison():
     from members.models import Person
     from members.services import account_create
@@ -247,15 +254,15 @@ SCENARIOS = {
               lambda u, s: _press_all(u), ["liaison_zjt"], (), "逾期"),
     "proposed": (lambda u: None, lambda u, s: meeting(u, approve=False), ["convener", "deputy"], (), "年度部署"),
     "invitation": (lambda u: meeting(u), lambda u, s: schedule(u, s), ["liaison_mzt", "liaison_zjt"], (), "3楼会议室"),
-    "consult": (minutes_draft, lambda u, s: ms.minutes_submit(minutes=s, by=u["office"]),
-                ["liaison_mzt", "liaison_zjt"], (), "征求意见稿"),
-    "issued": (minutes_agreed, lambda u, s: ms.minutes_issue(minutes=s, doc_number="黔绿社联〔2026〕1号", by=u["office"]),
-               ["liaison_mzt", "liaison_zjt", "liaison_gat"], ("dispatched",), "已印发"),
-    "notice": (lambda u: None, lambda u, s: ms.notice_send(by=u["office"]),
-               ["liaison_mzt", "liaison_zjt", "liaison_gat"], (), "落实情况"),
-    "membership_decided": (change_checked, lambda u, s: ms.change_confirm(change=s, confirm=False, note="暂缓调整",
-                                                                          by=u["convener"]),
-                           ["liaison_mzt"], (), "暂缓调整"),
+    "consult": (minutes_draft, lambda u, s: minutes_submit(minutes=s, by=u["office"]),
+       ["liaison_mzt", "liaison_zjt"], (), "征求意见稿"),
+    "issued": (minutes_agreed, lambda u, s: minutes_issue(minutes=s, doc_number="黔绿社联〔2026〕1号", by=u["office"]),
+      ["liaison_mzt", "liaison_zjt", "liaison_gat"], ("dispatched",), "已印发"),
+    "notice": (lambda u: None, lambda u, s: notice_send(by=u["office"]),
+      ["liaison_mzt", "liaison_zjt", "liaison_gat"], (), "落实情况"),
+    "membership_decided": (change_checked, lambda u, s: change_confirm(change=s, confirm=False, note="暂缓调整",
+                                                                 by=u["convener"]),
+                  ["liaison_mzt"], (), "暂缓调整"),
     "assess_returned": (assessment_reviewed, lambda u, s: assessment_confirm(assessment=s, approve=False,
                                                                              reason="佐证材料不足", by=u["office"]),
                         ["city_guiyang"], (), "佐证材料不足"),
@@ -374,8 +381,8 @@ def test_every_event_has_a_label_a_rule_and_a_scenario():
 
 def test_every_event_is_emitted_by_some_service():
     sources = "".join(p.read_text() for app in ("tasks", "deadlines", "meetings", "communities", "dashboard", "workflow",
-                                                          "evaluation", "inspections")
-                      for p in (ROOT / app).glob("*.py"))
+                                                "evaluation", "inspections")
+                      for p in (ROOT / app).rglob("*.py"))
     emitted = set(re.findall(r'event="(\w+)"', sources))
     emitted |= {c for pair in re.findall(r'event="(\w+)" if \w+ else "(\w+)"', sources) for c in pair}
     assert set(EVENTS) <= emitted, set(EVENTS) - emitted

@@ -15,7 +15,7 @@ from deadlines import outbox
 from deadlines.events import EVENTS, REMINDER_KINDS, event_notify, kind_choices
 from deadlines.models import Message
 from deadlines.reminders import notify
-from deadlines.services import subject_press
+from deadlines.services.obligations import subject_press
 from members.models import MemberUnit
 from tasks.models import Assignment
 from workflow import services as fs

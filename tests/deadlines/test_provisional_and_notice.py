@@ -14,7 +14,8 @@ import time_machine
 from core.errors import DomainError
 from deadlines.models import CalendarDay, CalendarYear, Obligation
 from deadlines.notice import notice_parse
-from deadlines.services import calendar_year_save, obligations_generate
+from deadlines.services.calendar import calendar_year_save
+from deadlines.services.obligations import obligations_generate
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOTICES = Path(__file__).parent / "notices"

@@ -11,7 +11,7 @@ from deadlines import outbox
 from deadlines.models import Message, Obligation
 from deadlines.reminders import kinds_for, reminders_plan
 from deadlines.schedules import DEFAULT_REMINDERS
-from deadlines.services import obligation_press, obligations_generate
+from deadlines.services.obligations import obligation_press, obligations_generate
 
 from .servers import AliyunSmsEndpoint, SmtpSink
 

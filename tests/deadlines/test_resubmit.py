@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.errors import DomainError
 from core.models import AuditEntry
-from deadlines import services
+from deadlines.services import obligations as obligation_services
 from deadlines.models import Attachment
-from deadlines.services import obligation_decide, obligation_submit
+from deadlines.services.obligations import obligation_decide, obligation_submit
 from tests.deadlines.test_submission_and_pages import at, obligations  # noqa: F401 - fixture
 from tests.formhtml import forms_in
 
@@ -43,7 +43,7 @@ def test_a_returned_report_starts_from_the_earlier_text_and_keeps_its_files(user
     assert carried.file.open("rb").read() == b"%PDF-1.4 report"
     # A file of another obligation cannot be "kept" into this one.
     with pytest.raises(DomainError, match="不属于"):
-        services.obligation_submit(obligation=obligations["zjt"], text="x", keep=[carried.pk], by=users["liaison_zjt"])
+        obligation_submit(obligation=obligations["zjt"], text="x", keep=[carried.pk], by=users["liaison_zjt"])
 
 
 def test_a_colleague_submitted_first(users, obligations, client_for):
@@ -59,12 +59,12 @@ def test_a_colleague_submitted_first(users, obligations, client_for):
 
 def test_the_loser_of_a_race_sees_the_current_state(users, obligations, client_for, monkeypatch):
     o = obligations["mzt"]
-    real = services.obligation_submit
+    real = obligation_submit
 
     def colleague_first(**kw):  # the colleague's 报送 commits while this request is on its way
         real(obligation=o, text="同事先报送", by=users["member_mzt"])
         return real(**kw)
-    monkeypatch.setattr(services, "obligation_submit", colleague_first)
+    monkeypatch.setattr(obligation_services, "obligation_submit", colleague_first)
     with time_machine.travel(at(2024, 10, 8), tick=False):
         r = client_for(users["liaison_mzt"]).post(url(o), {"action": "submit", "text": "我写的季度情况"})
     page = r.content.decode()

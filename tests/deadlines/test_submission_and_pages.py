@@ -12,7 +12,7 @@ from core.errors import Conflict, DomainError, NotAllowed
 from core.models import AuditEntry
 from deadlines.flows import SubmissionFlow
 from deadlines.models import Message, Obligation, Submission, SubmissionProcess
-from deadlines.services import obligation_decide, obligation_submit, obligations_generate
+from deadlines.services.obligations import obligation_decide, obligation_submit, obligations_generate
 
 TZ = ZoneInfo("Asia/Shanghai")
 

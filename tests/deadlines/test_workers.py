@@ -17,7 +17,7 @@ from kombu import Connection
 from config.celery import app
 from deadlines.models import Message, Obligation
 from deadlines.reminders import reminders_plan
-from deadlines.services import obligations_generate
+from deadlines.services.obligations import obligations_generate
 from deadlines.tasks import message_send, outbox_dispatch, reminders_sweep
 from tests.worker import celery_worker, stop_worker, wait_for
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from deadlines import calendar
 from deadlines.calendar import is_working_day, working_days_between
-from deadlines.services import calendar_year_save
+from deadlines.services.calendar import calendar_year_save
 
 
 def walked(start: date, end: date) -> int:

@@ -12,7 +12,7 @@ import time_machine
 from core.errors import DomainError
 from core.models import AuditEntry
 from deadlines.models import Obligation, Submission
-from deadlines.services import obligation_decide, obligation_submit, obligations_generate
+from deadlines.services.obligations import obligation_decide, obligation_submit, obligations_generate
 from evaluation.models import GoodPractice
 from evaluation.rules import rules_parse
 from members.mechanism_config import ConfigError, mechanism_path, mechanism_spec_read

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from meetings import services
+from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
+from meetings.services.minutes import minutes_review, minutes_save, minutes_submit
 from meetings.models import Minutes
 from members.models import MemberUnit
 from tests.conftest import PASSWORD, second_factor_pass
@@ -15,12 +16,12 @@ pytestmark = pytest.mark.browser
 
 def test_office_drafts_minutes_with_two_agreed_matters_and_issues_them(users, browser_page):
     unit = {u.code: u for u in MemberUnit.objects.all()}
-    m = services.meeting_propose(title="第三次联席会议", topics="部署年度工作", reasons="例会", by=users["office"])
-    services.meeting_decide(meeting=m, approve=True, by=users["convener"])
-    services.meeting_schedule(meeting=m, starts_at=timezone.now() + dt.timedelta(days=1), place="会议室",
-                              chair="陈维明", units=[unit["mzt"], unit["zjt"]], by=users["office"])
-    minutes = services.meeting_attendance_record(meeting=m, attended_units=[unit["mzt"], unit["zjt"]],
-                                                 by=users["office"])
+    m = meeting_propose(title="第三次联席会议", topics="部署年度工作", reasons="例会", by=users["office"])
+    meeting_decide(meeting=m, approve=True, by=users["convener"])
+    meeting_schedule(meeting=m, starts_at=timezone.now() + dt.timedelta(days=1), place="会议室",
+   chair="陈维明", units=[unit["mzt"], unit["zjt"]], by=users["office"])
+    minutes = meeting_attendance_record(meeting=m, attended_units=[unit["mzt"], unit["zjt"]],
+                      by=users["office"])
     due1 = timezone.localdate() + dt.timedelta(days=30)
     due2 = timezone.localdate() + dt.timedelta(days=60)
 
@@ -49,7 +50,7 @@ def test_office_drafts_minutes_with_two_agreed_matters_and_issues_them(users, br
     assert page.locator("#matters tbody tr").count() == 2
 
     for code, who in (("mzt", "liaison_mzt"), ("zjt", "liaison_zjt")):
-        services.minutes_review(minutes=minutes, unit=unit[code], agree=True, by=users[who])
+        minutes_review(minutes=minutes, unit=unit[code], agree=True, by=users[who])
 
     page.reload()
     assert page.locator("#minutes-status").inner_text() == "会签完成，待印发"
@@ -72,20 +73,20 @@ def test_office_drafts_minutes_with_two_agreed_matters_and_issues_them(users, br
 def test_office_edits_minutes_returned_for_changes_and_resends_with_three_matters(users, browser_page):
     """Issue 14: the saved dates come back in the date fields, and a third matter is added on the page."""
     unit = {u.code: u for u in MemberUnit.objects.all()}
-    m = services.meeting_propose(title="第四次联席会议", topics="部署", reasons="例会", by=users["office"])
-    services.meeting_decide(meeting=m, approve=True, by=users["convener"])
-    services.meeting_schedule(meeting=m, starts_at=timezone.now() + dt.timedelta(days=1), place="会议室",
-                              chair="陈维明", units=[unit["mzt"], unit["zjt"]], by=users["office"])
-    minutes = services.meeting_attendance_record(meeting=m, attended_units=[unit["mzt"], unit["zjt"]],
-                                                 by=users["office"])
+    m = meeting_propose(title="第四次联席会议", topics="部署", reasons="例会", by=users["office"])
+    meeting_decide(meeting=m, approve=True, by=users["convener"])
+    meeting_schedule(meeting=m, starts_at=timezone.now() + dt.timedelta(days=1), place="会议室",
+   chair="陈维明", units=[unit["mzt"], unit["zjt"]], by=users["office"])
+    minutes = meeting_attendance_record(meeting=m, attended_units=[unit["mzt"], unit["zjt"]],
+                      by=users["office"])
     due = [timezone.localdate() + dt.timedelta(days=d) for d in (30, 60, 90)]
-    services.minutes_save(minutes=minutes, title="第四次联席会议纪要", summary="", by=users["office"], matters=[
+    minutes_save(minutes=minutes, title="第四次联席会议纪要", summary="", by=users["office"], matters=[
         {"content": f"第{n}项工作", "done_criteria": "完成", "due_date": d, "lead_units": [unit["zjt"]],
          "participating_units": []} for n, d in ((1, due[0]), (2, due[1]))])
-    services.minutes_submit(minutes=minutes, by=users["office"])
-    services.minutes_review(minutes=minutes, unit=unit["mzt"], agree=False, comment="请增加宣传工作",
-                            by=users["liaison_mzt"])
-    services.minutes_review(minutes=minutes, unit=unit["zjt"], agree=True, by=users["liaison_zjt"])
+    minutes_submit(minutes=minutes, by=users["office"])
+    minutes_review(minutes=minutes, unit=unit["mzt"], agree=False, comment="请增加宣传工作",
+ by=users["liaison_mzt"])
+    minutes_review(minutes=minutes, unit=unit["zjt"], agree=True, by=users["liaison_zjt"])
 
     page = browser_page
     page.goto(f"/meetings/minutes/{minutes.pk}/edit/")

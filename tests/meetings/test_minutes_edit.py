@@ -9,12 +9,12 @@ pytestmark = pytest.mark.django_db
 
 def test_minutes_returned_for_changes_are_saved_again_with_their_dates(world, users, client_for, unit):
     """The walk-through's case: a unit asks for changes; the office opens the draft and saves it as drawn."""
-    from meetings import services
+    from meetings.services.minutes import minutes_review
 
     draft = world["draft"]
-    services.minutes_review(minutes=draft, unit=unit("mzt"), agree=True, by=users["liaison_mzt"])
-    services.minutes_review(minutes=draft, unit=unit("zjt"), agree=False, comment="请写明完成标准",
-                            by=users["liaison_zjt"])
+    minutes_review(minutes=draft, unit=unit("mzt"), agree=True, by=users["liaison_mzt"])
+    minutes_review(minutes=draft, unit=unit("zjt"), agree=False, comment="请写明完成标准",
+ by=users["liaison_zjt"])
     draft.refresh_from_db()
     assert draft.status == "drafting"
     saved_due = draft.matters.get().due_date
@@ -27,15 +27,13 @@ def test_minutes_returned_for_changes_are_saved_again_with_their_dates(world, us
     assert draft.matters.get().due_date == saved_due
 
 
-
-
 def test_one_more_agreed_matter_without_saving_or_javascript(world, users, client_for, unit):
-    from meetings import services
+    from meetings.services.minutes import minutes_review
 
     draft = world["draft"]
-    services.minutes_review(minutes=draft, unit=unit("mzt"), agree=False, comment="请增加两条",
-                            by=users["liaison_mzt"])
-    services.minutes_review(minutes=draft, unit=unit("zjt"), agree=True, by=users["liaison_zjt"])
+    minutes_review(minutes=draft, unit=unit("mzt"), agree=False, comment="请增加两条",
+ by=users["liaison_mzt"])
+    minutes_review(minutes=draft, unit=unit("zjt"), agree=True, by=users["liaison_zjt"])
     draft.refresh_from_db()
     version = draft.version
     office = client_for(users["office"])

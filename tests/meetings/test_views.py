@@ -3,7 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from meetings import services
+from meetings.services.meetings import meeting_decide
+from meetings.services.membership import change_check
+from meetings.services.minutes import minutes_review
 from meetings.models import Meeting, MembershipChange, Minutes
 from members.models import Role, RoleAssignment
 
@@ -106,7 +108,7 @@ def test_a_unit_cannot_propose_changes_to_another_units_members(world, users, cl
 def test_membership_change_actions_by_role(world, users, client_for, role, action, status):
     change = world["change"]
     if action == "confirm":
-        services.change_check(change=change, passed=True, by=users["office"])
+        change_check(change=change, passed=True, by=users["office"])
         change.refresh_from_db()
     response = client_for(users[role]).post(reverse("meetings:change_act", args=[change.pk, action]),
                                             {"decision": "yes", "version": change.version})
@@ -147,7 +149,7 @@ def test_pages_render_the_meeting_the_minutes_and_the_print_layout(world, users,
 def test_only_the_office_issues_minutes(world, users, client_for, role, status, unit):
     minutes = world["draft"]
     for code, who in (("mzt", "liaison_mzt"), ("zjt", "liaison_zjt")):
-        services.minutes_review(minutes=minutes, unit=unit(code), agree=True, by=users[who])
+        minutes_review(minutes=minutes, unit=unit(code), agree=True, by=users[who])
     minutes.refresh_from_db()
     response = client_for(users[role]).post(reverse("meetings:minutes_issue", args=[minutes.pk]),
                                             {"doc_number": "黔绿社联〔2026〕5号", "version": minutes.version})
@@ -159,7 +161,7 @@ def test_only_the_office_issues_minutes(world, users, client_for, role, status, 
 @pytest.mark.parametrize("role,status", [("office", 302), ("convener", 403), ("liaison_mzt", 404)])
 def test_only_the_office_schedules(world, users, client_for, role, status):
     meeting = world["proposed"]
-    services.meeting_decide(meeting=meeting, approve=True, by=users["convener"])
+    meeting_decide(meeting=meeting, approve=True, by=users["convener"])
     meeting.refresh_from_db()
     response = client_for(users[role]).post(reverse("meetings:schedule", args=[meeting.pk]), {
         "starts_at": "2026-03-20T09:00", "place": "会议室", "chair": "陈维明",
@@ -174,7 +176,7 @@ def test_only_the_office_schedules(world, users, client_for, role, status):
 
 def test_schedule_in_the_past_is_refused_with_a_message(world, users, client_for):
     meeting = world["proposed"]
-    services.meeting_decide(meeting=meeting, approve=True, by=users["convener"])
+    meeting_decide(meeting=meeting, approve=True, by=users["convener"])
     response = client_for(users["office"]).post(reverse("meetings:schedule", args=[meeting.pk]), {
         "starts_at": "2026-01-20T09:00", "place": "会议室", "chair": "陈维明",
         "units": [meeting.mechanism.units.get(code="mzt").pk]})

@@ -8,8 +8,9 @@ import pytest
 from django.utils import timezone
 
 from deadlines.models import Obligation
-from deadlines.services import obligations_generate
-from meetings import services as ms
+from deadlines.services.obligations import obligations_generate
+from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
+from meetings.services.minutes import minutes_save, minutes_submit
 from members.models import MemberUnit
 from tasks.models import Assignment
 from tests.conftest import PASSWORD
@@ -28,17 +29,17 @@ def _world(users):
     report = Obligation.objects.filter(member_unit__code="mzt").order_by("due_on", "pk").first()
     Obligation.objects.filter(pk=report.pk).update(opens_on=today - dt.timedelta(days=5),
                                                    due_on=today + dt.timedelta(days=1), status=Obligation.OPEN)
-    meeting = ms.meeting_propose(title="第二次联席会议", topics="部署改造", reasons="年度部署", unit=unit(code="mzt"),
+    meeting = meeting_propose(title="第二次联席会议", topics="部署改造", reasons="年度部署", unit=unit(code="mzt"),
                                  by=users["liaison_mzt"])
-    ms.meeting_decide(meeting=meeting, approve=True, by=users["convener"])
-    ms.meeting_schedule(meeting=meeting, starts_at=timezone.now() + dt.timedelta(days=2), place="会议室",
+    meeting_decide(meeting=meeting, approve=True, by=users["convener"])
+    meeting_schedule(meeting=meeting, starts_at=timezone.now() + dt.timedelta(days=2), place="会议室",
                         chair="陈维明", units=[unit(code="mzt"), unit(code="zjt")], by=users["office"])
-    minutes = ms.meeting_attendance_record(meeting=meeting, attended_units=[unit(code="mzt"), unit(code="zjt")],
+    minutes = meeting_attendance_record(meeting=meeting, attended_units=[unit(code="mzt"), unit(code="zjt")],
                                            by=users["office"])
-    ms.minutes_save(minutes=minutes, title="第二次联席会议纪要", summary="", by=users["office"], matters=[{
+    minutes_save(minutes=minutes, title="第二次联席会议纪要", summary="", by=users["office"], matters=[{
         "content": "推进改造", "done_criteria": "完成并书面反馈", "due_date": today + dt.timedelta(days=60),
         "lead_units": [unit(code="zjt")], "participating_units": [unit(code="mzt")]}])
-    ms.minutes_submit(minutes=minutes, by=users["office"])
+    minutes_submit(minutes=minutes, by=users["office"])
     return Obligation.objects.get(pk=report.pk), minutes
 
 

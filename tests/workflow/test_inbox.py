@@ -9,8 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from deadlines.models import Obligation
-from deadlines.services import obligation_submit, obligations_generate
-from meetings import services as ms
+from deadlines.services.obligations import obligation_submit, obligations_generate
+from meetings.services.meetings import meeting_decide
+from meetings.services.membership import change_check
+from meetings.services.minutes import minutes_review
 from members.models import MemberUnit, ReportingUnit
 from tasks import services as ts
 from tasks.models import Assignment, Item
@@ -90,7 +92,7 @@ def test_each_step_leaves_the_inbox_when_it_is_taken(users, frozen, world, dispa
     assert [e.verb for e in inbox_page(mzt, InboxFilters(kind="task")).entries] == ["办理"]
     fs.assignment_submit(assignment=Assignment.objects.get(pk=task.pk), result="已办理。", version=None, by=mzt)
     obligation_submit(obligation=report, text="情况如下。", by=mzt)
-    ms.minutes_review(minutes=world["draft"], unit=MemberUnit.objects.get(code="mzt"), agree=True, by=mzt)
+    minutes_review(minutes=world["draft"], unit=MemberUnit.objects.get(code="mzt"), agree=True, by=mzt)
     assert keys(mzt) == []
     # …and arrive at the office's: the item to review, the report to accept.
     office = inbox_page(users["office"])
@@ -105,12 +107,12 @@ def test_the_office_and_the_convener_see_their_own_steps(users, frozen, world, d
     assert kinds(convener) == ["meeting"]  # the office's proposed 专题会
     assert kinds(users["liaison_mzt"]) == ["minutes"]
     # The convener approves the meeting: the office is to schedule it.
-    ms.meeting_decide(meeting=world["proposed"], approve=True, by=convener)
+    meeting_decide(meeting=world["proposed"], approve=True, by=convener)
     assert kinds(convener) == []
     schedule = next(e for e in inbox_page(office).entries if e.kind == "meeting")
     assert schedule.verb == "安排" and schedule.url == f"/meetings/{world['proposed'].pk}/schedule/"
     # The office checks the change: the convener confirms it.
-    ms.change_check(change=world["change"], passed=True, note="", by=office)
+    change_check(change=world["change"], passed=True, note="", by=office)
     assert kinds(convener) == ["membership"] and inbox_page(convener).entries[0].verb == "确认"
     # A 延期 request waits for the convener, due when the unit's share is due.
     item = dispatch(lead=("mzt",), participating=())

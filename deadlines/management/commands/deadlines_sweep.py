@@ -4,7 +4,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from deadlines import outbox, reminders, services
+from deadlines import outbox, reminders
+from deadlines.services.obligations import obligations_generate
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
             today = date.fromisoformat(day) if day else None
         except ValueError:
             raise CommandError("日期格式应为 YYYY-MM-DD。") from None
-        generated = services.obligations_generate(today=today)
+        generated = obligations_generate(today=today)
         planned = reminders.reminders_plan(today=today)
         self.stdout.write(f"报送任务：新建 {generated.created} 条，已存在 {generated.existing} 条；提醒：新写入 {planned} 条。")
         if no_send:
