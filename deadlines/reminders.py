@@ -10,6 +10,15 @@ Anything with a due day can be reminded about by registering a *source* — an o
         # one subject by its key ("item:12"), for 催办; None if it no longer exists, is done, or
         # belongs to another mechanism
 
+and, for the 逾期督办 page to stay bounded at national scale, two optional reads (a source without
+them is read through `owed()`, every row):
+
+    def overdue_units(self, *, until: date, mechanism_ids) -> Iterable[tuple[str, int, date]]
+        # (unit key "mu:<id>" / "ru:<id>", how many, the oldest due day) of what is owed by `until`
+    def overdue_page(self, *, until: date, mechanism_ids, unit: str, after: Cursor | None, limit: int)
+        # up to `limit` Reminders (recipients not needed) of one unit key ("" for all), in
+        # (due day, source name, id) order after the cursor: one query on an index
+
 and calling `register_source(source)` from the app's `AppConfig.ready()`. The deadlines app
 registers its own obligations this way; the `tasks` app registers its supervised items the same way
 (deadlines never imports tasks). See docs/deadlines.md."""
@@ -62,6 +71,43 @@ class Reminder:
     url: str = ""
     policy: dict = field(default_factory=lambda: dict(DEFAULT_REMINDERS))
     ladder: Ladder = DEFAULT
+    unit_key: str = ""                # "mu:<member unit id>" / "ru:<reporting unit id>": the board's drill-down
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of the overdue board ends: (due day, source name, id), the board's order."""
+    due_on: date
+    source: str
+    pk: int
+
+    def __str__(self):
+        return f"{self.due_on.isoformat()}.{self.source}.{self.pk}"
+
+    @classmethod
+    def parse(cls, text: str):
+        """The cursor from a link, or None for anything else (a hand-edited link starts over)."""
+        try:
+            day, source, pk = (text or "").split(".")
+            return cls(date.fromisoformat(day), source, int(pk)) if source.isidentifier() and pk.isdigit() else None
+        except ValueError:
+            return None
+
+    def after_q(self, name: str, due_field: str):
+        """The rows of source `name` after this cursor, as a filter on its due day and id."""
+        from django.db.models import Q
+
+        if name > self.source:
+            return Q(**{f"{due_field}__gte": self.due_on})
+        if name < self.source:
+            return Q(**{f"{due_field}__gt": self.due_on})
+        return Q(**{f"{due_field}__gt": self.due_on}) | Q(**{due_field: self.due_on, "pk__gt": self.pk})
+
+
+def unit_key_parse(text: str):
+    """("mu", id) or ("ru", id) from "mu:3" / "ru:4"; None for anything else."""
+    kind, _, pk = (text or "").partition(":")
+    return (kind, int(pk)) if kind in ("mu", "ru") and pk.isdigit() and len(pk) < 12 else None
 
 
 def kinds_for(*, due_on: date, today: date, policy: dict) -> list[str]:

@@ -11,7 +11,7 @@ from members.selectors import is_overseer, mechanism_id_current, mechanism_id_fo
 
 from . import calendar, ladder
 from .models import DeadlineRule, Message, Obligation
-from .reminders import sources
+from .reminders import Cursor, sources
 from .schedules import OBLIGOR_LABELS, missing_years_for, period_title
 
 
@@ -87,8 +87,8 @@ def messages_for_subjects(subjects) -> dict[str, dict]:
 
 def overdue_board(today: date | None = None, mechanism_id: int | None = None) -> list[dict]:
     """Every overdue subject of every registered source (obligations, supervised items) of the
-    mechanism (the signed-in person's by default), grouped by unit, worst first: what the convener's
-    逾期督办 page shows."""
+    mechanism (the signed-in person's by default), grouped by unit, worst first. Unbounded: for
+    checks and exports; the 逾期督办 page reads `overdue_summary` and `overdue_page`."""
     today = today or timezone.localdate()
     mechanism_ids = [mechanism_id or mechanism_id_current()]
     reminders = [r for source in sources()
@@ -104,6 +104,94 @@ def overdue_board(today: date | None = None, mechanism_id: int | None = None) ->
         })
     out = [{"unit": unit, "rows": sorted(rows, key=lambda x: -x["days_overdue"])} for unit, rows in units.items()]
     return sorted(out, key=lambda g: -max(x["days_overdue"] for x in g["rows"]))
+
+
+BOARD_PAGE = 50  # rows of 逾期督办 per page
+
+
+def _source_units(source, until, mechanism_ids):
+    if hasattr(source, "overdue_units"):
+        return source.overdue_units(until=until, mechanism_ids=mechanism_ids)
+    # A source without the bounded reads: every row, grouped here (correct, not bounded).
+    return [(r.unit_key or r.unit_label, 1, r.due_on) for r in source.owed(until=until, mechanism_ids=mechanism_ids)]
+
+
+def _subject_pk(subject: str) -> int:
+    pk = subject.split(":", 1)[-1]
+    return int(pk) if pk.isdigit() else 0
+
+
+def _source_page(source, until, mechanism_ids, unit, after, limit):
+    if hasattr(source, "overdue_page"):
+        return source.overdue_page(until=until, mechanism_ids=mechanism_ids, unit=unit, after=after, limit=limit)
+    rows = [r for r in source.owed(until=until, mechanism_ids=mechanism_ids)
+            if not unit or unit in (r.unit_key, r.unit_label)]
+    key = lambda r: (r.due_on, source.name, _subject_pk(r.subject))  # noqa: E731
+    if after is not None:
+        rows = [r for r in rows if key(r) > (after.due_on, after.source, after.pk)]
+    return sorted(rows, key=key)[:limit]
+
+
+def unit_labels(keys) -> dict[str, str]:
+    """"mu:3" / "ru:4" → the unit's name (one query for the prefectures; member units are cached)."""
+    from members.models import ReportingUnit
+    from members.selectors import unit_names
+
+    names = unit_names()
+    ru = [int(k[3:]) for k in keys if k.startswith("ru:") and k[3:].isdigit()]
+    ru_names = dict(ReportingUnit.objects.filter(pk__in=ru).values_list("pk", "name")) if ru else {}
+    out = {}
+    for k in keys:
+        kind, _, pk = k.partition(":")
+        label = names.get(int(pk)) if kind == "mu" and pk.isdigit() else ru_names.get(int(pk)) if kind == "ru" and pk.isdigit() else None
+        out[k] = label or k
+    return out
+
+
+def overdue_summary(today: date | None = None, mechanism_id: int | None = None) -> list[dict]:
+    """逾期督办's first table: per unit, how many subjects are overdue and the oldest due day, the
+    longest overdue first. One grouped query per source: bounded by the mechanism's units, whatever
+    the number of rows."""
+    today = today or timezone.localdate()
+    until, mechanism_ids = today - timedelta(days=1), [mechanism_id or mechanism_id_current()]
+    units: dict[str, dict] = {}
+    for source in sources():
+        for key, n, oldest in _source_units(source, until, mechanism_ids):
+            u = units.setdefault(key, {"key": key, "count": 0, "oldest": oldest})
+            u["count"] += n
+            u["oldest"] = min(u["oldest"], oldest)
+    labels = unit_labels(units)
+    for u in units.values():
+        u["label"] = labels[u["key"]]
+        u["days_overdue"] = (today - u["oldest"]).days
+        u["working_days_overdue"] = calendar.working_days_between(u["oldest"], today)
+        u["drill"] = ":" in u["key"]
+    return sorted(units.values(), key=lambda u: (u["oldest"], u["label"]))
+
+
+def overdue_page(today: date | None = None, mechanism_id: int | None = None, *, unit: str = "",
+                 after: Cursor | None = None, limit: int = BOARD_PAGE) -> tuple[list[dict], Cursor | None]:
+    """One page of 逾期督办's rows (one unit's, or every unit's when `unit` is ""), the longest overdue
+    first, after `after`; and the cursor of the next page (None on the last). Each source reads at
+    most `limit + 1` rows along an index; the reminders already sent are one grouped query."""
+    today = today or timezone.localdate()
+    until, mechanism_ids = today - timedelta(days=1), [mechanism_id or mechanism_id_current()]
+    merged = []
+    for source in sources():
+        for r in _source_page(source, until, mechanism_ids, unit, after, limit + 1):
+            merged.append(((r.due_on, source.name, _subject_pk(r.subject)), r))
+    merged.sort(key=lambda pair: pair[0])
+    more = len(merged) > limit
+    merged = merged[:limit]
+    sent = messages_for_subjects(r.subject for _, r in merged)
+    rows = [{
+        "reminder": r, "subject": r.subject, "unit": r.unit_label, "unit_key": r.unit_key,
+        "days_overdue": (today - r.due_on).days,
+        "working_days_overdue": calendar.working_days_between(r.due_on, today),
+        "colour": ladder.colour_for(r.due_on, today, r.ladder),
+        "sent": sent.get(r.subject, {}).get("count", 0), "failed": sent.get(r.subject, {}).get("failed", 0),
+    } for _, r in merged]
+    return rows, (Cursor(*merged[-1][0]) if more and merged else None)
 
 
 def due_preview(mechanism, today: date | None = None, months: int = 12) -> dict:

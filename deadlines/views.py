@@ -21,7 +21,7 @@ from . import calendar, cascade, ladder, outbox, selectors
 from .services import calendar as calendar_services, notifications as notification_services, obligations as obligation_services
 from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation, Submission
 from .notice import notice_parse
-from .reminders import source_for
+from .reminders import Cursor, source_for, unit_key_parse
 
 COLOURS = {ladder.NONE: ("正常", ""), ladder.BLUE: ("临期", "blue"), ladder.YELLOW: ("到期", "yellow"),
            ladder.RED: ("严重逾期", "red")}
@@ -234,19 +234,27 @@ def attachment_download(request, pk, attachment_id):
 
 
 def overdue(request):
-    """逾期督办: every overdue obligation and item by unit, with the reminders already sent and 催办."""
+    """逾期督办: per unit, how many obligations and items are overdue (the longest first), and one page of
+    the overdue rows themselves — every unit's, or one unit's (?unit=mu:3) — with the reminders already
+    sent and 催办. Bounded: a grouped query per source and a page of 50 read along an index."""
     _overseer_or_404(request.user)
     request.nav_active = "overdue"
     today = timezone.localdate()
-    board = selectors.overdue_board(today)
+    summary = selectors.overdue_summary(today)
+    current = next((u for u in summary if u["key"] == request.GET.get("unit", "")), None)
+    after = Cursor.parse(request.GET.get("after", ""))
+    rows, following = selectors.overdue_page(today, unit=current["key"] if current else "", after=after)
     missing = set()
-    for group in board:
-        for row in group["rows"]:
-            row["colour_label"], row["colour_css"] = COLOURS[row["colour"]]
-            row["missing"] = calendar.calendar_missing_years([row["reminder"].due_on.year])
-            missing |= set(row["missing"])
-    return render(request, "deadlines/overdue.html", {"board": board, "today": today, "missing_years": sorted(missing),
-                                                      "total": sum(len(g["rows"]) for g in board)})
+    for row in rows:
+        row["colour_label"], row["colour_css"] = COLOURS[row["colour"]]
+        row["missing"] = calendar.calendar_missing_years([row["reminder"].due_on.year])
+        missing |= set(row["missing"])
+    here = {"unit": current["key"]} if current else {}
+    return render(request, "deadlines/overdue.html", {
+        "summary": summary, "rows": rows, "unit": current, "today": today, "missing_years": sorted(missing),
+        "total": sum(u["count"] for u in summary), "later": after is not None,
+        "first_url": "?" + urlencode(here) if here else "?",
+        "next_url": "?" + urlencode({**here, "after": str(following)}) if following else ""})
 
 
 @require_POST
@@ -268,6 +276,9 @@ def press(request):
         (messages.success if sent.reached else messages.warning)(request, sent.summary())
     except DomainError as exc:
         messages.error(request, exc.message)
+    unit = request.POST.get("unit", "")
+    if unit_key_parse(unit):  # back to the unit's rows the 催办 was pressed from
+        return redirect(reverse("deadlines:overdue") + "?" + urlencode({"unit": unit}))
     return redirect("deadlines:overdue")
 
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from members.models import MemberUnit, WorkLine
+from members.models import Mechanism, MemberUnit, WorkLine
 
 
 class Item(models.Model):
@@ -58,6 +58,11 @@ class Item(models.Model):
     # tasks.services in the transaction of every change of a share, so 工作台 draws each row's
     # per-unit progress without a second query. The assignments remain the truth (tests check both agree).
     progress = models.JSONField(_("各单位进度"), default=list, blank=True, editable=False)
+    # The joint meeting whose units share the item (every share is given to one mechanism's units),
+    # stored so 工作台 reads one index range instead of an EXISTS over the shares (docs/performance.md).
+    # Written by tasks.services.item_dispatch; null only for rows written around the services.
+    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, null=True, blank=True, editable=False,
+                                  related_name="+", db_index=False, verbose_name=_("联席会议"))
 
     class Meta:
         verbose_name = _("督办事项")
@@ -68,6 +73,11 @@ class Item(models.Model):
             models.Index(fields=["due_date", "id"], name="item_due_idx"),
             # 工作台's default view (everything not yet 办结), soonest due first, read in index order.
             models.Index(fields=["due_date", "id"], condition=~Q(status="done"), name="item_open_due_idx"),
+            # The same three per mechanism (工作台 of one province among 31).
+            models.Index(fields=["mechanism", "due_date", "id"], name="item_mech_due_idx"),
+            models.Index(fields=["mechanism", "status", "due_date", "id"], name="item_mech_status_due_idx"),
+            models.Index(fields=["mechanism", "due_date", "id"], condition=~Q(status="done"),
+                         name="item_mech_open_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(contribution_due_date__lte=models.F("due_date")),

@@ -174,14 +174,16 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
     if both:
         raise DomainError(f"{'、'.join(u.name for u in both)}不能同时是牵头单位和配合单位。", field="participating_units")
     # The dispatcher's joint meeting: an item is given to the units of one mechanism only.
-    current = set(MemberUnit.objects.current().filter(mechanism_id=mechanism_id_for(by)).values_list("pk", flat=True))
+    mechanism_id = mechanism_id_for(by)
+    current = set(MemberUnit.objects.current().filter(mechanism_id=mechanism_id).values_list("pk", flat=True))
     gone = [u.name for u in [*lead_units, *participating_units] if u.pk not in current]
     if gone:
         raise DomainError(f"{'、'.join(gone)}已不是成员单位。", field="lead_units")
 
     with transaction.atomic():
         item = Item(title=title, content=content, source=source, source_note=source_note, work_line=work_line,
-                    due_date=due_date, contribution_due_date=contribution_due_date, created_by=by)
+                    due_date=due_date, contribution_due_date=contribution_due_date, created_by=by,
+                    mechanism_id=mechanism_id)
         item.full_clean()
         item.save()
         rows = [Assignment(item=item, unit=u, role=Assignment.Role.LEAD, order=i, due_date=due_date)
