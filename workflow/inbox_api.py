@@ -2,7 +2,7 @@
 (workflow.inbox, docs/inbox.md)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
@@ -40,6 +40,7 @@ class KindCountSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+@extend_schema_serializer(many=False)  # one page object, though it answers the viewset's list
 class InboxPageSerializer(serializers.Serializer):
     results = InboxEntrySerializer(many=True)
     next = serializers.CharField(allow_blank=True, help_text="下一页的 after 参数；为空表示没有下一页")
