@@ -8,7 +8,7 @@ from decimal import Decimal
 from core.documents import OfficialDocument
 from core.exports import xlsx_bytes
 
-from .rules import INDICATORS
+from .rules import INDICATORS, indicator_codes
 from .scoring import applies
 from .selectors import practices_between
 
@@ -16,7 +16,7 @@ MARK_ORDER = ("excellent", "good", "fair", "poor")
 
 
 def _indicators(evaluation) -> list[str]:
-    return list(evaluation.rules["indicators"])
+    return indicator_codes(evaluation.rules)
 
 
 def _figures_text(score) -> str:
@@ -56,7 +56,7 @@ def evaluation_docx(evaluation, scores, *, today: date) -> tuple[bytes, str]:
     doc = OfficialDocument(issuer=f"{mechanism.name}办公室", doc_number=f"〔{today.year}〕　号",
                            title=f"关于{evaluation.year}年度考评结果的通报")
     rules = evaluation.rules
-    weights = "、".join(f"{INDICATORS[c]}{spec['weight']}分" for c, spec in rules["indicators"].items())
+    weights = "、".join(f"{INDICATORS[c]}{rules['indicators'][c]['weight']}分" for c in indicator_codes(rules))
     doc.heading("一、考评方式")
     doc.paragraph(f"根据联席会议考评规则（版本 {evaluation.config_version}），以平台记录的报送任务、督办事项和会议议定事项为依据，"
                   f"对参评单位{evaluation.year}年度工作进行考评，满分 {rules['full_marks']} 分，其中{weights}。"

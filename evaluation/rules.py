@@ -34,6 +34,11 @@ MEMBER_ONLY = {"matters_done"}
 MARK_LABELS = {str(label): code for code, label in Submission.QUALITY_MARKS}
 
 
+def indicator_codes(rules: dict) -> list[str]:
+    """The rules' indicators in the fixed order of INDICATORS (stored JSON keeps no order)."""
+    return [code for code in INDICATORS if code in rules["indicators"]]
+
+
 def _number(value, path, *, filename, minimum=Decimal(0), maximum=Decimal(1000)) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ConfigError(f"{filename} 字段 {path}：应为数字，实际为 {value!r}。", field=path)

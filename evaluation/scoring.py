@@ -11,7 +11,7 @@ that apply to the subject (a prefecture has no agreed matters), rounded the same
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .rules import MEMBER_ONLY
+from .rules import MEMBER_ONLY, indicator_codes
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -51,7 +51,8 @@ def applies(code: str, kind: str) -> bool:
 def score(figures: dict, rules: dict, kind: str) -> tuple[dict, Decimal]:
     """(indicator → points, total) of one subject ("mu" member unit, "ru" prefecture)."""
     parts, weights = {}, ZERO
-    for code, spec in rules["indicators"].items():
+    for code in indicator_codes(rules):
+        spec = rules["indicators"][code]
         if not applies(code, kind):
             continue
         weights += Decimal(spec["weight"])

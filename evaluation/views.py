@@ -19,7 +19,7 @@ from members.selectors import is_overseer, mechanism_for
 from . import exports, selectors, services
 from .forms import AdjustForm, ComputeForm, PracticeForm, SendBackForm
 from .models import Evaluation, EvaluationRules
-from .rules import INDICATORS
+from .rules import INDICATORS, indicator_codes
 from .scoring import applies
 
 PAGE_SIZE = 50
@@ -79,15 +79,16 @@ def index(request):
             if _run(request, compute, f"已按记录核算{form.cleaned_data['year']}年度考评。", form):
                 return redirect("evaluation:detail", pk=result["e"].pk)
     evaluations = selectors.evaluations_for_user(user).order_by("-year")[:30]
+    rules = EvaluationRules.objects.filter(mechanism=mechanism).first() if mechanism else None
     return render(request, "evaluation/index.html", {
-        "evaluations": evaluations, "form": form, "may_run": may_run, "mechanism": mechanism,
-        "rules": EvaluationRules.objects.filter(mechanism=mechanism).first() if mechanism else None,
-        "indicator_labels": INDICATORS,
+        "evaluations": evaluations, "form": form, "may_run": may_run, "mechanism": mechanism, "rules": rules,
+        "rule_lines": [(INDICATORS[c], rules.rules["indicators"][c]["weight"]) for c in indicator_codes(rules.rules)]
+        if rules else [],
     })
 
 
 def _score_rows(evaluation, scores):
-    codes = list(evaluation.rules["indicators"])
+    codes = indicator_codes(evaluation.rules)
     for s in scores:
         s.cells = [(INDICATORS[c], s.parts.get(c) if applies(c, s.kind) else None) for c in codes]
     return [(INDICATORS[c], evaluation.rules["indicators"][c]["weight"]) for c in codes]
@@ -163,7 +164,7 @@ def _indicator_rows(score):
     }
     return [{"code": c, "label": INDICATORS[c], "weight": spec["weight"], "points": score.parts.get(c),
              "explain": explain[c], "applies": applies(c, score.kind)}
-            for c, spec in rules["indicators"].items()]
+            for c, spec in ((c, rules["indicators"][c]) for c in indicator_codes(rules))]
 
 
 def score_detail(request, pk, score_pk):
