@@ -6,7 +6,13 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 
-from members.selectors import is_overseer, mechanism_id_current, mechanism_id_for, reporting_units_for_user, units_for_user
+from members.selectors import (
+    is_overseer,
+    mechanism_id_current,
+    mechanism_id_for,
+    reporting_units_for_user,
+    units_for_user,
+)
 
 from . import calendar, ladder
 from .models import DeadlineRule, Message, Obligation

@@ -3,7 +3,6 @@
 from datetime import date
 
 from django.contrib.auth import get_user_model
-
 from django.urls import reverse
 from django.utils import timezone
 

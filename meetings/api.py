@@ -19,8 +19,7 @@ from rest_framework.response import Response
 from members.models import MemberUnit, Person, Role, RoleAssignment
 from members.selectors import units_for_user
 
-from . import selectors as sel
-from . import services
+from . import selectors as sel, services
 from .models import AgreedMatter, Meeting, MembershipChange, Minutes
 
 

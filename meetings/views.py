@@ -14,8 +14,7 @@ from core.parsing import int_or_none
 from members.models import MemberUnit, Person, Role, RoleAssignment
 from members.selectors import is_overseer, mechanism_current, units_for_user
 
-from . import selectors as sel
-from . import services
+from . import selectors as sel, services
 from .flows import MeetingFlow
 from .forms import (
     BackupForm,

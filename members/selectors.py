@@ -11,7 +11,6 @@ from guardian.shortcuts import get_objects_for_user
 from .access import UNIT_PERM, access_for
 from .models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User, WorkLine, WorkLineUnit
 
-
 # --- which joint meeting a read answers within (docs/decisions.md, "mechanism scope") -------------
 
 # The request being served (set by members.middleware.MechanismMiddleware), so a read that is not

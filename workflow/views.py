@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.parsing import int_or_none
-from members.models import MemberUnit, WorkLine
 from members.access import access_for
+from members.models import MemberUnit, WorkLine
 from members.selectors import is_overseer, unit_choices, unit_names
 from tasks import selectors, services as ts
 from tasks.models import Assignment, Item, UnitRequest

@@ -24,7 +24,7 @@ from deadlines.services import calendar_year_save, obligation_decide, obligation
 from meetings import services as ms
 from members.models import MemberUnit, ReportingUnit, Role, RoleAssignment
 from tasks import services as ts
-from tasks.models import Assignment, UnitRequest
+from tasks.models import Assignment
 from workflow import services as fs
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -254,7 +254,7 @@ def test_each_event_tells_exactly_its_people_on_their_channels(code, world):
     assert not others, others
     assert all(text in m.title + m.body for m in mine if m.recipient), [m.body for m in mine]
     assert all(m.url.startswith("/") for m in mine if m.recipient) and all("\n" not in m.title for m in mine)
-    assert all(m.kind_label == e.label for m in mine)
+    assert all(kind_label(m.kind) == e.label for m in mine)
 
 
 def test_the_docs_render_the_catalogue():
