@@ -170,10 +170,10 @@ def cleanup():
 def build():
     from datetime import date
 
+    from django.utils import timezone
+
     from members.contacts import unit_contact_update
     from members.models import Contact, Mechanism, MemberUnit, Person, User
-
-    from django.utils import timezone
 
     mechanism = Mechanism.objects.create(code="bench", name="bench", province="bench", established_on=date(2020, 1, 1),
                                          config_version="1", config_digest="bench", loaded_at=timezone.now())

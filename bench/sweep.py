@@ -46,10 +46,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.world import describe  # noqa: E402
 from deadlines import outbox  # noqa: E402
 from deadlines.models import DeadlineRule, Message, Obligation  # noqa: E402
 from deadlines.reminders import reminders_plan  # noqa: E402
-from bench.world import describe  # noqa: E402
 from members.models import Mechanism, MemberUnit, ReportingUnit, User  # noqa: E402
 from members.selectors import mechanism_deployed  # noqa: E402
 

@@ -18,9 +18,8 @@ from fractions import Fraction
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from core.errors import DomainError
+from core.yamlfile import yaml_data, yaml_read
 
 STANDARDS_DIR = Path(__file__).resolve().parent / "standards"
 
@@ -35,8 +34,7 @@ def standard_read(code: str) -> dict:
     path = STANDARDS_DIR / f"{code}.yaml"
     if not path.exists():
         raise StandardError(f"没有 {code} 的创建标准文件（communities/standards/{code}.yaml）。")
-    with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return yaml_data(yaml_read(path, error=StandardError))
 
 
 # --- Results -----------------------------------------------------------------------------------

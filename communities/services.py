@@ -14,9 +14,9 @@ from viewflow.workflow.status import STATUS
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
+from core.uploads import upload_check
 from deadlines.events import event_notify
 from deadlines.models import Obligation
-from core.uploads import upload_check
 from members.selectors import mechanism_id_for
 
 from .models import (

@@ -2,14 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.health import health
 from core.observability import metrics
 from dashboard import views as dashboard_views
-from members import account_views
-from members import views as members_views
+from members import account_views, views as members_views
 from members.security import second_factor_exempt
 
 from .api import router

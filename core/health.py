@@ -42,7 +42,7 @@ def _check_database():
 
 
 def _check_broker():
-    from config.celery import app
+    from celery import current_app as app  # the project's Celery app (config/celery.py), not imported
 
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
@@ -110,7 +110,7 @@ def health(request):
         return _answer(request, results, html=results["database"]["ok"])
     try:
         user = request.user
-        allowed = user.is_authenticated and (user.is_staff or user.has_perm("members.oversee"))
+        allowed = user.is_authenticated and (user.is_staff or user.has_perm(settings.HEALTH_VIEW_PERMISSION))
         authenticated = user.is_authenticated
     except DatabaseError as exc:
         log.warning("health: database unavailable while checking who is asking: %s", exc)

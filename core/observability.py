@@ -20,10 +20,9 @@ import time
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.utils.crypto import constant_time_compare
-
-from django.contrib.auth.decorators import login_not_required
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 HEADER = "X-Request-ID"

@@ -23,7 +23,13 @@ failed_enqueues: contextvars.ContextVar[list | None] = contextvars.ContextVar("f
 
 
 def enqueue(task, *args, **kwargs) -> bool:
-    """Send `task` to the broker now; False (logged) when the broker cannot take it."""
+    """Send `task` to the broker now; False (logged) when the broker cannot take it. `task` is a task, or
+    its registered name ("deadlines.tasks.outbox_dispatch") where the caller stands below the module that
+    defines it and must not import it."""
+    if isinstance(task, str):
+        from celery import current_app
+
+        task = current_app.tasks[task]
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=True, retry_policy=RETRY_POLICY)
     except OperationalError as exc:

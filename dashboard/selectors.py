@@ -13,7 +13,6 @@ the ladder by construction, and SQL compares plain dates."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-
 from uuid import uuid4
 
 from django.conf import settings

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from core.errors import Conflict, NotAllowed
 from core.services import audit_record
-from deadlines.models import Message
 from deadlines.events import event_notify
+from deadlines.models import Message
+
 # The same recipient rules as the reminder engine (liaison or B角, else members; a city's users), so a
 # 催办 from the dashboard reaches exactly who the reminders reach.
 from members.models import User

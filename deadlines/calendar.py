@@ -43,6 +43,23 @@ def cache_clear() -> None:
         _running.clear()
 
 
+def _no_office_entries(year: int) -> tuple[bool, dict[date, bool]]:
+    return False, {}
+
+
+# Where the office's entries are read from: the models plug their reader in at start-up
+# (DeadlinesConfig.ready: deadlines.models.office_calendar_year). The models stand on this module
+# (through schedules), so it does not import them back.
+_office_source = _no_office_entries
+
+
+def office_entries_from(reader) -> None:
+    """Plug in `reader(year) -> (entered by the office?, {day: is_working})` and forget what was read."""
+    global _office_source
+    _office_source = reader
+    cache_clear()
+
+
 def _office_year(year: int) -> tuple[bool, dict[date, bool]]:
     """(year entered by the office?, {day: is_working}) for a year, from the database."""
     now = time.monotonic()
@@ -50,10 +67,7 @@ def _office_year(year: int) -> tuple[bool, dict[date, bool]]:
     if cached and now - cached[0] < CACHE_SECONDS:
         return cached[1], cached[2]
     try:
-        from .models import CalendarDay, CalendarYear
-
-        entered = CalendarYear.objects.filter(year=year).exists()
-        days = dict(CalendarDay.objects.filter(day__year=year).values_list("day", "is_working"))
+        entered, days = _office_source(year)
     except Exception:  # noqa: BLE001 — no database (yet): the calendar must never crash a caller
         log.debug("calendar: office entries unavailable for %s", year, exc_info=True)
         return False, {}

@@ -27,7 +27,8 @@ from members.models import OFFICE_ROLES, MemberUnit, Role, RoleAssignment
 from members.selectors import (divisions_recipient_users, mechanism_id_current, mechanism_id_for, reporting_units_users,
                                units_recipient_users)
 
-from .reminders import notify, notify_addresses, notify_units
+from .models import Message
+from .reminders import _DEFAULT_CHANNELS, notify, notify_addresses, notify_units
 
 URGENCY_LABELS = {"urgent": "紧急", "normal": "一般", "info": "知悉"}
 
@@ -289,9 +290,6 @@ def event_notify(*, event: str, obj, by, reason: str = "", units=(), reporting_u
 
 def catalogue_markdown() -> str:
     """The catalogue as the Markdown table in docs/notifications.md (a test keeps the two equal)."""
-    from .models import Message
-    from .reminders import _DEFAULT_CHANNELS
-
     names = dict(Message.CHANNELS)
     lines = ["| 事件 | 代码 | 何时 | 通知谁 | 渠道（默认） | 紧急程度 |", "|---|---|---|---|---|---|"]
     for e in EVENTS.values():

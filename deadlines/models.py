@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process as ViewflowProcess
 
 from members.models import Mechanism, MemberUnit, ReportingUnit
-from viewflow.workflow.models import Process as ViewflowProcess
 
 from . import schedules
 
@@ -47,6 +47,12 @@ class CalendarDay(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d} {'调休上班' if self.is_working else '放假'} {self.name}".strip()
+
+
+def office_calendar_year(year: int) -> tuple[bool, dict[date, bool]]:
+    """(Has the office entered `year` in full?, {day: is_working} it entered): deadlines.calendar's source."""
+    entered = CalendarYear.objects.filter(year=year).exists()
+    return entered, dict(CalendarDay.objects.filter(day__year=year).values_list("day", "is_working"))
 
 
 class DeadlineRule(models.Model):
@@ -288,12 +294,6 @@ class Message(models.Model):
         if self.recipient_id:
             return str(self.recipient)
         return f"{self.robot}（群）" if self.robot_id else f"{self.address}（列席）"
-
-    @property
-    def kind_label(self) -> str:
-        from .events import kind_label
-
-        return kind_label(self.kind)
 
 
 class ChannelState(models.Model):

@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from . import conf, robots
 from .models import ChannelState, Message
-from .reminders import quiet_until
+from .reminders import _dispatch_soon, quiet_until
 from .sms import BATCH_LIMIT, SmsUnavailable, sms_backend
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,7 @@ def _send_email(rows, out: _Outcome):
         finisher.flush()
         try:
             connection.close()
-        except Exception:  # noqa: BLE001 — the session is over either way
+        except Exception:  # noqa: BLE001, S110 — the session is over either way
             pass
 
 
@@ -525,7 +525,5 @@ def messages_retry(*, by, ids=None, channel: str = "") -> int:
         Message.objects.filter(pk__in=[m.pk for m in rows]).update(
             status=Message.PENDING, next_attempt_at=timezone.now(), attempts=0, lease_until=None)
         if rows:
-            from .reminders import _dispatch_soon
-
             transaction.on_commit(_dispatch_soon)
     return len(rows)

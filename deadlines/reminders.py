@@ -25,12 +25,18 @@ registers its own obligations this way; the `tasks` app registers its supervised
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from hashlib import sha1
 from datetime import date, datetime, timedelta
+from hashlib import sha1
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.queue import enqueue
+from members.contacts import (
+    contact_address as _address,
+    contact_of as _contact,
+    contacts_prefetch as _prefetch_contacts,
+)
 from members.selectors import mechanism_deployed, mechanism_id_current
 
 from . import conf
@@ -143,41 +149,6 @@ def _text(r: Reminder, kind: str, today: date) -> str:
     if base == "press":
         return f"【催办】联席会议办公室催办：{r.title}（截止 {r.due_on:%Y-%m-%d}），请尽快报送。"
     return f"【逾期提醒】{r.title}已逾期 {overdue} 个工作日（截止 {r.due_on:%Y-%m-%d}），请尽快报送。"
-
-
-def _contact(user):
-    """The account's own contact row (members.Contact), or None; cached on the user object."""
-    from members.models import Contact
-
-    try:
-        return user.contact
-    except (Contact.DoesNotExist, AttributeError):
-        return None
-
-
-def _prefetch_contacts(users) -> None:
-    from django.db.models import prefetch_related_objects
-
-    todo = [u for u in users if hasattr(u, "_meta") and not u._meta.get_field("contact").is_cached(u)]
-    if todo:
-        prefetch_related_objects(todo, "contact")
-
-
-def _address(user, channel: str) -> str:
-    """Where a message on `channel` reaches `user`: the address the person verified on 个人设置 (an
-    unverified one is never used), else the one the office keeps in the roster (people) or on the
-    account (prefecture users); "" when there is none."""
-    contact = _contact(user)
-    person = getattr(user, "person", None)
-    if channel == Message.EMAIL:
-        if contact is not None and contact.email_ok:
-            return contact.email
-        return user.email or (person.email if person else "")
-    if channel == Message.SMS:
-        if contact is not None and contact.mobile_ok:
-            return contact.mobile
-        return person.mobile if person else ""
-    return ""
 
 
 PERSONAL_CHANNELS = (Message.INAPP, Message.EMAIL, Message.SMS)
@@ -471,7 +442,7 @@ def notify_addresses(*, addresses, subject: str, kind: str, title: str, body: st
     everyone else's: one row per address, no recipient, sent once after commit."""
     now = now or timezone.now()
     rows = [Message(subject=subject, kind=kind, recipient=None, channel=Message.EMAIL,
-                    period=f"{(period or f'{now:%Y%m%d%H%M%S%f}')[:21]}/{sha1(address.encode()).hexdigest()[:10]}",
+                    period=f"{(period or f'{now:%Y%m%d%H%M%S%f}')[:21]}/{sha1(address.encode(), usedforsecurity=False).hexdigest()[:10]}",
                     address=address,
                     title=one_line(title), body=body, url=url, next_attempt_at=now)
             for address in dict.fromkeys(a.strip() for a in addresses if a and a.strip())]
@@ -482,10 +453,7 @@ def notify_addresses(*, addresses, subject: str, kind: str, title: str, body: st
 
 
 def _dispatch_soon():
-    """After a commit: ask a worker to send now. Safe when the broker is down (core.queue)."""
-    from core.queue import enqueue
-
-    from .tasks import outbox_dispatch
-
-    enqueue(outbox_dispatch)
+    """After a commit: ask a worker to send now. Safe when the broker is down (core.queue). The task is
+    named, not imported: deadlines.tasks stands on this module."""
+    enqueue("deadlines.tasks.outbox_dispatch")
 

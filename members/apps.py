@@ -9,10 +9,11 @@ class MembersConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from .access import connect_signals
-        from .models import MemberUnit
-        from .selectors import unit_choices_forget
+        from .models import MemberUnit, current_mechanism_from
+        from .selectors import mechanism_id_current, unit_choices_forget
 
         connect_signals()
+        current_mechanism_from(mechanism_id_current)
         from . import schema  # noqa: F401 — registers the API's authentication with the OpenAPI schema
         post_save.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.save")
         post_delete.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.delete")

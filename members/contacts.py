@@ -3,7 +3,7 @@ codes that verify a new mobile or e-mail, the units' contact details and group r
 office), and who cannot be reached (联系可达性).
 
 Writes are services (`<noun>_<verb>`, audit row with old/new values in the same transaction); the
-verification code goes out through the deadlines outbox like any other message, on commit."""
+verification code is handed to the outbox through `members.signals` (deadlines listens) and goes out on commit."""
 
 import hashlib
 import hmac
@@ -21,6 +21,7 @@ from core.errors import DomainError
 
 from .models import Contact, ContactCode, MemberUnit, UnitContact
 from .secrets import secret_mask, secret_open, secret_seal
+from .signals import contact_code_issued, unit_robot_changed
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 ID_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
@@ -29,6 +30,43 @@ CHANNEL_LABELS = {"inapp": "站内通知", "email": "电子邮件", "sms": "短�
 CODE_MINUTES = 10
 CODE_RESEND_SECONDS = 60
 CODE_TRIES = 5
+
+
+# ---- where a channel reaches an account (read by the deadlines outbox and by 个人设置) ----------------
+
+
+def contact_of(user):
+    """The account's own contact row (Contact), or None; cached on the user object."""
+    try:
+        return user.contact
+    except (Contact.DoesNotExist, AttributeError):
+        return None
+
+
+def contacts_prefetch(users) -> None:
+    """Load the contact rows of `users` in one query (accounts only; other objects are skipped)."""
+    from django.db.models import prefetch_related_objects
+
+    todo = [u for u in users if hasattr(u, "_meta") and not u._meta.get_field("contact").is_cached(u)]
+    if todo:
+        prefetch_related_objects(todo, "contact")
+
+
+def contact_address(user, channel: str) -> str:
+    """Where a message on `channel` ("email", "sms") reaches `user`: the address the person verified on
+    个人设置 (an unverified one is never used), else the one the office keeps in the roster (people) or on
+    the account (prefecture users); "" when there is none."""
+    contact = contact_of(user)
+    person = getattr(user, "person", None)
+    if channel == "email":
+        if contact is not None and contact.email_ok:
+            return contact.email
+        return user.email or (person.email if person else "")
+    if channel == "sms":
+        if contact is not None and contact.mobile_ok:
+            return contact.mobile
+        return person.mobile if person else ""
+    return ""
 
 
 def contact_get(user) -> Contact:
@@ -131,16 +169,9 @@ def contact_code_send(*, user, kind: str, by, now=None) -> ContactCode:
 
 
 def _send_code(*, user, kind, address, code, row, now):
-    """Write the code's message into the outbox (to the new address itself: it is what is verified)."""
-    from deadlines.models import Message
-    from deadlines.reminders import _dispatch_soon
-
-    text = f"【联席会议工作平台】您的验证码是 {code}，{CODE_MINUTES} 分钟内有效。如非本人操作，请忽略。"
-    Message.objects.create(subject=f"contact:{user.pk}", kind=f"code:{kind}", recipient=user,
-                           channel=Message.SMS if kind == ContactCode.MOBILE else Message.EMAIL,
-                           period=str(row.pk), address=address, title="【验证码】联系方式验证", body=text,
-                           next_attempt_at=now)
-    transaction.on_commit(_dispatch_soon)
+    """Hand the code to the outbox (deadlines listens: members does not import it), sent on commit."""
+    contact_code_issued.send(sender=ContactCode, user=user, kind=kind, address=address, code=code,
+                             code_id=row.pk, now=now)
 
 
 def contact_code_confirm(*, user, kind: str, code: str, by, now=None) -> Contact:
@@ -242,16 +273,7 @@ def unit_contact_update(*, unit: MemberUnit | None, by, phone: str, email: str, 
 
         audit_record(actor=by, action="unit_contact.update", obj=uc, reason="单位联系方式", changes=changes)
         if any(f in changes for f in ("wecom_key", "dingtalk_token", "dingtalk_secret")):
-            from deadlines.models import ChannelState
-
-            # New robot settings: let its waiting messages try again now.
-            keys = [f"wecom:{uc.pk}", f"dingtalk:{uc.pk}"]
-            ChannelState.objects.filter(key__in=keys).update(retry_at=timezone.now())
-            from deadlines.models import Message
-            from deadlines.reminders import _dispatch_soon
-
-            Message.objects.filter(robot=uc, status=Message.PENDING).update(next_attempt_at=timezone.now())
-            transaction.on_commit(_dispatch_soon)
+            unit_robot_changed.send(sender=UnitContact, unit_contact=uc)  # its waiting messages try again now
     return uc
 
 
@@ -262,8 +284,6 @@ def reachability(mechanism, on=None) -> dict:
     """Every current unit and every person (and prefecture account) with what they cannot be reached
     on. A person without an account cannot be reached at all; an account without a usable mobile gets
     no SMS, without an e-mail no mail; a unit without a group robot gets no group message."""
-    from deadlines.reminders import _address, _prefetch_contacts
-
     from .models import Person, User
 
     units = list(MemberUnit.objects.current(on).filter(mechanism=mechanism).order_by("order", "id"))
@@ -271,7 +291,7 @@ def reachability(mechanism, on=None) -> dict:
     people = list(Person.objects.filter(unit__in=units, roles__isnull=False).distinct()
                   .select_related("unit").order_by("unit__order", "id"))
     users = {u.person_id: u for u in User.objects.filter(person__in=people, is_active=True).select_related("person")}
-    _prefetch_contacts(list(users.values()))
+    contacts_prefetch(list(users.values()))
     unit_rows, person_rows = [], []
     for unit in units:
         uc = robots.get(unit.pk)
@@ -285,12 +305,12 @@ def reachability(mechanism, on=None) -> dict:
             person_rows.append({"name": person.name, "where": person.unit.name, "missing": ["没有账号（任何渠道都收不到）"]})
             continue
         missing = [label for channel, label in (("sms", "短信（无已验证手机）"), ("email", "邮件（无邮箱）"))
-                   if not _address(user, channel)]
+                   if not contact_address(user, channel)]
         if missing:
             person_rows.append({"name": str(user), "where": person.unit.name, "missing": missing})
     for user in User.objects.filter(reporting_unit__mechanism=mechanism, is_active=True).select_related("reporting_unit"):
         missing = [label for channel, label in (("sms", "短信（无已验证手机）"), ("email", "邮件（无邮箱）"))
-                   if not _address(user, channel)]
+                   if not contact_address(user, channel)]
         if missing:
             person_rows.append({"name": str(user), "where": user.reporting_unit.name, "missing": missing})
     office = UnitContact.objects.filter(key=UnitContact.OFFICE).first()

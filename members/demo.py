@@ -7,7 +7,7 @@ from django.db import transaction
 from .models import Division, Mechanism, Person, Role, RoleAssignment, User
 from .services import account_create
 
-DEMO_PASSWORD = "demo-2026"
+DEMO_PASSWORD = "demo-2026"  # noqa: S105 — public by design (README); refused with production settings
 
 
 def _person_with(mechanism, role, unit_code=None):

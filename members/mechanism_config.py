@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from core.errors import DomainError
+from core.yamlfile import yaml_read
 
 from .models import Role
 
@@ -182,16 +182,7 @@ def mechanism_spec_read(path: Path | str) -> MechanismSpec:
 
 def mechanism_spec_parse(raw: bytes, *, filename: str) -> MechanismSpec:
     r = _Reader(filename)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{filename} 不是 UTF-8 编码的文本（第 {exc.start} 字节）。") from exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
-        raise ConfigError(f"{filename} {where}：YAML 格式错误（{exc.problem}）。") from exc
+    root = yaml_read(raw, filename=filename, error=ConfigError)
     if root is None:
         raise ConfigError(f"{filename}：文件为空。")
 

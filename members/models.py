@@ -38,6 +38,22 @@ class Mechanism(models.Model):
         return self.name
 
 
+def _no_current_mechanism() -> int | None:
+    raise RuntimeError("members.selectors has not plugged in the current mechanism (MembersConfig.ready)")
+
+
+# Which mechanism "current" means (the signed-in person's, else the deployment's) is answered by
+# members.selectors, which reads the request and imports these models; it plugs its answer in at start-up
+# (MembersConfig.ready) so that the models do not import the module that imports them.
+_mechanism_id_current = _no_current_mechanism
+
+
+def current_mechanism_from(resolver) -> None:
+    """Plug in the function that answers the current mechanism's id (members.selectors.mechanism_id_current)."""
+    global _mechanism_id_current
+    _mechanism_id_current = resolver
+
+
 class MechanismQuerySet(models.QuerySet):
     """Rows that belong to one joint meeting (docs/decisions.md, "mechanism scope")."""
 
@@ -46,9 +62,7 @@ class MechanismQuerySet(models.QuerySet):
 
     def in_current_mechanism(self):
         """The signed-in person's mechanism, or the deployment's (members.selectors.mechanism_current)."""
-        from .selectors import mechanism_id_current
-
-        return self.filter(mechanism_id=mechanism_id_current())
+        return self.filter(mechanism_id=_mechanism_id_current())
 
 
 class CurrentQuerySet(MechanismQuerySet):

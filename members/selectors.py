@@ -12,7 +12,6 @@ from .access import UNIT_PERM, access_for
 from .models import (Division, Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User, WorkLine,
                      WorkLineUnit, division_scoped)
 
-
 # --- which joint meeting a read answers within (docs/decisions.md, "mechanism scope") -------------
 
 # The request being served (set by members.middleware.MechanismMiddleware), so a read that is not

@@ -87,12 +87,10 @@ def settings_page(request):
                 target.add_error(exc.field, exc.message)
             else:
                 messages.error(request, exc.message)
-    from deadlines.reminders import _address
-
     return render(request, "members/me.html", {
         "form": form, "code_form": code_form, "contact": contact,
-        "roster_mobile": _address(user, "sms") if not contact.mobile_ok else "",
-        "roster_email": _address(user, "email") if not contact.email_ok else "",
+        "roster_mobile": contacts.contact_address(user, "sms") if not contact.mobile_ok else "",
+        "roster_email": contacts.contact_address(user, "email") if not contact.email_ok else "",
         "code_action": request.POST.get("action", "") if request.method == "POST" else "",
     })
 

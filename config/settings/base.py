@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 HEALTH_TOKEN = env("HEALTH_TOKEN", default="")
+# Who may read /health/ besides staff (core knows no app of the product: the permission is named here).
+HEALTH_VIEW_PERMISSION = "members.oversee"
 # /health/ reports the outbox as down when its oldest due message has waited this long.
 HEALTH_OUTBOX_MAX_AGE_MINUTES = env.int("HEALTH_OUTBOX_MAX_AGE_MINUTES", default=15)
 

@@ -2,8 +2,7 @@
 
 from django import template
 
-from core.uploads import upload_accept as _accept
-from core.uploads import upload_rules_text
+from core.uploads import upload_accept as _accept, upload_rules_text
 
 register = template.Library()
 

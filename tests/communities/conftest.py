@@ -45,6 +45,5 @@ def bulk_communities(unit, n, *, met_on=None, prefix="社区", county="", renova
 def city2(users, guiyang):
     """A second person of the Guiyang bureau: reviews what `city_guiyang` filled in (separation of duties)."""
     from members.services import account_create
-
     from tests.conftest import PASSWORD
     return account_create(username="city_guiyang_2", password=PASSWORD, reporting_unit=guiyang)

@@ -7,7 +7,13 @@ import pytest
 from django.db import connection
 
 from communities.models import Assessment, AssessmentStep
-from communities.services import assessment_confirm, assessment_review, assessment_save, assessment_start, assessment_submit
+from communities.services import (
+    assessment_confirm,
+    assessment_review,
+    assessment_save,
+    assessment_start,
+    assessment_submit,
+)
 from core.errors import Conflict
 
 from .conftest import ALL_MET

@@ -9,7 +9,7 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 
-from tests.formhtml import as_post, forms_in
+from tests.formhtml import forms_in
 
 # The product's own apps: under the checkout, and not installed packages (the venv may live there too).
 PROJECT_APPS = [a for a in apps.get_app_configs()

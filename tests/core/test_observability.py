@@ -9,8 +9,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 
 from config.celery import app
-from core.observability import (JsonFormatter, RequestIdFilter, RequestIdMiddleware, request_id_var,
-                                task_publish_headers)
+from core.observability import JsonFormatter, RequestIdFilter, RequestIdMiddleware, request_id_var, task_publish_headers
 from core.tasks import beat_heartbeat
 from tests.worker import celery_worker, wait_for
 

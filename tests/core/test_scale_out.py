@@ -9,9 +9,17 @@ import time
 import pytest
 import redis
 
-from tests.core.test_production import (PASSWORD, BASE_DIR, Browser, _accounts, _free_port, _run, _stop,
-                                        _wait_until_serving, production_env, smtp_server)  # noqa: F401
-from tests.core.test_production import VENV_BIN
+from tests.core.test_production import (
+    BASE_DIR,
+    PASSWORD,
+    VENV_BIN,
+    Browser,
+    _accounts,
+    _free_port,
+    _run,
+    _stop,
+    _wait_until_serving,  # noqa: F401
+    )
 
 
 def _gunicorn(env, port):
@@ -65,8 +73,14 @@ def test_two_web_processes_share_sessions_and_sign_out(production_env, mechanism
 # --- Two worker processes on one broker and one database: every reminder is sent once -------------------
 
 from tests.deadlines.servers import SmtpSink  # noqa: E402
-from tests.deadlines.test_workers import (PLAN_DAY, all_sent, assert_exactly_once, broker_queue,  # noqa: E402,F401
-                                          reminders_due, worker_env)
+from tests.deadlines.test_workers import (  # noqa: E402,F401
+    PLAN_DAY,
+    all_sent,
+    assert_exactly_once,
+    broker_queue,
+    reminders_due,
+    worker_env,
+)
 from tests.worker import celery_worker, wait_for  # noqa: E402
 
 

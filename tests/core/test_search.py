@@ -20,7 +20,7 @@ QUERIES = ["垃圾", "垃圾分类", "圾分类督", "第12", "第12号", "哈�
 
 @pytest.fixture
 def items(users):
-    for i, title in enumerate(TITLES):
+    for _i, title in enumerate(TITLES):
         Item.objects.create(title=title, content="c", source="ad_hoc", due_date=dt.date(2026, 3, 10),
                             contribution_due_date=dt.date(2026, 3, 8), created_by=users["office"])
     return Item.objects.all()

@@ -1,6 +1,12 @@
 from datetime import date
 
-from deadlines.calendar import add_working_days, calendar_missing_years, is_working_day, next_working_day, working_days_between
+from deadlines.calendar import (
+    add_working_days,
+    calendar_missing_years,
+    is_working_day,
+    next_working_day,
+    working_days_between,
+)
 from deadlines.ladder import BLUE, NONE, RED, YELLOW, colour_for
 
 

@@ -31,7 +31,7 @@ from meetings.services.minutes import minutes_issue, minutes_review, minutes_sav
 from meetings.services.notices import notice_send
 from members.models import MemberUnit, ReportingUnit, Role, RoleAssignment
 from tasks import services as ts
-from tasks.models import Assignment, UnitRequest
+from tasks.models import Assignment
 from tests.county_world import county_world
 from workflow import services as fs
 
@@ -410,7 +410,7 @@ def test_each_event_tells_exactly_its_people_on_their_channels(code, world):
     assert not others, others
     assert all(text in m.title + m.body for m in mine if m.recipient), [m.body for m in mine]
     assert all(m.url.startswith("/") for m in mine if m.recipient) and all("\n" not in m.title for m in mine)
-    assert all(m.kind_label == e.label for m in mine)
+    assert all(kind_label(m.kind) == e.label for m in mine)
 
 
 def test_the_docs_render_the_catalogue():

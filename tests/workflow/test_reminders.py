@@ -7,7 +7,7 @@ import time_machine
 
 from deadlines.models import Message
 from deadlines.reminders import reminders_plan
-from members.models import Person, RoleAssignment, Role
+from members.models import Person, Role, RoleAssignment
 from members.services import account_create, backup_assign
 from tasks import services as task_services
 from tasks.models import Assignment

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import AuditEntry
 from members.models import WorkLine
-from tasks.models import Assignment, Attachment, Item, UnitRequest
+from tasks.models import Attachment, Item, UnitRequest
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from deadlines.ladder import countdown
 from tasks import services as ts
-from tasks.models import Assignment, Attachment
-from tests.formhtml import as_post, forms_in
+from tasks.models import Attachment
+from tests.formhtml import forms_in
 from workflow import services as fs
 
 pytestmark = pytest.mark.django_db

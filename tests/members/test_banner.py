@@ -1,4 +1,4 @@
-"""`make run` warns loudly when DATABASE_URL points at another machine (core banner command)."""
+"""`make run` warns loudly when DATABASE_URL points at another machine (the banner command, beside the demo accounts in members)."""
 
 from io import StringIO
 

@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand
 from members.demo import DEMO_PASSWORD
 from members.models import User
 
-
 LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1", "[::1]"}
 
 
