@@ -47,8 +47,8 @@ class AssessmentSource:
                 .values_list("pk", "community__name", "year", "community__reporting_unit__name", "status",
                              "updated_at")]
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 
 
 def register() -> None:

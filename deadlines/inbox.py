@@ -78,8 +78,8 @@ class ReportSource:
                                   status_label="退回修改" if returned else "待报送"))
         return out
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 
 
 class AcceptSource:
@@ -106,8 +106,8 @@ class AcceptSource:
                 for pk, period, rule, unit, prefecture, due, _, at in keyset(
                     self._qs(ctx, filters), after, due="due_on", limit=limit).values_list(*_VALUES)]
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 
 
 def register() -> None:

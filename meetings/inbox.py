@@ -57,8 +57,8 @@ class MinutesSource:
                     "pk", "meeting__minutes__id", "meeting__minutes__title", "unit__name", "meeting__starts_at",
                     "meeting__minutes__round")]
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 
 
 class MeetingSource:
@@ -93,8 +93,8 @@ class MeetingSource:
                                   since=at, status_label=labels[status]))
         return out
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 
 
 class MembershipSource:
@@ -129,8 +129,8 @@ class MembershipSource:
                                   verb="审核" if status == MembershipChange.Status.PROPOSED else "确认"))
         return out
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 
 
 class EscalationSource:
@@ -168,8 +168,8 @@ class EscalationSource:
                                   verb=self.OFFICE_STEPS.get(status, "审定")))
         return out
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 
 
 def register() -> None:

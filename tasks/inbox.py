@@ -55,8 +55,8 @@ class TaskSource:
                            status_label=f"{role_label_for(role, order)} · {labels[status]}")
                 for pk, item_id, title, unit, due, status, role, order, claimed in rows]
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 
 
 class ItemReviewSource:
@@ -86,8 +86,8 @@ class ItemReviewSource:
                 for pk, title, due in keyset(self._qs(ctx, filters), after, due="due_date", limit=limit)
                 .values_list("pk", "title", "due_date")]
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 
 
 class RequestSource:
@@ -120,6 +120,6 @@ class RequestSource:
                                   url=f"{href.format(item_id)}#requests", verb="决定", since=at, status_label=label))
         return out
 
-    def count(self, ctx, *, filters) -> int:
-        return self._qs(ctx, filters).count()
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
 

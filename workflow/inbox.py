@@ -13,8 +13,8 @@ A generic piece, like the reminder engine: it knows no flow. Each app registers 
     def entries(self, ctx, *, after, limit, filters) -> list[InboxEntry]
         # the person's open steps, in (due, pk) order, strictly after `after` (see `keyset`), at most
         # `limit`: ONE bounded query (an index on the due date), whatever the data size
-    def count(self, ctx, *, filters) -> int
-        # how many open steps the person has of this kind (one query)
+    def count_queryset(self, ctx, *, filters) -> QuerySet
+        # the same steps, unordered and unlimited: the inbox counts every kind's in ONE query
 
 and calling `register_source(source)`. `workflow` imports none of the apps that register here; the
 colour ladder is given to it the same way (`register_urgency`, by the deadlines app).
@@ -22,12 +22,14 @@ colour ladder is given to it the same way (`register_urgency`, by the deadlines 
 The merged list is ordered by urgency: due date first (overdue first, then soonest), steps without a
 due date last (oldest first), ties by kind and key. A page asks each applicable source for its first
 `limit + 1` entries after the page's cursor and keeps the first `limit` of their merge: the page costs
-one query per source plus one count per source, at any data size."""
+one query per source plus one query for the counts of every kind, at any data size."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -295,5 +297,28 @@ def inbox_page(user, filters: InboxFilters | None = None, *, limit: int = PAGE_S
         entries.append(entry)
     # Counts per kind within the unit filter only: the kind tabs stay readable while one kind is shown.
     scope = InboxFilters(unit=filters.unit)
-    counts = [(s.kind, s.label, s.count(ctx, filters=scope)) for s in every] if with_counts else []
+    counts = list(zip([s.kind for s in every], [s.label for s in every],
+                      count_all([s.count_queryset(ctx, filters=scope) for s in every]))) if with_counts else []
     return InboxPage(entries=entries, next_cursor=next_cursor, counts=counts, kinds=[(s.kind, s.label) for s in every])
+
+
+def count_all(querysets) -> list[int]:
+    """`[qs.count() for qs in querysets]` in one query: `SELECT (SELECT COUNT(*) FROM (…)), …`."""
+    parts, params, out = [], [], [0] * len(querysets)
+    slots, alias = [], None
+    for i, qs in enumerate(querysets):
+        try:
+            sql, p = qs.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # .none(), or a filter no row can meet
+            continue
+        alias = alias or qs.db
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS inbox_count_{i})")
+        params.extend(p)
+        slots.append(i)
+    if not parts:
+        return out
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        for i, n in zip(slots, cursor.fetchone()):
+            out[i] = n
+    return out
