@@ -9,7 +9,7 @@ import time
 import pytest
 import redis
 
-from tests.core.test_production import (
+from tests.core.test_production import (  # noqa: F401 — fixtures used by name
     BASE_DIR,
     PASSWORD,
     VENV_BIN,
@@ -18,8 +18,10 @@ from tests.core.test_production import (
     _free_port,
     _run,
     _stop,
-    _wait_until_serving,  # noqa: F401
-    )
+    _wait_until_serving,
+    production_env,
+    smtp_server,
+)
 
 
 def _gunicorn(env, port):
