@@ -160,6 +160,12 @@ class Obligation(models.Model):
             models.Index(fields=["rule", "due_on", "id"], name="obligation_rule_due"),
             models.Index(fields=["rule", "due_on", "id"], condition=Q(status__in=["open", "returned"]),
                          name="obligation_rule_owed_due"),
+            # The same lists' rows in due order for a mechanism of several rules: walked in order and
+            # filtered on the rule from the index (one province in 31 reads ~31 entries a row shown),
+            # instead of sorting every row of the mechanism before the first page (issue 16).
+            models.Index(fields=["due_on", "id", "rule"], name="obligation_due_rule"),
+            models.Index(fields=["due_on", "id", "rule"], condition=Q(status__in=["open", "returned"]),
+                         name="obligation_owed_due_rule"),
         ]
 
     def __str__(self):

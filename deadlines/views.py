@@ -427,7 +427,7 @@ def deliveries(request):
     request.nav_active = "deliveries"
     status = request.GET.get("status", "")
     channel = request.GET.get("channel", "")
-    qs = selectors.messages_for_user(request.user).select_related("recipient", "robot__unit")
+    qs = selectors.messages_for_user(request.user).select_related("recipient__person", "robot__unit")  # to_label: no query a row
     if status in dict(Message.STATUSES):
         qs = qs.filter(status=status)
     if channel in outbox.SENDABLE:

@@ -10,6 +10,7 @@ permissions as the pages (an object the user may not see answers 404; a role tha
     /api/v1/membership-changes/{id}/check|confirm/
 """
 
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -21,7 +22,7 @@ from members.selectors import units_for_user
 
 from . import selectors as sel
 from .services import meetings as meeting_services, membership as membership_services, minutes as minutes_services
-from .models import AgreedMatter, Meeting, MembershipChange, Minutes
+from .models import AgreedMatter, Meeting, MeetingUnit, MembershipChange, Minutes
 
 
 def _units(codes) -> list[MemberUnit]:
@@ -49,10 +50,12 @@ class MeetingSerializer(serializers.ModelSerializer):
                   "minutes", "version"]
 
     def get_minutes(self, obj) -> int | None:
+        if hasattr(obj, "minutes_pk"):  # the list annotates it (MeetingViewSet.get_queryset): no query a row
+            return obj.minutes_pk
         return Minutes.objects.filter(meeting=obj).values_list("pk", flat=True).first()
 
     def get_units(self, obj) -> list[dict]:
-        return [{"unit": mu.unit.code, "attended": mu.attended} for mu in obj.meeting_units.select_related("unit")]
+        return [{"unit": mu.unit.code, "attended": mu.attended} for mu in obj.meeting_units.all()]
 
     def get_guests(self, obj) -> list[dict]:
         return [{"kind": g.kind, "name": g.name, "organisation": g.organisation, "attended": g.attended}
@@ -211,7 +214,11 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Meeting.objects.none()  # the schema's model; reads go through get_queryset
 
     def get_queryset(self):
-        return sel.meetings_for_user(self.request.user).prefetch_related("guests").order_by("-id")
+        # Constant queries a page: the units and guests prefetched, the minutes' id annotated.
+        return (sel.meetings_for_user(self.request.user)
+                .prefetch_related("guests", Prefetch("meeting_units", queryset=MeetingUnit.objects.select_related("unit")))
+                .annotate(minutes_pk=Subquery(Minutes.objects.filter(meeting=OuterRef("pk")).values("pk")[:1]))
+                .order_by("-id"))
 
     @extend_schema(request=ProposeIn, responses=MeetingSerializer, summary="提议召开会议")
     def create(self, request):
