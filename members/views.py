@@ -1,15 +1,8 @@
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from .selectors import (
-    is_overseer,
-    may_see_contacts,
-    mechanism_current,
-    reporting_units_for_user,
-    roles_for_user,
-    roster,
-    units_for_user,
-)
+from .access import access_for
+from .selectors import is_overseer, may_see_contacts, mechanism_current, reporting_units_for_user, roles_for_user, roster, units_for_user
 
 
 def home(request):
@@ -18,6 +11,9 @@ def home(request):
     # First screens (issue 3): a liaison/member lands on 我的待办, the office on 工作台.
     if units_for_user(user).exists():
         return redirect("items:inbox")
+    # A division's liaison or member (二次交办, docs/divisions.md) lands on 处室事项.
+    if access_for(user).division_ids:
+        return redirect("divisions:list")
     # 督办总览 (issue 6): the convener and deputy decide and press; the office keeps 工作台.
     if user.has_perm("members.decide"):
         return redirect("dashboard:index")

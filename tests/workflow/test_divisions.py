@@ -279,3 +279,10 @@ def test_division_settings_page(users, client_for):
     mzt.refresh_from_db()
     assert mzt.head_review
     assert client_for(users["liaison_mzt"]).get("/divisions/settings/").status_code == 404
+
+
+def test_a_division_liaison_lands_on_its_division_s_work(zjt, client_for):
+    response = client_for(zjt["liaison_0"]).get("/")
+    assert response.status_code == 302 and response["Location"] == "/divisions/"
+    nav = client_for(zjt["liaison_0"]).get("/divisions/").content.decode()
+    assert "处室事项" in nav and "我的待办" not in nav
