@@ -137,7 +137,7 @@ class Obligation(models.Model):
     # A county's share of its prefecture's obligation, passed down with an earlier date (deadlines.cascade).
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="shares",
                                verbose_name=_("市州报送任务"))
-    instructions = models.TextField(_("市州的要求"), blank=True, max_length=2000)
+    instructions = models.TextField(_("市州的要求"), blank=True, max_length=2000, db_default="")
 
     objects = ObligationQuerySet.as_manager()
 

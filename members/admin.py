@@ -100,7 +100,13 @@ class WorkLineAdmin(AuditedAdmin):
 
 @admin.register(ReportingUnit)
 class ReportingUnitAdmin(AuditedAdmin):
-    list_display = ["name", "code", "kind", "bureau", "left_on"]
+    list_display = ["name", "code", "kind", "parent", "bureau", "left_on"]
+    search_fields = ["name", "code"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":  # a county belongs to a prefecture, never to another county
+            kwargs["queryset"] = ReportingUnit.objects.prefectures()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(User)

@@ -300,3 +300,17 @@ def test_pending_for_the_prefecture_in_one_query(users, tree):
     assert cascade.pending_for(users["city_zunyi"], limit=10) == []
     assert cascade.pending_for(users["city_chengdong"], limit=10) == []
     assert cascade.pending_for(users["office"], limit=10) == []
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "长" * 10_000, "99999999999999999999", ""])
+def test_bad_input_on_the_county_page_is_refused_in_words(users, tree, client, bad):
+    shares = submitted(users, tree)
+    verified_login(client, users["city_guiyang"])
+    url = reverse("deadlines:county_returns", args=[tree["parent"].pk])
+    with time_machine.travel(at(2026, 11, 10), tick=False):
+        for data in ({"action": "pass_down", "counties": bad, "due_on": bad, "instructions": bad},
+                     {"action": "return", "share": bad, "reason": bad}, {"action": "accept", "share": bad},
+                     {"action": "return", "share": shares[0].pk, "reason": bad},
+                     {"action": "consolidate", "text": bad}, {"action": bad}):
+            r = client.post(url, data)
+            assert r.status_code in (302, 400, 404, 409), (data["action"][:10], r.status_code)

@@ -2,7 +2,7 @@
 
     manage.py generate_national_data [--scale national|small] [--provinces 31] [--items N] [--tasks N]
                                      [--obligations N] [--messages N] [--meetings N] [--communities N]
-                                     [--seed 1] [--more]
+                                     [--counties 9] [--county_obligations N] [--seed 1] [--more]
 
 | table | national (default) | small (`--scale small`, the 10⁴ sibling) |
 |---|---|---|
@@ -12,12 +12,18 @@
 | reminder rows (deadlines_message) | 10⁷ | 10⁵ |
 | meetings | 10⁴ | 10² |
 | communities (社区台账) | 10⁵ | 10⁴ |
+| counties (县市区) under every prefecture, one account each | 9 per prefecture (3,348 with 31 × 12) | same |
+| counties' shares of their prefecture's obligations (报送任务 with a parent) | 10⁶ | 10⁴ |
 
 PostgreSQL only (the big tables go in with COPY). The current mechanism (settings.MECHANISM) is loaded
 first if it is not there, with its demo accounts and the bench accounts every bench script signs in as
 (`bench_liaison_<unit code>` for each member unit, `bench_office`; password `bench-pass-2026`); the
 other provinces are generated ("gen01" …) with 25 member units, 12 reporting units, one liaison
-account per unit and one deadline rule. Rows are spread evenly over the provinces and over ten years
+account per unit and one deadline rule. Every prefecture (the current province's too) gets `--counties`
+counties (县市区, docs/counties.md) with one account each (the current province's are real accounts,
+`bench_county_<code>`; password `bench-pass-2026`), and the first prefecture obligations are passed
+down to all their counties — `--county_obligations` share rows, three days before their prefecture's
+day (`--counties 0` builds the world as it was before counties). Rows are spread evenly over the provinces and over ten years
 of due dates (2017 – a year ahead of today): ~96% of the past is done (5% of it late), the rest and
 the future open. Each open unit share has its viewflow task ASSIGNED to its unit's liaison, as the
 item flow leaves it, so viewflow's stock inbox and ours list the same work. A progress line is
@@ -55,10 +61,11 @@ from workflow.flows import ItemFlow
 BENCH_PASSWORD = "bench-pass-2026"
 SCALES = {
     "national": {"items": 100_000, "tasks": 1_000_000, "obligations": 1_000_000, "messages": 10_000_000,
-                 "meetings": 10_000, "communities": 100_000},
+                 "meetings": 10_000, "communities": 100_000, "county_obligations": 1_000_000},
     "small": {"items": 1_000, "tasks": 10_000, "obligations": 10_000, "messages": 100_000,
-              "meetings": 100, "communities": 10_000},
+              "meetings": 100, "communities": 10_000, "county_obligations": 10_000},
 }
+COUNTIES_PER_CITY = 9  # ~2,850 county-level divisions under ~333 prefecture-level ones, nationally
 WORDS = ["老旧小区改造", "垃圾分类", "海绵城市", "社区议事协商", "智慧安防", "绿色出行", "节能灯具", "噪声治理",
          "适老化改造", "停车秩序", "物业管理", "社区绿化"]
 CST = ZoneInfo("Asia/Shanghai")
@@ -105,11 +112,12 @@ class Command(BaseCommand):
         parser.add_argument("--provinces", type=int, default=31)
         for name in SCALES["national"]:
             parser.add_argument(f"--{name}", type=int, default=None)
+        parser.add_argument("--counties", type=int, default=COUNTIES_PER_CITY)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--more", action="store_true",
                             help="再加一批到已有基准数据的数据库（页面查询预算测试用它让数据变大）")
 
-    def handle(self, *args, scale, provinces, seed, more=False, **options):
+    def handle(self, *args, scale, provinces, seed, counties, more=False, **options):
         sizes = {name: options[name] if options[name] is not None else default
                  for name, default in SCALES[scale].items()}
         if connection.vendor != "postgresql":
@@ -126,6 +134,9 @@ class Command(BaseCommand):
         provinces_ = self._provinces(current, provinces)
         self._items(provinces_, sizes["items"], sizes["tasks"])
         first_ob, last_ob = self._obligations(provinces_, sizes["obligations"])
+        if counties:
+            self._counties(provinces_, counties)
+            self._county_obligations(first_ob, last_ob, sizes["county_obligations"])
         self._messages(provinces_, first_ob, last_ob, sizes["messages"])
         self._meetings(provinces_, sizes["meetings"])
         self._communities(provinces_, sizes["communities"])
@@ -404,6 +415,67 @@ class Command(BaseCommand):
                                          "body", "url", "status", "attempts", "next_attempt_at", "lease_until",
                                          "last_error", "provider_id", "created_at", "sent_at", "read_at"],
                    rows(), n, "提醒消息")
+
+    # --- counties under every prefecture (docs/counties.md) --------------------------------------------
+
+    def _counties(self, provinces, per_city):
+        progress = Progress("县市区", sum(len(p["cities"]) for p in provinces) * per_city, self.err)
+        current = provinces[0]["mechanism"]
+        for p in provinces:
+            cities = list(ReportingUnit.objects.filter(pk__in=p["cities"]).order_by("order", "pk"))
+            ReportingUnit.objects.bulk_create(
+                [ReportingUnit(mechanism=p["mechanism"], parent=c, code=f"{c.code}-x{m}", name=f"{c.name}县区{m}",
+                               kind="县市区", order=m, bureau=c.bureau) for c in cities for m in range(per_city)],
+                ignore_conflicts=True)
+            progress.advance(len(cities) * per_city)
+            counties = ReportingUnit.objects.filter(parent_id__in=p["cities"]).order_by("pk")
+            if p["mechanism"] == current:
+                for county in counties:  # real accounts with their grants: the benches sign in as them
+                    if not User.objects.filter(username=f"bench_county_{county.code}").exists():
+                        account_create(username=f"bench_county_{county.code}", password=BENCH_PASSWORD,
+                                       reporting_unit=county, display_name=f"{county.name}（压测）", is_demo=True)
+            else:
+                User.objects.bulk_create([User(username=f"bench-{p['mechanism'].code}-county-{pk}", password="!",
+                                               reporting_unit_id=pk, display_name="县区报送用户")
+                                          for pk in counties.values_list("pk", flat=True)], ignore_conflicts=True)
+        progress.finish()
+
+    def _county_obligations(self, first_ob, last_ob, n):
+        """Pass the first prefecture obligations down to every county of their prefecture."""
+        counties: dict[int, list[int]] = {}
+        for pk, parent in ReportingUnit.objects.filter(parent__isnull=False).values_list("pk", "parent_id"):
+            counties.setdefault(parent, []).append(pk)
+        parents = []
+        total = 0
+        with connection.cursor() as c:
+            c.execute("SELECT id, rule_id, reporting_unit_id, period, period_label, period_start, period_end, opens_on,"
+                      " due_on, status FROM deadlines_obligation WHERE reporting_unit_id IS NOT NULL AND id BETWEEN %s AND %s"
+                      " ORDER BY id", [first_ob, last_ob])
+            for row in c:
+                if total >= n:
+                    break
+                parents.append(row)
+                total += len(counties.get(row[2], []))
+        now = timezone.now()
+
+        def rows():
+            for pid, rule, ru, period, label, start, end, opens, due, status in parents:
+                for county in counties.get(ru, []):
+                    share_due = due - timedelta(days=3)
+                    if status == "accepted":
+                        st, at = "accepted", datetime.combine(share_due, datetime.min.time(), CST)
+                    else:
+                        st = self.rng.choice(["open", "open", "submitted", "accepted", "returned"])
+                        at = datetime.combine(min(share_due, self.today), datetime.min.time(), CST) if st in (
+                            "submitted", "accepted") else None
+                    yield (rule, None, county, f"ru:{county}", period, label, start, end, min(opens, share_due),
+                           share_due, st, at, at if st == "accepted" else None, False, now, pid, "")
+
+        self._copy("deadlines_obligation", ["rule_id", "member_unit_id", "reporting_unit_id", "obligor_key", "period",
+                                            "period_label", "period_start", "period_end", "opens_on", "due_on",
+                                            "status", "submitted_at", "accepted_at", "is_late", "created_at",
+                                            "parent_id", "instructions"], rows(), total, "县区报送任务")
+        self.err.write(f"  县区报送任务 {total:,}（{len(parents):,} 项市州报送任务分解下发）\n")
 
     # --- meetings and communities ------------------------------------------------------------------
 
