@@ -248,3 +248,31 @@ def test_computing_refuses_a_year_out_of_range_and_non_office(year, users, mecha
         evaluation_compute(mechanism=mechanism, year=2027, by=users["office"])
     with pytest.raises(NotAllowed):
         evaluation_compute(mechanism=mechanism, year=2025, by=users["convener"])
+
+
+def test_the_wrong_role_gets_403_or_404(computed, users, client_for, year):
+    from deadlines.models import Submission
+    from evaluation.services import practice_create
+
+    mzt = _score(computed, "省民政厅")
+    practice = practice_create(by=users["office"], title="楼道微改造", text="居民共商共建。")
+    submission = Submission.objects.filter(decision=Submission.ACCEPTED).first()
+    convener = client_for(users["convener"])
+    # overseers who are not the office: may read, may not act (403)
+    assert convener.get(f"/evaluation/{computed.pk}/units/{mzt.pk}/").status_code == 200
+    assert convener.post(f"/evaluation/{computed.pk}/units/{mzt.pk}/",
+                         {"adjustment": "1", "reason": "召集人不能调整"}).status_code == 403
+    assert convener.post("/evaluation/", {"year": "2025"}).status_code == 403
+    assert convener.post("/evaluation/practices/", {"title": "x", "text": "y"}).status_code == 403
+    assert convener.post(f"/evaluation/practices/{practice.pk}/", {"action": "praise"}).status_code == 403
+    assert convener.post(f"/evaluation/practices/from-submission/{submission.pk}/").status_code == 404
+    assert convener.post(f"/evaluation/{computed.pk}/action/", {"action": "recompute"}).status_code == 403
+    assert convener.post(f"/evaluation/{computed.pk}/action/", {"action": "nonsense"}).status_code == 404
+    # units and outsiders: nothing of the office's exists (404)
+    for who in ("liaison_mzt", "member_mzt", "city_guiyang", "outsider"):
+        client = client_for(users[who])
+        for url in (f"/evaluation/{computed.pk}/", f"/evaluation/{computed.pk}/export.docx", "/evaluation/practices/",
+                    f"/evaluation/practices/{practice.pk}/", f"/evaluation/{computed.pk}/units/{mzt.pk}/returns/"):
+            assert client.get(url).status_code == 404, (who, url)
+        assert client.post(f"/evaluation/{computed.pk}/action/", {"action": "publish"}).status_code == 404, who
+    assert client_for(users["outsider"]).get("/evaluation/").status_code == 200   # an empty list of results
