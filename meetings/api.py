@@ -46,7 +46,7 @@ class MeetingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Meeting
         fields = ["id", "title", "topics", "reasons", "proposing_unit", "status", "status_label", "decided_at",
-                  "decision_note", "on_behalf_of_convener", "starts_at", "place", "chair", "units", "guests",
+                  "decision_note", "on_behalf_of_convener", "starts_at", "place", "chair", "chair_delegation", "units", "guests",
                   "minutes", "version"]
 
     def get_minutes(self, obj) -> int | None:
@@ -85,7 +85,9 @@ class GuestIn(serializers.Serializer):
 class ScheduleIn(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     place = serializers.CharField(max_length=100)
-    chair = serializers.CharField(max_length=60)
+    chair = serializers.CharField(max_length=60, help_text="召集人或副召集人的姓名")
+    chair_delegation = serializers.CharField(max_length=200, required=False, allow_blank=True,
+                                             help_text="副召集人主持时：召集人的委托（方式、日期或文号）")
     units = serializers.ListField(child=serializers.CharField(max_length=32), max_length=50)
     guests = GuestIn(many=True, required=False)
     version = serializers.IntegerField(required=False)
@@ -245,8 +247,9 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def schedule(self, request, pk=None):
         meeting = self.get_object()
         d = _in(ScheduleIn, request)
-        m = meeting_services.meeting_schedule(meeting=meeting, starts_at=d["starts_at"], place=d["place"], chair=d["chair"],
-                                      units=_units(d["units"]), guests=d.get("guests", []), by=request.user,
+        m = meeting_services.meeting_schedule(meeting=meeting, starts_at=d["starts_at"], place=d["place"],
+                                              chair=d["chair"], chair_delegation=d.get("chair_delegation", ""),
+                                              units=_units(d["units"]), guests=d.get("guests", []), by=request.user,
                                       version=d.get("version"))
         return Response(MeetingSerializer(m).data)
 

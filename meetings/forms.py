@@ -40,7 +40,9 @@ class ScheduleForm(forms.Form):
     starts_at = forms.DateTimeField(label="会议时间", widget=DateTimeLocalInput(),
                                     input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     place = forms.CharField(label="会议地点", max_length=100)
-    chair = forms.CharField(label="主持", max_length=60)
+    chair = forms.ChoiceField(label="主持人（召集人，或受召集人委托的副召集人）")
+    chair_delegation = forms.CharField(label="召集人委托（副召集人主持时填写：委托方式、日期或文号）", required=False,
+                                       max_length=200)
     units = UnitChoiceField(label="参会成员单位", queryset=MemberUnit.objects.none())
     invited_units = forms.CharField(label="列席单位（每行一个）", required=False, max_length=2000,
                                     widget=forms.Textarea(attrs={"rows": 2}))
@@ -48,9 +50,14 @@ class ScheduleForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, chairs=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["units"].queryset = MemberUnit.objects.current().in_current_mechanism()
+        self.chairs = {str(p.pk): p for p, _label in chairs}
+        self.fields["chair"].choices = [("", "请选择")] + [(str(p.pk), f"{p.name}（{label}）") for p, label in chairs]
+
+    def chair_person(self):
+        return self.chairs.get(self.cleaned_data["chair"])
 
     def guests(self):
         rows = []
@@ -157,3 +164,23 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("yes", "同意"), ("no", "不同意")])
     note = forms.CharField(label="意见", required=False, max_length=500)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class AgendaForm(forms.Form):
+    unit = forms.ChoiceField(label="提出单位")
+    topic = forms.CharField(label="建议议题", max_length=200)
+    note = forms.CharField(label="说明", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, units=(), office=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "联席会议办公室")] if office else []
+        self.fields["unit"].choices = choices + [(str(u.pk), u.name) for u in units]
+        self.fields["unit"].required = not office
+
+
+class RaiseForm(AgendaForm):
+    topic = None
+    title = forms.CharField(label="重大事项", max_length=100)
+    description = forms.CharField(label="事项说明（需报告省委、省政府的理由）", max_length=5000,
+                                  widget=forms.Textarea(attrs={"rows": 5}))
+    note = None

@@ -47,10 +47,16 @@ class Meeting(models.Model):
     proposing_unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True,
                                        related_name="proposed_meetings", verbose_name=_("提议单位"),
                                        help_text=_("为空表示由联席会议办公室提议。"))
+    # Empty for a regular meeting (例会) generated from the mechanism's rule (`regular_period`).
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("提议人"))
+                                    null=True, blank=True, verbose_name=_("提议人"))
     proposed_at = models.DateTimeField(_("提议时间"), auto_now_add=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
+    # 例会: the period of the rule it was generated for ("2026-H1"), the date the rule plans it for,
+    # and the day until which units may propose agenda items (议题征集截止).
+    regular_period = models.CharField(_("例会期次"), max_length=20, blank=True, editable=False)
+    planned_on = models.DateField(_("计划召开日期"), null=True, blank=True)
+    agenda_cutoff = models.DateField(_("议题征集截止日期"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("审批人"))
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
@@ -59,7 +65,13 @@ class Meeting(models.Model):
     on_behalf_of_convener = models.BooleanField(_("受召集人委托"), default=False)
     starts_at = models.DateTimeField(_("会议时间"), null=True, blank=True)
     place = models.CharField(_("会议地点"), max_length=100, blank=True)
+    # The chair as shown (kept for meetings scheduled before the rule, whose chair was typed).
     chair = models.CharField(_("主持"), max_length=60, blank=True)
+    # The rule (notice 三): 由召集人或召集人委托副召集人主持. A deputy chairs only with the delegation recorded.
+    chair_person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("主持人"))
+    chair_delegation = models.CharField(_("召集人委托"), max_length=200, blank=True,
+                                        help_text=_("副召集人主持时填写：委托方式、日期或文号。"))
     units = models.ManyToManyField(MemberUnit, through="MeetingUnit", related_name="meetings",
                                    verbose_name=_("参会成员单位"))
     invited_at = models.DateTimeField(_("通知发出时间"), null=True, blank=True)
@@ -70,9 +82,31 @@ class Meeting(models.Model):
         verbose_name_plural = _("会议")
         ordering = ["-proposed_at", "-id"]
         indexes = [models.Index(fields=["status", "starts_at"], name="meeting_status_start_idx")]
+        constraints = [models.UniqueConstraint(fields=["mechanism", "regular_period"], condition=~Q(regular_period=""),
+                                               name="meeting_one_regular_per_period")]
 
     def __str__(self):
         return self.title
+
+
+class AgendaProposal(models.Model):
+    """A unit's proposed agenda item (议题) for a meeting, before its agenda cutoff."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_proposals")
+    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("提出单位"), help_text=_("为空表示联席会议办公室。"))
+    topic = models.CharField(_("议题"), max_length=200)
+    note = models.TextField(_("说明"), max_length=2000, blank=True)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("议题建议")
+        verbose_name_plural = _("议题建议")
+        ordering = ["proposed_at", "id"]
+
+    def __str__(self):
+        return self.topic
 
 
 class MeetingUnit(models.Model):
@@ -230,7 +264,9 @@ class MinutesReview(models.Model):
 
 
 class Escalation(models.Model):
-    """A major matter reported up to the provincial Party committee and government."""
+    """A major matter reported up to the provincial Party committee and government: from an agreed
+    matter of issued minutes (`matter`), or raised at any time by a unit or the office (`title`,
+    `description`, `raised_by_unit`)."""
 
     class Status(models.TextChoices):
         DRAFTING = "drafting", _("起草报告")
@@ -249,7 +285,16 @@ class Escalation(models.Model):
         Status.CLOSED: set(),
     }
 
-    matter = models.OneToOneField(AgreedMatter, on_delete=models.PROTECT, related_name="escalation")
+    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, null=True, related_name="escalations")
+    matter = models.OneToOneField(AgreedMatter, on_delete=models.PROTECT, related_name="escalation", null=True,
+                                  blank=True)
+    title = models.CharField(_("事项"), max_length=100, blank=True)
+    description = models.TextField(_("事项说明"), max_length=5000, blank=True)
+    raised_by_unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                       verbose_name=_("提出单位"), help_text=_("为空表示联席会议办公室。"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("提出人"))
+    raised_at = models.DateTimeField(_("提出时间"), null=True, blank=True)
     report = models.TextField(_("请示报告"), max_length=10000, blank=True)
     sent_to = models.CharField(_("报送机关"), max_length=60, default="省委、省政府")
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFTING)
@@ -267,9 +312,19 @@ class Escalation(models.Model):
         verbose_name = _("重大事项报告")
         verbose_name_plural = _("重大事项报告")
         ordering = ["-id"]
+        constraints = [models.CheckConstraint(condition=Q(matter__isnull=False) | ~Q(title=""),
+                                              name="escalation_has_a_subject")]
 
     def __str__(self):
-        return f"重大事项：{self.matter}"
+        return f"重大事项：{self.matter if self.matter_id else self.title}"
+
+    @property
+    def subject(self) -> str:
+        return str(self.matter) if self.matter_id else self.title
+
+    @property
+    def text(self) -> str:
+        return self.matter.content if self.matter_id else self.description
 
 
 class ProgressNotice(models.Model):

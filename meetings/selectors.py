@@ -37,7 +37,8 @@ def meetings_for_user(user):
     if not ids:
         return qs.none()
     convened = MeetingUnit.objects.filter(meeting=OuterRef("pk"), unit_id__in=ids)
-    return qs.filter(Q(proposing_unit_id__in=ids) | Exists(convened))
+    # Every unit sees the regular meetings (例会): all are asked for agenda items.
+    return qs.filter(Q(proposing_unit_id__in=ids) | Exists(convened) | ~Q(regular_period=""))
 
 
 def get_meeting_for_user_or_404(user, pk) -> Meeting:
@@ -151,10 +152,14 @@ def minutes_awaiting_user(user):
 
 
 def escalations_for_user(user):
-    """Major matters are the convener's, the deputy's and the office's business."""
-    qs = Escalation.objects.select_related("matter__minutes", "approved_by").filter(
-        matter__minutes__meeting__mechanism_id=mechanism_id_for(user))
-    return qs if is_overseer(user) else qs.none()
+    """Major matters are the convener's, the deputy's and the office's business; a unit sees the ones
+    it raised itself."""
+    qs = Escalation.objects.select_related("matter__minutes", "approved_by", "raised_by_unit").filter(
+        mechanism_id=mechanism_id_for(user))
+    if is_overseer(user):
+        return qs
+    ids = _unit_ids(user)
+    return qs.filter(raised_by_unit_id__in=ids) if ids else qs.none()
 
 
 def get_escalation_for_user_or_404(user, pk) -> Escalation:

@@ -18,6 +18,7 @@ from . import selectors as sel
 from .services import common as common_services, escalations as escalation_services, meetings as meeting_services, membership as membership_services, minutes as minutes_services, notices as notice_services
 from .flows import MeetingFlow
 from .forms import (
+    AgendaForm,
     BackupForm,
     DecideForm,
     DecisionForm,
@@ -25,6 +26,7 @@ from .forms import (
     MatterFormSet,
     MinutesForm,
     ProposeForm,
+    RaiseForm,
     ReplaceForm,
     ReviewForm,
     ScheduleForm,
@@ -103,7 +105,13 @@ def meeting_detail(request, pk):
     minutes = Minutes.objects.filter(meeting=meeting).first()
     if minutes is not None and not sel.minutes_for_user(request.user).filter(pk=minutes.pk).exists():
         minutes = None
+    units = list(units_for_user(request.user))
+    office = sel.is_office(request.user)
+    agenda_open = (meeting.status in meeting_services.AGENDA_OPEN and (units or office)
+                   and not (meeting.agenda_cutoff and timezone.localdate() > meeting.agenda_cutoff))
     return render(request, "meetings/meeting_detail.html", {
+        "proposals": meeting.agenda_proposals.select_related("unit", "proposed_by"),
+        "agenda_form": AgendaForm(units=units, office=office) if agenda_open else None,
         "meeting": meeting, "minutes": minutes, "agenda": sel.agenda(meeting),
         "meeting_units": meeting.meeting_units.select_related("unit"), "guests": meeting.guests.all(),
         "office": sel.is_office(request.user), "decider": sel.is_decider(request.user),
@@ -131,11 +139,13 @@ def meeting_schedule(request, pk):
     meeting = sel.get_meeting_for_user_or_404(request.user, pk)
     if not sel.is_office(request.user):
         raise PermissionDenied("只有联席会议办公室可以安排会议。")
-    form = ScheduleForm(request.POST or None, initial={"version": meeting.version})
+    form = ScheduleForm(request.POST or None, initial={"version": meeting.version},
+                        chairs=meeting_services.chair_choices(meeting.mechanism_id))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if _run(request, lambda: meeting_services.meeting_schedule(
-                meeting=meeting, starts_at=d["starts_at"], place=d["place"], chair=d["chair"], units=list(d["units"]),
+                meeting=meeting, starts_at=d["starts_at"], place=d["place"], chair=form.chair_person(),
+                chair_delegation=d["chair_delegation"], units=list(d["units"]),
                 guests=form.guests(), by=request.user, version=d["version"]), "会议已安排，通知已发出。", form):
             return redirect("meetings:detail", meeting.pk)
     return render(request, "meetings/form.html", {"form": form, "title": f"安排会议：{meeting.title}",
@@ -305,11 +315,48 @@ def notice_send(request):
 
 def escalation_list(request):
     _nav(request, "escalations")
-    if not is_overseer(request.user):
+    if not is_overseer(request.user) and not units_for_user(request.user).exists():
         raise Http404("无权查看重大事项。")
     qs = sel.escalations_for_user(request.user)
     return render(request, "meetings/escalation_list.html", {
-        "open": qs.exclude(status=Escalation.Status.CLOSED), "closed": qs.filter(status=Escalation.Status.CLOSED)[:50]})
+        "open": qs.exclude(status=Escalation.Status.CLOSED)[:200],
+        "closed": qs.filter(status=Escalation.Status.CLOSED)[:50]})
+
+
+def escalation_raise(request):
+    """A unit or the office raises a 重大事项 at any time (not only from minutes)."""
+    _nav(request, "escalations")
+    units = list(units_for_user(request.user))
+    office = sel.is_office(request.user)
+    if not units and not office:
+        raise Http404("无权提出重大事项。")
+    form = RaiseForm(request.POST or None, units=units, office=office)
+    if request.method == "POST" and form.is_valid():
+        d, out = form.cleaned_data, {}
+        unit = next((u for u in units if str(u.pk) == d["unit"]), None)
+
+        def go():
+            out["e"] = escalation_services.escalation_raise(title=d["title"], description=d["description"], unit=unit,
+                                                 by=request.user)
+        if _run(request, go, "重大事项已提出，联席会议办公室将起草报告报召集人审定。", form):
+            return redirect("meetings:escalation", out["e"].pk)
+    return render(request, "meetings/form.html", {"form": form, "title": "提出重大事项"},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+def agenda_propose(request, pk):
+    meeting = sel.get_meeting_for_user_or_404(request.user, pk)
+    units = list(units_for_user(request.user))
+    form = AgendaForm(request.POST, units=units, office=sel.is_office(request.user))
+    if not form.is_valid():
+        messages.error(request, "请填写建议议题并选择提出单位。")
+    else:
+        d = form.cleaned_data
+        unit = next((u for u in units if str(u.pk) == d["unit"]), None)
+        _run(request, lambda: meeting_services.agenda_propose(meeting=meeting, topic=d["topic"], note=d["note"], unit=unit,
+                                                      by=request.user), "议题建议已提交。")
+    return redirect("meetings:detail", meeting.pk)
 
 
 def escalation_detail(request, pk):

@@ -60,7 +60,7 @@ def _navigation(user) -> dict:
     if overseer or any(role in UNIT_ROLES for role, _ in roles):
         meeting += [("meetings", "会议与纪要", reverse("meetings:list")),
                     ("membership", "成员调整", reverse("meetings:changes"))]
-    if overseer:
+    if overseer or has_unit:  # a unit raises major matters and follows the ones it raised
         meeting.append(("escalations", "重大事项", reverse("meetings:escalations")))
     # 督导检查: overseers, prefecture users (inspections of their area) and unit people (who may be on a
     # team; the page shows only their own inspections).

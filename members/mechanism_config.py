@@ -18,7 +18,7 @@ from .models import Role
 
 MECHANISM_DIR = Path(__file__).resolve().parent / "mechanisms"
 SCHEMA_VERSION = 1
-KNOWN_SECTIONS = {"deadline_rules", "assessment", "targets", "evaluation"}  # read by later apps, kept opaque here
+KNOWN_SECTIONS = {"deadline_rules", "assessment", "targets", "evaluation", "meeting_rules"}  # read by later apps, kept opaque here
 
 
 class ConfigError(DomainError):
@@ -359,3 +359,22 @@ def _read_reporting_units(r, node) -> tuple[ReportingUnitSpec, ...]:
     _unique(r, [n for n, _ in everything], [x.code for _, x in everything], "reporting_units", "代码")
     _unique(r, [n for n, _ in everything], [x.name for _, x in everything], "reporting_units", "名称")
     return tuple(out)
+
+
+_DUTIES: dict = {}
+
+
+def mechanism_duties(code: str) -> tuple[str, tuple[str, ...]]:
+    """The joint meeting's own duties as its file states them (`meeting_rules.duties_text` and the
+    short `duties` list): ("", ()) when the file gives none. Read once per change of the file."""
+    path = mechanism_path(code)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return "", ()
+    memo = _DUTIES.get(code)
+    if memo is None or memo[0] != stamp:
+        rules = mechanism_spec_read(path).extra.get("meeting_rules") or {}
+        memo = (stamp, (str(rules.get("duties_text") or ""), tuple(str(d) for d in rules.get("duties") or ())))
+        _DUTIES[code] = memo
+    return memo[1]

@@ -37,4 +37,7 @@ def mechanism_detail(request):
     request.nav_active = "mechanism"
     context = roster(mechanism)
     context["show_contacts"] = may_see_contacts(request.user)
+    from .mechanism_config import mechanism_duties
+
+    context["duties_text"], context["duties"] = mechanism_duties(mechanism.code)
     return render(request, "members/mechanism.html", context)

@@ -259,6 +259,7 @@ CELERY_BEAT_SCHEDULE = {
     "deadlines-reminders": {"task": "deadlines.tasks.reminders_sweep", "schedule": crontab(minute=30, hour="8-17")},
     "deadlines-outbox": {"task": "deadlines.tasks.outbox_dispatch", "schedule": 60.0},
     "orphan-files": {"task": "core.tasks.orphan_files_sweep", "schedule": crontab(minute=40, hour=3)},
+    "meetings-regular": {"task": "meetings.tasks.regular_meetings_generate", "schedule": crontab(minute=50, hour=0)},
 }
 
 # --- Mail ---------------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError
 from core.services import audit_record
+from deadlines.events import event_notify
+from members.models import MemberUnit
+from members.selectors import mechanism_for
 
 from ..flows import EscalationFlow
 from ..models import (
@@ -14,7 +17,7 @@ from ..models import (
     Escalation,
 )
 from .common import (_check_version, _flow_run, _lock, _move, _require_decider,
-                     _require_office, _text)
+                     _require_office, _require_unit, _text)
 
 # --- major matters ------------------------------------------------------------------------------------
 
@@ -24,7 +27,7 @@ def escalation_open(*, matter: AgreedMatter, by) -> Escalation:
     with transaction.atomic():
         if Escalation.objects.filter(matter=matter).exists():
             raise Conflict("该事项已有重大事项报告。", code="duplicate")
-        escalation = Escalation.objects.create(matter=matter)
+        escalation = Escalation.objects.create(matter=matter, mechanism_id=matter.minutes.meeting.mechanism_id)
         audit_record(actor=by, action="escalation.open", obj=escalation)
         EscalationFlow.start.run(escalation=escalation)
     return escalation
@@ -101,3 +104,26 @@ def escalation_close(*, escalation: Escalation, by, version=None) -> Escalation:
     audit_record(actor=by, action="escalation.close", obj=e)
     _flow_run(EscalationFlow, EscalationFlow.close, e)
     return e
+
+
+@transaction.atomic
+def escalation_raise(*, title: str, description: str, by, unit: MemberUnit | None = None) -> Escalation:
+    """A 重大事项 raised at any time — by a member unit (its liaison or member) or by the office — not
+    only from issued minutes. The office then drafts the report and it follows the same flow."""
+    if unit is None:
+        _require_office(by, "以办公室名义提出重大事项")
+    else:
+        _require_unit(by, unit, "以本单位名义提出重大事项")
+    mechanism = mechanism_for(by)
+    if mechanism is None:
+        raise DomainError("联席会议尚未载入。")
+    escalation = Escalation(mechanism=mechanism, title=_text(title, label="事项名称", field="title", max_length=100),
+                            description=_text(description, label="事项说明", field="description", max_length=5000),
+                            raised_by_unit=unit, raised_by=by, raised_at=timezone.now())
+    escalation.full_clean()
+    escalation.save()
+    audit_record(actor=by, action="escalation.raise", obj=escalation, changes={
+        "unit": unit.name if unit else "联席会议办公室", "title": escalation.title})
+    EscalationFlow.start.run(escalation=escalation)
+    event_notify(event="escalation_raised", obj=escalation, by=by, unit=unit.name if unit else "联席会议办公室")
+    return escalation

@@ -1,13 +1,13 @@
 """A meeting: proposed, approved by the convener, scheduled with its invitation, attendance recorded."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.services import audit_record
-from members.models import MemberUnit
+from members.models import MemberUnit, Role, RoleAssignment
 from deadlines.events import event_notify
 from members.selectors import mechanism_for
 
@@ -65,10 +65,12 @@ def meeting_decide(*, meeting: Meeting, approve: bool, note: str = "", by, versi
 
 
 @transaction.atomic
-def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair: str, units, by,
-                     guests=(), version=None) -> Meeting:
+def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair, units, by,
+                     guests=(), version=None, chair_delegation: str = "") -> Meeting:
     """The office fixes date, place and chair, which member units attend, and invited units and
-    experts (`guests`: dicts with kind, name, organisation, email); the invitation goes out."""
+    experts (`guests`: dicts with kind, name, organisation, email); the invitation goes out. The chair
+    (a Person, or the name of one) must pass `meeting_chair_check`: the convener, or a deputy with the
+    convener's delegation (`chair_delegation`) recorded."""
     _require_office(by, "安排会议")
     meeting = _lock(Meeting, meeting)
     _check_version(meeting, version, label="该会议")
@@ -93,7 +95,8 @@ def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair
         rows.append(guest)
     meeting.starts_at = starts_at
     meeting.place = _text(place, label="会议地点", field="place", max_length=100)
-    meeting.chair = _text(chair, label="主持人", field="chair", max_length=60)
+    meeting.chair_person, meeting.chair_delegation, meeting.chair = meeting_chair_check(
+        mechanism_id=meeting.mechanism_id, chair=chair, delegation=chair_delegation)
     _move(meeting, Meeting.Status.SCHEDULED, label="该会议")
     meeting.invited_at = timezone.now()
     meeting.save()
@@ -101,6 +104,7 @@ def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair
     Guest.objects.bulk_create(rows)
     audit_record(actor=by, action="meeting.schedule", obj=meeting, changes={
         "starts_at": timezone.localtime(starts_at).isoformat(timespec="minutes"), "place": meeting.place,
+        "chair": meeting.chair, "chair_delegation": meeting.chair_delegation,
         "units": [u.name for u in units], "guests": [str(g) for g in rows]})
     _flow_run(MeetingFlow, MeetingFlow.schedule, meeting)
     event_notify(event="invitation", obj=meeting, by=by, units=units, when=timezone.localtime(starts_at),
@@ -140,3 +144,124 @@ def meeting_attendance_record(*, meeting: Meeting, attended_units, by, attendees
         "guests": [str(g) for g in meeting.guests.filter(attended=True)]})
     _flow_run(MeetingFlow, MeetingFlow.attendance, meeting)
     return minutes
+
+
+# --- the meeting's own rules (issue 18): chair, regular meetings, agenda proposals, major matters raised directly
+
+
+def meeting_chair_check(*, mechanism_id: int, chair, delegation: str = "", on=None) -> tuple:
+    """工作规则: 由召集人或召集人委托副召集人主持. `chair` is a Person (or the name of the convener or a
+    deputy). Returns (person, delegation, the chair as shown); refuses anyone else, and a deputy whose
+    delegation from the convener is not recorded."""
+    on = on or timezone.localdate()
+    holders = RoleAssignment.objects.active(on).filter(
+        mechanism_id=mechanism_id, role__in=[Role.CONVENER, Role.DEPUTY_CONVENER]).select_related("person")
+    roles = {}
+    for ra in holders:
+        roles.setdefault(ra.person_id, (ra.person, set()))[1].add(ra.role)
+    if chair is None or chair == "":
+        raise DomainError("请选择主持人。", field="chair")
+    if isinstance(chair, str):
+        named = [p for p, _r in roles.values() if p.name == chair.strip()]
+        if len(named) != 1:
+            raise DomainError(f"会议由召集人主持，或由副召集人受召集人委托主持；“{chair.strip()[:30]}”不是现任召集人或副召集人。",
+                              field="chair")
+        chair = named[0]
+    person_roles = roles.get(getattr(chair, "pk", None), (None, set()))[1]
+    delegation = _text(delegation, label="召集人委托", field="chair_delegation", max_length=200, required=False)
+    if Role.CONVENER in person_roles:
+        return chair, "", chair.name
+    if Role.DEPUTY_CONVENER in person_roles:
+        if not delegation:
+            raise DomainError(f"{chair.name}是副召集人，须受召集人委托主持：请登记召集人的委托（方式、日期或文号）。",
+                              field="chair_delegation")
+        return chair, delegation, f"{chair.name}（受召集人委托）"
+    raise DomainError(f"会议由召集人主持，或由副召集人受召集人委托主持；{chair.name}不是现任召集人或副召集人。",
+                      field="chair")
+
+
+def chair_choices(mechanism_id: int, on=None) -> list:
+    """The people who may chair today: (person, role label), the convener first."""
+    rows = (RoleAssignment.objects.active(on).filter(mechanism_id=mechanism_id,
+                                                     role__in=[Role.CONVENER, Role.DEPUTY_CONVENER])
+            .select_related("person").order_by("role", "person__name"))
+    return [(ra.person, ra.get_role_display()) for ra in rows]
+
+
+def regular_meetings_generate(*, today: date | None = None, mechanism=None) -> list[Meeting]:
+    """例会: create the regular meetings the mechanism's rule (meetings.rules) plans within its notice
+    period — approved by the rule itself, waiting for the office to schedule them — and ask every
+    unit to propose agenda items before the cutoff. Idempotent: one meeting per period (a unique
+    constraint), so the nightly beat and a manual run may both call it."""
+    from members.selectors import mechanism_deployed
+
+    from ..rules import meeting_rules_for
+
+    today = today or timezone.localdate()
+    # The deployment's joint meeting by default, as the reminder sweep (its units are the ones told).
+    mechanisms = [m for m in [mechanism or mechanism_deployed()] if m is not None]
+    created = []
+    for mech in mechanisms:
+        rule = meeting_rules_for(mech).regular
+        if rule is None:
+            continue
+        for year in (today.year, today.year + 1):
+            for period, planned in rule.occasions(year):
+                if not planned - timedelta(days=rule.notice_days) <= today <= planned:
+                    continue
+                with transaction.atomic():
+                    if Meeting.objects.select_for_update().filter(mechanism=mech, regular_period=period).exists():
+                        continue
+                    meeting = _regular_meeting_create(mech, rule, period, planned)
+                created.append(meeting)
+    return created
+
+
+def _regular_meeting_create(mechanism, rule, period: str, planned: date) -> Meeting:
+    label = rule.period_label(period)
+    cutoff = rule.agenda_cutoff(planned)
+    meeting = Meeting(mechanism=mechanism, title=f"{label}{rule.title}"[:100], regular_period=period, planned_on=planned,
+                      agenda_cutoff=cutoff, status=Meeting.Status.PROPOSED,
+                      topics="听取各成员单位工作情况汇报；研究解决创建工作中的重大问题；部署下一阶段工作。",
+                      reasons=f"按联席会议例会制度（每{'半年' if rule.every == 'half_year' else '年'}召开一次）召开。")
+    meeting.full_clean()
+    meeting.save()
+    MeetingFlow.start.run(meeting=meeting)
+    # The rule is the convener's standing decision: the meeting waits for the office to schedule it.
+    _move(meeting, Meeting.Status.APPROVED, label="该会议")
+    meeting.decided_at, meeting.decision_note = timezone.now(), "按例会制度召开"
+    meeting.save()
+    audit_record(actor=None, action="meeting.regular", obj=meeting, changes={
+        "period": period, "planned_on": str(planned), "agenda_cutoff": str(cutoff)})
+    _flow_run(MeetingFlow, MeetingFlow.approval, meeting, approved=True)
+    event_notify(event="agenda_call", obj=meeting, by=None, cutoff=cutoff, planned=planned)
+    return meeting
+
+
+AGENDA_OPEN = (Meeting.Status.PROPOSED, Meeting.Status.APPROVED, Meeting.Status.SCHEDULED)
+
+
+@transaction.atomic
+def agenda_propose(*, meeting: Meeting, topic: str, by, note: str = "", unit: MemberUnit | None = None):
+    """A unit (its liaison or member) or the office proposes an agenda item (议题) for a meeting that is
+    not yet held, until its agenda cutoff."""
+    from ..models import AgendaProposal
+
+    if unit is None:
+        _require_office(by, "以办公室名义提出议题")
+    else:
+        _require_unit(by, unit, "以本单位名义提出议题")
+    meeting = _lock(Meeting, meeting)
+    if meeting.status not in AGENDA_OPEN:
+        raise Conflict("该会议已召开或未同意召开，不能再提出议题。", code="bad_transition")
+    today = timezone.localdate()
+    if meeting.agenda_cutoff and today > meeting.agenda_cutoff:
+        raise DomainError(f"议题征集已于{meeting.agenda_cutoff:%Y年%-m月%-d日}截止。", code="agenda_closed", field="topic")
+    proposal = AgendaProposal(meeting=meeting, unit=unit, proposed_by=by,
+                              topic=_text(topic, label="议题", field="topic", max_length=200),
+                              note=_text(note, label="说明", field="note", max_length=2000, required=False))
+    proposal.full_clean()
+    proposal.save()
+    audit_record(actor=by, action="meeting.agenda_propose", obj=meeting, changes={
+        "unit": unit.name if unit else "联席会议办公室", "topic": proposal.topic})
+    return proposal

@@ -351,7 +351,17 @@ def _issue(u, f):
     return finding_issue(finding=f, lead_unit=unit("zjt"), due_date=dt.date(2026, 3, 31), by=u["office"])
 
 
+def _regular(u):
+    with time_machine.travel(at(2026, 5, 25), tick=False):
+        return ms.regular_meetings_generate()
+
+
 SCENARIOS.update({
+    "agenda_call": (lambda u: None, lambda u, s: _regular(u), ["liaison_mzt", "liaison_zjt", "liaison_gat"], (),
+                    "议题"),
+    "escalation_raised": (lambda u: None, lambda u, s: ms.escalation_raise(
+        title="资金缺口", description="需省级统筹", unit=unit("gat"), by=u["liaison_gat"]), ["office", "deputy"], (),
+        "资金缺口"),
     "inspection_planned": (lambda u: None, lambda u, s: _inspection(u), ["liaison_gat", "member_mzt"], (), "贵阳市"),
     "rectification_issued": (_finding, _issue, ["city_guiyang"], ("dispatched",), "投放点无分类标识"),
     "finding_closed": (_rectifying, lambda u, s: fs.item_accept(item=s, version=s.version, by=u["office"]),

@@ -7,7 +7,7 @@ from meetings.services.meetings import meeting_decide
 from meetings.services.membership import change_check
 from meetings.services.minutes import minutes_review
 from meetings.models import Meeting, MembershipChange, Minutes
-from members.models import Role, RoleAssignment
+from members.models import Person, Role, RoleAssignment
 
 ROLES = ["convener", "deputy", "office", "liaison_mzt", "liaison_zjt", "liaison_gat", "city_guiyang", "outsider"]
 
@@ -40,7 +40,9 @@ PAGES = {
     "minutes_edit": (lambda w: reverse("meetings:minutes_edit", args=[w["draft"].pk]),
                      expect(forbidden=("convener", "liaison_mzt", "liaison_zjt")) | {"office": 302, "deputy": 302}),
     "notices": (lambda w: reverse("meetings:notices"), expect(O + ALL_UNITS)),
-    "escalations": (lambda w: reverse("meetings:escalations"), expect(O)),
+    # Units see the list of the major matters they raised themselves (issue 18), and may raise one.
+    "escalations": (lambda w: reverse("meetings:escalations"), expect(O + ALL_UNITS)),
+    "escalation_raise": (lambda w: reverse("meetings:escalation_raise"), expect(OFFICE + ALL_UNITS)),
     "escalation": (lambda w: reverse("meetings:escalation", args=[w["escalation"].pk]), expect(O)),
     "changes": (lambda w: reverse("meetings:changes"), expect(O + ALL_UNITS)),
     "change": (lambda w: reverse("meetings:change", args=[w["change"].pk]), expect(O + ("liaison_mzt",))),
@@ -164,7 +166,7 @@ def test_only_the_office_schedules(world, users, client_for, role, status):
     meeting_decide(meeting=meeting, approve=True, by=users["convener"])
     meeting.refresh_from_db()
     response = client_for(users[role]).post(reverse("meetings:schedule", args=[meeting.pk]), {
-        "starts_at": "2026-03-20T09:00", "place": "会议室", "chair": "陈维明",
+        "starts_at": "2026-03-20T09:00", "place": "会议室", "chair": Person.objects.get(name="陈维明").pk,
         "units": [m.pk for m in meeting.mechanism.units.filter(code__in=["mzt", "gat"])],
         "experts": "李教授，贵州大学", "version": meeting.version})
     assert response.status_code == status
@@ -178,7 +180,7 @@ def test_schedule_in_the_past_is_refused_with_a_message(world, users, client_for
     meeting = world["proposed"]
     meeting_decide(meeting=meeting, approve=True, by=users["convener"])
     response = client_for(users["office"]).post(reverse("meetings:schedule", args=[meeting.pk]), {
-        "starts_at": "2026-01-20T09:00", "place": "会议室", "chair": "陈维明",
+        "starts_at": "2026-01-20T09:00", "place": "会议室", "chair": Person.objects.get(name="陈维明").pk,
         "units": [meeting.mechanism.units.get(code="mzt").pk]})
     assert response.status_code == 200 and "会议时间必须晚于现在" in response.content.decode()
     meeting.refresh_from_db()
