@@ -91,7 +91,9 @@ class AcceptSource:
         return ctx.has_perm("members.dispatch") and ctx.mechanism_id is not None
 
     def _qs(self, ctx, filters):
-        qs = Obligation.objects.filter(status=Obligation.SUBMITTED, rule__mechanism_id=ctx.mechanism_id)
+        # A county's return is received by its prefecture (CountyReturnSource), not by the office.
+        qs = Obligation.objects.filter(status=Obligation.SUBMITTED, rule__mechanism_id=ctx.mechanism_id,
+                                       parent__isnull=True)
         ref = filters.unit_ref()
         if ref is not None:
             qs = qs.filter(**{"member_unit_id" if ref[0] == "mu" else "reporting_unit_id": ref[1]})
@@ -110,8 +112,38 @@ class AcceptSource:
         return self._qs(ctx, filters)
 
 
+class CountyReturnSource:
+    """A county's return of a report its prefecture passed down, waiting for the prefecture to receive
+    it (接收) or send it back (deadlines.cascade, docs/counties.md)."""
+
+    kind, label, order = "county_return", "县区报送待接收", 55
+
+    def applies(self, ctx) -> bool:
+        return bool(ctx.reporting_unit_ids)
+
+    def _qs(self, ctx, filters):
+        qs = Obligation.objects.filter(status=Obligation.SUBMITTED, reporting_unit__parent_id__in=ctx.reporting_unit_ids)
+        ref = filters.unit_ref()
+        if ref is not None:
+            qs = qs.filter(reporting_unit_id=ref[1]) if ref[0] == "ru" else qs.none()
+        if filters.q:
+            qs = qs.filter(Q(rule__title__contains=filters.q) | Q(period_label__contains=filters.q))
+        return due_filter(qs, filters, ctx.today, due="due_on")
+
+    def entries(self, ctx, *, after, limit, filters):
+        href = _href()
+        return [InboxEntry(kind=self.kind, pk=pk, title=period_title(period, rule), unit_name=unit or prefecture,
+                           due=due, url=href.format(pk), verb="接收", since=at, status_label="县区已报送待接收")
+                for pk, period, rule, unit, prefecture, due, _, at in keyset(
+                    self._qs(ctx, filters), after, due="due_on", limit=limit).values_list(*_VALUES)]
+
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
+
+
 def register() -> None:
     inbox.register_urgency(urgency)
     inbox.register_soon(soon_until)
     inbox.register_source(ReportSource())
     inbox.register_source(AcceptSource())
+    inbox.register_source(CountyReturnSource())

@@ -11,3 +11,9 @@ class EvaluationConfig(AppConfig):
         from . import services
 
         mechanism_loaded.connect(services.rules_loaded_receiver, dispatch_uid="evaluation.rules_load")
+
+        from workflow.inbox import register_source
+
+        from .inbox import EvaluationSource
+
+        register_source(EvaluationSource())  # 我的待办 (docs/inbox.md)

@@ -13,3 +13,10 @@ class InspectionsConfig(AppConfig):
 
         item_accepted.connect(receivers.finding_close_on_item_accepted, dispatch_uid="inspections.finding_close")
         pilot_panels.append(receivers.pilot_visits)
+
+        from workflow.inbox import register_source
+
+        from .inbox import FindingSource, InspectionSource
+
+        for source in (InspectionSource(), FindingSource()):
+            register_source(source)  # 我的待办 (docs/inbox.md)

@@ -38,3 +38,71 @@ def pending_for(user, *, limit: int = 20) -> list[dict]:
             out.append({"kind": "finding", "key": f"finding:{pk}", "title": label, "unit": place or "",
                         "due_on": due_on, "url": reverse("inspections:finding", args=[pk]), "action": "交办整改"})
     return out
+
+
+# --- the same steps as sources of the unified 我的待办 (workflow.inbox, docs/inbox.md) ----------------------
+
+
+class InspectionSource:
+    """An inspection the person is on, still open: findings to record on site (检查中), due by its last day."""
+
+    kind, label, order = "inspection", "督导检查", 80
+
+    def applies(self, ctx) -> bool:
+        return ctx.mechanism_id is not None  # anyone may be named to a team (one bounded query)
+
+    def _qs(self, ctx, filters):
+        from workflow.inbox import due_filter
+
+        qs = Inspection.objects.filter(team=ctx.user, status=Inspection.Status.PLANNED, mechanism_id=ctx.mechanism_id)
+        ref = filters.unit_ref()
+        if ref is not None:
+            qs = qs.filter(reporting_unit_id=ref[1]) if ref[0] == "ru" else qs.none()
+        if filters.q:
+            qs = qs.filter(title__contains=filters.q)
+        return due_filter(qs, filters, ctx.today, due="ends_on")
+
+    def entries(self, ctx, *, after, limit, filters):
+        from workflow.inbox import InboxEntry, keyset
+
+        rows = keyset(self._qs(ctx, filters), after, due="ends_on", limit=limit).values_list(
+            "pk", "title", "reporting_unit__name", "ends_on")
+        return [InboxEntry(kind=self.kind, pk=pk, title=title, unit_name=place or "", due=due,
+                           url=reverse("inspections:detail", args=[pk]), verb="记录问题", status_label="检查中")
+                for pk, title, place, due in rows]
+
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)
+
+
+class FindingSource:
+    """A finding recorded on site, waiting for the office to issue it as a rectification (交办整改)."""
+
+    kind, label, order = "finding", "待交办整改", 85
+
+    def applies(self, ctx) -> bool:
+        return ctx.mechanism_id is not None and ctx.has_perm("members.dispatch")
+
+    def _qs(self, ctx, filters):
+        from workflow.inbox import due_filter
+
+        qs = Finding.objects.filter(status=Finding.Status.RECORDED, inspection__mechanism_id=ctx.mechanism_id)
+        ref = filters.unit_ref()
+        if ref is not None:
+            qs = qs.filter(reporting_unit_id=ref[1]) if ref[0] == "ru" else qs.none()
+        if filters.q:
+            qs = qs.filter(inspection__title__contains=filters.q)
+        return due_filter(qs, filters, ctx.today, due="inspection__ends_on")
+
+    def entries(self, ctx, *, after, limit, filters):
+        from workflow.inbox import InboxEntry, keyset
+
+        rows = keyset(self._qs(ctx, filters), after, due="inspection__ends_on", limit=limit).values_list(
+            "pk", "inspection__title", "number", "reporting_unit__name", "inspection__ends_on", "recorded_at")
+        return [InboxEntry(kind=self.kind, pk=pk, title=f"{title} 问题{number}", unit_name=place or "", due=due,
+                           url=reverse("inspections:finding", args=[pk]), verb="交办整改", since=since,
+                           status_label=str(Finding.Status.RECORDED.label))
+                for pk, title, number, place, due, since in rows]
+
+    def count_queryset(self, ctx, *, filters):
+        return self._qs(ctx, filters)

@@ -17,6 +17,8 @@ class TasksConfig(AppConfig):
         from workflow.inbox import register_source as register_inbox_source
 
         from . import inbox
+        from .division_inbox import DivisionPartSource, HeadReviewSource
 
-        for source in (inbox.TaskSource(), inbox.ItemReviewSource(), inbox.RequestSource()):
+        for source in (inbox.TaskSource(), inbox.ItemReviewSource(), inbox.RequestSource(), DivisionPartSource(),
+                       HeadReviewSource()):
             register_inbox_source(source)  # 我的待办 (docs/inbox.md)
