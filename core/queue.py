@@ -27,8 +27,13 @@ def enqueue(task, *args, **kwargs) -> bool:
     its registered name ("deadlines.tasks.outbox_dispatch") where the caller stands below the module that
     defines it and must not import it."""
     if isinstance(task, str):
+        from importlib import import_module
+
         from celery import current_app
 
+        # A task's name is its module's path and its function's name: importing the module registers it
+        # (a process that has not autodiscovered the tasks yet — a web process, a test — has it then).
+        import_module(task.rpartition(".")[0])
         task = current_app.tasks[task]
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=True, retry_policy=RETRY_POLICY)
