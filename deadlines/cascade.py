@@ -209,8 +209,11 @@ def pending_for(user, *, limit: int = 50) -> list[dict]:
         return []
     owed_share = Obligation.objects.filter(parent=OuterRef("pk"), status__in=Obligation.OWED)
     any_share = Obligation.objects.filter(parent=OuterRef("pk"))
-    rows = (Obligation.objects
-            .filter(Q(reporting_unit__parent_id__in=own, status=Obligation.SUBMITTED)
+    # The tree's units first (an index scan on reporting_unit_id for a handful of units), then which of
+    # their rows wait: an OR with subplans alone makes the planner read every obligation (bench/counties.py).
+    tree = ReportingUnit.objects.filter(Q(pk__in=own) | Q(parent_id__in=own)).values("pk")
+    rows = (Obligation.objects.filter(reporting_unit_id__in=tree)
+            .filter(Q(status=Obligation.SUBMITTED) & ~Q(reporting_unit_id__in=own)
                     | Q(Exists(any_share), ~Exists(owed_share), reporting_unit_id__in=own, status__in=Obligation.OWED))
             .select_related("rule", "reporting_unit").order_by("due_on", "id")[:limit])
     out = []

@@ -37,7 +37,7 @@ def prefecture_ids_for_user(user) -> tuple[int, ...]:
     own = access_for(user).reporting_unit_ids
     if not own:
         return ()
-    return tuple(ReportingUnit.objects.filter(parent_id__in=own).values_list("parent_id", flat=True).distinct())
+    return tuple(sorted(set(ReportingUnit.objects.filter(parent_id__in=own).order_by().values_list("parent_id", flat=True).distinct())))
 
 
 def county_accounts(prefecture_id) -> dict[int, list]:
