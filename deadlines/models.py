@@ -150,6 +150,8 @@ class Obligation(models.Model):
             models.Index(fields=["rule", "due_on", "id"], name="obligation_rule_due"),
             models.Index(fields=["rule", "due_on", "id"], condition=Q(status__in=["open", "returned"]),
                          name="obligation_rule_owed_due"),
+            # 我的待办's 待接收报送 (the office): the few submitted reports, not a scan of every obligation.
+            models.Index(fields=["due_on", "id"], condition=Q(status="submitted"), name="obligation_submitted_due"),
         ]
 
     def __str__(self):
