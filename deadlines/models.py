@@ -166,6 +166,8 @@ class Obligation(models.Model):
             models.Index(fields=["due_on", "id", "rule"], name="obligation_due_rule"),
             models.Index(fields=["due_on", "id", "rule"], condition=Q(status__in=["open", "returned"]),
                          name="obligation_owed_due_rule"),
+            # 我的待办's 待接收报送 (the office): the few submitted reports, not a scan of every obligation.
+            models.Index(fields=["due_on", "id"], condition=Q(status="submitted"), name="obligation_submitted_due"),
         ]
 
     def __str__(self):
