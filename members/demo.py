@@ -43,6 +43,16 @@ def demo_accounts_ensure(mechanism: Mechanism) -> list[tuple[str, str]]:
     member = _person_with(mechanism, Role.MEMBER, "mzt") or _person_with(mechanism, Role.MEMBER)
     if member:
         plan.append((f"demo_member_{member.unit.code}", f"{member.unit.name}成员", member, None))
+    # 二次交办 and 成员审核 (docs/divisions.md): a division of the lead unit other than its coordinating one.
+    if lead.coordinating_division_id:
+        division = Division.objects.filter(unit=lead).exclude(pk=lead.coordinating_division_id).order_by("order").first()
+        for role, key, label in ((Role.LIAISON, "liaison", "联络员"), (Role.MEMBER, "head", "成员（处长）")):
+            a = (RoleAssignment.objects.active().filter(mechanism=mechanism, role=role, division=division)
+                 .select_related("person").order_by("id").first()) if division else None
+            username = f"demo_division_{key}"
+            if a and (User.objects.filter(username=username).exists()
+                      or not User.objects.filter(person=a.person).exists()):
+                plan.append((username, f"{lead.name}{division.name}{label}", a.person, None))
     for ru in mechanism.reporting_units.current().prefectures().order_by("order")[:2]:
         plan.append((f"demo_city_{ru.code}", f"{ru.name}{ru.bureau or '报送用户'}", None, ru))
 

@@ -118,5 +118,16 @@ def test_pass_down_to_two_divisions_review_consolidate_accept(users, live_server
     page.wait_for_selector("text=已办结。")
     context.close()
     assert Item.objects.get(pk=item.pk).status == Item.Status.DONE
+    # 处室与成员审核, on a phone: the office turns 成员审核 off for 住建厅 (audited).
+    context, page = _sign_in(chromium, live_server, "office", 390)
+    page.goto("/divisions/settings/")
+    _fits_and_passes_axe(page, 390, problems, "office 处室与成员审核")
+    row = page.locator(f"#unit-{zjt.pk}")
+    row.get_by_label("成员审核").uncheck()
+    row.get_by_role("button", name="保存").click()
+    page.wait_for_selector("text=已保存省住房城乡建设厅的设置。")
+    context.close()
+    zjt.refresh_from_db()
+    assert not zjt.head_review
     assert not problems, "\n".join(problems)
     assert Division.objects.filter(unit=zjt).count() == 9

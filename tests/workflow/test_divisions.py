@@ -286,3 +286,17 @@ def test_a_division_liaison_lands_on_its_division_s_work(zjt, client_for):
     assert response.status_code == 302 and response["Location"] == "/divisions/"
     nav = client_for(zjt["liaison_0"]).get("/divisions/").content.decode()
     assert "处室事项" in nav and "我的待办" not in nav
+
+
+def test_demo_accounts_include_a_division_liaison_and_its_head(mechanism, settings):
+    from members.access import access_for
+    from members.demo import demo_accounts_ensure
+    from members.models import User
+
+    settings.DEMO_ACCOUNTS_ALLOWED = True
+    User.objects.filter(person__isnull=False).delete()  # the test accounts hold the roster's people
+    names = dict(demo_accounts_ensure(mechanism))
+    assert names["demo_division_liaison"] == "省住房城乡建设厅住房保障处联络员（刘光伦）"
+    assert names["demo_division_head"] == "省住房城乡建设厅住房保障处成员（处长）（文健）"
+    liaison = User.objects.get(username="demo_division_liaison")
+    assert access_for(liaison).unit_ids == () and access_for(liaison).division_ids
