@@ -16,6 +16,7 @@ import time_machine
 from communities.services import community_create
 from config.api import router
 from dashboard.services import feed_token_create
+from deadlines import cascade
 from deadlines.models import Message, Obligation
 from deadlines.reminders import reminders_plan
 from deadlines.services.obligations import obligations_generate
@@ -34,9 +35,9 @@ WALKED = datetime(2026, 11, 16, 10, tzinfo=TZ)  # a Monday two weeks on: items a
 PASSWORD = "test-pass-2026"
 
 # Names that exist in one mechanism only: none may ever reach a page of the other.
-GUIZHOU_MARKS = ["贵州督办事项甲", "贵州会议甲", "贵州社区甲", "贵阳市", "省住房城乡建设厅", "陈维明"]
+GUIZHOU_MARKS = ["贵州督办事项甲", "贵州会议甲", "贵州社区甲", "贵阳市", "省住房城乡建设厅", "陈维明", "贵州城东区"]
 ZHEJIANG_MARKS = ["浙江督办事项甲", "浙江会议甲", "浙江社区甲", "杭州市", "省民政部门", "浙江办公室甲", "浙江召集人甲",
-                  "浙江联络员甲"]
+                  "浙江联络员甲", "浙江西湖区"]
 
 
 def _zhejiang_people(zj):
@@ -55,7 +56,15 @@ def _zhejiang_people(zj):
         "zj_liaison": person("浙江联络员甲", mz, Role.LIAISON, "zj_liaison"),
         "zj_city": account_create(username="zj_city", password=PASSWORD,
                                   reporting_unit=ReportingUnit.objects.get(mechanism=zj, code="hangzhou")),
+        "zj_county": _county_account(zj, "hangzhou", "hz_xihu", "浙江西湖区", "zj_county"),
     }
+
+
+def _county_account(mechanism, prefecture, code, name, username):
+    """A county (docs/counties.md) under one of the mechanism's prefectures, with its account."""
+    parent = ReportingUnit.objects.get(mechanism=mechanism, code=prefecture)
+    county = ReportingUnit.objects.create(mechanism=mechanism, parent=parent, code=code, name=name, kind="县市区")
+    return account_create(username=username, password=PASSWORD, reporting_unit=county)
 
 
 def _work(*, office, convener, city, lead, participating, reporting_unit, mark, mechanism):
@@ -77,6 +86,7 @@ def world(users, mechanism):
         mechanism_load(spec=mechanism_spec_read(mechanism_path("zhejiang")))
         zj = Mechanism.objects.get(code="zhejiang")
         zj_users = _zhejiang_people(zj)
+        users = {**users, "gz_county": _county_account(mechanism, "guiyang", "gy_chengdong", "贵州城东区", "gz_county")}
         gz = _work(office=users["office"], convener=users["convener"], city=users["city_guiyang"],
                    lead=MemberUnit.objects.get(mechanism=mechanism, code="zjt"),
                    participating=MemberUnit.objects.get(mechanism=mechanism, code="mzt"),
@@ -87,6 +97,10 @@ def world(users, mechanism):
                    participating=MemberUnit.objects.get(mechanism=zj, code="fgw"),
                    reporting_unit=ReportingUnit.objects.get(mechanism=zj, code="hangzhou"), mark="浙江",
                    mechanism=zj)
+        # 贵阳市 passes its 阶段性总结 down to its county: the share is Guizhou's work too.
+        cascade.obligation_pass_down(
+            obligation=Obligation.objects.get(reporting_unit__code="guiyang", rule__code="stage_summary", period="2026-1115"),
+            counties=[users["gz_county"].reporting_unit], due_on=date(2026, 11, 11), by=users["city_guiyang"])
     assert Obligation.objects.filter(rule__mechanism=zj).exists() and gz["obligation"] is not None
     return {"gz": mechanism, "zj": zj, "users": {**users, **zj_users}, "gz_work": gz, "zj_work": zw}
 
@@ -126,9 +140,9 @@ def _leaks(client, paths, marks):
     return leaks
 
 
-GUIZHOU_ROLES = ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "liaison_zjt", "city_guiyang", "outsider",
-                 "admin"]
-ZHEJIANG_ROLES = ["zj_office", "zj_convener", "zj_liaison", "zj_city"]
+GUIZHOU_ROLES = ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "liaison_zjt", "city_guiyang", "gz_county",
+                 "outsider", "admin"]
+ZHEJIANG_ROLES = ["zj_office", "zj_convener", "zj_liaison", "zj_city", "zj_county"]
 
 
 @pytest.mark.parametrize("side", ["guizhou", "zhejiang"])
