@@ -1,6 +1,7 @@
 """What waits for a person in `inspections`, for the unified 我的待办: the office's findings not yet
 issued as rectification items, and the inspections a team member is on that are still open."""
 
+from django.db import connection
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
@@ -20,15 +21,21 @@ def pending_for(user, *, limit: int = 20) -> list[dict]:
             .annotate(kind=Value("inspection", output_field=CharField()), label=F("title"),
                       place=F("reporting_unit__name"), due_on=F("ends_on"))
             .values_list(*cols))
-    query = team
+    query = team.order_by("due_on", "pk")
     if user.has_perm("members.dispatch"):
         office = (Finding.objects.filter(status=Finding.Status.RECORDED, inspection__mechanism_id=mechanism_id)
                   .annotate(kind=Value("finding", output_field=CharField()),
                             label=Concat(F("inspection__title"), Value(" 问题"), F("number"), output_field=CharField()),
                             place=F("reporting_unit__name"), due_on=F("inspection__ends_on"))
                   .values_list(*cols))
-        query = team.union(office, all=True)
-    rows = list(query.order_by("due_on", "pk")[:limit])
+        if connection.features.supports_slicing_ordering_in_compound:
+            # Each side limited first (PostgreSQL): the oldest waiting findings through the
+            # (status, recorded_at) index, so the union sorts at most 2 × limit rows.
+            query = team.order_by("due_on", "pk")[:limit].union(office.order_by("recorded_at", "pk")[:limit], all=True)
+        else:
+            query = team.union(office, all=True)
+        query = query.order_by("due_on", "pk")
+    rows = list(query[:limit])
     out = []
     for kind, pk, label, place, due_on in rows:
         if kind == "inspection":

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from communities.selectors import confirmed_pilot_ids
 from core.errors import DomainError, NotAllowed
+from members.models import MemberUnit
 from members.selectors import mechanism_for
 
 from . import selectors as sel
@@ -47,7 +48,7 @@ def inspection_list(request):
         raise Http404("没有找到该页面。")
     _nav(request)
     status = request.GET.get("status", "")
-    qs = sel.inspections_for_user(request.user).select_related("reporting_unit", "community", "leader")
+    qs = sel.inspections_for_user(request.user).select_related("reporting_unit", "community", "leader__person")
     if status in Inspection.Status.values:
         qs = qs.filter(status=status)
     page = Paginator(qs.order_by("-starts_on", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -84,9 +85,11 @@ def _detail(request, inspection, *, finding_form=None, status=200):
     office = services.may_plan(user)
     may_record = inspection.status == Inspection.Status.PLANNED and services.may_record(user, inspection)
     findings = sel.findings_of(inspection)
-    for f in findings:
-        f.issue_form = IssueForm(initial={"version": f.version, "due_date": None}, prefix=f"f{f.pk}") if office else None
+    # One list of units for every finding's issue form (a form per finding would query per finding).
+    units = (list(MemberUnit.objects.current().filter(mechanism_id=inspection.mechanism_id).order_by("order", "pk")
+                  .values_list("pk", "name")) if office and any(f.item_id is None for f in findings) else [])
     return render(request, "inspections/detail.html", {
+        "unit_choices": units,
         "i": inspection, "team": inspection.team.select_related("person__unit"), "findings": findings,
         "office": office, "may_record": may_record,
         "finding_form": finding_form or (FindingForm(office=office) if may_record else None),

@@ -120,3 +120,35 @@ def test_a_finding_recorded_on_a_phone_is_rectified_through_the_item_flow_and_cl
     assert page.locator("#finding-1 .tag").inner_text() == "已整改"
     _fits(page)
     context.close()
+
+
+def test_the_pages_fit_a_phone_and_a_wide_screen_and_pass_axe(users, live_server, chromium, tmp_path, settings):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from inspections.services import finding_record, inspection_plan
+
+    settings.MEDIA_ROOT = tmp_path
+    today = timezone.localdate()
+    inspection = inspection_plan(title="遵义市督导检查", starts_on=today, ends_on=today, team=[users["liaison_gat"]],
+                                 leader=None, reporting_unit=ReportingUnit.objects.get(code="zunyi"), by=users["office"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    finding_record(inspection=inspection, description="公共绿地被占用，" * 20, location="丁字口社区",
+                   photos=[SimpleUploadedFile("照片.jpg", PHOTO)], by=users["liaison_gat"])
+    pages = {"office": ["/inspections/", "/inspections/plan/", f"/inspections/{inspection.pk}/",
+                        "/meetings/major-matters/raise/", "/mechanism/"],
+             "liaison_gat": ["/inspections/", f"/inspections/{inspection.pk}/", "/meetings/major-matters/"]}
+    axe, problems = Axe(), []
+    for username, paths in pages.items():
+        for width, height in ((390, 844), (1440, 900)):
+            context, page = _phone(chromium, live_server, users[username], width, height)
+            for path in paths:
+                assert page.goto(path).status == 200, (username, path)
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > width:
+                    problems.append(f"{username} {path} @{width}px: 页面宽 {scroll}px")
+                for v in axe.run(page).response["violations"]:
+                    if v["impact"] in {"serious", "critical"}:
+                        problems.append(f"{username} {path} @{width}px: {v['id']} {v['nodes'][0]['target']}")
+            context.close()
+    assert not problems, "\n".join(problems)
