@@ -13,7 +13,7 @@ OFFICE, DECIDE = "members.dispatch", "members.decide"
 
 
 class EvaluationSource:
-    kind, label, order = "evaluation", "年度考评", 90
+    kind, label, order = "evaluation", "年度考评", 95
 
     def applies(self, ctx) -> bool:
         return ctx.mechanism_id is not None and (ctx.has_perm(DECIDE) or ctx.has_perm(OFFICE))

@@ -53,7 +53,8 @@ def pending_for(user, *, limit: int = 20) -> list[dict]:
 class InspectionSource:
     """An inspection the person is on, still open: findings to record on site (检查中), due by its last day."""
 
-    kind, label, order = "inspection", "督导检查", 80
+    kind, label, order = "inspection", "督导检查", 75
+    shown_when_empty = False  # an occasional step: no empty tab for everyone who might get one
 
     def applies(self, ctx) -> bool:
         return ctx.mechanism_id is not None  # anyone may be named to a team (one bounded query)

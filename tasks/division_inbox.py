@@ -61,6 +61,7 @@ class DivisionPartSource:
     """A part of a unit's share passed to one of the person's divisions (二次交办), to report."""
 
     kind, label, order = "division_part", "处室任务", 15
+    shown_when_empty = False  # an occasional step: no empty tab for everyone who might get one
 
     def applies(self, ctx) -> bool:
         return bool(access_for(ctx.user).division_ids)
@@ -97,6 +98,7 @@ class HeadReviewSource:
     """What a liaison submitted, waiting for this member's review (成员审核) before it leaves the unit."""
 
     kind, label, order = "head_review", "成员审核", 25
+    shown_when_empty = False  # an occasional step: no empty tab for everyone who might get one
 
     def applies(self, ctx) -> bool:
         return bool(access_for(ctx.user).review_division_ids or _unit_reviewer_units(ctx.user))

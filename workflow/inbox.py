@@ -299,7 +299,13 @@ def inbox_page(user, filters: InboxFilters | None = None, *, limit: int = PAGE_S
     scope = InboxFilters(unit=filters.unit)
     counts = list(zip([s.kind for s in every], [s.label for s in every],
                       count_all([s.count_queryset(ctx, filters=scope) for s in every]))) if with_counts else []
-    return InboxPage(entries=entries, next_cursor=next_cursor, counts=counts, kinds=[(s.kind, s.label) for s in every])
+    # An occasional kind (a source with `shown_when_empty = False`: a division's parts, an inspection
+    # team's visit) gets a tab only while the person has such a step, or while it is the chosen kind.
+    hidden = {s.kind for s in every if not getattr(s, "shown_when_empty", True) and s.kind != filters.kind}
+    hidden &= {kind for kind, _, n in counts if n == 0} if with_counts else set()
+    counts = [c for c in counts if c[0] not in hidden]
+    return InboxPage(entries=entries, next_cursor=next_cursor, counts=counts,
+                     kinds=[(s.kind, s.label) for s in every if s.kind not in hidden])
 
 
 def count_all(querysets) -> list[int]:
