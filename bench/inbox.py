@@ -112,7 +112,6 @@ def main():
     if liaison is None or office is None:
         sys.exit("no bench accounts: build the world first (manage.py generate_national_data)")
     zjt = liaison.person.unit
-    results = {}
     counts = {"items": Item.objects.count(),
               "tasks": ItemFlow.task_class.objects.count(),
               "open_for_liaison": ItemFlow.task_class.objects.filter(owner=liaison, status="ASSIGNED").count()}

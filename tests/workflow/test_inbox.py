@@ -16,7 +16,6 @@ from meetings.services.minutes import minutes_review
 from members.models import MemberUnit, ReportingUnit
 from tasks import services as ts
 from tasks.models import Assignment, Item
-from tests.meetings.conftest import held_meeting, world  # noqa: F401 — fixtures
 from workflow import services as fs
 from workflow.inbox import InboxFilters, inbox_page, sources
 
