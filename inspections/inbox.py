@@ -21,7 +21,7 @@ def pending_for(user, *, limit: int = 20) -> list[dict]:
             .annotate(kind=Value("inspection", output_field=CharField()), label=F("title"),
                       place=F("reporting_unit__name"), due_on=F("ends_on"))
             .values_list(*cols))
-    query = team.order_by("due_on", "pk")
+    query = team.order_by()
     if user.has_perm("members.dispatch"):
         office = (Finding.objects.filter(status=Finding.Status.RECORDED, inspection__mechanism_id=mechanism_id)
                   .annotate(kind=Value("finding", output_field=CharField()),
@@ -33,9 +33,8 @@ def pending_for(user, *, limit: int = 20) -> list[dict]:
             # (status, recorded_at) index, so the union sorts at most 2 × limit rows.
             query = team.order_by("due_on", "pk")[:limit].union(office.order_by("recorded_at", "pk")[:limit], all=True)
         else:
-            query = team.union(office, all=True)
-        query = query.order_by("due_on", "pk")
-    rows = list(query[:limit])
+            query = team.order_by().union(office.order_by(), all=True)   # no ORDER BY inside (SQLite)
+    rows = list(query.order_by("due_on", "pk")[:limit])
     out = []
     for kind, pk, label, place, due_on in rows:
         if kind == "inspection":
