@@ -7,8 +7,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from core.errors import Conflict, DomainError
@@ -16,10 +16,12 @@ from core.parsing import int_or_none
 from members.selectors import is_overseer, mechanism_current
 
 from . import calendar, ladder, outbox, selectors
-from .services import calendar as calendar_services, notifications as notification_services, obligations as obligation_services
 from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation
 from .notice import notice_parse
 from .reminders import source_for
+from .services import calendar as calendar_services
+from .services import notifications as notification_services
+from .services import obligations as obligation_services
 
 COLOURS = {ladder.NONE: ("正常", ""), ladder.BLUE: ("临期", "blue"), ladder.YELLOW: ("到期", "yellow"),
            ladder.RED: ("严重逾期", "red")}
@@ -88,10 +90,10 @@ def obligation_detail(request, pk):
     may_submit = selectors.may_submit(request.user, obligation)
 
     def owed():
-        return obligation.status in Obligation.OWED
+        return obligation.is_owed
 
     can_submit = owed() and may_submit and not not_open_yet
-    can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
+    can_decide = selectors.may_decide(request.user, obligation)
     submit_form, decide_form = SubmitForm(initial=_resubmit_initial(obligation)), DecideForm()
     kept_text, status = "", 200
     if request.method == "POST":
@@ -135,7 +137,7 @@ def obligation_detail(request, pk):
                 kept_text, status = text, exc.status
             _decorate([obligation], today)
             can_submit = owed() and may_submit and not not_open_yet
-            can_decide = obligation.status == Obligation.SUBMITTED and selectors.may_receive(request.user)
+            can_decide = selectors.may_decide(request.user, obligation)
         except DomainError as exc:
             messages.error(request, exc.message)
             form = submit_form if action == "submit" else decide_form
@@ -156,7 +158,7 @@ def obligation_detail(request, pk):
 
 
 def _last_returned(obligation):
-    if obligation.status != Obligation.RETURNED:
+    if not obligation.is_returned:
         return None
     return obligation.submissions.filter(decision="returned").order_by("-submitted_at", "-pk").first()
 

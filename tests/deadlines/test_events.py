@@ -29,7 +29,7 @@ from meetings.services.notices import notice_send
 from members.models import MemberUnit, ReportingUnit, Role, RoleAssignment
 from tasks import services as ts
 from tasks.models import Assignment, UnitRequest
-from workflow import services as fs
+from tasks import services as fs
 
 CST = dt.timezone(dt.timedelta(hours=8))
 ROOT = Path(__file__).resolve().parents[2]

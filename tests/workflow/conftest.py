@@ -4,7 +4,7 @@ import pytest
 import time_machine
 
 from members.models import MemberUnit
-from workflow import services as flow_services
+from tasks import services as flow_services
 
 TODAY = dt.date(2026, 3, 2)  # a Monday
 
