@@ -6,7 +6,7 @@ from viewflow.urls import Site
 from viewflow.workflow.flow import FlowAppViewset
 
 from config.urls import urlpatterns as project_urlpatterns
-from workflow.flows import ItemFlow
+from tasks.flows import ItemFlow
 
 site = Site(title="viewflow stock", viewsets=[FlowAppViewset(ItemFlow, icon="assignment")])
 

@@ -58,6 +58,19 @@ class Community(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # action → (from states, to state), applied by workflow.transitions.transition_apply only.
+    # A return goes back to “taking part”, or to “pilot” for a provincial pilot.
+    TRANSITIONS = {
+        "join": ({CreationStatus.NOT_STARTED}, CreationStatus.TAKING_PART),
+        "make_pilot": ({CreationStatus.NOT_STARTED, CreationStatus.TAKING_PART}, CreationStatus.PILOT),
+        "self_assess": ({CreationStatus.TAKING_PART, CreationStatus.PILOT}, CreationStatus.SELF_ASSESSED),
+        "assess": ({CreationStatus.SELF_ASSESSED}, CreationStatus.ASSESSED),
+        "meet_standard": ({CreationStatus.ASSESSED}, CreationStatus.MEETS_STANDARD),
+        "return_to_self_assessed": ({CreationStatus.ASSESSED}, CreationStatus.SELF_ASSESSED),
+        "return_to_taking_part": ({CreationStatus.SELF_ASSESSED, CreationStatus.ASSESSED}, CreationStatus.TAKING_PART),
+        "return_to_pilot": ({CreationStatus.SELF_ASSESSED, CreationStatus.ASSESSED}, CreationStatus.PILOT),
+    }
+
     class Meta:
         verbose_name = _("社区")
         verbose_name_plural = _("社区台账")
@@ -129,6 +142,7 @@ class PilotSelection(models.Model):
                                 validators=[validate_no_formula])
     decided_on = models.DateField(_("会议日期"))
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.RECORDED)
+    TRANSITIONS = {"confirm": ({Status.RECORDED}, Status.CONFIRMED)}
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -156,6 +170,13 @@ class Assessment(models.Model):
         CONFIRMED = "confirmed", _("已确认")
 
     OPEN = (Status.DRAFT, Status.SUBMITTED, Status.REVIEWED)
+    TRANSITIONS = {
+        "submit": ({Status.DRAFT}, Status.SUBMITTED),
+        "review": ({Status.SUBMITTED}, Status.REVIEWED),
+        "return": ({Status.SUBMITTED}, Status.DRAFT),  # the prefecture returns the self-assessment
+        "confirm": ({Status.REVIEWED}, Status.CONFIRMED),
+        "office_return": ({Status.REVIEWED}, Status.SUBMITTED),  # the office returns it to the prefecture
+    }
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="assessments")
     standard = models.CharField(_("评价标准"), max_length=32)

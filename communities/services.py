@@ -1,6 +1,6 @@
 """Every write to the ledger, pilots and assessments: keyword-only,
-validated, audited in the same transaction. Status changes go through `COMMUNITY_TRANSITIONS` and
-`ASSESSMENT_TRANSITIONS`; the assessment flow's tasks are moved from here."""
+validated, audited in the same transaction. Status changes go through the models' `TRANSITIONS`
+tables (`workflow.transitions`); the assessment flow's tasks are moved from here (`workflow.steps`)."""
 
 import secrets
 from dataclasses import dataclass, field
@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from viewflow.workflow.status import STATUS
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
@@ -18,6 +17,8 @@ from core.uploads import upload_check
 from deadlines.events import event_notify
 from deadlines.models import Obligation
 from members.selectors import mechanism_id_for
+from workflow.steps import step_run
+from workflow.transitions import transition_apply
 
 from .models import (
     Assessment,
@@ -27,6 +28,7 @@ from .models import (
     CommunityStatusChange,
     CreationStatus,
     PilotNomination,
+    PilotSupport,
     PilotSelection,
     Renovation,
 )
@@ -34,24 +36,7 @@ from .scoring import engine_for
 from .selectors import confirmed_pilot_ids, may_confirm, may_decide, may_keep, own_unit_ids
 
 S = CreationStatus
-
-# from → allowed targets. Returns go back to “taking part” (or “pilot” for a provincial pilot).
-COMMUNITY_TRANSITIONS = {
-    S.NOT_STARTED: {S.TAKING_PART, S.PILOT},
-    S.TAKING_PART: {S.SELF_ASSESSED, S.PILOT},
-    S.PILOT: {S.SELF_ASSESSED},
-    S.SELF_ASSESSED: {S.ASSESSED, S.TAKING_PART, S.PILOT},
-    S.ASSESSED: {S.MEETS_STANDARD, S.SELF_ASSESSED, S.TAKING_PART, S.PILOT},
-    S.MEETS_STANDARD: set(),
-}
-
 A = Assessment.Status
-ASSESSMENT_TRANSITIONS = {
-    A.DRAFT: {A.SUBMITTED},
-    A.SUBMITTED: {A.REVIEWED, A.DRAFT},
-    A.REVIEWED: {A.CONFIRMED, A.SUBMITTED},
-    A.CONFIRMED: set(),
-}
 
 PILOTS_MIN, PILOTS_MAX = 2, 3
 
@@ -68,18 +53,18 @@ def _clean(obj):
 # --- Communities ----------------------------------------------------------------------------------
 
 
-def _community_status_set(*, community: Community, to: str, by, reason: str = ""):
-    current = S(community.status)
-    if to not in COMMUNITY_TRANSITIONS[current]:
-        raise DomainError(f"社区当前为“{current.label}”，不能改为“{S(to).label}”。", code="bad_transition")
-    CommunityStatusChange.objects.create(community=community, from_status=current, to_status=to, by=by,
-                                         reason=reason)
-    community.status = to
+def _community_move(*, community: Community, action: str, by, reason: str = ""):
+    """Move the community by `action` (kernel) and keep its status history (CommunityStatusChange)."""
+    current = community.status
+    transition_apply(community, action, label="社区")
+    CommunityStatusChange.objects.create(community=community, from_status=current, to_status=community.status,
+                                         by=by, reason=reason)
     community.save(update_fields=["status", "standard_met_on", "updated_at"])
 
 
-def _base_status(community: Community) -> str:
-    return S.PILOT if community.pk in confirmed_pilot_ids() else S.TAKING_PART
+def _return_action(community: Community) -> str:
+    """Back to “taking part”, or to “pilot” for a provincial pilot."""
+    return "return_to_pilot" if community.pk in confirmed_pilot_ids() else "return_to_taking_part"
 
 
 EDITABLE_FIELDS = ("county", "name", "residents_committee", "old_estates", "renovation")
@@ -135,7 +120,7 @@ def community_join(*, community: Community, by) -> Community:
     if not may_keep(by, community):
         raise NotAllowed("只能办理本地区的社区。")
     community = Community.objects.select_for_update().get(pk=community.pk)
-    _community_status_set(community=community, to=S.TAKING_PART, by=by, reason="参与创建行动")
+    _community_move(community=community, action="join", by=by, reason="参与创建行动")
     audit_record(actor=by, action="community.join", obj=community)
     return community
 
@@ -267,14 +252,14 @@ def pilot_selection_confirm(*, selection: PilotSelection, by) -> PilotSelection:
     selection = PilotSelection.objects.select_for_update().get(pk=selection.pk)
     if selection.status != PilotSelection.Status.RECORDED:
         raise Conflict("该决定已确认。")
-    selection.status = PilotSelection.Status.CONFIRMED
+    transition_apply(selection, "confirm", label="该决定")
     selection.confirmed_by, selection.confirmed_at = by, timezone.now()
     selection.save(update_fields=["status", "confirmed_by", "confirmed_at"])
     for community in Community.objects.select_for_update().filter(pk__in=selection.communities.all()):
         # A community already in assessment or meeting the standard keeps its status; the selection
         # itself records that it is a provincial pilot.
         if community.status in (S.NOT_STARTED, S.TAKING_PART):
-            _community_status_set(community=community, to=S.PILOT, by=by, reason=f"{selection.decision}确定为省级试点社区")
+            _community_move(community=community, action="make_pilot", by=by, reason=f"{selection.decision}确定为省级试点社区")
     audit_record(actor=by, action="pilot.confirm", obj=selection)
     return selection
 
@@ -282,28 +267,12 @@ def pilot_selection_confirm(*, selection: PilotSelection, by) -> PilotSelection:
 # --- Assessments ------------------------------------------------------------------------------------
 
 
-def _assessment_status_set(assessment: Assessment, to: str):
-    current = A(assessment.status)
-    if to not in ASSESSMENT_TRANSITIONS[current]:
-        raise Conflict(f"评估当前为“{current.label}”，不能办理此操作（可能已被他人处理，请刷新页面）。")
-    assessment.status = to
-
-
 def _locked(assessment: Assessment) -> Assessment:
     return Assessment.objects.select_for_update().select_related("community").get(pk=assessment.pk)
 
 
-def _open_task(assessment: Assessment, node):
-    from .flows import AssessmentFlow  # noqa: F401 - the flow must be loaded for task lookups
-
-    task = assessment.process.task_set.filter(flow_task=node, status=STATUS.NEW).first()
-    if task is None:
-        raise Conflict("流程中没有待办的该环节（可能已被他人处理，请刷新页面）。")
-    return task
-
-
-def _run(node, assessment):
-    node.run(_open_task(assessment, node))
+def _step(node, assessment, **data):
+    step_run(node, process=assessment.process, message="流程中没有待办的该环节（可能已被他人处理，请刷新页面）。", **data)
 
 
 @transaction.atomic
@@ -352,11 +321,11 @@ def assessment_submit(*, assessment: Assessment, by) -> Assessment:
     assessment = _locked(assessment)
     if not assessment.result:
         raise DomainError("请先填写并保存自评内容。", code="empty")
-    _assessment_status_set(assessment, A.SUBMITTED)
+    transition_apply(assessment, "submit", label="评估")
     assessment.save(update_fields=["status", "updated_at"])
     community = Community.objects.select_for_update().get(pk=assessment.community_id)
-    _community_status_set(community=community, to=S.SELF_ASSESSED, by=by, reason="提交自评")
-    _run(AssessmentFlow.self_assess, assessment)
+    _community_move(community=community, action="self_assess", by=by, reason="提交自评")
+    _step(AssessmentFlow.self_assess, assessment)
     AssessmentStep.objects.create(assessment=assessment, action=AssessmentStep.Action.SUBMITTED, by=by)
     audit_record(actor=by, action="assessment.submit", obj=assessment, changes={"total": assessment.total})
     return assessment
@@ -394,14 +363,14 @@ def assessment_review(*, assessment: Assessment, approve: bool, by, reason: str 
         raise DomainError("退回修改须填写理由。", field="reason")
     if approve and by.pk in assessment_preparer_ids(assessment):
         raise DomainError(SELF_REVIEW_MESSAGE, code="self_review")
-    _assessment_status_set(assessment, A.REVIEWED if approve else A.DRAFT)
+    transition_apply(assessment, "review" if approve else "return", label="评估")
     assessment.last_reason = "" if approve else reason.strip()
     assessment.save(update_fields=["status", "last_reason", "updated_at"])
     community = Community.objects.select_for_update().get(pk=assessment.community_id)
-    _community_status_set(community=community, to=S.ASSESSED if approve else _base_status(community), by=by,
+    _community_move(community=community, action="assess" if approve else _return_action(community), by=by,
                           reason="市州审核通过" if approve else f"市州退回修改：{reason.strip()}")
     # On a return the flow's gate routes the work back to a new self-assessment task.
-    _run(AssessmentFlow.review, assessment)
+    _step(AssessmentFlow.review, assessment)
     AssessmentStep.objects.create(assessment=assessment, by=by, reason=reason.strip(),
                                   action=AssessmentStep.Action.APPROVED if approve else AssessmentStep.Action.RETURNED)
     audit_record(actor=by, action="assessment.review" if approve else "assessment.return", obj=assessment,
@@ -424,23 +393,24 @@ def assessment_confirm(*, assessment: Assessment, approve: bool, by, reason: str
     assessment = _locked(assessment)
     if not approve and not reason.strip():
         raise DomainError("退回市州须填写理由。", field="reason")
-    _assessment_status_set(assessment, A.CONFIRMED if approve else A.SUBMITTED)
+    transition_apply(assessment, "confirm" if approve else "office_return", label="评估")
     community = Community.objects.select_for_update().get(pk=assessment.community_id)
     if approve:
         assessment.confirmed_at = timezone.now()
         assessment.last_reason = ""
         if assessment.passed:
             community.standard_met_on = timezone.localdate()
-            _community_status_set(community=community, to=S.MEETS_STANDARD, by=by,
+            _community_move(community=community, action="meet_standard", by=by,
                                   reason=f"评估确认达标（{assessment.total}）")
         else:
-            _community_status_set(community=community, to=_base_status(community), by=by,
+            _community_move(community=community, action=_return_action(community), by=by,
                                   reason=f"评估确认未达标（{assessment.total}）")
     else:
         assessment.last_reason = reason.strip()
-        _community_status_set(community=community, to=S.SELF_ASSESSED, by=by, reason=f"办公室退回市州：{reason.strip()}")
+        _community_move(community=community, action="return_to_self_assessed", by=by,
+                        reason=f"办公室退回市州：{reason.strip()}")
     assessment.save(update_fields=["status", "confirmed_at", "last_reason", "updated_at"])
-    _run(AssessmentFlow.confirm, assessment)
+    _step(AssessmentFlow.confirm, assessment)
     AssessmentStep.objects.create(assessment=assessment, by=by, reason=reason.strip(),
                                   action=AssessmentStep.Action.CONFIRMED if approve
                                   else AssessmentStep.Action.OFFICE_RETURNED)

@@ -13,12 +13,14 @@ from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidd
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, NotAllowed
 from members.models import ReportingUnit
 from members.selectors import is_overseer, mechanism_deployed, mechanism_id_for
+from workflow.errors import back_url, form_error
+from workflow.transitions import transition_allowed
 
 from . import selectors, services
 from .excel import annex2_workbook, import_rows_read, import_template
@@ -53,20 +55,19 @@ def ledger_user(view):
 
 
 def domain_errors_to_messages(view):
-    """A refused action goes back where it came from with its Chinese message (403 if the role
-    may never do it)."""
+    """A refused action goes back where it came from with its Chinese message (the ledger when
+    there is no page to go back to); a role that may never do it gets 403 with its reason
+    (`workflow.errors`)."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except NotAllowed as e:
-            return HttpResponseForbidden(e.message)
+        except NotAllowed:
+            raise
         except DomainError as e:
             messages.error(request, e.message)
-            back = request.META.get("HTTP_REFERER", "")
-            safe = url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
-            return redirect(back if back and safe else "communities:ledger")
+            return redirect(back_url(request) or "communities:ledger")
 
     return wrapped
 
@@ -116,7 +117,7 @@ def community_create(request):
         try:
             community = services.community_create(by=request.user, **form.cleaned_data)
         except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
+            form_error(form, e)
         else:
             messages.success(request, f"已登记社区“{community.name}”。")
             return redirect("communities:detail", pk=community.pk)
@@ -135,7 +136,7 @@ def _detail_context(request, community, *, support_form=None) -> dict:
         "is_pilot": is_pilot,
         "may_keep": selectors.may_keep(request.user, community),
         "may_start": (selectors.may_keep(request.user, community)
-                      and community.status in (CreationStatus.TAKING_PART, CreationStatus.PILOT)
+                      and transition_allowed(community, "self_assess")
                       and not community.assessments.filter(status__in=Assessment.OPEN).exists()),
         "nomination_form": NominationForm(initial={"year": timezone.localdate().year}),
         # A pilot's supervision (from the apps that register a panel) and the support it was given.
@@ -198,7 +199,7 @@ def community_edit(request, pk):
             services.community_update(community=community, by=request.user,
                                       **{f: form.cleaned_data[f] for f in CommunityForm.Meta.fields})
         except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
+            form_error(form, e)
         else:
             messages.success(request, "已保存。")
             return redirect("communities:detail", pk=pk)
@@ -331,7 +332,7 @@ def assessment_detail(request, pk):
     assessment = selectors.assessment_for_user_or_404(request.user, pk)
     engine = engine_for(assessment.standard)
     keeper = selectors.may_keep(request.user, assessment.community)
-    editable = keeper and assessment.status == Assessment.Status.DRAFT
+    editable = keeper and transition_allowed(assessment, "submit")
     form = None
     if editable:
         form_class = assessment_form_class(engine)
@@ -354,7 +355,7 @@ def assessment_detail(request, pk):
                         services.evidence_add(assessment=assessment, upload=evidence.cleaned_data["file"],
                                               item_no=evidence.cleaned_data["item_no"], by=request.user)
             except DomainError as e:
-                form.add_error(e.field if e.field in form.fields else None, e.message)
+                form_error(form, e)
             else:
                 messages.success(request, "已保存，得分已重新计算。" + ("已上传证明材料。" if upload else ""))
                 return redirect("communities:assessment", pk=pk)
@@ -369,12 +370,12 @@ def assessment_detail(request, pk):
         "steps": assessment.steps.select_related("by"), "evidence": assessment.evidence.all(),
         "evidence_form": EvidenceForm(use_required_attribute=False) if editable else None,
         "may_submit": editable,
-        "may_review": (keeper or selectors.may_confirm(request.user)) and assessment.status == Assessment.Status.SUBMITTED
+        "may_review": (keeper or selectors.may_confirm(request.user)) and transition_allowed(assessment, "review")
         and request.user.pk not in services.assessment_preparer_ids(assessment),
-        "own_work_to_review": keeper and assessment.status == Assessment.Status.SUBMITTED
+        "own_work_to_review": keeper and transition_allowed(assessment, "review")
         and request.user.pk in services.assessment_preparer_ids(assessment),
         "self_review_message": services.SELF_REVIEW_MESSAGE,
-        "may_confirm": selectors.may_confirm(request.user) and assessment.status == Assessment.Status.REVIEWED,
+        "may_confirm": selectors.may_confirm(request.user) and transition_allowed(assessment, "confirm"),
         "reason_form": ReasonForm(),
     })
 

@@ -4,7 +4,7 @@ from communities import api as communities_api
 from deadlines import api as deadlines_api
 from meetings import api as meetings_api
 from members import api as members_api
-from workflow import api as workflow_api
+from tasks import api as task_api
 from workflow import inbox_api
 
 router = DefaultRouter()
@@ -12,9 +12,9 @@ router.register("units", members_api.MemberUnitViewSet, basename="unit")
 router.register("roster", members_api.RosterViewSet, basename="roster")
 router.register("work-lines", members_api.WorkLineViewSet, basename="work-line")
 router.register("reporting-units", members_api.ReportingUnitViewSet, basename="reporting-unit")
-router.register("items", workflow_api.ItemViewSet, basename="item")
-router.register("tasks", workflow_api.TaskViewSet, basename="task")
-router.register("requests", workflow_api.RequestViewSet, basename="request")
+router.register("items", task_api.ItemViewSet, basename="item")
+router.register("tasks", task_api.TaskViewSet, basename="task")
+router.register("requests", task_api.RequestViewSet, basename="request")
 router.register("inbox", inbox_api.InboxViewSet, basename="inbox")
 router.register("obligations", deadlines_api.ObligationViewSet, basename="obligation")
 router.register("meetings", meetings_api.MeetingViewSet, basename="meeting")

@@ -34,7 +34,7 @@ urlpatterns = [
     path("accounts/password/reset/complete/", account_views.password_reset_complete, name="password_reset_complete"),
     path("mechanism/", include("members.urls")),
     path("me/", include("members.urls_me")),
-    path("items/", include("workflow.urls")),
+    path("items/", include("tasks.urls")),
     path("divisions/", include("tasks.division_urls")),
     path("deadlines/", include("deadlines.urls")),
     path("communities/", include("communities.urls")),

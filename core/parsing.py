@@ -29,3 +29,16 @@ def version_parse(value, *, label: str = "页面") -> int | None:
     if number is None:
         raise DomainError(f"{label}版本号无效，请刷新页面后重试。", code="bad_version", field="version")
     return number
+
+
+def text_clean(value, *, label: str, field: str, max_length: int = 3000, required: bool = True) -> str:
+    """A text typed into a form, stripped; refused in Chinese when missing (if `required`), longer
+    than `max_length`, or holding a NUL (PostgreSQL cannot store it; never typed by a person)."""
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(f"请填写{label}。", code="required", field=field)
+    if len(value) > max_length:
+        raise DomainError(f"{label}不能超过 {max_length} 字（当前 {len(value)} 字）。", code="too_long", field=field)
+    if "\x00" in value:
+        raise DomainError(f"{label}含有无效字符（空字符），请删除后重试。", code="invalid", field=field)
+    return value

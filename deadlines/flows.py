@@ -6,8 +6,8 @@
 The flow records who did what and when, and its open task tells where each obligation stands
 (viewflow's queue and process pages can show it). It holds no business rule: the services in
 deadlines/services/obligations.py validate, check permissions, change the obligation's status through their
-transition table and audit, and drive the flow from code (Handle nodes), so the product's own pages
-and API stay the way in. Locking: select_for_update on the process row (viewflow.W001)."""
+transition table and audit, and drive the flow from code through the kernel (`workflow.steps`), so
+the product's own pages and API stay the way in. Locking: select_for_update on the process row (viewflow.W001)."""
 
 from viewflow import this
 from viewflow.workflow import act, flow, lock
@@ -45,25 +45,3 @@ class SubmissionFlow(flow.Flow):
         activation.task.owner = by
         return activation.process
 
-
-def open_task(obligation, node):
-    """The obligation's open task at `node` (receive or revise), or None."""
-    process = SubmissionProcess.objects.filter(obligation=obligation).first()
-    if process is None:
-        return None
-    return process.task_set.filter(flow_task=node, status="NEW").first()
-
-
-def flow_submit(*, obligation, by) -> None:
-    task = open_task(obligation, SubmissionFlow.revise)
-    if task is None:
-        SubmissionFlow.start.run(obligation=obligation, by=by)
-    else:
-        SubmissionFlow.revise.run(task, by=by)
-
-
-def flow_decide(*, obligation, accepted: bool, by) -> None:
-    task = open_task(obligation, SubmissionFlow.receive)
-    if task is None:
-        raise LookupError(f"obligation {obligation.pk} has no open receive task")
-    SubmissionFlow.receive.run(task, accepted=accepted, by=by)

@@ -115,6 +115,12 @@ class Obligation(models.Model):
     STATUS_CHOICES = [(OPEN, _("待报送")), (SUBMITTED, _("已报送待接收")), (RETURNED, _("退回修改")),
                       (ACCEPTED, _("已接收"))]
     OWED = (OPEN, RETURNED)
+    # action → (from states, to state), applied by workflow.transitions.transition_apply only.
+    TRANSITIONS = {
+        "submit": ({OPEN, RETURNED}, SUBMITTED),
+        "accept": ({SUBMITTED}, ACCEPTED),
+        "return": ({SUBMITTED}, RETURNED),
+    }
 
     rule = models.ForeignKey(DeadlineRule, on_delete=models.PROTECT, related_name="obligations",
                              verbose_name=_("规则"))
@@ -172,6 +178,15 @@ class Obligation(models.Model):
 
     def __str__(self):
         return f"{self.obligor_name} {self.title}"
+
+    @property
+    def is_owed(self) -> bool:
+        """Still to be submitted: not yet, or returned for revision."""
+        return self.status in self.OWED
+
+    @property
+    def is_returned(self) -> bool:
+        return self.status == self.RETURNED
 
     @property
     def title(self) -> str:
@@ -296,6 +311,10 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.title} → {self.recipient or self.robot or self.address}"
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.FAILED
 
     @property
     def to_label(self) -> str:

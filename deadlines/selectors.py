@@ -7,7 +7,14 @@ from django.http import Http404
 from django.utils import timezone
 
 from members.counties import reporting_units_in_tree
-from members.selectors import is_overseer, mechanism_id_current, mechanism_id_for, reporting_units_for_user, units_for_user
+from members.selectors import (
+    is_overseer,
+    mechanism_id_current,
+    mechanism_id_for,
+    reporting_units_for_user,
+    units_for_user,
+)
+from workflow.transitions import transition_allowed
 
 from . import calendar, ladder
 from .models import DeadlineRule, Message, Obligation
@@ -21,6 +28,11 @@ def may_edit_calendar(user) -> bool:
 
 def may_receive(user) -> bool:
     return user.is_authenticated and (user.has_perm("members.dispatch") or user.is_superuser)
+
+
+def may_decide(user, obligation) -> bool:
+    """接收 / 退回修改 now: the office, while a submission waits."""
+    return may_receive(user) and transition_allowed(obligation, "accept")
 
 
 def obligations_for_user(user):

@@ -18,10 +18,13 @@ from members.selectors import is_overseer, mechanism_current
 from members.counties import counties_of, county_accounts, prefecture_ids_for_user
 
 from . import calendar, cascade, ladder, outbox, selectors
-from .services import calendar as calendar_services, notifications as notification_services, obligations as obligation_services
 from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation, Submission
 from .notice import notice_parse
 from .reminders import Cursor, source_for, unit_key_parse
+from .services import calendar as calendar_services
+from .services import notifications as notification_services
+from .services import obligations as obligation_services
+from workflow.transitions import transition_allowed
 
 COLOURS = {ladder.NONE: ("正常", ""), ladder.BLUE: ("临期", "blue"), ladder.YELLOW: ("到期", "yellow"),
            ladder.RED: ("严重逾期", "red")}
@@ -112,10 +115,10 @@ def obligation_detail(request, pk):
     receiver = obligation.reporting_unit.parent.name if county else "联席会议办公室"
 
     def owed():
-        return obligation.status in Obligation.OWED
+        return obligation.is_owed
 
     can_submit = owed() and may_submit and not not_open_yet
-    can_decide = obligation.status == Obligation.SUBMITTED and _may_decide(request.user, obligation)
+    can_decide = _may_decide(request.user, obligation)
     submit_form, decide_form = SubmitForm(initial=_resubmit_initial(obligation)), DecideForm()
     kept_text, status = "", 200
     if request.method == "POST":
@@ -166,7 +169,7 @@ def obligation_detail(request, pk):
                 kept_text, status = text, exc.status
             _decorate([obligation], today)
             can_submit = owed() and may_submit and not not_open_yet
-            can_decide = obligation.status == Obligation.SUBMITTED and _may_decide(request.user, obligation)
+            can_decide = _may_decide(request.user, obligation)
         except DomainError as exc:
             messages.error(request, exc.message)
             form = submit_form if action == "submit" else decide_form
@@ -191,8 +194,8 @@ def obligation_detail(request, pk):
 def _may_decide(user, obligation) -> bool:
     """A county's report is received by its prefecture; everything else by the office (deadlines.cascade)."""
     if cascade.is_county_obligation(obligation):
-        return cascade.may_receive_county(user, obligation)
-    return selectors.may_receive(user)
+        return transition_allowed(obligation, "accept") and cascade.may_receive_county(user, obligation)
+    return selectors.may_decide(user, obligation)
 
 
 def _tree_link(user, obligation, county) -> str:
@@ -208,7 +211,7 @@ def _tree_link(user, obligation, county) -> str:
 
 
 def _last_returned(obligation):
-    if obligation.status != Obligation.RETURNED:
+    if not obligation.is_returned:
         return None
     return obligation.submissions.filter(decision="returned").order_by("-submitted_at", "-pk").first()
 

@@ -2,7 +2,7 @@
 transaction; who is told is declared in `deadlines.events`.
 
 A finding's rectification is a supervised item created by the item flow's own service
-(`workflow.services.item_dispatch` → `tasks.services.item_create`), so it is claimed, handled,
+(`tasks.services.item_dispatch` → `tasks.services.item_create`), so it is claimed, handled,
 reported, extended, returned and accepted exactly like any other item. Its 办结 closes the finding
 (`receivers`)."""
 
@@ -191,7 +191,7 @@ def finding_issue(*, finding: Finding, lead_unit: MemberUnit, due_date: date, by
     """交办整改: the office names the lead unit and the due date; the finding becomes a supervised
     item (source 督导检查整改) routed by the item flow. When the finding is at a prefecture, the
     prefecture's users are told (items go to member units; docs/inspections.md)."""
-    from workflow.services import item_dispatch  # the item flow's own entry point
+    from tasks.services import item_dispatch  # the item flow's own entry point
 
     if not may_plan(by):
         raise NotAllowed("只有联席会议办公室可以交办整改。")

@@ -2,7 +2,7 @@
 flow of `workflow`, and the one place the meeting pages read those items' live status."""
 
 from tasks.models import Item
-from workflow.services import item_dispatch
+from tasks.services import item_dispatch
 
 TITLE_MAX = 120
 

@@ -32,12 +32,12 @@ class Meeting(models.Model):
         SCHEDULED = "scheduled", _("已发出通知")
         HELD = "held", _("已召开")
 
+    # action → (from states, to state), applied by workflow.transitions.transition_apply only.
     TRANSITIONS = {
-        Status.PROPOSED: {Status.APPROVED, Status.DECLINED},
-        Status.APPROVED: {Status.SCHEDULED},
-        Status.SCHEDULED: {Status.HELD},
-        Status.DECLINED: set(),
-        Status.HELD: set(),
+        "approve": ({Status.PROPOSED}, Status.APPROVED),
+        "decline": ({Status.PROPOSED}, Status.DECLINED),
+        "schedule": ({Status.APPROVED}, Status.SCHEDULED),
+        "hold": ({Status.SCHEDULED}, Status.HELD),
     }
 
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="meetings")
@@ -87,6 +87,10 @@ class Meeting(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_declined(self) -> bool:
+        return self.status == self.Status.DECLINED
 
 
 class AgendaProposal(models.Model):
@@ -156,10 +160,10 @@ class Minutes(models.Model):
         ISSUED = "issued", _("已印发")
 
     TRANSITIONS = {
-        Status.DRAFTING: {Status.CONSULTING},
-        Status.CONSULTING: {Status.DRAFTING, Status.AGREED},
-        Status.AGREED: {Status.ISSUED},
-        Status.ISSUED: set(),
+        "consult": ({Status.DRAFTING}, Status.CONSULTING),
+        "revise": ({Status.CONSULTING}, Status.DRAFTING),  # a unit asked for changes
+        "agree": ({Status.CONSULTING}, Status.AGREED),
+        "issue": ({Status.AGREED}, Status.ISSUED),
     }
 
     meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="minutes")
@@ -182,6 +186,15 @@ class Minutes(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_drafting(self) -> bool:
+        """The office may still edit the draft (before it goes out, or after units asked for changes)."""
+        return self.status == self.Status.DRAFTING
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == self.Status.ISSUED
 
 
 class AgreedMatter(models.Model):
@@ -277,12 +290,12 @@ class Escalation(models.Model):
         CLOSED = "closed", _("已办结")
 
     TRANSITIONS = {
-        Status.DRAFTING: {Status.AWAITING_APPROVAL},
-        Status.AWAITING_APPROVAL: {Status.APPROVED, Status.DRAFTING},
-        Status.APPROVED: {Status.SENT},
-        Status.SENT: {Status.REPLIED},
-        Status.REPLIED: {Status.CLOSED},
-        Status.CLOSED: set(),
+        "submit": ({Status.DRAFTING}, Status.AWAITING_APPROVAL),
+        "approve": ({Status.AWAITING_APPROVAL}, Status.APPROVED),
+        "return": ({Status.AWAITING_APPROVAL}, Status.DRAFTING),
+        "send": ({Status.APPROVED}, Status.SENT),
+        "reply": ({Status.SENT}, Status.REPLIED),
+        "close": ({Status.REPLIED}, Status.CLOSED),
     }
 
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, null=True, related_name="escalations")
@@ -360,10 +373,9 @@ class MembershipChange(models.Model):
         REJECTED = "rejected", _("未通过")
 
     TRANSITIONS = {
-        Status.PROPOSED: {Status.CHECKED, Status.REJECTED},
-        Status.CHECKED: {Status.CONFIRMED, Status.REJECTED},
-        Status.CONFIRMED: set(),
-        Status.REJECTED: set(),
+        "check": ({Status.PROPOSED}, Status.CHECKED),
+        "confirm": ({Status.CHECKED}, Status.CONFIRMED),
+        "reject": ({Status.PROPOSED, Status.CHECKED}, Status.REJECTED),
     }
 
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="membership_changes")

@@ -13,9 +13,11 @@ from core.errors import DomainError, NotAllowed
 from core.parsing import int_or_none
 from members.models import MemberUnit, Person, Role, RoleAssignment
 from members.selectors import is_overseer, mechanism_current, units_for_user
+from workflow.errors import form_error
+from workflow.steps import step_open
+from workflow.transitions import transition_allowed
 
 from . import selectors as sel
-from .services import common as common_services, escalations as escalation_services, meetings as meeting_services, membership as membership_services, minutes as minutes_services, notices as notice_services
 from .flows import MeetingFlow
 from .forms import (
     AgendaForm,
@@ -32,7 +34,12 @@ from .forms import (
     ScheduleForm,
     UnitAddForm,
 )
-from .models import Escalation, MembershipChange, Minutes
+from .models import Escalation, Minutes
+from .services import escalations as escalation_services
+from .services import meetings as meeting_services
+from .services import membership as membership_services
+from .services import minutes as minutes_services
+from .services import notices as notice_services
 
 
 def _nav(request, key="meetings"):
@@ -41,16 +48,14 @@ def _nav(request, key="meetings"):
 
 def _run(request, fn, success: str, form=None):
     """Call a service; True on success. Domain errors go to the form (or a message); a role that
-    may not act gets 403."""
+    may not act gets 403 with its reason (`workflow.errors`)."""
     try:
         fn()
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from exc
+    except NotAllowed:
+        raise
     except DomainError as exc:
-        if form is not None and exc.field in form.fields:
-            form.add_error(exc.field, exc.message)
-        elif form is not None:
-            form.add_error(None, exc.message)
+        if form is not None:
+            form_error(form, exc)
         else:
             messages.error(request, exc.message)
         return False
@@ -116,7 +121,7 @@ def meeting_detail(request, pk):
         "meeting_units": meeting.meeting_units.select_related("unit"), "guests": meeting.guests.all(),
         "office": sel.is_office(request.user), "decider": sel.is_decider(request.user),
         "decide_form": DecideForm(initial={"version": meeting.version}),
-        "waiting_on": common_services.open_flow_task(meeting, MeetingFlow),
+        "waiting_on": step_open(MeetingFlow, meeting),
     })
 
 
@@ -224,7 +229,7 @@ def minutes_edit(request, pk):
     minutes = sel.get_minutes_for_user_or_404(request.user, pk)
     if not sel.is_office(request.user):
         raise PermissionDenied("只有联席会议办公室可以起草纪要。")
-    if minutes.status != Minutes.Status.DRAFTING:
+    if not minutes.is_drafting:
         messages.error(request, "纪要已送出会签或已印发，不能修改。")
         return redirect("meetings:minutes", minutes.pk)
     data = request.POST or None
@@ -470,9 +475,9 @@ def change_detail(request, pk):
     _nav(request, "membership")
     change = sel.get_change_for_user_or_404(request.user, pk)
     action = None
-    if change.status == MembershipChange.Status.PROPOSED and sel.is_office(request.user):
+    if transition_allowed(change, "check") and sel.is_office(request.user):
         action = "check"
-    elif change.status == MembershipChange.Status.CHECKED and sel.is_decider(request.user):
+    elif transition_allowed(change, "confirm") and sel.is_decider(request.user):
         action = "confirm"
     return render(request, "meetings/change_detail.html", {"change": change, "action": action})
 

@@ -1,5 +1,5 @@
 """Pages and actions of 二次交办 and 成员审核 (docs/divisions.md). Thin: parse, call a service in
-`tasks.divisions` (or `workflow.divisions` for the consolidation, which moves the item's flow), render.
+`tasks.divisions` (or `tasks.division_flow` for the consolidation, which moves the item's flow), render.
 The actions answer on the item page, where the panel (`{% division_panel %}`) shows them; a
 DomainError shows the item page again with the message and what was typed."""
 
@@ -24,8 +24,8 @@ from .division_selectors import (get_part_attachment_for_user_or_404, get_part_f
 
 
 def _act(request, item, action, success: str, anchor: str = ""):
-    # The item page and its error rendering are the items' own (workflow.views today).
-    from workflow.views import _act as item_act
+    # The item page and its error rendering are the items' own (tasks.views).
+    from .views import _act as item_act
 
     return item_act(request, item, action, success, anchor)
 
@@ -82,7 +82,7 @@ def share_review(request, pk):
 @require_POST
 def share_approve(request, pk):
     """The unit's member approves the liaison's feedback: it is reported to the office (or the lead)."""
-    from workflow.divisions import share_consolidate
+    from .division_flow import share_consolidate
 
     a = _own_share(request, pk)
     return _act(request, a.item, lambda: share_consolidate(assignment=a, result="", version=None, by=request.user),
@@ -165,7 +165,7 @@ def review_decide(request, pk):
         if decision not in ("approve", "return"):
             raise DomainError("请选择审核通过或退回修改。")
         if decision == "approve" and r.part_id is None:
-            from workflow.divisions import share_consolidate
+            from .division_flow import share_consolidate
 
             share_consolidate(assignment=r.assignment, result="", version=None, by=request.user)
         else:

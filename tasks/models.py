@@ -2,15 +2,17 @@
 requests a unit may make (延期申请, 退回).
 
 The product's own tables carry everything the inbox, the queue and a later reminder engine need
-(unit, status, due date, indexed together); the viewflow flow in `workflow/` only routes. See
+(unit, status, due date, indexed together); the viewflow flow (`tasks/flows.py`) only routes. See
 docs/items.md."""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
 
 from members.models import Mechanism, MemberUnit, WorkLine
+from workflow.transitions import transition_allowed
 
 
 class Item(models.Model):
@@ -29,12 +31,11 @@ class Item(models.Model):
         REVISION = "revision", _("退回修改")
         DONE = "done", _("已办结")
 
-    # Allowed status changes (from → to): the one place an item's status may move.
+    # action → (from states, to state), applied by workflow.transitions.transition_apply only.
     TRANSITIONS = {
-        Status.IN_PROGRESS: {Status.UNDER_REVIEW},
-        Status.UNDER_REVIEW: {Status.DONE, Status.REVISION},
-        Status.REVISION: {Status.UNDER_REVIEW},
-        Status.DONE: set(),
+        "consolidate": ({Status.IN_PROGRESS, Status.REVISION}, Status.UNDER_REVIEW),  # the 主牵头单位 报送
+        "accept": ({Status.UNDER_REVIEW}, Status.DONE),
+        "return_for_revision": ({Status.UNDER_REVIEW}, Status.REVISION),
     }
 
     title = models.CharField(_("标题"), max_length=120)
@@ -88,6 +89,14 @@ class Item(models.Model):
         return self.title
 
     @property
+    def is_done(self):
+        return self.status == self.Status.DONE
+
+    @property
+    def is_under_review(self):
+        return transition_allowed(self, "accept")
+
+    @property
     def number(self) -> str:
         return f"督办〔{self.created_at:%Y}〕{self.pk}号" if self.created_at else f"#{self.pk}"
 
@@ -109,13 +118,13 @@ class Assignment(models.Model):
         DONE = "done", _("已办结")
 
     TRANSITIONS = {
-        Status.TODO: {Status.CLAIMED, Status.RETURN_REQUESTED},
-        Status.CLAIMED: {Status.SUBMITTED, Status.RETURN_REQUESTED},
-        Status.RETURN_REQUESTED: {Status.CLAIMED, Status.REROUTED},
-        Status.SUBMITTED: {Status.REVISION, Status.DONE},
-        Status.REVISION: {Status.SUBMITTED},
-        Status.REROUTED: set(),
-        Status.DONE: set(),
+        "claim": ({Status.TODO}, Status.CLAIMED),
+        "request_return": ({Status.TODO, Status.CLAIMED}, Status.RETURN_REQUESTED),
+        "keep": ({Status.RETURN_REQUESTED}, Status.CLAIMED),  # the convener refuses the 退回
+        "reroute": ({Status.RETURN_REQUESTED}, Status.REROUTED),
+        "submit": ({Status.CLAIMED, Status.REVISION}, Status.SUBMITTED),
+        "return_for_revision": ({Status.SUBMITTED}, Status.REVISION),
+        "accept": ({Status.SUBMITTED}, Status.DONE),
     }
     OPEN = (Status.TODO, Status.CLAIMED, Status.RETURN_REQUESTED, Status.REVISION)
     WORKABLE = (Status.CLAIMED, Status.REVISION)
@@ -173,6 +182,34 @@ class Assignment(models.Model):
     @property
     def is_open(self):
         return self.status in self.OPEN
+
+    # What pages ask of a unit's share (templates never compare status strings).
+    @property
+    def is_live(self):
+        """Not handed over to another unit (a rerouted share is kept for the record only)."""
+        return self.status != self.Status.REROUTED
+
+    @property
+    def is_todo(self):
+        return transition_allowed(self, "claim")
+
+    @property
+    def is_workable(self):
+        """签收 done and not yet submitted: the unit writes its 办理情况 and may attach files."""
+        return self.status in self.WORKABLE
+
+    @property
+    def in_revision(self):
+        return self.status == self.Status.REVISION
+
+    @property
+    def is_submitted(self):
+        return self.status == self.Status.SUBMITTED
+
+    @property
+    def may_request(self):
+        """延期申请 / 退回 may be asked while the share is still to be done."""
+        return self.status in (self.Status.TODO, self.Status.CLAIMED, self.Status.REVISION)
 
 
 def role_label_for(role: str, order: int) -> str:
@@ -238,6 +275,10 @@ class UnitRequest(models.Model):
     requested_due_date = models.DateField(_("申请延至"), null=True, blank=True)
     previous_due_date = models.DateField(_("原时限"))
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    TRANSITIONS = {
+        "approve": ({Status.PENDING}, Status.APPROVED),
+        "refuse": ({Status.PENDING}, Status.REFUSED),
+    }
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -264,6 +305,27 @@ class UnitRequest(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} · {self.assignment.unit}"
 
+    @property
+    def is_pending(self):
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_granted_extension(self):
+        return self.kind == self.Kind.EXTENSION and self.status == self.Status.APPROVED
+
+
+class ItemProcess(Process):
+    """The viewflow process of a supervised item (tasks/flows.py): a proxy of viewflow's Process whose
+    `artifact` is the item; the flow's tasks are viewflow's own Task rows (docs/items.md)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("督办流程")
+        verbose_name_plural = _("督办流程")
+
+    @property
+    def item(self) -> Item:
+        return Item.objects.get(pk=self.artifact_object_id)
 
 # --- 二次交办 and 成员审核 inside a unit (docs/divisions.md) ------------------------------------------------
 

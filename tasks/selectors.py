@@ -362,3 +362,11 @@ def item_detail(item: Item, today: date | None = None) -> dict:
         "colour_label": LABELS[colour_for(item.due_date, today)],
         "days_left": days_left(item.due_date, today),
     }
+
+
+# --- may this person do X now (pages and the API ask these; templates never compare statuses) ---------
+
+
+def may_review(user, item: Item) -> bool:
+    """办结 / 退回修改: the office, while the item waits for its review."""
+    return user.has_perm("members.dispatch") and item.is_under_review

@@ -1,9 +1,12 @@
-"""Every write to `tasks`, as keyword-only functions.
+"""Every write to `tasks`, as keyword-only functions: the one service module pages and API call.
 
-These functions own the domain rules (who, which status, which dates) and the audit entry. They know
-nothing of the viewflow flow: `workflow.services` calls them inside the flow lock and then moves the
-flow. Each one re-reads the rows it changes with `select_for_update` and checks the version the
-caller's form was drawn from, so a double submit or a stale form is refused and changes nothing."""
+They own the domain rules (who, which status, which dates) and the audit entry, move statuses
+through the models' TRANSITIONS (`workflow.transitions`) and, where the action is a step of the
+item's flow (交办, 反馈/报送, 办结, 退回修改, a decided 退回), run that step through the kernel
+(`workflow.steps`) in the same transaction, under the flow's lock on the process row so two units
+submitting at the same moment cannot both miss (or both fire) the Join. Each one re-reads the rows
+it changes with `select_for_update` and checks the version the caller's form was drawn from, so a
+double submit or a stale form is refused and changes nothing."""
 
 from datetime import date
 
@@ -13,15 +16,18 @@ from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.models import AuditEntry
-from core.parsing import version_parse
+from core.parsing import text_clean
 from core.services import audit_record
 from core.uploads import storage_name, upload_check
 from deadlines.calendar import add_working_days
 from deadlines.events import event_notify
 from members.models import MemberUnit
 from members.selectors import mechanism_id_for, units_for_user
+from workflow.steps import flow_lock, step_branch, step_run
+from workflow.transitions import transition_apply, version_check
 
-from .models import Assignment, Attachment, Comment, Item, UnitRequest
+from .flows import ItemFlow
+from .models import Assignment, Attachment, Comment, Item, ItemProcess, UnitRequest
 from .signals import item_accepted
 
 CONTRIBUTION_LEAD_DAYS = 2  # participants report back this many working days before the lead's date
@@ -29,15 +35,6 @@ TITLE_MAX, CONTENT_MAX, RESULT_MAX, REASON_MAX, COMMENT_MAX = 120, 5000, 5000, 1
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-def _move(obj, to, *, label: str):
-    """The one place a status changes: through the model's TRANSITIONS table."""
-    allowed = obj.TRANSITIONS.get(obj.status, set())
-    if to not in allowed:
-        raise Conflict(f"{label}当前为“{obj.get_status_display()}”，不能变为“{type(obj).Status(to).label}”。"
-                       "页面可能已过期，请刷新后重试。", code="bad_transition")
-    obj.status = to
 
 
 def progress_of(item_id) -> list:
@@ -63,22 +60,6 @@ def item_progress_refresh(*, item) -> None:
     Item.objects.filter(pk=item_id).update(progress=progress)
     if isinstance(item, Item):
         item.progress = progress
-
-
-def _text(value, *, label: str, field: str, max_length: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(f"请填写{label}。", code="required", field=field)
-    if len(value) > max_length:
-        raise DomainError(f"{label}不能超过 {max_length} 字（当前 {len(value)} 字）。", code="too_long", field=field)
-    if "\x00" in value:  # PostgreSQL cannot store it; never typed by a person
-        raise DomainError(f"{label}含有无效字符（空字符），请删除后重试。", code="invalid", field=field)
-    return value
-
-
-def _check_version(obj, version, *, label: str):
-    if version_parse(version, label=label) not in (None, obj.version):
-        raise Conflict(f"{label}已被他人修改（您看到的是旧版本），请刷新页面后重试。", code="stale")
 
 
 def _touch(obj):
@@ -141,16 +122,16 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
 
     Units left as None are taken from the work line (its lead and participating units), so an item
     created from a line of the plan carries the mechanism's division of labour unless changed.
-    Called by `workflow.services.item_dispatch`, which starts the flow in the same transaction."""
+    `item_dispatch` calls it and starts the flow in the same transaction."""
     _require_perm(by, "members.dispatch", "只有联席会议办公室可以交办督办事项。")
     if work_line is not None and lead_units is None:
         lead_units = work_line.lead_units
         if participating_units is None:
             participating_units = work_line.participating_units
     lead_units, participating_units = lead_units or [], participating_units or []
-    title = _text(title, label="标题", field="title", max_length=TITLE_MAX)
-    content = _text(content, label="事项内容", field="content", max_length=CONTENT_MAX)
-    source_note = _text(source_note, label="来源说明", field="source_note", max_length=200, required=False)
+    title = text_clean(title, label="标题", field="title", max_length=TITLE_MAX)
+    content = text_clean(content, label="事项内容", field="content", max_length=CONTENT_MAX)
+    source_note = text_clean(source_note, label="来源说明", field="source_note", max_length=200, required=False)
     if source not in Item.Source.values:
         raise DomainError("请选择事项来源。", field="source")
     if source == Item.Source.WORK_LINE and work_line is None:
@@ -199,8 +180,8 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
     return item
 
 
-def item_accept(*, item: Item, version, by) -> Item:
-    """办结. Domain part; `workflow.services.item_accept` moves the flow."""
+def _item_accept_write(*, item: Item, version, by) -> Item:
+    """办结, the domain part (`item_accept` runs it inside the flow lock)."""
     _require_perm(by, "members.dispatch", "只有联席会议办公室可以办结督办事项。")
     item = _lock_item(item)
     if item.status == Item.Status.DONE:
@@ -209,14 +190,11 @@ def item_accept(*, item: Item, version, by) -> Item:
             item.repeated = True  # the user's own double click: it succeeded once, nothing to write
             return item
         raise Conflict(f"该督办事项已由{last.actor if last else '他人'}办结。", code="already_done")
-    _check_version(item, version, label="该督办事项")
-    _move(item, Item.Status.DONE, label="该督办事项")
+    transition_apply(item, "accept", version=version, label="该督办事项")
     item.accepted_at = timezone.now()
-    _touch(item)
     item.save(update_fields=["status", "accepted_at", "version"])
     for a in item.assignments.select_for_update().filter(status=Assignment.Status.SUBMITTED):
-        _move(a, Assignment.Status.DONE, label="单位任务")
-        _touch(a)
+        transition_apply(a, "accept", label="单位任务")
         a.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.accept", item)
@@ -225,20 +203,17 @@ def item_accept(*, item: Item, version, by) -> Item:
     return item
 
 
-def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignment:
-    """退回修改: the consolidated result goes back to the 主牵头单位. Returns that assignment."""
+def _item_return_write(*, item: Item, reason: str, version, by) -> Assignment:
+    """退回修改, the domain part: the consolidated result goes back to the 主牵头单位. Returns that assignment."""
     _require_perm(by, "members.dispatch", "只有联席会议办公室可以退回修改。")
-    reason = _text(reason, label="退回修改的理由", field="reason", max_length=REASON_MAX)
+    reason = text_clean(reason, label="退回修改的理由", field="reason", max_length=REASON_MAX)
     item = _lock_item(item)
-    _check_version(item, version, label="该督办事项")
-    _move(item, Item.Status.REVISION, label="该督办事项")
+    transition_apply(item, "return_for_revision", version=version, label="该督办事项")
     item.review_round += 1
-    _touch(item)
     item.save(update_fields=["status", "review_round", "version"])
     primary = item.assignments.select_for_update().get(role=Assignment.Role.LEAD, order=0,
                                                          status=Assignment.Status.SUBMITTED)
-    _move(primary, Assignment.Status.REVISION, label="主牵头单位的任务")
-    _touch(primary)
+    transition_apply(primary, "return_for_revision", label="主牵头单位的任务")
     primary.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "item.return_for_revision", item, reason=reason, unit=primary.unit.name, round=item.review_round)
@@ -247,7 +222,7 @@ def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignm
 
 
 def comment_add(*, item: Item, body: str, by) -> Comment:
-    body = _text(body, label="意见内容", field="body", max_length=COMMENT_MAX)
+    body = text_clean(body, label="意见内容", field="body", max_length=COMMENT_MAX)
     with transaction.atomic():
         comment = Comment.objects.create(item=item, author=by, body=body)
         _audit(by, "item.comment", item, comment=comment.pk)
@@ -264,9 +239,8 @@ def assignment_claim(*, assignment: Assignment, by) -> Assignment:
     a = _lock_assignment(assignment)
     if a.status == Assignment.Status.CLAIMED:
         raise Conflict(f"该任务已由{a.claimed_by}签收。", code="already_claimed")
-    _move(a, Assignment.Status.CLAIMED, label="该任务")
+    transition_apply(a, "claim", label="该任务")
     a.claimed_by, a.claimed_at = by, timezone.now()
-    _touch(a)
     a.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
     item_progress_refresh(item=a.item_id)
     _audit(by, "assignment.claim", a.item, unit=a.unit.name)
@@ -280,20 +254,18 @@ def assignment_save(*, assignment: Assignment, result: str, version, by) -> Assi
     """Save the unit's draft 办理情况 without submitting it."""
     _require_unit(by, assignment)
     a = _lock_assignment(assignment)
-    _check_version(a, version, label="该任务")
-    if a.status not in Assignment.WORKABLE:
+    version_check(a, version, label="该任务")
+    if not a.is_workable:
         raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能修改办理情况。", code="not_workable")
-    a.result = _text(result, label="办理情况", field="result", max_length=RESULT_MAX, required=False)
+    a.result = text_clean(result, label="办理情况", field="result", max_length=RESULT_MAX, required=False)
     _touch(a)
     a.save(update_fields=["result", "version"])
     _audit(by, "assignment.save", a.item, unit=a.unit.name)
     return a
 
 
-def assignment_mark_submitted(*, assignment: Assignment, result: str, version, by) -> Assignment:
-    """反馈 (a participant's contribution, a co-lead's part) or 报送 (the primary lead's consolidated
-    result, which needs every other live unit to have reported back first). Domain part, run inside
-    the flow lock by `workflow.services.assignment_submit`."""
+def _assignment_submit_write(*, assignment: Assignment, result: str, version, by) -> Assignment:
+    """反馈 / 报送, the domain part (`assignment_submit` runs it inside the flow lock)."""
     _require_unit(by, assignment)
     a = _lock_assignment(assignment)
     if a.status == Assignment.Status.SUBMITTED:
@@ -306,10 +278,10 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
                            code="already_submitted")
         raise Conflict(f"本单位已由{a.submitted_by}于{when}提交，您填写的内容未提交（见本单位任务）。",
                        code="already_submitted")
-    _check_version(a, version, label="该任务")
-    if a.status not in Assignment.WORKABLE:
+    version_check(a, version, label="该任务")
+    if not a.is_workable:
         raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能提交。请先签收。", code="not_workable")
-    a.result = _text(result, label="办理情况", field="result", max_length=RESULT_MAX)
+    a.result = text_clean(result, label="办理情况", field="result", max_length=RESULT_MAX)
     item = _lock_item(a.item)
     if a.is_primary_lead:
         waiting = (item.assignments.exclude(pk=a.pk).exclude(status__in=[Assignment.Status.SUBMITTED,
@@ -324,13 +296,11 @@ def assignment_mark_submitted(*, assignment: Assignment, result: str, version, b
     from .divisions import share_submit_gate
 
     submitter = share_submit_gate(assignment=a, result=a.result, by=by)
-    _move(a, Assignment.Status.SUBMITTED, label="该任务")
+    transition_apply(a, "submit", label="该任务")
     a.submitted_by, a.submitted_at = submitter, timezone.now()
-    _touch(a)
     a.save(update_fields=["status", "result", "submitted_by", "submitted_at", "version"])
     if a.is_primary_lead:
-        _move(item, Item.Status.UNDER_REVIEW, label="该督办事项")
-        _touch(item)
+        transition_apply(item, "consolidate", label="该督办事项")
         item.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
     _audit(by, "assignment.submit", item, unit=a.unit.name, role=a.role, consolidated=a.is_primary_lead)
@@ -351,7 +321,7 @@ def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:
     name = _validate_upload(upload)
     with transaction.atomic():
         a = _lock_assignment(assignment)
-        if a.status not in Assignment.WORKABLE:
+        if not a.is_workable:
             raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能上传附件。请先签收。", code="not_workable")
         att = Attachment(item=a.item, assignment=a, name=name, size=upload.size, uploaded_by=by)
         att.file.save(storage_name(name), upload, save=False)
@@ -366,9 +336,9 @@ def attachment_add(*, assignment: Assignment, upload, by) -> Attachment:
 @transaction.atomic
 def extension_request(*, assignment: Assignment, reason: str, new_due_date: date | None, by) -> UnitRequest:
     _require_unit(by, assignment)
-    reason = _text(reason, label="延期理由", field="reason", max_length=REASON_MAX)
+    reason = text_clean(reason, label="延期理由", field="reason", max_length=REASON_MAX)
     a = _lock_assignment(assignment)
-    if a.status not in (Assignment.Status.TODO, Assignment.Status.CLAIMED, Assignment.Status.REVISION):
+    if not a.may_request:
         raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能申请延期。", code="not_open")
     if a.requests.filter(status=UnitRequest.Status.PENDING).exists():
         raise Conflict("该任务已有待决定的申请，请等待召集人决定。", code="request_pending")
@@ -392,7 +362,7 @@ def _decision_note(note, approve: bool) -> str:
     """A refusal says why (the unit is told); an approval may carry a note."""
     if not approve and not (note or "").strip():
         raise DomainError("请填写不同意的理由。", code="required", field="note")
-    return _text(note, label="决定意见", field="note", max_length=500, required=False)
+    return text_clean(note, label="决定意见", field="note", max_length=500, required=False)
 
 
 @transaction.atomic
@@ -417,7 +387,7 @@ def extension_decide(*, request: UnitRequest, approve: bool, note: str, by,
         if a.role == Assignment.Role.PARTICIPATING and granted > a.item.due_date:
             raise DomainError(f"配合单位的反馈时限不能晚于牵头单位的办理时限（{a.item.due_date:%Y年%-m月%-d日}）。",
                               field="granted_due_date")
-    req.status = UnitRequest.Status.APPROVED if approve else UnitRequest.Status.REFUSED
+    transition_apply(req, "approve" if approve else "refuse", label="该申请")
     req.decided_by, req.decided_at, req.decision_note = by, timezone.now(), note
     req.granted_due_date = granted
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "granted_due_date"])
@@ -448,12 +418,11 @@ def extension_decide(*, request: UnitRequest, approve: bool, note: str, by,
 def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
     """退回: the unit says the task is not its duty. It waits for the convener's decision."""
     _require_unit(by, assignment)
-    reason = _text(reason, label="退回理由", field="reason", max_length=REASON_MAX)
+    reason = text_clean(reason, label="退回理由", field="reason", max_length=REASON_MAX)
     a = _lock_assignment(assignment)
     if a.requests.filter(status=UnitRequest.Status.PENDING).exists():
         raise Conflict("该任务已有待决定的申请，请等待召集人决定。", code="request_pending")
-    _move(a, Assignment.Status.RETURN_REQUESTED, label="该任务")
-    _touch(a)
+    transition_apply(a, "request_return", label="该任务")
     a.save(update_fields=["status", "version"])
     req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.RETURN, reason=reason,
                                      previous_due_date=a.due_date, requested_by=by)
@@ -463,20 +432,19 @@ def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
     return req
 
 
-def return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
+def _return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
     """The convener keeps the task with the unit: it goes back to work."""
     _require_perm(by, "members.decide", "只有召集人或副召集人可以决定退回申请。")
     with transaction.atomic():
         req = _lock_pending(request, UnitRequest.Kind.RETURN)
         note = _decision_note(note, approve=False)
         a = _lock_assignment(req.assignment)
-        _move(a, Assignment.Status.CLAIMED, label="该任务")
+        transition_apply(a, "keep", label="该任务")
         if a.claimed_by_id is None:
             a.claimed_by, a.claimed_at = req.requested_by, timezone.now()
-        _touch(a)
         a.save(update_fields=["status", "claimed_by", "claimed_at", "version"])
-        req.status, req.decided_by, req.decided_at, req.decision_note = (UnitRequest.Status.REFUSED, by,
-                                                                         timezone.now(), note)
+        transition_apply(req, "refuse", label="该申请")
+        req.decided_by, req.decided_at, req.decision_note = by, timezone.now(), note
         req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         item_progress_refresh(item=a.item_id)
         _audit(by, "request.return.refuse", a.item, reason=note, unit=a.unit.name)
@@ -494,13 +462,12 @@ def _lock_pending(request, kind) -> UnitRequest:
     return req
 
 
-def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, by) -> list[Assignment]:
+def _return_reroute_write(*, request: UnitRequest, units: list[MemberUnit], note: str, by) -> list[Assignment]:
     """The convener agrees the task is not the unit's and gives it to `units` (same role, same date).
-
-    A participating unit may be released with no replacement; a lead may not. Domain part: the caller
-    (`workflow.services.return_decide`) runs it inside the flow lock and routes the flow tasks."""
+    A participating unit may be released with no replacement; a lead may not. The domain part
+    (`return_decide` runs it inside the flow lock and routes the flow tasks)."""
     _require_perm(by, "members.decide", "只有召集人或副召集人可以决定退回申请。")
-    note = _text(note, label="决定意见", field="note", max_length=500, required=False)
+    note = text_clean(note, label="决定意见", field="note", max_length=500, required=False)
     req = _lock_pending(request, UnitRequest.Kind.RETURN)
     old = _lock_assignment(req.assignment)
     item = _lock_item(old.item)
@@ -514,8 +481,7 @@ def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, 
     current = set(MemberUnit.objects.current().filter(mechanism_id=old.unit.mechanism_id).values_list("pk", flat=True))
     if any(u.pk not in current for u in units):
         raise DomainError("改派的单位已不是成员单位。", field="units")
-    _move(old, Assignment.Status.REROUTED, label="该任务")
-    _touch(old)
+    transition_apply(old, "reroute", label="该任务")
     old.save(update_fields=["status", "version"])
     new = []
     for i, unit in enumerate(units):
@@ -524,8 +490,8 @@ def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, 
         a = Assignment(item=item, unit=unit, role=old.role, order=order, due_date=old.due_date, rerouted_from=old)
         a.save()
         new.append(a)
-    req.status, req.decided_by, req.decided_at, req.decision_note = (UnitRequest.Status.APPROVED, by,
-                                                                     timezone.now(), note)
+    transition_apply(req, "approve", label="该申请")
+    req.decided_by, req.decided_at, req.decision_note = by, timezone.now(), note
     req.rerouted_to = [u.name for u in units]
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "rerouted_to"])
     _touch(item)
@@ -536,3 +502,86 @@ def return_reroute(*, request: UnitRequest, units: list[MemberUnit], note: str, 
                  detail=f"该任务已改由{'、'.join(u.name for u in units)}办理。" if units else "贵单位不再参与办理。")
     event_notify(event="rerouted", obj=item, by=by, units=units, unit=old.unit.name)
     return new
+
+
+# --- steps of the item's flow -------------------------------------------------------------------------
+# Each runs its domain write and the flow step under the flow's lock, taken outermost (its retry loop
+# cannot run inside a savepoint). A repeat of the user's own action (a double click) moves nothing.
+
+
+def process_for_item(item: Item) -> ItemProcess:
+    return ItemProcess.objects.get(artifact_object_id=item.pk, flow_class=ItemFlow)
+
+
+def _link_open_tasks(process) -> None:
+    """Record on each assignment the id of its open flow task (each unit task carries its assignment
+    in its data); pages and `assignment_submit` find the unit's task by it."""
+    for task_id, data in process.task_set.filter(flow_task=ItemFlow.unit_work, status="NEW").values_list("pk", "data"):
+        Assignment.objects.filter(pk=data["assignment"]).exclude(flow_task_id=task_id).update(flow_task_id=task_id)
+
+
+def item_dispatch(*, by, **fields) -> Item:
+    """交办: create the item and its assignments, start the flow (one task per unit)."""
+    with transaction.atomic():
+        item = item_create(by=by, **fields)
+        ItemFlow.start.run(item=item)
+        _link_open_tasks(process_for_item(item))
+    return item
+
+
+def assignment_submit(*, assignment: Assignment, result: str, version, by) -> Assignment:
+    """反馈 (a participant's contribution, a co-lead's part) or 报送 (the primary lead's consolidated
+    result, which needs every other live unit to have reported back first); completes the unit's
+    flow task (the Join may then fire)."""
+    process = process_for_item(assignment.item)
+    with flow_lock(ItemFlow, process):
+        a = _assignment_submit_write(assignment=assignment, result=result, version=version, by=by)
+        if not getattr(a, "repeated", False):
+            step_run(ItemFlow.unit_work, process=process, task_id=a.flow_task_id)
+    return a
+
+
+REVIEW_GONE = "该督办事项当前不在审核环节，请刷新页面后重试。"
+
+
+def item_accept(*, item: Item, version, by) -> Item:
+    """办结."""
+    process = process_for_item(item)
+    with flow_lock(ItemFlow, process):
+        item = _item_accept_write(item=item, version=version, by=by)
+        if not getattr(item, "repeated", False):
+            step_run(ItemFlow.review, process=process, message=REVIEW_GONE, accepted=True)
+    return item
+
+
+def item_return_for_revision(*, item: Item, reason: str, version, by) -> Assignment:
+    """退回修改: the flow loops back and routes a new task to the 主牵头单位."""
+    process = process_for_item(item)
+    with flow_lock(ItemFlow, process):
+        primary = _item_return_write(item=item, reason=reason, version=version, by=by)
+        step_run(ItemFlow.review, process=process, message=REVIEW_GONE, accepted=False)
+        _link_open_tasks(process)
+    primary.refresh_from_db()
+    return primary
+
+
+def return_decide(*, request: UnitRequest, approve: bool, by, units=(), note: str = "") -> UnitRequest:
+    """The convener's decision on a 退回. Refused: the unit works the task again. Approved: the task
+    is re-routed to `units` (or, for a participant, simply released).
+
+    The Join pitfall: cancelling the last open branch would leave the Join waiting forever. So the
+    returned unit's task is never cancelled: replacement tasks are opened first, in the same split
+    (`step_branch`: the Join waits for them too), then the old task is *completed*, which makes the
+    Join re-check and continue if nothing else is open."""
+    if not approve:
+        return _return_refuse(request=request, note=note, by=by)
+    process = process_for_item(request.assignment.item)
+    with flow_lock(ItemFlow, process):
+        new = _return_reroute_write(request=request, units=list(units), note=note, by=by)
+        old = Assignment.objects.get(pk=request.assignment_id)
+        step_branch(ItemFlow.unit_work, process=process, from_task_id=old.flow_task_id,
+                    data=[{"assignment": a.pk} for a in new])
+        _link_open_tasks(process)
+        step_run(ItemFlow.unit_work, process=process, task_id=old.flow_task_id)
+    request.refresh_from_db()
+    return request

@@ -64,7 +64,7 @@ def _world(users):
     from deadlines.services.obligations import obligations_generate
     from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
     from members.models import MemberUnit, ReportingUnit
-    from workflow import services as flow
+    from tasks import services as flow
 
     unit = lambda code: MemberUnit.objects.get(code=code)  # noqa: E731
     flow.item_dispatch(by=users["office"], title="推进老旧小区绿色化改造", content="请按分工办理。", source="ad_hoc",
@@ -247,7 +247,7 @@ def test_a_nul_or_a_huge_number_in_the_path_is_refused_without_sign_in(client, u
 def under_review(users, client_for):
     """An item whose only unit has reported: the office may 办结 it."""
     from members.models import MemberUnit
-    from workflow import services as flow
+    from tasks import services as flow
 
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST), tick=False):
         item = flow.item_dispatch(by=users["office"], title="推进老旧小区绿色化改造", content="请按分工办理。",

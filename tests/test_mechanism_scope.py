@@ -25,7 +25,7 @@ from members.mechanism_config import mechanism_path, mechanism_spec_read
 from members.models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment
 from members.services import account_create, mechanism_load
 from tasks.models import Item
-from workflow.services import item_dispatch
+from tasks.services import item_dispatch
 
 from .test_no_server_errors import _paths
 

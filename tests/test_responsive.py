@@ -54,7 +54,7 @@ def _signed_in(browser, live_server, user, width, height):
 
 @pytest.fixture
 def item(users):
-    from workflow.services import item_dispatch
+    from tasks.services import item_dispatch
 
     units = {u.code: u for u in MemberUnit.objects.all()}
     return item_dispatch(
@@ -116,7 +116,7 @@ PHOTO = bytes.fromhex(
 @pytest.mark.django_db(transaction=True)
 def test_a_liaison_signs_for_reports_with_a_photo_and_submits_at_phone_width(users, live_server, chromium, tmp_path):
     from tasks.models import Assignment, Attachment
-    from workflow.services import item_dispatch
+    from tasks.services import item_dispatch
 
     units = {u.code: u for u in MemberUnit.objects.all()}
     item = item_dispatch(by=users["office"], source="ad_hoc", title="社区垃圾分类设施现场核查", content="请拍照反馈。",

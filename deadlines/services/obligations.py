@@ -11,11 +11,13 @@ from core.errors import Conflict, DomainError, NotAllowed
 from core.services import audit_record
 from core.uploads import storage_name, upload_check
 from members.models import MemberUnit, ReportingUnit
+from workflow.steps import process_for, step_run
+from workflow.transitions import transition_apply
 
 from .. import schedules
 from ..cascade import county_submitted_notify, is_county_obligation
-from ..flows import flow_decide, flow_submit
-from ..models import Attachment, DeadlineRule, Obligation, Submission
+from ..flows import SubmissionFlow
+from ..models import Attachment, DeadlineRule, Obligation, Submission, SubmissionProcess
 
 # --- Obligations -------------------------------------------------------------------------------------
 
@@ -75,23 +77,6 @@ def obligations_generate(*, today: date | None = None, horizon_days: int = HORIZ
 
 # --- Submission: liaison/prefecture submits → office accepts or returns --------------------------------
 
-# The one table of allowed status changes (action → from-statuses → to-status).
-TRANSITIONS = {
-    "submit": ({Obligation.OPEN, Obligation.RETURNED}, Obligation.SUBMITTED),
-    "accept": ({Obligation.SUBMITTED}, Obligation.ACCEPTED),
-    "return": ({Obligation.SUBMITTED}, Obligation.RETURNED),
-}
-ACTION_LABELS = {"submit": "报送", "accept": "接收", "return": "退回修改"}
-
-
-def _transition(obligation: Obligation, action: str) -> str:
-    allowed, target = TRANSITIONS[action]
-    if obligation.status not in allowed:
-        raise Conflict(f"该报送任务当前为“{obligation.get_status_display()}”，不能{ACTION_LABELS[action]}。"
-                       "请刷新页面后再试。")
-    return target
-
-
 MAX_ATTACHMENTS = 10
 
 
@@ -125,7 +110,7 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), keep=(), b
     now = timezone.now()
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
-        target = _transition(locked, "submit")
+        transition_apply(locked, "submit", label="该报送任务")
         if timezone.localdate(now) < locked.opens_on:
             raise DomainError(f"报送期自 {locked.opens_on:%Y年%-m月%-d日} 起，现在还不能报送（报告反映的时段尚未结束）。"
                               "请届时再报送。")
@@ -139,10 +124,14 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), keep=(), b
             attachment = Attachment(submission=submission, name=name, size=f.size)
             attachment.file.save(storage_name(name), f, save=False)
             attachment.save()
-        locked.status, locked.submitted_at = target, now
+        locked.submitted_at = now
         locked.is_late = locked.is_late or late
         locked.save(update_fields=["status", "submitted_at", "is_late"])
-        flow_submit(obligation=locked, by=by)
+        process = SubmissionProcess.objects.filter(obligation=locked).first()
+        if process is None:
+            SubmissionFlow.start.run(obligation=locked, by=by)
+        else:  # a returned report comes back
+            step_run(SubmissionFlow.revise, process=process, by=by)
         county_submitted_notify(obligation=locked, by=by)  # a county's return tells its prefecture (cascade)
         audit_record(actor=by, action="obligation.submit", obj=locked,
                      reason="逾期报送" if late else "", changes={"submission": submission.pk, "files": len(files) + len(kept),
@@ -171,7 +160,7 @@ def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "",
     now = timezone.now()
     with transaction.atomic():
         locked = Obligation.objects.select_for_update().select_related("rule").get(pk=obligation.pk)
-        target = _transition(locked, action)
+        transition_apply(locked, action, label="该报送任务")
         submission = locked.submissions.filter(decision=Submission.PENDING).order_by("-submitted_at").first()
         if submission is None:
             raise Conflict("没有待接收的报送。")
@@ -179,11 +168,10 @@ def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "",
         submission.reason, submission.decided_by, submission.decided_at = reason, by, now
         submission.quality = quality
         submission.save(update_fields=["decision", "reason", "decided_by", "decided_at", "quality"])
-        locked.status = target
         if accept:
             locked.accepted_at = now
         locked.save(update_fields=["status", "accepted_at"])
-        flow_decide(obligation=locked, accepted=accept, by=by)
+        step_run(SubmissionFlow.receive, process=process_for(SubmissionFlow, obligation=locked), accepted=accept, by=by)
         audit_record(actor=by, action=f"obligation.{action}", obj=locked, reason=reason,
                      changes={"submission": submission.pk, "late": submission.is_late, "quality": quality})
         event_notify(event="accepted" if accept else "returned", obj=locked, by=by, reason=reason,

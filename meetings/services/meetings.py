@@ -6,10 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError
+from core.parsing import text_clean
 from core.services import audit_record
-from members.models import MemberUnit, Role, RoleAssignment
 from deadlines.events import event_notify
+from members.models import MemberUnit, Role, RoleAssignment
 from members.selectors import mechanism_for
+from workflow.steps import process_for, step_run
+from workflow.transitions import transition_apply, version_check
 
 from ..flows import MeetingFlow
 from ..models import (
@@ -18,8 +21,7 @@ from ..models import (
     MeetingUnit,
     Minutes,
 )
-from .common import (_check_version, _current_units, _flow_run, _lock, _move, _require_decider,
-                     _require_office, _require_unit, _text)
+from .common import _current_units, _lock, _require_decider, _require_office, _require_unit
 
 # --- meetings -----------------------------------------------------------------------------------------
 
@@ -34,9 +36,9 @@ def meeting_propose(*, title: str, topics: str, reasons: str, by, unit: MemberUn
     mechanism = mechanism_for(by)
     if mechanism is None:
         raise DomainError("联席会议尚未载入。")
-    meeting = Meeting(mechanism=mechanism, title=_text(title, label="会议名称", field="title", max_length=100),
-                      topics=_text(topics, label="议题", field="topics"),
-                      reasons=_text(reasons, label="提议理由", field="reasons"),
+    meeting = Meeting(mechanism=mechanism, title=text_clean(title, label="会议名称", field="title", max_length=100),
+                      topics=text_clean(topics, label="议题", field="topics"),
+                      reasons=text_clean(reasons, label="提议理由", field="reasons"),
                       proposing_unit=unit, proposed_by=by)
     meeting.full_clean()
     meeting.save()
@@ -52,15 +54,15 @@ def meeting_decide(*, meeting: Meeting, approve: bool, note: str = "", by, versi
     """The convener approves or declines; the deputy may act on the convener's behalf."""
     on_behalf = _require_decider(by, "审批会议")
     meeting = _lock(Meeting, meeting)
-    _check_version(meeting, version, label="该会议")
-    note = _text(note, label="不同意的理由", field="note", max_length=500, required=not approve)
-    _move(meeting, Meeting.Status.APPROVED if approve else Meeting.Status.DECLINED, label="该会议")
+    version_check(meeting, version, label="该会议")
+    note = text_clean(note, label="不同意的理由", field="note", max_length=500, required=not approve)
+    transition_apply(meeting, "approve" if approve else "decline", label="该会议")
     meeting.decided_by, meeting.decided_at, meeting.decision_note = by, timezone.now(), note
     meeting.on_behalf_of_convener = on_behalf
     meeting.save()
     audit_record(actor=by, action="meeting.approve" if approve else "meeting.decline", obj=meeting, reason=note,
                  changes={"on_behalf_of_convener": on_behalf})
-    _flow_run(MeetingFlow, MeetingFlow.approval, meeting, approved=approve)
+    step_run(MeetingFlow.approval, process=process_for(MeetingFlow, meeting), approved=approve)
     return meeting
 
 
@@ -73,7 +75,7 @@ def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair
     convener's delegation (`chair_delegation`) recorded."""
     _require_office(by, "安排会议")
     meeting = _lock(Meeting, meeting)
-    _check_version(meeting, version, label="该会议")
+    version_check(meeting, version, label="该会议")
     if starts_at is None:
         raise DomainError("请填写会议时间。", field="starts_at")
     if starts_at <= timezone.now():
@@ -83,21 +85,21 @@ def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair
         raise DomainError("请至少选择一个参会成员单位。", field="units")
     rows = []
     for g in guests:
-        name = _text(g.get("name"), label="列席单位或专家名称", field="guests", max_length=60)
+        name = text_clean(g.get("name"), label="列席单位或专家名称", field="guests", max_length=60)
         kind = g.get("kind") or Guest.Kind.EXPERT
         if kind not in Guest.Kind.values:
             raise DomainError("列席类别无效。", field="guests")
         guest = Guest(meeting=meeting, kind=kind, name=name,
-                      organisation=_text(g.get("organisation"), label="所在单位", field="guests", max_length=100,
+                      organisation=text_clean(g.get("organisation"), label="所在单位", field="guests", max_length=100,
                                          required=False),
                       email=(g.get("email") or "").strip())
         guest.full_clean(exclude=["meeting"])
         rows.append(guest)
     meeting.starts_at = starts_at
-    meeting.place = _text(place, label="会议地点", field="place", max_length=100)
+    meeting.place = text_clean(place, label="会议地点", field="place", max_length=100)
     meeting.chair_person, meeting.chair_delegation, meeting.chair = meeting_chair_check(
         mechanism_id=meeting.mechanism_id, chair=chair, delegation=chair_delegation)
-    _move(meeting, Meeting.Status.SCHEDULED, label="该会议")
+    transition_apply(meeting, "schedule", label="该会议")
     meeting.invited_at = timezone.now()
     meeting.save()
     MeetingUnit.objects.bulk_create([MeetingUnit(meeting=meeting, unit=u) for u in units])
@@ -106,7 +108,7 @@ def meeting_schedule(*, meeting: Meeting, starts_at: datetime, place: str, chair
         "starts_at": timezone.localtime(starts_at).isoformat(timespec="minutes"), "place": meeting.place,
         "chair": meeting.chair, "chair_delegation": meeting.chair_delegation,
         "units": [u.name for u in units], "guests": [str(g) for g in rows]})
-    _flow_run(MeetingFlow, MeetingFlow.schedule, meeting)
+    step_run(MeetingFlow.schedule, process=process_for(MeetingFlow, meeting))
     event_notify(event="invitation", obj=meeting, by=by, units=units, when=timezone.localtime(starts_at),
                  guests=[g for g in rows if g.email])
     return meeting
@@ -118,7 +120,7 @@ def meeting_attendance_record(*, meeting: Meeting, attended_units, by, attendees
     """After the meeting: which convened units and guests attended. Opens the draft minutes."""
     _require_office(by, "登记出席情况")
     meeting = _lock(Meeting, meeting)
-    _check_version(meeting, version, label="该会议")
+    version_check(meeting, version, label="该会议")
     convened = {mu.unit_id: mu for mu in meeting.meeting_units.all()}
     attended_ids = {u.pk for u in attended_units}
     stray = attended_ids - set(convened)
@@ -127,11 +129,11 @@ def meeting_attendance_record(*, meeting: Meeting, attended_units, by, attendees
     if not attended_ids:
         raise DomainError("请至少登记一个出席单位。", field="attended_units")
     attendees = attendees or {}
-    _move(meeting, Meeting.Status.HELD, label="该会议")
+    transition_apply(meeting, "hold", label="该会议")
     meeting.save()
     for unit_id, mu in convened.items():
         mu.attended = unit_id in attended_ids
-        mu.attendees = _text(attendees.get(unit_id, ""), label="出席人员", field="attendees", max_length=200,
+        mu.attendees = text_clean(attendees.get(unit_id, ""), label="出席人员", field="attendees", max_length=200,
                              required=False)
         mu.save(update_fields=["attended", "attendees"])
     guest_ids = {g.pk for g in attended_guests}
@@ -142,7 +144,7 @@ def meeting_attendance_record(*, meeting: Meeting, attended_units, by, attendees
     audit_record(actor=by, action="meeting.attendance", obj=meeting, changes={
         "attended": [mu.unit.name for mu in convened.values() if mu.attended],
         "guests": [str(g) for g in meeting.guests.filter(attended=True)]})
-    _flow_run(MeetingFlow, MeetingFlow.attendance, meeting)
+    step_run(MeetingFlow.attendance, process=process_for(MeetingFlow, meeting))
     return minutes
 
 
@@ -168,7 +170,7 @@ def meeting_chair_check(*, mechanism_id: int, chair, delegation: str = "", on=No
                               field="chair")
         chair = named[0]
     person_roles = roles.get(getattr(chair, "pk", None), (None, set()))[1]
-    delegation = _text(delegation, label="召集人委托", field="chair_delegation", max_length=200, required=False)
+    delegation = text_clean(delegation, label="召集人委托", field="chair_delegation", max_length=200, required=False)
     if Role.CONVENER in person_roles:
         return chair, "", chair.name
     if Role.DEPUTY_CONVENER in person_roles:
@@ -228,12 +230,12 @@ def _regular_meeting_create(mechanism, rule, period: str, planned: date) -> Meet
     meeting.save()
     MeetingFlow.start.run(meeting=meeting)
     # The rule is the convener's standing decision: the meeting waits for the office to schedule it.
-    _move(meeting, Meeting.Status.APPROVED, label="该会议")
+    transition_apply(meeting, "approve", label="该会议")
     meeting.decided_at, meeting.decision_note = timezone.now(), "按例会制度召开"
     meeting.save()
     audit_record(actor=None, action="meeting.regular", obj=meeting, changes={
         "period": period, "planned_on": str(planned), "agenda_cutoff": str(cutoff)})
-    _flow_run(MeetingFlow, MeetingFlow.approval, meeting, approved=True)
+    step_run(MeetingFlow.approval, process=process_for(MeetingFlow, meeting), approved=True)
     event_notify(event="agenda_call", obj=meeting, by=None, cutoff=cutoff, planned=planned)
     return meeting
 
@@ -258,8 +260,8 @@ def agenda_propose(*, meeting: Meeting, topic: str, by, note: str = "", unit: Me
     if meeting.agenda_cutoff and today > meeting.agenda_cutoff:
         raise DomainError(f"议题征集已于{meeting.agenda_cutoff:%Y年%-m月%-d日}截止。", code="agenda_closed", field="topic")
     proposal = AgendaProposal(meeting=meeting, unit=unit, proposed_by=by,
-                              topic=_text(topic, label="议题", field="topic", max_length=200),
-                              note=_text(note, label="说明", field="note", max_length=2000, required=False))
+                              topic=text_clean(topic, label="议题", field="topic", max_length=200),
+                              note=text_clean(note, label="说明", field="note", max_length=2000, required=False))
     proposal.full_clean()
     proposal.save()
     audit_record(actor=by, action="meeting.agenda_propose", obj=meeting, changes={

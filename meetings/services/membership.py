@@ -6,18 +6,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError
+from core.parsing import text_clean
 from core.services import audit_record
-from members.models import Division, MemberUnit, Person, Role, RoleAssignment
 from deadlines.events import event_notify
+from members.models import Division, MemberUnit, Person, Role, RoleAssignment
 from members.selectors import mechanism_for
 from members.services import backup_assign, role_replace, unit_add
+from workflow.steps import process_for, step_run
+from workflow.transitions import transition_apply, version_check
 
 from ..flows import MembershipChangeFlow
-from ..models import (
-    MembershipChange,
-)
-from .common import (_check_version, _flow_run, _lock, _move, _require_decider,
-                     _require_office, _require_unit, _text)
+from ..models import MembershipChange
+from .common import _lock, _require_decider, _require_office, _require_unit
 
 # --- membership changes -------------------------------------------------------------------------------
 
@@ -38,7 +38,7 @@ def change_propose_replace(*, assignment: RoleAssignment, effective_date: date, 
         raise DomainError("生效日期必须晚于原任职的起始日期。", field="effective_date")
     if effective_date < timezone.localdate():
         raise DomainError("生效日期不能早于今天。", field="effective_date")
-    name = _text(new_person_name, label="新任人员姓名", field="new_person_name", max_length=30, required=False)
+    name = text_clean(new_person_name, label="新任人员姓名", field="new_person_name", max_length=30, required=False)
     if new_person is None and not name:
         raise DomainError("请选择或填写新任人员。", field="new_person")
     if new_person is not None and new_person.unit_id != unit.pk:
@@ -53,9 +53,9 @@ def change_propose_replace(*, assignment: RoleAssignment, effective_date: date, 
     change = MembershipChange(
         mechanism_id=assignment.mechanism_id, kind=MembershipChange.Kind.REPLACE, unit=unit, assignment=assignment,
         new_person=new_person, new_person_name=name if new_person is None else "",
-        new_person_title=_text(new_person_title, label="职务", field="new_person_title", max_length=60, required=False),
+        new_person_title=text_clean(new_person_title, label="职务", field="new_person_title", max_length=60, required=False),
         new_person_division=new_person_division, effective_date=effective_date,
-        reason=_text(reason, label="调整理由", field="reason", max_length=1000), proposed_by=by)
+        reason=text_clean(reason, label="调整理由", field="reason", max_length=1000), proposed_by=by)
     change.full_clean()
     change.save()
     audit_record(actor=by, action="membership.propose", obj=change, reason=change.reason, changes={
@@ -72,8 +72,8 @@ def change_propose_unit_add(*, name: str, code: str, divisions: list[str], membe
     (dicts: name, title, division — a division among `divisions`)."""
     _require_office(by, "提出增补成员单位")
     mechanism = mechanism_for(by)
-    name = _text(name, label="单位名称", field="name", max_length=60)
-    code = _text(code, label="单位代码", field="code", max_length=32)
+    name = text_clean(name, label="单位名称", field="name", max_length=60)
+    code = text_clean(code, label="单位代码", field="code", max_length=32)
     if not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
         raise DomainError("单位代码只能包含英文字母、数字、连字符。", field="code")
     if MemberUnit.objects.filter(mechanism=mechanism, code=code).exists() or \
@@ -87,8 +87,8 @@ def change_propose_unit_add(*, name: str, code: str, divisions: list[str], membe
     people = {}
     for key, label in (("member", "成员"), ("liaison", "联络员")):
         p = {"member": member, "liaison": liaison}[key] or {}
-        people[key] = {"name": _text(p.get("name"), label=f"{label}姓名", field=key, max_length=30),
-                       "title": _text(p.get("title"), label=f"{label}职务", field=key, max_length=60, required=False),
+        people[key] = {"name": text_clean(p.get("name"), label=f"{label}姓名", field=key, max_length=30),
+                       "title": text_clean(p.get("title"), label=f"{label}职务", field=key, max_length=60, required=False),
                        "division": (p.get("division") or divisions[0]).strip()}
         if people[key]["division"] not in divisions:
             raise DomainError(f"{label}所在处室不在所列处室中。", field=key)
@@ -97,7 +97,7 @@ def change_propose_unit_add(*, name: str, code: str, divisions: list[str], membe
     change = MembershipChange(
         mechanism=mechanism, kind=MembershipChange.Kind.ADD_UNIT, effective_date=effective_date,
         new_unit={"name": name, "code": code, "full_name": full_name.strip()[:100], "divisions": divisions, **people},
-        reason=_text(reason, label="增补理由", field="reason", max_length=1000), proposed_by=by)
+        reason=text_clean(reason, label="增补理由", field="reason", max_length=1000), proposed_by=by)
     change.full_clean()
     change.save()
     audit_record(actor=by, action="membership.propose", obj=change, reason=change.reason, changes=change.new_unit)
@@ -110,13 +110,13 @@ def change_check(*, change: MembershipChange, passed: bool, by, note: str = "", 
     """The office checks the proposal before it goes to the convener."""
     _require_office(by, "审核成员调整")
     change = _lock(MembershipChange, change)
-    _check_version(change, version, label="该调整")
-    note = _text(note, label="不通过的理由", field="note", max_length=500, required=not passed)
-    _move(change, MembershipChange.Status.CHECKED if passed else MembershipChange.Status.REJECTED, label="该调整")
+    version_check(change, version, label="该调整")
+    note = text_clean(note, label="不通过的理由", field="note", max_length=500, required=not passed)
+    transition_apply(change, "check" if passed else "reject", label="该调整")
     change.checked_by, change.decision_note = by, note
     change.save()
     audit_record(actor=by, action="membership.check", obj=change, reason=note, changes={"passed": passed})
-    _flow_run(MembershipChangeFlow, MembershipChangeFlow.check, change, passed=passed)
+    step_run(MembershipChangeFlow.check, process=process_for(MembershipChangeFlow, change), passed=passed)
     return change
 
 
@@ -126,9 +126,9 @@ def change_confirm(*, change: MembershipChange, confirm: bool, by, note: str = "
     applies from its effective date (`members.services.role_replace`, or the new unit's rows)."""
     on_behalf = _require_decider(by, "确认成员调整")
     change = _lock(MembershipChange, change)
-    _check_version(change, version, label="该调整")
-    note = _text(note, label="不同意的理由", field="note", max_length=500, required=not confirm)
-    _move(change, MembershipChange.Status.CONFIRMED if confirm else MembershipChange.Status.REJECTED, label="该调整")
+    version_check(change, version, label="该调整")
+    note = text_clean(note, label="不同意的理由", field="note", max_length=500, required=not confirm)
+    transition_apply(change, "confirm" if confirm else "reject", label="该调整")
     change.decided_by, change.decided_at, change.on_behalf_of_convener = by, timezone.now(), on_behalf
     change.decision_note = note
     change.save()
@@ -141,7 +141,7 @@ def change_confirm(*, change: MembershipChange, confirm: bool, by, note: str = "
             _apply_replace(change, by)
         else:
             _apply_unit_add(change, by)
-    _flow_run(MembershipChangeFlow, MembershipChangeFlow.confirm, change, confirmed=confirm)
+    step_run(MembershipChangeFlow.confirm, process=process_for(MembershipChangeFlow, change), confirmed=confirm)
     return change
 
 
@@ -179,4 +179,4 @@ def backup_name(*, liaison: RoleAssignment, backup: Person, start_date: date, en
     if end_date <= timezone.localdate():
         raise DomainError("请假期间已经结束。", field="end_date")
     return backup_assign(liaison=liaison, backup=backup, start_date=start_date, end_date=end_date, by=by,
-                         reason=_text(reason, label="请假事由", field="reason", max_length=200))
+                         reason=text_clean(reason, label="请假事由", field="reason", max_length=200))

@@ -6,10 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
+from core.parsing import text_clean
 from core.services import audit_record
-from members.models import MemberUnit
 from deadlines.events import event_notify
+from members.models import MemberUnit
 from members.selectors import acting_for
+from workflow.steps import process_for, step_run
+from workflow.transitions import transition_apply, version_check
 
 from .. import dispatch as dispatch_module
 from ..flows import MeetingFlow
@@ -20,7 +23,7 @@ from ..models import (
     MinutesReview,
     cn_number,
 )
-from .common import (_check_version, _current_units, _flow_run, _lock, _move, _require_office, _require_unit, _text)
+from .common import _current_units, _lock, _require_office, _require_unit
 from .escalations import escalation_open
 
 # --- minutes ------------------------------------------------------------------------------------------
@@ -31,8 +34,8 @@ def _matter_rows(matters, today: date, mechanism_id: int):
     rows = []
     for n, m in enumerate(matters, start=1):
         where = f"第{cn_number(n)}条议定事项"
-        content = _text(m.get("content"), label=f"{where}的内容", field="matters")
-        criteria = _text(m.get("done_criteria"), label=f"{where}的完成标准", field="matters", max_length=500)
+        content = text_clean(m.get("content"), label=f"{where}的内容", field="matters")
+        criteria = text_clean(m.get("done_criteria"), label=f"{where}的完成标准", field="matters", max_length=500)
         due = m.get("due_date")
         if not due:
             raise DomainError(f"请填写{where}的完成时限。", field="matters")
@@ -58,12 +61,12 @@ def minutes_save(*, minutes: Minutes, title: str, summary: str, matters: list[di
     Each matter: content, done_criteria, due_date, lead_units, participating_units, is_major."""
     _require_office(by, "起草纪要")
     minutes = _lock(Minutes, minutes)
-    _check_version(minutes, version, label="该纪要")
+    version_check(minutes, version, label="该纪要")
     if minutes.status != Minutes.Status.DRAFTING:
         raise Conflict("纪要已送出会签或已印发，不能修改。", code="bad_transition")
-    minutes.title = _text(title, label="纪要标题", field="title", max_length=100)
-    minutes.summary = _text(summary, label="会议概述", field="summary", max_length=5000, required=False)
-    minutes.doc_number = _text(doc_number, label="文号", field="doc_number", max_length=60, required=False)
+    minutes.title = text_clean(title, label="纪要标题", field="title", max_length=100)
+    minutes.summary = text_clean(summary, label="会议概述", field="summary", max_length=5000, required=False)
+    minutes.doc_number = text_clean(doc_number, label="文号", field="doc_number", max_length=60, required=False)
     if minutes.doc_number and Minutes.objects.filter(doc_number=minutes.doc_number).exclude(pk=minutes.pk).exists():
         raise DomainError(f"文号“{minutes.doc_number}”已被使用。", field="doc_number")
     rows = _matter_rows(matters, timezone.localdate(), minutes.meeting.mechanism_id)
@@ -91,14 +94,14 @@ def minutes_submit(*, minutes: Minutes, by, version=None) -> Minutes:
     """Send the draft to the attending member units for their agreement (a new round)."""
     _require_office(by, "送出纪要会签")
     minutes = _lock(Minutes, minutes)
-    _check_version(minutes, version, label="该纪要")
+    version_check(minutes, version, label="该纪要")
     if not minutes.matters.exists():
         raise DomainError("纪要至少应有一条议定事项。", field="matters")
-    _move(minutes, Minutes.Status.CONSULTING, label="该纪要")
+    transition_apply(minutes, "consult", label="该纪要")
     minutes.round += 1
     minutes.save()
     audit_record(actor=by, action="minutes.submit", obj=minutes, changes={"round": minutes.round})
-    _flow_run(MeetingFlow, MeetingFlow.draft, minutes.meeting)
+    step_run(MeetingFlow.draft, process=process_for(MeetingFlow, minutes.meeting))
     event_notify(event="consult", obj=minutes, by=by, units=attending_units(minutes), key=str(minutes.round))
     return minutes
 
@@ -116,7 +119,7 @@ def minutes_review(*, minutes: Minutes, unit: MemberUnit, agree: bool, by, comme
         raise Conflict("纪要当前不在会签环节。", code="bad_transition")
     if minutes.reviews.filter(round=minutes.round, unit=unit).exists():
         raise Conflict(f"{unit.name}已对本轮征求意见稿表示意见。", code="duplicate")
-    comment = _text(comment, label="修改意见", field="comment", max_length=2000, required=not agree)
+    comment = text_clean(comment, label="修改意见", field="comment", max_length=2000, required=not agree)
     review = MinutesReview.objects.create(
         minutes=minutes, round=minutes.round, unit=unit, comment=comment, by=by, acting_for=acting_for(by, unit),
         decision=MinutesReview.Decision.AGREE if agree else MinutesReview.Decision.CHANGES)
@@ -126,9 +129,9 @@ def minutes_review(*, minutes: Minutes, unit: MemberUnit, agree: bool, by, comme
     answers = list(minutes.reviews.filter(round=minutes.round))
     if len(answers) == len(units):
         all_agreed = all(a.decision == MinutesReview.Decision.AGREE for a in answers)
-        _move(minutes, Minutes.Status.AGREED if all_agreed else Minutes.Status.DRAFTING, label="该纪要")
+        transition_apply(minutes, "agree" if all_agreed else "revise", label="该纪要")
         minutes.save()
-        _flow_run(MeetingFlow, MeetingFlow.consultation, minutes.meeting, all_agreed=all_agreed)
+        step_run(MeetingFlow.consultation, process=process_for(MeetingFlow, minutes.meeting), all_agreed=all_agreed)
     return review
 
 
@@ -138,11 +141,11 @@ def minutes_issue(*, minutes: Minutes, by, doc_number: str = "", version=None) -
     major matter opens its escalation record."""
     _require_office(by, "印发纪要")
     minutes = _lock(Minutes, minutes)
-    _check_version(minutes, version, label="该纪要")
-    number = _text(doc_number or minutes.doc_number, label="文号", field="doc_number", max_length=60)
+    version_check(minutes, version, label="该纪要")
+    number = text_clean(doc_number or minutes.doc_number, label="文号", field="doc_number", max_length=60)
     if Minutes.objects.filter(doc_number=number).exclude(pk=minutes.pk).exists():
         raise DomainError(f"文号“{number}”已被使用。", field="doc_number")
-    _move(minutes, Minutes.Status.ISSUED, label="该纪要")
+    transition_apply(minutes, "issue", label="该纪要")
     minutes.doc_number, minutes.issued_at, minutes.issued_by = number, timezone.now(), by
     minutes.save()
     audit_record(actor=by, action="minutes.issue", obj=minutes, changes={"doc_number": number})
@@ -150,6 +153,6 @@ def minutes_issue(*, minutes: Minutes, by, doc_number: str = "", version=None) -
         dispatch_module.agreed_matter_dispatch(matter=matter, by=by)
         if matter.is_major:
             escalation_open(matter=matter, by=by)
-    _flow_run(MeetingFlow, MeetingFlow.issue, minutes.meeting)
+    step_run(MeetingFlow.issue, process=process_for(MeetingFlow, minutes.meeting))
     event_notify(event="issued", obj=minutes, by=by)
     return minutes

@@ -8,11 +8,9 @@ from core.services import audit_record
 from deadlines.events import event_notify
 from members.selectors import mechanism_for
 
-from ..models import (
-    ProgressNotice,
-)
+from ..models import ProgressNotice
 from ..notify import all_unit_users
-from .common import (_require_office)
+from .common import _require_office
 
 # --- follow-up ----------------------------------------------------------------------------------------
 
@@ -20,7 +18,7 @@ from .common import (_require_office)
 @transaction.atomic
 def notice_send(*, by) -> ProgressNotice:
     """通报: the office sends every member unit the status of the agreed matters still open."""
-    from ..selectors import matters_open, matter_status
+    from ..selectors import matter_status, matters_open
 
     _require_office(by, "发送情况通报")
     mechanism = mechanism_for(by)

@@ -46,7 +46,7 @@ DATE_FIELDS = _date_fields()
 
 def test_the_project_has_date_fields_to_check():
     names = {p.id for p in DATE_FIELDS}
-    assert "meetings.forms.MatterForm.due_date" in names and "workflow.forms.ItemForm.due_date" in names
+    assert "meetings.forms.MatterForm.due_date" in names and "tasks.forms.ItemForm.due_date" in names
 
 
 @pytest.mark.parametrize("cls,name,field", DATE_FIELDS)

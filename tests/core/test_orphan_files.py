@@ -12,7 +12,7 @@ from core.errors import DomainError
 from core.files import QUARANTINE, orphan_files_sweep
 from tasks import services as ts
 from tasks.models import Attachment
-from workflow import services as fs
+from tasks import services as fs
 
 pytestmark = pytest.mark.django_db
 

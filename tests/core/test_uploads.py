@@ -59,7 +59,7 @@ def frozen():
 def task(users, client_for, frozen):
     from members.models import MemberUnit
     from tasks.models import Assignment
-    from workflow import services as flow_services
+    from tasks import services as flow_services
 
     unit = MemberUnit.objects.get
     item = flow_services.item_dispatch(by=users["office"], title="推进老旧小区绿色化改造", content="请按分工办理。",

@@ -7,7 +7,7 @@ import pytest
 from deadlines.models import Message
 from members.models import MemberUnit
 from tests.conftest import PASSWORD
-from workflow import services as fs
+from tasks import services as fs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -25,7 +25,14 @@ from deadlines.services.calendar import calendar_year_save
 from deadlines.services.obligations import obligation_decide, obligation_submit, obligations_generate
 from evaluation.services import evaluation_compute, evaluation_confirm, evaluation_publish, evaluation_submit
 
-from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
+from meetings.services.escalations import escalation_raise
+from meetings.services.meetings import (
+    meeting_attendance_record,
+    meeting_decide,
+    meeting_propose,
+    meeting_schedule,
+    regular_meetings_generate,
+)
 from meetings.services.membership import change_check, change_confirm, change_propose_replace
 from meetings.services.minutes import minutes_issue, minutes_review, minutes_save, minutes_submit
 from meetings.services.notices import notice_send
@@ -33,7 +40,7 @@ from members.models import MemberUnit, ReportingUnit, Role, RoleAssignment
 from tasks import services as ts
 from tasks.models import Assignment
 from tests.county_world import county_world
-from workflow import services as fs
+from tasks import services as fs
 
 CST = dt.timezone(dt.timedelta(hours=8))
 ROOT = Path(__file__).resolve().parents[2]
@@ -353,13 +360,13 @@ def _issue(u, f):
 
 def _regular(u):
     with time_machine.travel(at(2026, 5, 25), tick=False):
-        return ms.regular_meetings_generate()
+        return regular_meetings_generate()
 
 
 SCENARIOS.update({
     "agenda_call": (lambda u: None, lambda u, s: _regular(u), ["liaison_mzt", "liaison_zjt", "liaison_gat"], (),
                     "议题"),
-    "escalation_raised": (lambda u: None, lambda u, s: ms.escalation_raise(
+    "escalation_raised": (lambda u: None, lambda u, s: escalation_raise(
         title="资金缺口", description="需省级统筹", unit=unit("gat"), by=u["liaison_gat"]), ["office", "deputy"], (),
         "资金缺口"),
     "inspection_planned": (lambda u: None, lambda u, s: _inspection(u), ["liaison_gat", "member_mzt"], (), "贵阳市"),

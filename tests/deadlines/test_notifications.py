@@ -18,7 +18,7 @@ from deadlines.reminders import notify
 from deadlines.services.obligations import subject_press
 from members.models import MemberUnit
 from tasks.models import Assignment
-from workflow import services as fs
+from tasks import services as fs
 
 from .servers import SmtpSink
 

@@ -12,7 +12,7 @@ from inspections.inbox import pending_for
 from inspections.models import Finding, Inspection
 from tasks.models import Assignment, Item
 from tests.conftest import verified_login
-from workflow import services as fs
+from tasks import services as fs
 
 from .conftest import photo, unit
 

@@ -18,7 +18,7 @@ from meetings.flows import EscalationFlow, MeetingFlow
 from meetings.models import Escalation, Meeting, Minutes
 from tasks.models import Assignment, Item
 from tasks.selectors import Filters, inbox
-from workflow import services as item_flow
+from tasks import services as item_flow
 
 from .conftest import CST, matter
 

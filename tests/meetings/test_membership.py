@@ -19,7 +19,7 @@ from members.services import access_sync_all, account_create
 from tasks import services as task_services
 from tasks.selectors import Filters, inbox
 from tests.conftest import PASSWORD
-from workflow import services as item_flow
+from tasks import services as item_flow
 
 from .conftest import CST
 

@@ -5,7 +5,7 @@ import time_machine
 
 from members.models import MemberUnit
 from tests.meetings.conftest import held_meeting, world  # noqa: F401 — the meetings world (test_inbox.py)
-from workflow import services as flow_services
+from tasks import services as flow_services
 
 TODAY = dt.date(2026, 3, 2)  # a Monday
 

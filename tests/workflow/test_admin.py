@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from workflow import services as fs
+from tasks import services as fs
 
 pytestmark = pytest.mark.django_db
 

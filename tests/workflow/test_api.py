@@ -137,7 +137,7 @@ def test_bad_create_input_through_the_api(users, client_for, frozen):
 
 
 def test_items_list_is_keyset_paginated(users, client_for, frozen, unit):
-    from workflow import services as fs
+    from tasks import services as fs
     for i in range(3):
         fs.item_dispatch(by=users["office"], title=f"事项{i}", content="c", source="ad_hoc", lead_units=[unit("zjt")],
                          participating_units=[], due_date=dt.date(2026, 3, 10 + i))

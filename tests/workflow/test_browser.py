@@ -5,7 +5,7 @@ import pytest
 from members.models import MemberUnit
 from tasks.models import Assignment, Attachment
 from tests.conftest import PASSWORD
-from workflow import services as fs
+from tasks import services as fs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

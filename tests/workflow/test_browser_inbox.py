@@ -14,7 +14,7 @@ from meetings.services.minutes import minutes_save, minutes_submit
 from members.models import MemberUnit
 from tasks.models import Assignment
 from tests.conftest import PASSWORD
-from workflow import services as fs
+from tasks import services as fs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,7 @@ from tasks import divisions as ds
 from tasks import services as ts
 from tasks.models import HeadReview
 from tests.conftest import PASSWORD, verified_login
-from workflow import services as fs
+from tasks import services as fs
 
 from .test_permissions import DISPATCHERS, OVERSEERS, ROLES
 

@@ -14,8 +14,8 @@ from tasks import divisions as ds
 from tasks.division_inbox import parts_pending_for, pending_for, reviews_pending_for
 from tasks.models import Assignment, DivisionPart, HeadReview, Item
 from tests.conftest import PASSWORD
-from workflow import services as fs
-from workflow.divisions import share_consolidate
+from tasks import services as fs
+from tasks.division_flow import share_consolidate
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from core.errors import Conflict, DomainError, NotAllowed
 from core.models import AuditEntry
 from tasks import services as ts
 from tasks.models import Assignment, Item, UnitRequest
-from workflow import services as fs
-from workflow.flows import ItemFlow
-from workflow.services import process_for_item
+from tasks import services as fs
+from tasks.flows import ItemFlow
+from tasks.services import process_for_item
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from meetings.services.minutes import minutes_review
 from members.models import MemberUnit, ReportingUnit
 from tasks import services as ts
 from tasks.models import Assignment, Item
-from workflow import services as fs
+from tasks import services as fs
 from workflow.inbox import InboxFilters, inbox_page, sources
 
 TODAY = dt.date(2026, 3, 2)

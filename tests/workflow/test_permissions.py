@@ -11,7 +11,7 @@ from django.test import Client
 from tasks import services as ts
 from tasks.models import Attachment, UnitRequest
 from tests.conftest import verified_login
-from workflow import services as fs
+from tasks import services as fs
 
 pytestmark = pytest.mark.django_db
 

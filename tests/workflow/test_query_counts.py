@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tasks import services as ts
-from workflow import services as fs
+from tasks import services as fs
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from members.services import account_create, backup_assign
 from tasks import services as task_services
 from tasks.models import Assignment
 from tests.conftest import PASSWORD
-from workflow import services as flow_services
+from tasks import services as flow_services
 
 pytestmark = pytest.mark.django_db
 CST = dt.timezone(dt.timedelta(hours=8))

@@ -192,7 +192,7 @@ def test_attachment_upload_and_download(users, client_for, unit, frozen):
 
 
 def test_inbox_filters_search_and_keyset_pages(users, client_for, unit, frozen):
-    from workflow import services as fs
+    from tasks import services as fs
     for i in range(5):
         fs.item_dispatch(by=users["office"], title=f"事项{i}", content="c", source="ad_hoc",
                          lead_units=[unit("mzt")] if i % 2 else [unit("zjt")],

@@ -11,7 +11,7 @@ from deadlines.ladder import countdown
 from tasks import services as ts
 from tasks.models import Attachment
 from tests.formhtml import forms_in
-from workflow import services as fs
+from tasks import services as fs
 
 pytestmark = pytest.mark.django_db
 

@@ -56,7 +56,7 @@ from members.mechanism_config import mechanism_path, mechanism_spec_read
 from members.models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User
 from members.services import account_create, mechanism_load
 from tasks.models import Item
-from workflow.flows import ItemFlow
+from tasks.flows import ItemFlow
 
 BENCH_PASSWORD = "bench-pass-2026"
 SCALES = {

@@ -1,11 +1,11 @@
 """二次交办's last step, which moves the item's flow: the unit's consolidation (docs/divisions.md). The
-domain rules are in `tasks.divisions`; this only adds the flow (as `workflow.services` does for items)."""
+domain rules are in `tasks.divisions`; this only adds the flow (as `tasks.services` does for items)."""
 
 from core.errors import NotAllowed
 from members.selectors import units_for_user
-from tasks.divisions import may_review, review_needed
-from tasks.models import Assignment, HeadReview
 
+from .divisions import may_review, review_needed
+from .models import Assignment, HeadReview
 from .services import assignment_submit
 
 

@@ -2,7 +2,8 @@ from django import forms
 
 from core.forms import DateInput
 from members.models import MemberUnit, WorkLine
-from tasks.models import Item
+
+from .models import Item
 
 DATE = DateInput()
 

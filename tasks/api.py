@@ -24,10 +24,10 @@ from rest_framework.response import Response
 from core.errors import DomainError
 from members.models import MemberUnit
 from members.selectors import is_overseer, mechanism_id_for
-from tasks import selectors, services as ts
-from tasks.models import Assignment, Attachment, Item, UnitRequest
 
-from . import services as fs
+from . import selectors
+from . import services as ts
+from .models import Assignment, Attachment, Item, UnitRequest
 
 
 class DuePagination(CursorPagination):
@@ -220,7 +220,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             work_line = WorkLine.objects.in_current_mechanism().prefetch_related("assignments__unit").filter(pk=d["work_line"]).first()
             if work_line is None:
                 raise DomainError("没有这个工作方案分工。", field="work_line")
-        item = fs.item_dispatch(by=request.user, title=d["title"], content=d["content"], source=d["source"],
+        item = ts.item_dispatch(by=request.user, title=d["title"], content=d["content"], source=d["source"],
                                 source_note=d["source_note"], work_line=work_line,
                                 lead_units=_units(d["lead_units"]) if "lead_units" in d else None,
                                 participating_units=(_units(d["participating_units"]) if "participating_units" in d
@@ -232,7 +232,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         item = self._item(pk)
-        fs.item_accept(item=item, version=_valid(VersionInput, request)["version"], by=request.user)
+        ts.item_accept(item=item, version=_valid(VersionInput, request)["version"], by=request.user)
         return self._detail(item)
 
     @extend_schema(request=ReviseInput, responses=ItemDetailSerializer, summary="退回修改（办公室）")
@@ -240,7 +240,7 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def revise(self, request, pk=None):
         item = self._item(pk)
         d = _valid(ReviseInput, request)
-        fs.item_return_for_revision(item=item, reason=d["reason"], version=d["version"], by=request.user)
+        ts.item_return_for_revision(item=item, reason=d["reason"], version=d["version"], by=request.user)
         return self._detail(item)
 
     @extend_schema(request=CommentInput, responses={201: None}, summary="发表意见")
@@ -289,7 +289,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         d = _valid(WorkInput, request)
-        return self._out(fs.assignment_submit(assignment=self._task(pk), result=d["result"], version=d["version"],
+        return self._out(ts.assignment_submit(assignment=self._task(pk), result=d["result"], version=d["version"],
                                               by=request.user))
 
     @extend_schema(request=ExtensionInput, responses={201: RequestSerializer}, summary="申请延期")
@@ -344,6 +344,6 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             ts.extension_decide(request=req, approve=approve, note=d["note"], by=request.user,
                                 granted_due_date=d["granted_due_date"])
         else:
-            fs.return_decide(request=req, approve=approve, units=_units(d["units"]), note=d["note"], by=request.user)
+            ts.return_decide(request=req, approve=approve, units=_units(d["units"]), note=d["note"], by=request.user)
         req.refresh_from_db()
         return Response(RequestSerializer(req).data)
