@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from deadlines import calendar
 from deadlines.models import Obligation
-from deadlines.services import obligation_submit, obligations_generate
+from deadlines.services.obligations import obligation_submit, obligations_generate
 from tests.county_world import county_world
 from tests.test_responsive import _signed_in, chromium  # noqa: F401 (the fixture)
 

@@ -13,7 +13,8 @@ from core.errors import Conflict
 from workflow.transitions import transition_allowed, transition_apply, transition_targets
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT_APPS = ["core", "members", "deadlines", "tasks", "workflow", "meetings", "communities", "dashboard"]
+PRODUCT_APPS = ["core", "members", "deadlines", "tasks", "workflow", "meetings", "communities", "dashboard", "evaluation",
+                "inspections"]
 # Models with a `status` that is not a step of a flow: the outbox's delivery state is claimed and
 # updated in bulk by the sender (deadlines/outbox.py), never moved by a person.
 NOT_A_FLOW = {"deadlines.Message"}
