@@ -132,9 +132,11 @@ def _returns_url(obligation: Obligation) -> str:
 
 def county_return_decide(*, obligation: Obligation, accept: bool, reason: str = "", by) -> Obligation:
     """The prefecture receives a county's submission: accept it, or return it for revision with a reason."""
+    from workflow.steps import process_for, step_run
+    from workflow.transitions import transition_apply
+
     from .events import event_notify
-    from .flows import flow_decide
-    from .services.obligations import _transition
+    from .flows import SubmissionFlow
 
     if not may_receive_county(by, obligation):
         raise NotAllowed("只有所属市州的报送用户可以接收或退回县（市、区）的报送。")
@@ -148,18 +150,17 @@ def county_return_decide(*, obligation: Obligation, accept: bool, reason: str = 
     with transaction.atomic():
         locked = Obligation.objects.select_for_update(of=("self",)).select_related("rule", "reporting_unit__parent").get(
             pk=obligation.pk)
-        target = _transition(locked, action)
+        transition_apply(locked, action, label="该报送任务")
         submission = locked.submissions.filter(decision=Submission.PENDING).order_by("-submitted_at").first()
         if submission is None:
             raise Conflict("没有待接收的报送。")
         submission.decision = Submission.ACCEPTED if accept else Submission.RETURNED
         submission.reason, submission.decided_by, submission.decided_at = reason, by, now
         submission.save(update_fields=["decision", "reason", "decided_by", "decided_at"])
-        locked.status = target
         if accept:
             locked.accepted_at = now
         locked.save(update_fields=["status", "accepted_at"])
-        flow_decide(obligation=locked, accepted=accept, by=by)
+        step_run(SubmissionFlow.receive, process=process_for(SubmissionFlow, obligation=locked), accepted=accept, by=by)
         audit_record(actor=by, action=f"obligation.county_{action}", obj=locked, reason=reason,
                      changes={"submission": submission.pk, "late": submission.is_late,
                               "prefecture": locked.reporting_unit.parent.name})

@@ -17,6 +17,8 @@ from members.models import MemberUnit, ReportingUnit
 from members.selectors import mechanism_id_for
 
 from . import scoring
+from workflow.transitions import transition_allowed, transition_apply
+
 from .models import Evaluation, EvaluationRules, GoodPractice, Score, ScoreAdjustment
 from .rules import rules_parse
 from .selectors import is_convener, may_run, subjects, year_figures
@@ -44,14 +46,17 @@ def rules_loaded_receiver(sender, *, mechanism, spec, by=None, **kwargs):
 
 # --- the state machine -----------------------------------------------------------------------------------
 
-def _apply(evaluation: Evaluation, action: str, version=None) -> str:
-    """The status `action` leads to from the evaluation's present one, or a Conflict in words."""
-    allowed, target = Evaluation.TRANSITIONS[action]
+def _apply(evaluation: Evaluation, action: str, version=None, *, bump: bool = True) -> str:
+    """Move the evaluation by `action` through the kernel (workflow.transitions), refusing a stale form
+    or a move its table does not allow with a Conflict in the evaluation's own words."""
     if version not in (None, "") and str(version) != str(evaluation.version):
         raise Conflict("考评结果已被他人修改，请刷新页面后再操作。")
-    if evaluation.status not in allowed:
+    if not transition_allowed(evaluation, action):
         raise Conflict(f"该考评当前为“{evaluation.get_status_display()}”，不能{Evaluation.ACTION_LABELS[action]}。"
                        "请刷新页面后再试。")
+    target = transition_apply(evaluation, action)
+    if not bump:  # the caller counts the version itself
+        evaluation.version -= 1
     return target
 
 
@@ -124,7 +129,7 @@ def evaluation_compute(*, mechanism, year: int, by, today: date | None = None) -
                                                    config_version=loaded.config_version, as_of=today,
                                                    computed_at=now, created_by=by)
         else:
-            evaluation.status = _apply(evaluation, "recompute")
+            _apply(evaluation, "recompute", bump=False)
             evaluation.rules, evaluation.config_version = loaded.rules, loaded.config_version
         count = _write_scores(evaluation, today)
         evaluation.computed_at = now
@@ -157,7 +162,7 @@ def score_adjust(*, score: Score, adjustment, reason: str, by, version=None) -> 
         raise DomainError("理由不能超过 1000 字。", field="reason")
     with transaction.atomic():
         evaluation = _lock(score.evaluation)
-        _apply(evaluation, "adjust", version)
+        _apply(evaluation, "adjust", version, bump=False)
         scores = list(evaluation.scores.select_for_update().order_by("kind", "order", "id"))
         target = next(s for s in scores if s.pk == score.pk)
         before, final_before = target.adjustment, target.final
@@ -181,8 +186,7 @@ def evaluation_submit(*, evaluation: Evaluation, by, version=None) -> Evaluation
     _require_office(by, evaluation.mechanism_id)
     with transaction.atomic():
         locked = _lock(evaluation)
-        locked.status = _apply(locked, "submit", version)
-        locked.version += 1
+        _apply(locked, "submit", version)
         locked.save(update_fields=["status", "version"])
         audit_record(actor=by, action="evaluation.submit", obj=locked)
     evaluation.refresh_from_db()
@@ -202,8 +206,7 @@ def evaluation_send_back(*, evaluation: Evaluation, reason: str, by, version=Non
         raise DomainError("退回时请填写理由。", field="reason")
     with transaction.atomic():
         locked = _lock(evaluation)
-        locked.status = _apply(locked, "send_back", version)
-        locked.version += 1
+        _apply(locked, "send_back", version)
         locked.note = reason[:2000]
         locked.save(update_fields=["status", "version", "note"])
         audit_record(actor=by, action="evaluation.send_back", obj=locked, reason=reason)
@@ -215,9 +218,8 @@ def evaluation_confirm(*, evaluation: Evaluation, by, version=None) -> Evaluatio
     _require_convener(by, evaluation.mechanism_id)
     with transaction.atomic():
         locked = _lock(evaluation)
-        locked.status = _apply(locked, "confirm", version)
+        _apply(locked, "confirm", version)
         locked.confirmed_by, locked.confirmed_at = by, timezone.now()
-        locked.version += 1
         locked.save(update_fields=["status", "confirmed_by", "confirmed_at", "version"])
         audit_record(actor=by, action="evaluation.confirm", obj=locked)
     evaluation.refresh_from_db()
@@ -231,9 +233,8 @@ def evaluation_publish(*, evaluation: Evaluation, by, version=None) -> Evaluatio
     _require_office(by, evaluation.mechanism_id)
     with transaction.atomic():
         locked = _lock(evaluation)
-        locked.status = _apply(locked, "publish", version)
+        _apply(locked, "publish", version)
         locked.published_by, locked.published_at = by, timezone.now()
-        locked.version += 1
         locked.save(update_fields=["status", "published_by", "published_at", "version"])
         scores = list(locked.scores.values_list("member_unit_id", "reporting_unit_id"))
         audit_record(actor=by, action="evaluation.publish", obj=locked, changes={"subjects": len(scores)})

@@ -16,6 +16,8 @@ from core.exports import XLSX_CONTENT_TYPE
 from deadlines.models import Submission
 from members.selectors import is_overseer, mechanism_for
 
+from workflow.transitions import transition_allowed
+
 from . import exports, selectors, services
 from .forms import AdjustForm, ComputeForm, PracticeForm, SendBackForm
 from .models import Evaluation, EvaluationRules
@@ -103,14 +105,14 @@ def detail(request, pk):
 
     adjustments = (ScoreAdjustment.objects.filter(score__evaluation=evaluation).select_related("score", "by")
                    .order_by("-at", "-id")[:50])
-    S = Evaluation.Status
     office, convener = selectors.may_run(request.user), selectors.is_convener(request.user)
     return render(request, "evaluation/detail.html", {
         "e": evaluation, "columns": columns, "adjustments": adjustments,
         "groups": [("成员单位", [s for s in scores if s.kind == "mu"]), ("市州", [s for s in scores if s.kind == "ru"])],
-        "may_recompute": office and evaluation.status == S.DRAFT, "may_submit": office and evaluation.status == S.DRAFT,
-        "may_confirm": convener and evaluation.status == S.ADJUSTED,
-        "may_publish": office and evaluation.status == S.CONFIRMED, "send_back_form": SendBackForm(),
+        "may_recompute": office and transition_allowed(evaluation, "recompute"),
+        "may_submit": office and transition_allowed(evaluation, "submit"),
+        "may_confirm": convener and transition_allowed(evaluation, "confirm"),
+        "may_publish": office and transition_allowed(evaluation, "publish"), "send_back_form": SendBackForm(),
     })
 
 
@@ -172,7 +174,7 @@ def score_detail(request, pk, score_pk):
     score = selectors.get_score_for_user_or_404(request.user, pk, score_pk)
     evaluation = score.evaluation
     overseer = is_overseer(request.user)
-    may_adjust = selectors.may_run(request.user) and evaluation.status == Evaluation.Status.DRAFT
+    may_adjust = selectors.may_run(request.user) and transition_allowed(evaluation, "adjust")
     form = AdjustForm(request.POST or None, initial={"adjustment": score.adjustment})
     if request.method == "POST":
         if not may_adjust:

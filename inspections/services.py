@@ -20,38 +20,12 @@ from members.models import MemberUnit, ReportingUnit
 from members.selectors import mechanism_for, mechanism_id_for
 from tasks.models import Item
 
+from core.parsing import text_clean
+from workflow.transitions import transition_apply, version_check
+
 from .models import Finding, FindingPhoto, Inspection
 
 TITLE_MAX, TEXT_MAX, PHOTOS_MAX = 100, 2000, 9
-
-
-def _apply(obj, action: str, *, label: str):
-    """The one place a status moves: through the model's TRANSITIONS table {action: (from, to)}."""
-    sources, target = obj.TRANSITIONS[action]
-    if obj.status not in sources:
-        raise Conflict(f"{label}当前为“{obj.get_status_display()}”，不能{_ACTION_LABELS.get(action, action)}。"
-                       "页面可能已过期，请刷新后重试。", code="bad_transition")
-    obj.status = target
-    obj.version += 1
-
-
-_ACTION_LABELS = {"finish": "结束检查", "issue": "交办整改", "close": "销号"}
-
-
-def _text(value, *, label: str, field: str, max_length: int = TEXT_MAX, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(f"请填写{label}。", code="required", field=field)
-    if len(value) > max_length:
-        raise DomainError(f"{label}不能超过 {max_length} 字（当前 {len(value)} 字）。", code="too_long", field=field)
-    if "\x00" in value:
-        raise DomainError(f"{label}含有无效字符（空字符），请删除后重试。", code="invalid", field=field)
-    return value
-
-
-def _check_version(obj, version, *, label: str):
-    if version not in (None, "") and str(version) != str(obj.version):
-        raise Conflict(f"{label}已被他人修改（您看到的是旧版本），请刷新页面后重试。", code="stale")
 
 
 def may_plan(user) -> bool:
@@ -77,8 +51,8 @@ def inspection_plan(*, title: str, starts_on: date, ends_on: date, team: list, l
     mechanism = mechanism_for(by)
     if mechanism is None:
         raise DomainError("联席会议尚未载入。")
-    title = _text(title, label="检查名称", field="title", max_length=TITLE_MAX)
-    purpose = _text(purpose, label="检查内容", field="purpose", required=False)
+    title = text_clean(title, label="检查名称", field="title", max_length=TITLE_MAX)
+    purpose = text_clean(purpose, label="检查内容", field="purpose", required=False, max_length=TEXT_MAX)
     if community is not None:
         if community.reporting_unit.mechanism_id != mechanism.pk:
             raise DomainError("所选社区不在本省台账中。", field="community")
@@ -123,9 +97,9 @@ def inspection_finish(*, inspection: Inspection, conclusion: str, by, version=No
     if not may_plan(by) and by.pk != inspection.leader_id:
         raise NotAllowed("只有检查组组长或联席会议办公室可以结束检查。")
     i = Inspection.objects.select_for_update().get(pk=inspection.pk)
-    _check_version(i, version, label="该检查")
-    i.conclusion = _text(conclusion, label="检查结论", field="conclusion", max_length=3000)
-    _apply(i, "finish", label="该检查")
+    version_check(i, version, label="该检查")
+    i.conclusion = text_clean(conclusion, label="检查结论", field="conclusion", max_length=3000)
+    transition_apply(i, "finish", label="该检查")
     i.finished_at = timezone.now()
     i.save(update_fields=["conclusion", "status", "finished_at", "version"])
     audit_record(actor=by, action="inspection.finish", obj=i, changes={"findings": i.findings_count})
@@ -150,9 +124,9 @@ def finding_record(*, inspection: Inspection, description: str, by, requirement:
         raise DomainError(f"每个问题最多上传 {PHOTOS_MAX} 张照片。", field="photos")
     names = [upload_check(p, field="photos") for p in photos]
     finding = Finding(inspection=i, number=i.findings_count + 1, recorded_by=by,
-                      description=_text(description, label="问题描述", field="description"),
-                      requirement=_text(requirement, label="整改要求", field="requirement", required=False),
-                      location=_text(location, label="具体位置", field="location", max_length=100, required=False),
+                      description=text_clean(description, label="问题描述", field="description", max_length=TEXT_MAX),
+                      requirement=text_clean(requirement, label="整改要求", field="requirement", required=False, max_length=TEXT_MAX),
+                      location=text_clean(location, label="具体位置", field="location", max_length=100, required=False),
                       reporting_unit_id=i.reporting_unit_id)
     finding.full_clean()
     finding.save()
@@ -197,10 +171,10 @@ def finding_issue(*, finding: Finding, lead_unit: MemberUnit, due_date: date, by
         raise NotAllowed("只有联席会议办公室可以交办整改。")
     with transaction.atomic():
         f = Finding.objects.select_for_update(of=("self",)).select_related("inspection", "reporting_unit").get(pk=finding.pk)
-        _check_version(f, version, label="该问题")
+        version_check(f, version, label="该问题")
         if lead_unit is None:
             raise DomainError("请选择整改牵头单位。", field="lead_unit")
-        _apply(f, "issue", label="该问题")
+        transition_apply(f, "issue", label="该问题")
         i = f.inspection
         where = f"（{f.reporting_unit.name}{' ' + f.location if f.location else ''}）" if f.reporting_unit_id else ""
         content = f"{i.title}发现问题{f.number}{where}：{f.description}"
@@ -225,7 +199,7 @@ def finding_close_for_item(*, item: Item, by) -> Finding | None:
     f = Finding.objects.select_for_update().filter(item=item).first()
     if f is None or f.status == Finding.Status.CLOSED:
         return None
-    _apply(f, "close", label="该问题")
+    transition_apply(f, "close", label="该问题")
     f.closed_at = timezone.now()
     f.save(update_fields=["status", "closed_at", "version"])
     Inspection.objects.filter(pk=f.inspection_id).update(closed_count=F("closed_count") + 1)

@@ -17,6 +17,8 @@ from core.errors import DomainError, NotAllowed
 from members.models import MemberUnit
 from members.selectors import mechanism_for
 
+from workflow.transitions import transition_allowed
+
 from . import selectors as sel
 from . import services
 from .forms import FindingForm, FinishForm, IssueForm, PlanForm
@@ -83,7 +85,7 @@ def inspection_plan(request):
 def _detail(request, inspection, *, finding_form=None, status=200):
     user = request.user
     office = services.may_plan(user)
-    may_record = inspection.status == Inspection.Status.PLANNED and services.may_record(user, inspection)
+    may_record = transition_allowed(inspection, "finish") and services.may_record(user, inspection)
     findings = sel.findings_of(inspection)
     # One list of units for every finding's issue form (a form per finding would query per finding).
     units = (list(MemberUnit.objects.current().filter(mechanism_id=inspection.mechanism_id).order_by("order", "pk")
@@ -93,7 +95,7 @@ def _detail(request, inspection, *, finding_form=None, status=200):
         "i": inspection, "team": inspection.team.select_related("person__unit"), "findings": findings,
         "office": office, "may_record": may_record,
         "finding_form": finding_form or (FindingForm(office=office) if may_record else None),
-        "may_finish": inspection.status == Inspection.Status.PLANNED and (office or user.pk == inspection.leader_id),
+        "may_finish": transition_allowed(inspection, "finish") and (office or user.pk == inspection.leader_id),
         "finish_form": FinishForm(initial={"version": inspection.version}),
     }, status=status)
 

@@ -112,7 +112,7 @@ def meeting_detail(request, pk):
         minutes = None
     units = list(units_for_user(request.user))
     office = sel.is_office(request.user)
-    agenda_open = (meeting.status in meeting_services.AGENDA_OPEN and (units or office)
+    agenda_open = (meeting_services.agenda_accepts(meeting) and (units or office)
                    and not (meeting.agenda_cutoff and timezone.localdate() > meeting.agenda_cutoff))
     return render(request, "meetings/meeting_detail.html", {
         "proposals": meeting.agenda_proposals.select_related("unit", "proposed_by"),

@@ -27,36 +27,13 @@ from members.access import access_for
 from members.models import Division
 from members.selectors import division_reviewer_users, mechanism_id_for, unit_reviewer_users, units_for_user
 
+from core.parsing import text_clean
+from workflow.transitions import transition_apply, version_check
+
 from .models import Assignment, DivisionPart, HeadReview, PartAttachment
 
 NOTE_MAX, RESULT_MAX, REASON_MAX = 500, 5000, 500
 PART_LEAD_DAYS = 1  # a division reports this many working days before its unit's date, unless told otherwise
-
-
-def _move(obj, to, *, label: str):
-    allowed = obj.TRANSITIONS.get(obj.status, set())
-    if to not in allowed:
-        raise Conflict(f"{label}当前为“{obj.get_status_display()}”，不能变为“{type(obj).Status(to).label}”。"
-                       "页面可能已过期，请刷新后重试。", code="bad_transition")
-    obj.status = to
-
-
-def _text(value, *, label, field, max_length, required=True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(f"请填写{label}。", code="required", field=field)
-    if len(value) > max_length:
-        raise DomainError(f"{label}不能超过 {max_length} 字（当前 {len(value)} 字）。", code="too_long", field=field)
-    if "\x00" in value:
-        raise DomainError(f"{label}含有无效字符（空字符），请删除后重试。", code="invalid", field=field)
-    return value
-
-
-def _check_version(obj, version, *, label):
-    from core.parsing import version_parse
-
-    if version_parse(version, label=label) not in (None, obj.version):
-        raise Conflict(f"{label}已被他人修改（您看到的是旧版本），请刷新页面后重试。", code="stale")
 
 
 def _audit(by, action, item, *, reason="", **changes):
@@ -118,7 +95,7 @@ def share_assign_divisions(*, assignment: Assignment, divisions: list[Division],
     stray = [d.name for d in divisions if d.unit_id != a.unit_id]
     if stray:
         raise DomainError(f"{'、'.join(stray)}不是{a.unit.name}的处室。", field="divisions")
-    note = _text(note, label="交办内容", field="note", max_length=NOTE_MAX, required=False)
+    note = text_clean(note, label="交办内容", field="note", max_length=NOTE_MAX, required=False)
     today = timezone.localdate()
     if due_date is None:
         due_date = part_due_default(a.due_date, today)
@@ -146,9 +123,8 @@ def division_part_withdraw(*, part: DivisionPart, reason: str, by) -> DivisionPa
     p = _lock_part(part)
     if not may_manage_share(by, p.assignment):
         raise NotAllowed("只有本单位的联络员或联席会议办公室可以撤回处室任务。")
-    reason = _text(reason, label="撤回理由", field="reason", max_length=REASON_MAX)
-    _move(p, DivisionPart.Status.WITHDRAWN, label="该处室任务")
-    p.version += 1
+    reason = text_clean(reason, label="撤回理由", field="reason", max_length=REASON_MAX)
+    transition_apply(p, "withdraw", label="该处室任务")
     p.save(update_fields=["status", "version"])
     _audit(by, "part.withdraw", p.item, reason=reason, unit=_label(p))
     event_notify(event="part_returned", obj=p.item, by=by, divisions=[p.division], reason=reason, unit=_label(p),
@@ -160,10 +136,10 @@ def division_part_withdraw(*, part: DivisionPart, reason: str, by) -> DivisionPa
 def division_part_save(*, part: DivisionPart, result: str, version, by) -> DivisionPart:
     _require_division(by, part)
     p = _lock_part(part)
-    _check_version(p, version, label="该处室任务")
+    version_check(p, version, label="该处室任务")
     if p.status not in DivisionPart.WORKABLE:
         raise Conflict(f"该处室任务当前为“{p.get_status_display()}”，不能修改。", code="not_workable")
-    p.result = _text(result, label="办理情况", field="result", max_length=RESULT_MAX, required=False)
+    p.result = text_clean(result, label="办理情况", field="result", max_length=RESULT_MAX, required=False)
     p.version += 1
     p.save(update_fields=["result", "version"])
     _audit(by, "part.save", p.item, unit=_label(p))
@@ -194,23 +170,22 @@ def division_part_submit(*, part: DivisionPart, result: str, version, by) -> Div
             and p.result == (result or "").strip():
         p.repeated = True  # the user's own double click
         return p
-    _check_version(p, version, label="该处室任务")
+    version_check(p, version, label="该处室任务")
     if p.status not in DivisionPart.WORKABLE:
         raise Conflict(f"该处室任务当前为“{p.get_status_display()}”，不能提交。", code="not_workable")
-    p.result = _text(result, label="办理情况", field="result", max_length=RESULT_MAX)
+    p.result = text_clean(result, label="办理情况", field="result", max_length=RESULT_MAX)
     unit = p.assignment.unit
     reviewers = _reviewers(unit, p.division_id) if unit.head_review else []
     p.submitted_by, p.submitted_at = by, timezone.now()
-    p.version += 1
     if reviewers:
-        _move(p, DivisionPart.Status.IN_REVIEW, label="该处室任务")
+        transition_apply(p, "ask_review", label="该处室任务")
         p.save(update_fields=["status", "result", "submitted_by", "submitted_at", "version"])
         HeadReview.objects.create(assignment=p.assignment, part=p, item=p.item, division=p.division, unit=unit,
                                   result=p.result, submitted_by=by)
         _audit(by, "part.submit_for_review", p.item, unit=_label(p), reviewers=[str(u) for u in reviewers])
         event_notify(event="review_requested", obj=p.item, by=by, users=reviewers, unit=_label(p))
     else:
-        _move(p, DivisionPart.Status.SUBMITTED, label="该处室任务")
+        transition_apply(p, "submit", label="该处室任务")
         p.save(update_fields=["status", "result", "submitted_by", "submitted_at", "version"])
         _audit(by, "part.submit", p.item, unit=_label(p),
                **({"review": "本处室未设审核成员"} if unit.head_review else {}))
@@ -224,9 +199,8 @@ def division_part_return(*, part: DivisionPart, reason: str, by) -> DivisionPart
     p = _lock_part(part)
     if not may_manage_share(by, p.assignment):
         raise NotAllowed("只有本单位的联络员可以退回处室反馈。")
-    reason = _text(reason, label="退回理由", field="reason", max_length=REASON_MAX)
-    _move(p, DivisionPart.Status.RETURNED, label="该处室任务")
-    p.version += 1
+    reason = text_clean(reason, label="退回理由", field="reason", max_length=REASON_MAX)
+    transition_apply(p, "return", label="该处室任务")
     p.save(update_fields=["status", "version"])
     _audit(by, "part.return", p.item, reason=reason, unit=_label(p))
     event_notify(event="part_returned", obj=p.item, by=by, divisions=[p.division], reason=reason, unit=_label(p),
@@ -250,7 +224,7 @@ def feedback_review_request(*, assignment: Assignment, result: str, version, by)
 
     _require_unit(by, assignment)
     a = Assignment.objects.select_for_update().select_related("item", "unit").get(pk=assignment.pk)
-    _check_version(a, version, label="该任务")
+    version_check(a, version, label="该任务")
     if a.status not in Assignment.WORKABLE:
         raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能提交审核。请先签收。", code="not_workable")
     if not review_needed(a):
@@ -258,7 +232,7 @@ def feedback_review_request(*, assignment: Assignment, result: str, version, by)
     if a.head_reviews.filter(part__isnull=True, status=HeadReview.Status.PENDING).exists():
         raise Conflict("已提交成员审核，请等待审核。", code="review_pending")
     _parts_in(a)
-    a.result = _text(result, label="办理情况", field="result", max_length=RESULT_MAX)
+    a.result = text_clean(result, label="办理情况", field="result", max_length=RESULT_MAX)
     a.version += 1
     a.save(update_fields=["result", "version"])
     review = HeadReview.objects.create(assignment=a, item=a.item, unit=a.unit, result=a.result, submitted_by=by)
@@ -287,17 +261,16 @@ def feedback_review(*, review: HeadReview, approve: bool, reason: str = "", by) 
     if approve and r.part_id is None:
         raise DomainError("本单位反馈的审核通过请在事项页面办理。", code="use_consolidate")
     if not approve:
-        reason = _text(reason, label="退回理由", field="reason", max_length=REASON_MAX)
+        reason = text_clean(reason, label="退回理由", field="reason", max_length=REASON_MAX)
     else:
-        reason = _text(reason, label="审核意见", field="reason", max_length=REASON_MAX, required=False)
-    r.status = HeadReview.Status.APPROVED if approve else HeadReview.Status.RETURNED
+        reason = text_clean(reason, label="审核意见", field="reason", max_length=REASON_MAX, required=False)
+    transition_apply(r, "approve" if approve else "return", label="该审核")
     r.decided_by, r.decided_at, r.reason = by, timezone.now(), reason
     r.save(update_fields=["status", "decided_by", "decided_at", "reason"])
     who = f"{r.unit.name}{r.division.name}" if r.division_id else r.unit.name
     if r.part_id:
         p = _lock_part(r.part)
-        _move(p, DivisionPart.Status.SUBMITTED if approve else DivisionPart.Status.RETURNED, label="该处室任务")
-        p.version += 1
+        transition_apply(p, "approve" if approve else "return", label="该处室任务")
         p.save(update_fields=["status", "version"])
     _audit(by, "review.approve" if approve else "review.return", r.item, reason=reason, unit=who)
     event_notify(event="review_decided", obj=r.item, by=by, users=[r.submitted_by], reason=reason, unit=who,
@@ -333,15 +306,15 @@ def share_submit_gate(*, assignment: Assignment, result: str, by):
             if review is not None:
                 raise Conflict("已提交成员审核，请等待审核。", code="review_pending")
             raise DomainError("本单位已开启成员审核：请先“提交成员审核”，审核通过后报出。", code="review_required")
-        review.status, review.decided_by, review.decided_at = HeadReview.Status.APPROVED, by, timezone.now()
+        transition_apply(review, "approve", label="该审核")
+        review.decided_by, review.decided_at = by, timezone.now()
         review.save(update_fields=["status", "decided_by", "decided_at"])
         _audit(by, "review.approve", assignment.item, unit=assignment.unit.name)
         event_notify(event="review_decided", obj=assignment.item, by=by, users=[review.submitted_by], unit=assignment.unit.name,
                      decision="审核通过")
         submitter = review.submitted_by
     for p in parts:
-        _move(p, DivisionPart.Status.CONSOLIDATED, label="处室任务")
-        p.version += 1
+        transition_apply(p, "consolidate", label="处室任务")
         p.save(update_fields=["status", "version"])
     if parts:
         _audit(by, "part.consolidate", assignment.item, unit=assignment.unit.name, parts=[p.division.name for p in parts])

@@ -344,12 +344,12 @@ class DivisionPart(models.Model):
         WITHDRAWN = "withdrawn", _("已撤回")
 
     TRANSITIONS = {
-        Status.WORKING: {Status.IN_REVIEW, Status.SUBMITTED, Status.WITHDRAWN},
-        Status.IN_REVIEW: {Status.SUBMITTED, Status.RETURNED},
-        Status.RETURNED: {Status.IN_REVIEW, Status.SUBMITTED, Status.WITHDRAWN},
-        Status.SUBMITTED: {Status.RETURNED, Status.CONSOLIDATED},
-        Status.CONSOLIDATED: set(),
-        Status.WITHDRAWN: set(),
+        "ask_review": ({Status.WORKING, Status.RETURNED}, Status.IN_REVIEW),  # 成员审核 on
+        "submit": ({Status.WORKING, Status.RETURNED}, Status.SUBMITTED),  # 成员审核 off
+        "approve": ({Status.IN_REVIEW}, Status.SUBMITTED),
+        "return": ({Status.IN_REVIEW, Status.SUBMITTED}, Status.RETURNED),
+        "withdraw": ({Status.WORKING, Status.RETURNED}, Status.WITHDRAWN),
+        "consolidate": ({Status.SUBMITTED}, Status.CONSOLIDATED),
     }
     OPEN = (Status.WORKING, Status.IN_REVIEW, Status.RETURNED)
     WORKABLE = (Status.WORKING, Status.RETURNED)
@@ -396,6 +396,10 @@ class DivisionPart(models.Model):
     def is_open(self):
         return self.status in self.OPEN
 
+    @property
+    def is_working(self):
+        return self.status == self.Status.WORKING
+
 
 def _part_upload_to(instance, filename):
     return f"items/{instance.part.item_id}/parts/{instance.part_id}/{filename}"
@@ -428,6 +432,11 @@ class HeadReview(models.Model):
         PENDING = "pending", _("待审核")
         APPROVED = "approved", _("审核通过")
         RETURNED = "returned", _("退回修改")
+
+    TRANSITIONS = {
+        "approve": ({Status.PENDING}, Status.APPROVED),
+        "return": ({Status.PENDING}, Status.RETURNED),
+    }
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="head_reviews")
     part = models.ForeignKey(DivisionPart, on_delete=models.CASCADE, null=True, blank=True,

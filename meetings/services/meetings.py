@@ -243,6 +243,11 @@ def _regular_meeting_create(mechanism, rule, period: str, planned: date) -> Meet
 AGENDA_OPEN = (Meeting.Status.PROPOSED, Meeting.Status.APPROVED, Meeting.Status.SCHEDULED)
 
 
+def agenda_accepts(meeting: Meeting) -> bool:
+    """Is the meeting still open for agenda proposals (not yet held, not declined)?"""
+    return meeting.status in AGENDA_OPEN
+
+
 @transaction.atomic
 def agenda_propose(*, meeting: Meeting, topic: str, by, note: str = "", unit: MemberUnit | None = None):
     """A unit (its liaison or member) or the office proposes an agenda item (议题) for a meeting that is
@@ -254,7 +259,7 @@ def agenda_propose(*, meeting: Meeting, topic: str, by, note: str = "", unit: Me
     else:
         _require_unit(by, unit, "以本单位名义提出议题")
     meeting = _lock(Meeting, meeting)
-    if meeting.status not in AGENDA_OPEN:
+    if not agenda_accepts(meeting):
         raise Conflict("该会议已召开或未同意召开，不能再提出议题。", code="bad_transition")
     today = timezone.localdate()
     if meeting.agenda_cutoff and today > meeting.agenda_cutoff:
