@@ -154,8 +154,8 @@ def test_pages_and_access(users, inspection, client):
     # The city sees its area's inspection but may not record or issue.
     city = verified_login(client.__class__(), users["city_guiyang"])
     assert city.post(f"/inspections/{inspection.pk}/findings/", {"description": "x"}).status_code == 403
-    assert city.post(f"/inspections/findings/{f.pk}/issue/", {"f%d-lead_unit" % f.pk: unit("zjt").pk,
-                                                              "f%d-due_date" % f.pk: "2099-01-01"}).status_code == 403
+    assert city.post(f"/inspections/findings/{f.pk}/issue/", {f"f{f.pk}-lead_unit": unit("zjt").pk,
+                                                              f"f{f.pk}-due_date": "2099-01-01"}).status_code == 403
 
 
 def test_recording_on_the_page_with_a_photo_and_a_bad_date(users, inspection, client):

@@ -35,7 +35,7 @@ SEES_PART_1 = OVERSEERS | UNIT | {"div1_liaison", "div1_member"}
 def world(users, unit, frozen):
     accounts = dict(users)
     zjt = MemberUnit.objects.get(code="zjt")
-    for key, (division, liaison, member) in DIVISIONS.items():
+    for key, (_division, liaison, member) in DIVISIONS.items():
         accounts[f"{key}_liaison"] = account_create(username=f"{key}_l", password=PASSWORD,
                                                     person=Person.objects.get(name=liaison))
         accounts[f"{key}_member"] = account_create(username=f"{key}_m", password=PASSWORD,

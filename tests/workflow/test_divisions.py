@@ -65,7 +65,7 @@ def test_roster_the_office_division_coordinates_zjt_and_other_divisions_are_scop
 
 
 def test_dispatch_reaches_the_unit_liaison_only_not_every_division(zjt, users, dispatch):
-    item = dispatch()
+    dispatch()
     assert _told("dispatched", users["liaison_zjt"])
     for i in range(3):
         assert not _told("dispatched", zjt[f"liaison_{i}"]), "the unit's other liaisons are not flooded"
