@@ -127,7 +127,7 @@ def test_a_liaison_signs_for_reports_with_a_photo_and_submits_at_phone_width(use
     context = _signed_in(chromium, live_server, users["liaison_mzt"], 390, 844)
     page = context.new_page()
     page.goto("/items/inbox/")
-    page.locator("tbody tr", has_text="社区垃圾分类设施现场核查").get_by_role("link").click()
+    page.locator("tbody tr", has_text="社区垃圾分类设施现场核查").get_by_role("link", name="社区垃圾分类设施现场核查").click()
     claim = page.get_by_role("button", name="签收")
     box = claim.bounding_box()
     assert box["height"] >= 40 and box["x"] + box["width"] <= 390        # a thumb reaches it, on screen

@@ -29,7 +29,7 @@ def test_submit_return_resubmit_accept_in_the_browser(users, browser_page, tmp_p
     assert o.opens_on <= date.today()
     page = browser_page
     sign_in(page, "liaison_mzt")
-    page.get_by_role("link", name="报送任务").click()
+    page.get_by_role("link", name="报送任务", exact=True).click()
     page.get_by_role("link", name=o.title).click()
     page.fill("#id_text", "本季度开展了绿色社区创建培训两次。")
     report = tmp_path / "季度报告.pdf"

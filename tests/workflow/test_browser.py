@@ -27,7 +27,7 @@ def test_liaison_claims_attaches_and_submits(users, browser_page, tmp_path):
     assert page.locator("h1").inner_text() == "我的待办"
     row = page.locator("tbody tr", has_text="建立社区议事协商平台")
     assert "待签收" in row.inner_text() and "协办（配合）" in row.inner_text()
-    row.get_by_role("link").click()
+    row.get_by_role("link", name="建立社区议事协商平台").click()
     page.get_by_role("button", name="签收").click()
     page.wait_for_selector("text=已签收，请办理。")
     page.set_input_files("input[type=file]", str(draft))
