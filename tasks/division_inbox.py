@@ -101,7 +101,10 @@ class HeadReviewSource:
     shown_when_empty = False  # an occasional step: no empty tab for everyone who might get one
 
     def applies(self, ctx) -> bool:
-        return bool(access_for(ctx.user).review_division_ids or _unit_reviewer_units(ctx.user))
+        # No query: a division's member (review_division_ids) or a unit-level member (the role); the
+        # unit grants themselves are read by the source's one query.
+        access = access_for(ctx.user)
+        return bool(access.review_division_ids) or any(role == "member" for role, _label in access.roles)
 
     def _qs(self, ctx, filters):
         from django.db.models import Q

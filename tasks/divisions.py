@@ -220,9 +220,8 @@ def review_needed(assignment: Assignment) -> bool:
 @transaction.atomic
 def feedback_review_request(*, assignment: Assignment, result: str, version, by) -> HeadReview:
     """The unit's liaison submits the unit's feedback (or consolidated report) to the unit's member."""
-    from .services import _require_unit
-
-    _require_unit(by, assignment)
+    if not units_for_user(by).filter(pk=assignment.unit_id).exists():  # as tasks.services' own check
+        raise NotAllowed("只有本单位的联络员或成员可以办理此任务。")
     a = Assignment.objects.select_for_update().select_related("item", "unit").get(pk=assignment.pk)
     version_check(a, version, label="该任务")
     if a.status not in Assignment.WORKABLE:

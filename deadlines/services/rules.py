@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from core.yamlfile import yaml_read
 
 from core.services import audit_record
 
@@ -27,7 +27,7 @@ def _line_finder(spec):
         return lambda p: ""
     if hashlib.sha256(raw).hexdigest() != spec.digest:
         return lambda p: ""
-    root = yaml.compose(raw.decode("utf-8"), Loader=yaml.SafeLoader)
+    root = yaml_read(raw, filename=Path(path).name)
 
     def where(p: str) -> str:
         node = root

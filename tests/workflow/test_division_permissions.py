@@ -104,6 +104,7 @@ def test_lists_of_a_division_hold_its_own_parts_only(world):
     assert TITLE in rows["div0_liaison"] and TITLE in rows["div1_member"]  # a part to work; a review to make
     assert TITLE not in rows["div2_liaison"] and TITLE not in rows["div2_member"]
     assert TITLE not in rows["div1_liaison"]  # in review: nothing for the liaison to do now
-    # 我的待办 (the unit's shares) is the unit liaison's, not a division's.
-    inbox = verified_login(Client(), accounts["div0_liaison"]).get("/items/inbox/").content.decode()
-    assert TITLE not in inbox
+    # 我的待办 holds the division's part (处室任务), never the unit's share (督办事项), which is the unit liaison's.
+    client = verified_login(Client(), accounts["div0_liaison"])
+    assert TITLE in client.get("/items/inbox/?kind=division_part").content.decode()
+    assert TITLE not in client.get("/items/inbox/?kind=task").content.decode()
