@@ -57,8 +57,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.world import describe  # noqa: E402
 from members.models import User  # noqa: E402
-from tasks.models import Item  # noqa: E402
 from tasks.flows import ItemFlow  # noqa: E402
+from tasks.models import Item  # noqa: E402
 
 
 def log(msg):

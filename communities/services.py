@@ -28,8 +28,8 @@ from .models import (
     CommunityStatusChange,
     CreationStatus,
     PilotNomination,
-    PilotSupport,
     PilotSelection,
+    PilotSupport,
     Renovation,
 )
 from .scoring import engine_for

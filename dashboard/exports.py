@@ -4,7 +4,6 @@ Every spreadsheet goes through core.exports (no cell a user typed can start a fo
 from datetime import date
 
 from core.exports import xlsx_bytes
-
 from evaluation.selectors import practices_between
 
 from .selectors import Filters, Quarter, dashboard, drill

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.db import transaction
 
 from . import calendar
-from .services.calendar import obligations_follow_calendar, owed_due_snapshot
 from .models import CalendarDay, CalendarYear, DeadlineRule, Message, Obligation, Submission
+from .services.calendar import obligations_follow_calendar, owed_due_snapshot
 
 
 class FollowCalendarMixin:

@@ -24,8 +24,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import OFFICE_ROLES, MemberUnit, Role, RoleAssignment
-from members.selectors import (divisions_recipient_users, mechanism_id_current, mechanism_id_for, reporting_units_users,
-                               units_recipient_users)
+from members.selectors import (
+    divisions_recipient_users,
+    mechanism_id_current,
+    mechanism_id_for,
+    reporting_units_users,
+    units_recipient_users,
+)
 
 from .models import Message
 from .reminders import _DEFAULT_CHANNELS, notify, notify_addresses, notify_units

@@ -4,7 +4,6 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Min
-
 from django.urls import reverse
 from django.utils import timezone
 

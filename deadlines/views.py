@@ -13,18 +13,19 @@ from django.views.decorators.http import require_POST
 
 from core.errors import Conflict, DomainError
 from core.parsing import int_or_none
-from members.selectors import is_overseer, mechanism_current
-
 from members.counties import counties_of, county_accounts, prefecture_ids_for_user
+from members.selectors import is_overseer, mechanism_current
+from workflow.transitions import transition_allowed
 
 from . import calendar, cascade, ladder, outbox, selectors
 from .models import Attachment, CalendarDay, CalendarYear, Message, Obligation, Submission
 from .notice import notice_parse
 from .reminders import Cursor, source_for, unit_key_parse
-from .services import calendar as calendar_services
-from .services import notifications as notification_services
-from .services import obligations as obligation_services
-from workflow.transitions import transition_allowed
+from .services import (
+    calendar as calendar_services,
+    notifications as notification_services,
+    obligations as obligation_services,
+)
 
 COLOURS = {ladder.NONE: ("正常", ""), ladder.BLUE: ("临期", "blue"), ladder.YELLOW: ("到期", "yellow"),
            ladder.RED: ("严重逾期", "red")}

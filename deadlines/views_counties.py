@@ -13,8 +13,8 @@ from core.parsing import int_or_none
 from members.selectors import is_overseer
 
 from . import cascade, selectors
-from .services import obligations as services
 from .models import Obligation
+from .services import obligations as services
 from .views import _decorate
 
 

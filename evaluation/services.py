@@ -15,10 +15,9 @@ from core.services import audit_record
 from deadlines.models import Submission
 from members.models import MemberUnit, ReportingUnit
 from members.selectors import mechanism_id_for
-
-from . import scoring
 from workflow.transitions import transition_allowed, transition_apply
 
+from . import scoring
 from .models import Evaluation, EvaluationRules, GoodPractice, Score, ScoreAdjustment
 from .rules import rules_parse
 from .selectors import is_convener, may_run, subjects, year_figures

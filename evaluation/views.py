@@ -15,12 +15,11 @@ from core.errors import DomainError, NotAllowed
 from core.exports import XLSX_CONTENT_TYPE
 from deadlines.models import Submission
 from members.selectors import is_overseer, mechanism_for
-
 from workflow.transitions import transition_allowed
 
 from . import exports, selectors, services
 from .forms import AdjustForm, ComputeForm, PracticeForm, SendBackForm
-from .models import Evaluation, EvaluationRules
+from .models import EvaluationRules
 from .rules import INDICATORS, indicator_codes
 from .scoring import applies
 

@@ -13,14 +13,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
+from core.parsing import text_clean
 from core.services import audit_record
 from core.uploads import storage_name, upload_check
 from deadlines.events import event_notify
 from members.models import MemberUnit, ReportingUnit
 from members.selectors import mechanism_for, mechanism_id_for
 from tasks.models import Item
-
-from core.parsing import text_clean
 from workflow.transitions import transition_apply, version_check
 
 from .models import Finding, FindingPhoto, Inspection

@@ -16,11 +16,9 @@ from communities.selectors import confirmed_pilot_ids
 from core.errors import DomainError, NotAllowed
 from members.models import MemberUnit
 from members.selectors import mechanism_for
-
 from workflow.transitions import transition_allowed
 
-from . import selectors as sel
-from . import services
+from . import selectors as sel, services
 from .forms import FindingForm, FinishForm, IssueForm, PlanForm
 from .models import Inspection
 

@@ -22,9 +22,7 @@ from members.selectors import units_for_user
 
 from . import selectors as sel
 from .models import AgreedMatter, Meeting, MeetingUnit, MembershipChange, Minutes
-from .services import meetings as meeting_services
-from .services import membership as membership_services
-from .services import minutes as minutes_services
+from .services import meetings as meeting_services, membership as membership_services, minutes as minutes_services
 
 
 def _units(codes) -> list[MemberUnit]:

@@ -35,11 +35,13 @@ from .forms import (
     UnitAddForm,
 )
 from .models import Escalation, Minutes
-from .services import escalations as escalation_services
-from .services import meetings as meeting_services
-from .services import membership as membership_services
-from .services import minutes as minutes_services
-from .services import notices as notice_services
+from .services import (
+    escalations as escalation_services,
+    meetings as meeting_services,
+    membership as membership_services,
+    minutes as minutes_services,
+    notices as notice_services,
+)
 
 
 def _nav(request, key="meetings"):

@@ -9,8 +9,19 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from .access import UNIT_PERM, access_for
-from .models import (Division, Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User, WorkLine,
-                     WorkLineUnit, division_scoped)
+from .models import (
+    Division,
+    Mechanism,
+    MemberUnit,
+    Person,
+    ReportingUnit,
+    Role,
+    RoleAssignment,
+    User,
+    WorkLine,
+    WorkLineUnit,
+    division_scoped,
+)
 
 # --- which joint meeting a read answers within (docs/decisions.md, "mechanism scope") -------------
 

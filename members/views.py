@@ -2,7 +2,15 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from .access import access_for
-from .selectors import is_overseer, may_see_contacts, mechanism_current, reporting_units_for_user, roles_for_user, roster, units_for_user
+from .selectors import (
+    is_overseer,
+    may_see_contacts,
+    mechanism_current,
+    reporting_units_for_user,
+    roles_for_user,
+    roster,
+    units_for_user,
+)
 
 
 def home(request):

@@ -25,8 +25,7 @@ from core.errors import DomainError
 from members.models import MemberUnit
 from members.selectors import is_overseer, mechanism_id_for
 
-from . import selectors
-from . import services as ts
+from . import selectors, services as ts
 from .models import Assignment, Attachment, Item, UnitRequest
 
 

@@ -16,11 +16,13 @@ from core.parsing import int_or_none
 from members.models import Division, MemberUnit
 from members.selectors import is_overseer
 
-from . import divisions as ds
-from . import selectors
+from . import divisions as ds, selectors
 from .division_inbox import pending_for
-from .division_selectors import (get_part_attachment_for_user_or_404, get_part_for_user_or_404,
-                                 get_review_for_user_or_404)
+from .division_selectors import (
+    get_part_attachment_for_user_or_404,
+    get_part_for_user_or_404,
+    get_review_for_user_or_404,
+)
 
 
 def _act(request, item, action, success: str, anchor: str = ""):

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Conflict, DomainError, NotAllowed
+from core.parsing import text_clean
 from core.services import audit_record
 from core.uploads import storage_name, upload_check
 from deadlines.calendar import add_working_days
@@ -26,8 +27,6 @@ from deadlines.events import event_notify
 from members.access import access_for
 from members.models import Division
 from members.selectors import division_reviewer_users, mechanism_id_for, unit_reviewer_users, units_for_user
-
-from core.parsing import text_clean
 from workflow.transitions import transition_apply, version_check
 
 from .models import Assignment, DivisionPart, HeadReview, PartAttachment

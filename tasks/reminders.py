@@ -6,10 +6,9 @@ and deputy, and pressable (催办) like any obligation. Registered from `TasksCo
 from collections import defaultdict
 from datetime import date
 
+from django.db.models import Count, Min
 from django.urls import reverse
 from django.utils import timezone
-
-from django.db.models import Count, Min
 
 from deadlines.reminders import Reminder, unit_key_parse
 from members.models import MemberUnit

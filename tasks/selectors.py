@@ -17,8 +17,7 @@ from core.parsing import int_or_none
 from deadlines.calendar import add_working_days
 from deadlines.ladder import LABELS, colour_for, countdown, days_left
 from members.access import access_for
-from members.selectors import is_overseer, mechanism_id_for, unit_names
-from members.selectors import unit_ids_for_user as member_unit_ids_for_user
+from members.selectors import is_overseer, mechanism_id_for, unit_ids_for_user as member_unit_ids_for_user, unit_names
 
 from .models import Assignment, Attachment, DivisionPart, Item, UnitRequest, role_label_for
 

@@ -17,8 +17,7 @@ from members.models import MemberUnit, WorkLine
 from members.selectors import is_overseer
 from workflow.errors import form_error
 
-from . import selectors
-from . import services as ts
+from . import selectors, services as ts
 from .forms import ItemForm
 from .models import Assignment, UnitRequest
 

@@ -5,9 +5,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.yamlfile import yaml_read
-
 from core.services import audit_record
+from core.yamlfile import yaml_read
 
 from .. import schedules
 from ..models import DeadlineRule

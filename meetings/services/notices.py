@@ -29,7 +29,7 @@ def notice_send(*, by) -> ProgressNotice:
         leads = "、".join(u.name for u in m.lead_units)
         lines.append(f"{m.minutes.doc_number} 第{m.number_cn}条：{m.content[:60]}（牵头单位：{leads}；"
                      f"时限：{m.due_date:%Y年%-m月%-d日}；状态：{status['label']}）")
-    body = ("截至{:%Y年%-m月%-d日}，联席会议议定事项落实情况如下：\n".format(today)
+    body = (f"截至{today:%Y年%-m月%-d日}，联席会议议定事项落实情况如下：\n"
             + ("\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)) if lines else "议定事项均已办结。"))
     users = all_unit_users(mechanism)
     notice = ProgressNotice.objects.create(mechanism=mechanism, title=f"议定事项落实情况通报（{today:%Y年%-m月%-d日}）",

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from core.errors import DomainError
 from core.files import QUARANTINE, orphan_files_sweep
-from tasks import services as ts
+from tasks import services as fs, services as ts
 from tasks.models import Attachment
-from tasks import services as fs
 
 pytestmark = pytest.mark.django_db
 

@@ -58,8 +58,8 @@ def frozen():
 @pytest.fixture
 def task(users, client_for, frozen):
     from members.models import MemberUnit
-    from tasks.models import Assignment
     from tasks import services as flow_services
+    from tasks.models import Assignment
 
     unit = MemberUnit.objects.get
     item = flow_services.item_dispatch(by=users["office"], title="推进老旧小区绿色化改造", content="请按分工办理。",

@@ -6,8 +6,8 @@ import pytest
 
 from deadlines.models import Message
 from members.models import MemberUnit
-from tests.conftest import PASSWORD
 from tasks import services as fs
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

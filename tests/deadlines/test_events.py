@@ -24,7 +24,6 @@ from deadlines.models import Message, Obligation
 from deadlines.services.calendar import calendar_year_save
 from deadlines.services.obligations import obligation_decide, obligation_submit, obligations_generate
 from evaluation.services import evaluation_compute, evaluation_confirm, evaluation_publish, evaluation_submit
-
 from meetings.services.escalations import escalation_raise
 from meetings.services.meetings import (
     meeting_attendance_record,
@@ -37,10 +36,9 @@ from meetings.services.membership import change_check, change_confirm, change_pr
 from meetings.services.minutes import minutes_issue, minutes_review, minutes_save, minutes_submit
 from meetings.services.notices import notice_send
 from members.models import MemberUnit, ReportingUnit, Role, RoleAssignment
-from tasks import services as ts
+from tasks import services as fs, services as ts
 from tasks.models import Assignment
 from tests.county_world import county_world
-from tasks import services as fs
 
 CST = dt.timezone(dt.timedelta(hours=8))
 ROOT = Path(__file__).resolve().parents[2]

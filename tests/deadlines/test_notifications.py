@@ -17,8 +17,8 @@ from deadlines.models import Message
 from deadlines.reminders import notify
 from deadlines.services.obligations import subject_press
 from members.models import MemberUnit
-from tasks.models import Assignment
 from tasks import services as fs
+from tasks.models import Assignment
 
 from .servers import SmtpSink
 

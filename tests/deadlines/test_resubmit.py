@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.errors import DomainError
 from core.models import AuditEntry
-from deadlines.services import obligations as obligation_services
 from deadlines.models import Attachment
+from deadlines.services import obligations as obligation_services
 from deadlines.services.obligations import obligation_decide, obligation_submit
 from tests.deadlines.test_submission_and_pages import at, obligations  # noqa: F401 - fixture
 from tests.formhtml import forms_in

@@ -10,9 +10,9 @@ from core.errors import Conflict, DomainError, NotAllowed
 from inspections import services
 from inspections.inbox import pending_for
 from inspections.models import Finding, Inspection
+from tasks import services as fs
 from tasks.models import Assignment, Item
 from tests.conftest import verified_login
-from tasks import services as fs
 
 from .conftest import photo, unit
 

@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 import time_machine
 
+from meetings.models import Escalation
 from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
 from meetings.services.membership import change_propose_replace
 from meetings.services.minutes import minutes_issue, minutes_review, minutes_save, minutes_submit
-from meetings.models import Escalation
 from members.models import MemberUnit, Role, RoleAssignment
 
 CST = dt.timezone(dt.timedelta(hours=8))

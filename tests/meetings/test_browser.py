@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from meetings.models import Minutes
 from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
 from meetings.services.minutes import minutes_review, minutes_save, minutes_submit
-from meetings.models import Minutes
 from members.models import MemberUnit
 from tests.conftest import PASSWORD, second_factor_pass
 

@@ -10,15 +10,21 @@ from viewflow.workflow.status import STATUS
 from core.errors import Conflict, DomainError, NotAllowed
 from core.models import AuditEntry
 from meetings import selectors
-from meetings.services.escalations import escalation_close, escalation_decide, escalation_reply, escalation_send, escalation_submit
+from meetings.flows import EscalationFlow, MeetingFlow
+from meetings.models import Escalation, Meeting, Minutes
+from meetings.services.escalations import (
+    escalation_close,
+    escalation_decide,
+    escalation_reply,
+    escalation_send,
+    escalation_submit,
+)
 from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
 from meetings.services.minutes import minutes_issue, minutes_review, minutes_save, minutes_submit
 from meetings.services.notices import notice_send
-from meetings.flows import EscalationFlow, MeetingFlow
-from meetings.models import Escalation, Meeting, Minutes
+from tasks import services as item_flow
 from tasks.models import Assignment, Item
 from tasks.selectors import Filters, inbox
-from tasks import services as item_flow
 
 from .conftest import CST, matter
 

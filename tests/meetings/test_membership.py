@@ -10,16 +10,21 @@ from viewflow.workflow.status import STATUS
 from core.errors import DomainError, NotAllowed
 from core.models import AuditEntry
 from deadlines.models import Message
-from meetings.services.meetings import meeting_decide, meeting_propose, meeting_schedule
-from meetings.services.membership import backup_name, change_check, change_confirm, change_propose_replace, change_propose_unit_add
 from meetings.flows import MembershipChangeFlow
 from meetings.models import MembershipChange
+from meetings.services.meetings import meeting_decide, meeting_propose, meeting_schedule
+from meetings.services.membership import (
+    backup_name,
+    change_check,
+    change_confirm,
+    change_propose_replace,
+    change_propose_unit_add,
+)
 from members.models import MemberUnit, Person, Role, RoleAssignment
 from members.services import access_sync_all, account_create
-from tasks import services as task_services
+from tasks import services as item_flow, services as task_services
 from tasks.selectors import Filters, inbox
 from tests.conftest import PASSWORD
-from tasks import services as item_flow
 
 from .conftest import CST
 

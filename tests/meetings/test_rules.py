@@ -9,9 +9,9 @@ import time_machine
 
 from core.errors import DomainError, NotAllowed
 from deadlines.models import Message
-from meetings.services import escalations as escalation_services, meetings as meeting_services
 from meetings.models import AgendaProposal, Escalation, Meeting
 from meetings.rules import meeting_rules_parse
+from meetings.services import escalations as escalation_services, meetings as meeting_services
 from members.models import Person
 from tests.conftest import verified_login
 

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from meetings.models import Meeting, MembershipChange, Minutes
 from meetings.services.meetings import meeting_decide
 from meetings.services.membership import change_check
 from meetings.services.minutes import minutes_review
-from meetings.models import Meeting, MembershipChange, Minutes
 from members.models import Person, Role, RoleAssignment
 
 ROLES = ["convener", "deputy", "office", "liaison_mzt", "liaison_zjt", "liaison_gat", "city_guiyang", "outsider"]

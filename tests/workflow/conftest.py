@@ -4,8 +4,8 @@ import pytest
 import time_machine
 
 from members.models import MemberUnit
-from tests.meetings.conftest import held_meeting, world  # noqa: F401 — the meetings world (test_inbox.py)
 from tasks import services as flow_services
+from tests.meetings.conftest import held_meeting, world  # noqa: F401 — the meetings world (test_inbox.py)
 
 TODAY = dt.date(2026, 3, 2)  # a Monday
 

@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 
 from members.models import MemberUnit
+from tasks import services as fs
 from tasks.models import Assignment, Attachment
 from tests.conftest import PASSWORD
-from tasks import services as fs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

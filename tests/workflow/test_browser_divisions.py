@@ -8,9 +8,9 @@ import pytest
 
 from members.models import Division, MemberUnit, Person
 from members.services import account_create, unit_division_settings_set
+from tasks import services as fs
 from tasks.models import Assignment, DivisionPart, HeadReview, Item
 from tests.conftest import PASSWORD, second_factor_pass
-from tasks import services as fs
 
 from ..test_responsive import chromium  # noqa: F401  (the fixture)
 

@@ -12,9 +12,9 @@ from deadlines.services.obligations import obligations_generate
 from meetings.services.meetings import meeting_attendance_record, meeting_decide, meeting_propose, meeting_schedule
 from meetings.services.minutes import minutes_save, minutes_submit
 from members.models import MemberUnit
+from tasks import services as fs
 from tasks.models import Assignment
 from tests.conftest import PASSWORD
-from tasks import services as fs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,10 +9,9 @@ from django.db import connection
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from tasks import services as ts
-from tasks.models import Assignment
-from tasks import services as fs
+from tasks import services as fs, services as ts
 from tasks.flows import ItemFlow
+from tasks.models import Assignment
 from tasks.services import process_for_item
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]

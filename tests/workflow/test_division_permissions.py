@@ -10,11 +10,9 @@ from django.test import Client
 
 from members.models import Division, MemberUnit, Person
 from members.services import account_create, unit_division_settings_set
-from tasks import divisions as ds
-from tasks import services as ts
+from tasks import divisions as ds, services as fs, services as ts
 from tasks.models import HeadReview
 from tests.conftest import PASSWORD, verified_login
-from tasks import services as fs
 
 from .test_permissions import DISPATCHERS, OVERSEERS, ROLES
 

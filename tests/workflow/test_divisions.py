@@ -10,12 +10,11 @@ from core.errors import Conflict, DomainError, NotAllowed
 from deadlines.models import Message
 from members.models import Division, MemberUnit
 from members.services import account_create, unit_division_settings_set
-from tasks import divisions as ds
+from tasks import divisions as ds, services as fs
+from tasks.division_flow import share_consolidate
 from tasks.division_inbox import parts_pending_for, pending_for, reviews_pending_for
 from tasks.models import Assignment, DivisionPart, HeadReview, Item
 from tests.conftest import PASSWORD
-from tasks import services as fs
-from tasks.division_flow import share_consolidate
 
 pytestmark = pytest.mark.django_db
 

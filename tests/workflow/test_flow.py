@@ -9,10 +9,9 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from core.errors import Conflict, DomainError, NotAllowed
 from core.models import AuditEntry
-from tasks import services as ts
-from tasks.models import Assignment, Item, UnitRequest
-from tasks import services as fs
+from tasks import services as fs, services as ts
 from tasks.flows import ItemFlow
+from tasks.models import Assignment, Item, UnitRequest
 from tasks.services import process_for_item
 
 pytestmark = pytest.mark.django_db

@@ -14,9 +14,8 @@ from meetings.services.meetings import meeting_decide
 from meetings.services.membership import change_check
 from meetings.services.minutes import minutes_review
 from members.models import MemberUnit, ReportingUnit
-from tasks import services as ts
+from tasks import services as fs, services as ts
 from tasks.models import Assignment, Item
-from tasks import services as fs
 from workflow.inbox import InboxFilters, inbox_page, sources
 
 TODAY = dt.date(2026, 3, 2)

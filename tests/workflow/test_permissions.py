@@ -8,10 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from tasks import services as ts
+from tasks import services as fs, services as ts
 from tasks.models import Attachment, UnitRequest
 from tests.conftest import verified_login
-from tasks import services as fs
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tasks import services as ts
-from tasks import services as fs
+from tasks import services as fs, services as ts
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,9 @@ from deadlines.models import Message
 from deadlines.reminders import reminders_plan
 from members.models import Person, Role, RoleAssignment
 from members.services import account_create, backup_assign
-from tasks import services as task_services
+from tasks import services as flow_services, services as task_services
 from tasks.models import Assignment
 from tests.conftest import PASSWORD
-from tasks import services as flow_services
 
 pytestmark = pytest.mark.django_db
 CST = dt.timezone(dt.timedelta(hours=8))

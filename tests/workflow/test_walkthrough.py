@@ -8,10 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from deadlines.ladder import countdown
-from tasks import services as ts
+from tasks import services as fs, services as ts
 from tasks.models import Attachment
 from tests.formhtml import forms_in
-from tasks import services as fs
 
 pytestmark = pytest.mark.django_db
 

@@ -55,8 +55,8 @@ from members.demo import demo_accounts_ensure
 from members.mechanism_config import mechanism_path, mechanism_spec_read
 from members.models import Mechanism, MemberUnit, Person, ReportingUnit, Role, RoleAssignment, User
 from members.services import account_create, mechanism_load
-from tasks.models import Item
 from tasks.flows import ItemFlow
+from tasks.models import Item
 
 BENCH_PASSWORD = "bench-pass-2026"
 SCALES = {
