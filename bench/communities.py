@@ -60,9 +60,11 @@ def main():
     unit = ReportingUnit.objects.filter(mechanism=mechanism).order_by("order", "pk").first()
     print(f"  {mechanism.province}: {own:,} communities of {world['sizes']['communities']:,}; runs: {RUNS}")
     results = {}
-    for label, path in [("创建进度 /communities/progress/?year=2022", "/communities/progress/?year=2022"),
-                        ("社区台账 first page", "/communities/"),
-                        (f"附件2 {unit.name}", f"/communities/progress/annex2/?unit={unit.code}")]:
+    for label, path in [
+        ("创建进度 /communities/progress/?year=2022", "/communities/progress/?year=2022"),
+        ("社区台账 first page", "/communities/"),
+        (f"附件2 {unit.name}", f"/communities/progress/annex2/?unit={unit.code}"),
+    ]:
         median, p90, queries = measure(client, path)
         results[label] = {"median_ms": round(median, 1), "p90_ms": round(p90, 1), "queries": queries}
         print(f"  {label:45s} median {median:7.1f} ms  p90 {p90:7.1f} ms  {queries} queries")

@@ -61,10 +61,18 @@ def measure(name, fn, repeat):
             size = fn()
             times.append((time.perf_counter() - t) * 1000)
         sql.append(sum(float(x["time"]) for x in q.captured_queries) * 1000)
-    out = {"median_ms": round(statistics.median(times), 1), "p95_ms": round(pct(times, 95), 1),
-           "queries": len(q.captured_queries), "sql_ms_median": round(statistics.median(sql), 1), "bytes": size}
-    print(f"{name:<34} median {out['median_ms']:7.1f} ms  p95 {out['p95_ms']:7.1f} ms  {out['queries']:3d} queries  "
-          f"SQL {out['sql_ms_median']:6.1f} ms  {size / 1024:.1f} KB", flush=True)
+    out = {
+        "median_ms": round(statistics.median(times), 1),
+        "p95_ms": round(pct(times, 95), 1),
+        "queries": len(q.captured_queries),
+        "sql_ms_median": round(statistics.median(sql), 1),
+        "bytes": size,
+    }
+    print(
+        f"{name:<34} median {out['median_ms']:7.1f} ms  p95 {out['p95_ms']:7.1f} ms  {out['queries']:3d} queries  "
+        f"SQL {out['sql_ms_median']:6.1f} ms  {size / 1024:.1f} KB",
+        flush=True,
+    )
     return out
 
 
@@ -119,21 +127,28 @@ def main():
         shares = c.fetchone()[0]
     data["counties"], data["county_obligations"] = counties, shares
     print(f"  counties {counties:,}, county shares {shares:,}")
-    pages = [("prefecture 报送任务", prefecture.username, "/deadlines/"),
-             ("convener 督办总览", "demo_convener", "/dashboard/"),
-             ("convener drill-down overdue", "demo_convener", "/dashboard/list/?metric=overdue"),
-             ("office 报送任务", "demo_office", "/deadlines/")]
-    parent = Obligation.objects.filter(reporting_unit=guiyang, shares__isnull=False).order_by(
-        "-due_on").first() if cascade is not None else None
+    pages = [
+        ("prefecture 报送任务", prefecture.username, "/deadlines/"),
+        ("convener 督办总览", "demo_convener", "/dashboard/"),
+        ("convener drill-down overdue", "demo_convener", "/dashboard/list/?metric=overdue"),
+        ("office 报送任务", "demo_office", "/deadlines/"),
+    ]
+    parent = (
+        Obligation.objects.filter(reporting_unit=guiyang, shares__isnull=False).order_by("-due_on").first()
+        if cascade is not None
+        else None
+    )
     if parent is not None:
         share = parent.shares.order_by("pk").first()
         county_user = User.objects.filter(reporting_unit_id=share.reporting_unit_id).order_by("pk").first()
-        pages += [("prefecture 报送任务 下辖县（市、区）", prefecture.username, "/deadlines/?scope=counties"),
-                  ("prefecture obligation page", prefecture.username, f"/deadlines/obligations/{parent.pk}/"),
-                  ("prefecture 县区分解与汇总", prefecture.username, f"/deadlines/obligations/{parent.pk}/counties/"),
-                  ("county 报送任务", county_user.username, "/deadlines/?status=all"),
-                  ("county share page", county_user.username, f"/deadlines/obligations/{share.pk}/"),
-                  ("office 县区分解与汇总", "demo_office", f"/deadlines/obligations/{parent.pk}/counties/")]
+        pages += [
+            ("prefecture 报送任务 下辖县（市、区）", prefecture.username, "/deadlines/?scope=counties"),
+            ("prefecture obligation page", prefecture.username, f"/deadlines/obligations/{parent.pk}/"),
+            ("prefecture 县区分解与汇总", prefecture.username, f"/deadlines/obligations/{parent.pk}/counties/"),
+            ("county 报送任务", county_user.username, "/deadlines/?status=all"),
+            ("county share page", county_user.username, f"/deadlines/obligations/{share.pk}/"),
+            ("office 县区分解与汇总", "demo_office", f"/deadlines/obligations/{parent.pk}/counties/"),
+        ]
         data["parent"] = {"id": parent.pk, "shares": parent.shares.count()}
     results = {}
     try:
@@ -147,7 +162,8 @@ def main():
     data["code"] = str(CODE)
     if parent is not None:
         results["pending_for (prefecture)"] = measure(
-            "pending_for (prefecture)", lambda: len(cascade.pending_for(prefecture, limit=50)), args.repeat)
+            "pending_for (prefecture)", lambda: len(cascade.pending_for(prefecture, limit=50)), args.repeat
+        )
     data["results"] = results
     out = ROOT / "bench" / "results" / f"counties-{args.label}.json"
     out.parent.mkdir(exist_ok=True)

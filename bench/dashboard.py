@@ -48,12 +48,14 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from bench.world import describe  # noqa: E402
 from members.models import User  # noqa: E402
 
-PAGES = [("dashboard", "demo_convener", "/dashboard/"),
-         ("drill overdue", "demo_convener", "/dashboard/list/?metric=overdue"),
-         ("overdue board", "demo_convener", "/deadlines/overdue/"),
-         ("queue", "demo_office", "/items/queue/"),
-         ("obligations", "demo_office", "/deadlines/"),
-         ("api obligations", "demo_office", "/api/v1/obligations/")]
+PAGES = [
+    ("dashboard", "demo_convener", "/dashboard/"),
+    ("drill overdue", "demo_convener", "/dashboard/list/?metric=overdue"),
+    ("overdue board", "demo_convener", "/deadlines/overdue/"),
+    ("queue", "demo_office", "/items/queue/"),
+    ("obligations", "demo_office", "/deadlines/"),
+    ("api obligations", "demo_office", "/api/v1/obligations/"),
+]
 
 
 CLIENTS = []
@@ -79,12 +81,19 @@ def in_process(repeat):
                 times.append((time.perf_counter() - t) * 1000)
             assert response.status_code == 200
             sql.append(sum(float(x["time"]) for x in q.captured_queries) * 1000)
-        results[name] = {"url": url, "median_ms": round(statistics.median(times), 1), "p95_ms": round(pct(times, 95), 1),
-                         "queries": len(q.captured_queries), "sql_ms_median": round(statistics.median(sql), 1),
-                         "bytes": len(response.content)}
-        print(f"{name:<14} median {results[name]['median_ms']:7.1f} ms  p95 {results[name]['p95_ms']:7.1f} ms  "
-              f"{results[name]['queries']:3d} queries  SQL {results[name]['sql_ms_median']:6.1f} ms  "
-              f"{results[name]['bytes'] / 1024:.1f} KB")
+        results[name] = {
+            "url": url,
+            "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(pct(times, 95), 1),
+            "queries": len(q.captured_queries),
+            "sql_ms_median": round(statistics.median(sql), 1),
+            "bytes": len(response.content),
+        }
+        print(
+            f"{name:<14} median {results[name]['median_ms']:7.1f} ms  p95 {results[name]['p95_ms']:7.1f} ms  "
+            f"{results[name]['queries']:3d} queries  SQL {results[name]['sql_ms_median']:6.1f} ms  "
+            f"{results[name]['bytes'] / 1024:.1f} KB"
+        )
     return results
 
 
@@ -111,8 +120,22 @@ def load_test(users, seconds, think=0.0, port=8779):
     print(f"gunicorn on http://127.0.0.1:{port}/", flush=True)
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ["DJANGO_SETTINGS_MODULE"], DJANGO_DEBUG="false")
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen([str(gunicorn), "config.wsgi", "-b", f"127.0.0.1:{port}",
-                               "-w", "2", "--threads", "4", "--log-level", "warning"], cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [
+            str(gunicorn),
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         cookies = {"demo_convener": session_cookie("demo_convener"), "demo_office": session_cookie("demo_office")}
@@ -127,7 +150,9 @@ def load_test(users, seconds, think=0.0, port=8779):
         # fills the per-process ladder cache (colours of old due dates walk the calendar once).
         for _ in range(24):
             for cookie, path in targets:
-                urllib.request.urlopen(urllib.request.Request(base + path, headers={"Cookie": cookie}), timeout=60).read()
+                urllib.request.urlopen(
+                    urllib.request.Request(base + path, headers={"Cookie": cookie}), timeout=60
+                ).read()
         times, errors, lock = [], [], threading.Lock()
         stop = time.monotonic() + seconds
 
@@ -161,11 +186,22 @@ def load_test(users, seconds, think=0.0, port=8779):
     finally:
         server.terminate()
         server.wait(10)
-    out = {"users": users, "seconds": seconds, "think_s": think, "requests": len(times), "rps": round(len(times) / seconds, 1),
-           "p50_ms": round(pct(times, 50), 1), "p95_ms": round(pct(times, 95), 1), "max_ms": round(max(times), 1),
-           "errors": len(errors), "error_samples": errors[:5]}
-    print(f"load: {users} users, think {think}s, {seconds}s → {out['requests']} requests ({out['rps']}/s), p50 {out['p50_ms']} ms, "
-          f"p95 {out['p95_ms']} ms, max {out['max_ms']} ms, errors {out['errors']}")
+    out = {
+        "users": users,
+        "seconds": seconds,
+        "think_s": think,
+        "requests": len(times),
+        "rps": round(len(times) / seconds, 1),
+        "p50_ms": round(pct(times, 50), 1),
+        "p95_ms": round(pct(times, 95), 1),
+        "max_ms": round(max(times), 1),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+    }
+    print(
+        f"load: {users} users, think {think}s, {seconds}s → {out['requests']} requests ({out['rps']}/s), p50 {out['p50_ms']} ms, "
+        f"p95 {out['p95_ms']} ms, max {out['max_ms']} ms, errors {out['errors']}"
+    )
     return out
 
 

@@ -40,6 +40,7 @@ def free_port() -> int:
 
 # ---- endpoints, each in its own process (so they do not share the sender's CPU time slice) ------
 
+
 def serve_smtp(port, counter):
     import asyncio
 
@@ -53,7 +54,7 @@ def serve_smtp(port, counter):
 
     controller = Controller(Sink(), hostname="127.0.0.1", port=port)
     controller.start()
-    asyncio.run(asyncio.sleep(10 ** 6))
+    asyncio.run(asyncio.sleep(10**6))
 
 
 def serve_http(port, counter, kind):
@@ -74,8 +75,11 @@ def serve_http(port, counter, kind):
             with counter.get_lock():
                 counter.value += 1
                 n = counter.value
-            answer = ({"Code": "OK", "Message": "OK", "BizId": f"biz-{n}", "RequestId": "r"} if kind == "sms"
-                      else {"errcode": 0, "errmsg": "ok"})
+            answer = (
+                {"Code": "OK", "Message": "OK", "BizId": f"biz-{n}", "RequestId": "r"}
+                if kind == "sms"
+                else {"errcode": 0, "errmsg": "ok"}
+            )
             data = json.dumps(answer).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -117,9 +121,11 @@ def main():
 
     ports = {k: free_port() for k in ("smtp", "sms", "robot")}
     counters = {k: mp.get_context("fork").Value("i", 0) for k in ports}
-    procs = [start(serve_smtp, ports["smtp"], counters["smtp"]),
-             start(serve_http, ports["sms"], counters["sms"], "sms"),
-             start(serve_http, ports["robot"], counters["robot"], "robot")]
+    procs = [
+        start(serve_smtp, ports["smtp"], counters["smtp"]),
+        start(serve_http, ports["sms"], counters["sms"], "sms"),
+        start(serve_http, ports["robot"], counters["robot"], "robot"),
+    ]
     for port in ports.values():
         wait_port(port)
 
@@ -130,13 +136,19 @@ def main():
 
     settings.DEADLINES_EMAIL_URL = f"smtp://127.0.0.1:{ports['smtp']}"
     settings.DEADLINES_SMS_BACKEND = "deadlines.sms.AliyunBackend"
-    for key, value in {"ALIYUN_SMS_ACCESS_KEY_ID": "bench", "ALIYUN_SMS_ACCESS_KEY_SECRET": "bench",
-                       "ALIYUN_SMS_ENDPOINT": f"127.0.0.1:{ports['sms']}", "ALIYUN_SMS_PROTOCOL": "http",
-                       "ALIYUN_SMS_SIGN_NAME": "联席会议", "ALIYUN_SMS_TEMPLATE_CODE": "SMS_1",
-                       "DEADLINES_SMS_QUIET_HOURS": "0-0", "DEADLINES_ROBOT_PER_MINUTE": 10 ** 6,
-                       "DEADLINES_FINISH_EVERY": args.finish_every,
-                       "DEADLINES_WECOM_BASE_URL": f"http://127.0.0.1:{ports['robot']}",
-                       "DEADLINES_DINGTALK_BASE_URL": f"http://127.0.0.1:{ports['robot']}"}.items():
+    for key, value in {
+        "ALIYUN_SMS_ACCESS_KEY_ID": "bench",
+        "ALIYUN_SMS_ACCESS_KEY_SECRET": "bench",
+        "ALIYUN_SMS_ENDPOINT": f"127.0.0.1:{ports['sms']}",
+        "ALIYUN_SMS_PROTOCOL": "http",
+        "ALIYUN_SMS_SIGN_NAME": "联席会议",
+        "ALIYUN_SMS_TEMPLATE_CODE": "SMS_1",
+        "DEADLINES_SMS_QUIET_HOURS": "0-0",
+        "DEADLINES_ROBOT_PER_MINUTE": 10**6,
+        "DEADLINES_FINISH_EVERY": args.finish_every,
+        "DEADLINES_WECOM_BASE_URL": f"http://127.0.0.1:{ports['robot']}",
+        "DEADLINES_DINGTALK_BASE_URL": f"http://127.0.0.1:{ports['robot']}",
+    }.items():
         setattr(settings, key, value)
     import deadlines.reminders
 
@@ -175,10 +187,19 @@ def build():
     from members.contacts import unit_contact_update
     from members.models import Contact, Mechanism, MemberUnit, Person, User
 
-    mechanism = Mechanism.objects.create(code="bench", name="bench", province="bench", established_on=date(2020, 1, 1),
-                                         config_version="1", config_digest="bench", loaded_at=timezone.now())
-    units = [MemberUnit.objects.create(mechanism=mechanism, code=f"bench-{i}", name=f"bench 单位{i}", order=i)
-             for i in range(7)]
+    mechanism = Mechanism.objects.create(
+        code="bench",
+        name="bench",
+        province="bench",
+        established_on=date(2020, 1, 1),
+        config_version="1",
+        config_digest="bench",
+        loaded_at=timezone.now(),
+    )
+    units = [
+        MemberUnit.objects.create(mechanism=mechanism, code=f"bench-{i}", name=f"bench 单位{i}", order=i)
+        for i in range(7)
+    ]
     users = []
     for i in range(30):
         person = Person.objects.create(unit=units[i % 7], name=f"bench 人员{i}")
@@ -187,8 +208,15 @@ def build():
         Contact.objects.create(user=user, mobile=mobile, mobile_verified=mobile, email=email, email_verified=email)
         users.append(user)
     for i, unit in enumerate(units):
-        unit_contact_update(unit=unit, by=None, phone="", email="", wecom_key=f"benchwecom{i:04d}",
-                            dingtalk_token=f"benchding{i:04d}", dingtalk_secret=f"SECbench{i:08d}")
+        unit_contact_update(
+            unit=unit,
+            by=None,
+            phone="",
+            email="",
+            wecom_key=f"benchwecom{i:04d}",
+            dingtalk_token=f"benchding{i:04d}",
+            dingtalk_secret=f"SECbench{i:08d}",
+        )
     return units, users
 
 
@@ -210,28 +238,55 @@ def run(args, counters):
     for run_no in range(5):
         start = time.perf_counter()
         with transaction.atomic():
-            n = notify(users=users, subject=f"bench-item:{run_no}", kind="dispatched", title="【交办】测试事项",
-                       body="【交办】测试事项，请签收。", url="/items/1/", channels=("inapp", "email", "sms"))
-            n += notify_units(units=units, subject=f"bench-item:{run_no}", kind="dispatched", title="【交办】测试事项",
-                              body="【交办】测试事项，请签收。", url="/items/1/")
+            n = notify(
+                users=users,
+                subject=f"bench-item:{run_no}",
+                kind="dispatched",
+                title="【交办】测试事项",
+                body="【交办】测试事项，请签收。",
+                url="/items/1/",
+                channels=("inapp", "email", "sms"),
+            )
+            n += notify_units(
+                units=units,
+                subject=f"bench-item:{run_no}",
+                kind="dispatched",
+                title="【交办】测试事项",
+                body="【交办】测试事项，请签收。",
+                url="/items/1/",
+            )
         times.append(time.perf_counter() - start)
         rows = n
     from django.db.models import Count
 
-    results["fanout"] = {"rows": rows, "median_ms": round(statistics.median(times) * 1000, 1),
-                         "by_channel": dict(Message.objects.filter(subject="bench-item:0").values("channel")
-                                            .annotate(n=Count("id")).values_list("channel", "n"))}
+    results["fanout"] = {
+        "rows": rows,
+        "median_ms": round(statistics.median(times) * 1000, 1),
+        "by_channel": dict(
+            Message.objects.filter(subject="bench-item:0")
+            .values("channel")
+            .annotate(n=Count("id"))
+            .values_list("channel", "n")
+        ),
+    }
     Message.objects.filter(subject__startswith="bench").delete()
 
     # 2. raw limit: send_mass_mail-like, one connection, same sink
     now = timezone.now()
     # the same mails the outbox sends (Chinese subject and body, the same headers), so only the outbox's
     # own work (claim, finish, one message object each) separates the two numbers
-    mails = [EmailMessage(subject=f"【提醒】事项{i}", body="内容" * 60, to=[f"raw{i}@bench.invalid"],
-                          headers={"Message-ID": f"<raw-{i}@joint-meeting>", "X-Outbox-Key": f"bench-d:{i}/d/1/email/p"})
-             for i in range(args.mails)]
-    connection = get_connection("django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1",
-                                port=int(settings_port("smtp")))
+    mails = [
+        EmailMessage(
+            subject=f"【提醒】事项{i}",
+            body="内容" * 60,
+            to=[f"raw{i}@bench.invalid"],
+            headers={"Message-ID": f"<raw-{i}@joint-meeting>", "X-Outbox-Key": f"bench-d:{i}/d/1/email/p"},
+        )
+        for i in range(args.mails)
+    ]
+    connection = get_connection(
+        "django.core.mail.backends.smtp.EmailBackend", host="127.0.0.1", port=int(settings_port("smtp"))
+    )
     before = counters["smtp"].value
     start = time.perf_counter()
     connection.send_messages(mails)
@@ -247,17 +302,41 @@ def run(args, counters):
                 from members.models import UnitContact
 
                 robot = UnitContact.objects.filter(unit__in=units)[i % 7]
-                rows.append(Message(subject=f"bench-d:{i}", kind="d", robot=robot, channel=channel, period="p",
-                                    title=f"【交办】事项{i}", body=f"【交办】事项{i}，请签收。", next_attempt_at=now))
+                rows.append(
+                    Message(
+                        subject=f"bench-d:{i}",
+                        kind="d",
+                        robot=robot,
+                        channel=channel,
+                        period="p",
+                        title=f"【交办】事项{i}",
+                        body=f"【交办】事项{i}，请签收。",
+                        next_attempt_at=now,
+                    )
+                )
             else:
                 user = users[i % 30]
-                rows.append(Message(subject=f"bench-d:{i}", kind=f"d{i // 30}", recipient=user, channel=channel,
-                                    period="p", address=user.contact.email if channel == "email" else user.contact.mobile,
-                                    title=f"【提醒】事项{i}", body="内容" * 60, next_attempt_at=now))
+                rows.append(
+                    Message(
+                        subject=f"bench-d:{i}",
+                        kind=f"d{i // 30}",
+                        recipient=user,
+                        channel=channel,
+                        period="p",
+                        address=user.contact.email if channel == "email" else user.contact.mobile,
+                        title=f"【提醒】事项{i}",
+                        body="内容" * 60,
+                        next_attempt_at=now,
+                    )
+                )
         Message.objects.bulk_create(rows, batch_size=1000)
 
-    for channel, n, counter in (("email", args.mails, "smtp"), ("sms", args.sms, "sms"),
-                                ("wecom", args.robots // 2, "robot"), ("dingtalk", args.robots // 2, "robot")):
+    for channel, n, counter in (
+        ("email", args.mails, "smtp"),
+        ("sms", args.sms, "sms"),
+        ("wecom", args.robots // 2, "robot"),
+        ("dingtalk", args.robots // 2, "robot"),
+    ):
         fill(channel, n)
         before = counters[counter].value
         start = time.perf_counter()
@@ -265,8 +344,12 @@ def run(args, counters):
             outbox.channel_drain(channel=channel, budget_seconds=600)
         took = time.perf_counter() - start
         arrived = counters[counter].value - before
-        results[f"outbox_{channel}"] = {"messages": n, "seconds": round(took, 2), "per_s": round(n / took, 1),
-                                        "provider_calls": arrived}
+        results[f"outbox_{channel}"] = {
+            "messages": n,
+            "seconds": round(took, 2),
+            "per_s": round(n / took, 1),
+            "provider_calls": arrived,
+        }
         Message.objects.filter(subject__startswith="bench-d").delete()
     results["finish_every"] = args.finish_every
     results["email_vs_raw"] = round(results["outbox_email"]["per_s"] / results["raw_send_mass_mail_per_s"], 2)

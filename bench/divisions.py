@@ -64,11 +64,17 @@ def measure(pages, repeat):
                 times.append((time.perf_counter() - t) * 1000)
             queries = len(q.captured_queries)
         times.sort()
-        out[name] = {"url": url, "median_ms": round(statistics.median(times), 1),
-                     "p90_ms": round(times[min(len(times) - 1, int(0.9 * (len(times) - 1) + 0.5))], 1),
-                     "queries": queries, "kb": round(len(response.content) / 1024, 1)}
-        log(f"{name:<32} median {out[name]['median_ms']:7.1f} ms  p90 {out[name]['p90_ms']:7.1f} ms  "
-            f"{queries:3d} queries  {out[name]['kb']:.1f} KB")
+        out[name] = {
+            "url": url,
+            "median_ms": round(statistics.median(times), 1),
+            "p90_ms": round(times[min(len(times) - 1, int(0.9 * (len(times) - 1) + 0.5))], 1),
+            "queries": queries,
+            "kb": round(len(response.content) / 1024, 1),
+        }
+        log(
+            f"{name:<32} median {out[name]['median_ms']:7.1f} ms  p90 {out[name]['p90_ms']:7.1f} ms  "
+            f"{queries:3d} queries  {out[name]['kb']:.1f} KB"
+        )
     return out
 
 
@@ -83,7 +89,8 @@ def add_divisions(per_unit: int, share: float) -> dict:
                        WHERE coordinating_division_id IS NULL""")
         creator = User.objects.get(username="bench_office").pk
         # Two divisions per passed share (the 2nd and 3rd of the unit: not the coordinating one).
-        cur.execute("""
+        cur.execute(
+            """
             INSERT INTO tasks_divisionpart (assignment_id, item_id, division_id, note, due_date, status, result,
                                             assigned_by_id, assigned_at, version)
             SELECT a.id, a.item_id, d.id, '', a.due_date - 1,
@@ -95,14 +102,19 @@ def add_divisions(per_unit: int, share: float) -> dict:
             JOIN LATERAL (SELECT id FROM members_division d WHERE d.unit_id = a.unit_id ORDER BY "order", id
                           OFFSET 1 LIMIT 2) d ON true
             WHERE (a.id * 2654435761 %% 1000) < %s
-        """, [creator, int(share * 1000)])
+        """,
+            [creator, int(share * 1000)],
+        )
         parts = cur.rowcount
-        cur.execute("""
+        cur.execute(
+            """
             INSERT INTO tasks_headreview (assignment_id, part_id, item_id, division_id, unit_id, result, status,
                                           submitted_by_id, submitted_at, reason)
             SELECT p.assignment_id, p.id, p.item_id, p.division_id, a.unit_id, '处室办理情况', 'pending', %s, now(), ''
             FROM tasks_divisionpart p JOIN tasks_assignment a ON a.id = p.assignment_id WHERE p.status = 'in_review'
-        """, [creator])
+        """,
+            [creator],
+        )
         reviews = cur.rowcount
     cur = connection.cursor()
     cur.execute("ANALYZE tasks_divisionpart; ANALYZE tasks_headreview; ANALYZE members_division")
@@ -143,12 +155,18 @@ def main():
     world = describe(args.label)
     log(f"world: {world}")
     zjt = MemberUnit.objects.get(mechanism__code="guizhou", code="zjt")
-    item_id = (Assignment.objects.filter(unit=zjt, status__in=Assignment.OPEN).order_by("due_date", "pk")
-               .values_list("item_id", flat=True).first())
-    common = [("我的待办 (住建厅 unit liaison)", "bench_liaison_zjt", "/items/inbox/"),
-              ("item page (unit liaison)", "bench_liaison_zjt", f"/items/{item_id}/"),
-              ("督办总览 (office)", "demo_office", "/dashboard/"),
-              ("工作台 (office)", "demo_office", "/items/queue/")]
+    item_id = (
+        Assignment.objects.filter(unit=zjt, status__in=Assignment.OPEN)
+        .order_by("due_date", "pk")
+        .values_list("item_id", flat=True)
+        .first()
+    )
+    common = [
+        ("我的待办 (住建厅 unit liaison)", "bench_liaison_zjt", "/items/inbox/"),
+        ("item page (unit liaison)", "bench_liaison_zjt", f"/items/{item_id}/"),
+        ("督办总览 (office)", "demo_office", "/dashboard/"),
+        ("工作台 (office)", "demo_office", "/items/queue/"),
+    ]
     results = {"world": world, "args": vars(args)}
     if not args.skip_before:
         log("before: no division layer")
@@ -168,10 +186,15 @@ def main():
     # An item with a part of 住房保障处 (an open one), for the division's item page.
     from tasks.models import DivisionPart
 
-    part = DivisionPart.objects.filter(division__name="住房保障处", division__unit=zjt,
-                                       status__in=["working", "returned"]).order_by("due_date", "pk").first()
-    after = common + [("处室事项 (division liaison)", "bench_div_liaison", "/divisions/"),
-                      ("处室事项 (division head, reviews)", "bench_div_member", "/divisions/")]
+    part = (
+        DivisionPart.objects.filter(division__name="住房保障处", division__unit=zjt, status__in=["working", "returned"])
+        .order_by("due_date", "pk")
+        .first()
+    )
+    after = common + [
+        ("处室事项 (division liaison)", "bench_div_liaison", "/divisions/"),
+        ("处室事项 (division head, reviews)", "bench_div_member", "/divisions/"),
+    ]
     if part is not None:
         after.append(("item page (division liaison)", "bench_div_liaison", f"/items/{part.item_id}/"))
     log("after: with the division layer")
@@ -186,7 +209,8 @@ def main():
         results[f"pending_for {username}"] = {"rows": len(rows), "queries": len(q.captured_queries), "ms": round(ms, 1)}
         log(f"pending_for {username}: {len(rows)} rows, {len(q.captured_queries)} queries, {ms:.1f} ms")
     results["open_parts_of_the_division"] = DivisionPart.objects.filter(
-        division__name="住房保障处", division__unit=zjt, status__in=["working", "returned"]).count()
+        division__name="住房保障处", division__unit=zjt, status__in=["working", "returned"]
+    ).count()
     out = ROOT / "bench" / "results" / f"divisions-{args.label}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str))

@@ -58,8 +58,11 @@ def timed(fn, runs=RUNS, warmup=WARMUP):
     with CaptureQueriesContext(connection) as ctx:
         fn()
     times.sort()
-    return {"median_ms": round(statistics.median(times), 1), "p90_ms": round(times[int(len(times) * 0.9) - 1], 1),
-            "queries": len(ctx.captured_queries)}
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "p90_ms": round(times[int(len(times) * 0.9) - 1], 1),
+        "queries": len(ctx.captured_queries),
+    }
 
 
 class Rollback(Exception):
@@ -77,15 +80,18 @@ def main():
         sys.exit("no bench accounts: build the world first (manage.py generate_national_data)")
     mechanism = office.person.unit.mechanism
     loaded = EvaluationRules.objects.filter(mechanism=mechanism).first()
-    rules = loaded.rules if loaded else rules_parse(
-        mechanism_spec_read(mechanism_path(mechanism.code)).extra["evaluation"])
+    rules = (
+        loaded.rules if loaded else rules_parse(mechanism_spec_read(mechanism_path(mechanism.code)).extra["evaluation"])
+    )
     today = timezone.localdate()
     results = {}
 
     def line(label, r):
         results[label] = r
-        print(f"  {label:58s} median {r['median_ms']:8.1f} ms  p90 {r['p90_ms']:8.1f} ms  {r['queries']} queries",
-              flush=True)
+        print(
+            f"  {label:58s} median {r['median_ms']:8.1f} ms  p90 {r['p90_ms']:8.1f} ms  {r['queries']} queries",
+            flush=True,
+        )
 
     _, figures = year_figures(mechanism.pk, args.year, today)
     due = sum(f["due"] for f in figures.values())
@@ -127,15 +133,19 @@ def main():
                 session = client.session
                 session[DEVICE_ID_SESSION_KEY] = device.persistent_id
                 session.save()
-                line(f"evaluation_compute {mechanism.province} {args.year} (create, then recompute)",
-                     timed(lambda: evaluation_compute(mechanism=mechanism, year=args.year, by=office), runs=5, warmup=1))
+                line(
+                    f"evaluation_compute {mechanism.province} {args.year} (create, then recompute)",
+                    timed(lambda: evaluation_compute(mechanism=mechanism, year=args.year, by=office), runs=5, warmup=1),
+                )
                 ev = mechanism.evaluations.get(year=args.year)
                 busiest = ev.scores.order_by("-figures__due", "pk").first()
-                for label, path in [("考评结果 page", f"/evaluation/{ev.pk}/"),
-                                    (f"drill-down 按时完成率 {busiest.name}", f"/evaluation/{ev.pk}/units/{busiest.pk}/ontime_rate/"),
-                                    (f"drill-down 逾期天数 {busiest.name}", f"/evaluation/{ev.pk}/units/{busiest.pk}/overdue_days/"),
-                                    ("Excel export", f"/evaluation/{ev.pk}/export.xlsx"),
-                                    ("Word export", f"/evaluation/{ev.pk}/export.docx")]:
+                for label, path in [
+                    ("考评结果 page", f"/evaluation/{ev.pk}/"),
+                    (f"drill-down 按时完成率 {busiest.name}", f"/evaluation/{ev.pk}/units/{busiest.pk}/ontime_rate/"),
+                    (f"drill-down 逾期天数 {busiest.name}", f"/evaluation/{ev.pk}/units/{busiest.pk}/overdue_days/"),
+                    ("Excel export", f"/evaluation/{ev.pk}/export.xlsx"),
+                    ("Word export", f"/evaluation/{ev.pk}/export.docx"),
+                ]:
                     assert client.get(path).status_code == 200, path
                     line(label, timed(lambda p=path: client.get(p)))
                 raise Rollback

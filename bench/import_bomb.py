@@ -44,21 +44,32 @@ WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
 <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>
 </Relationships>"""
-SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-              '<row r="1"><c r="A1" t="inlineStr"><is><t>市州</t></is></c><c r="B1" t="inlineStr"><is><t>社区名称</t></is></c></row>')
+SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>市州</t></is></c><c r="B1" t="inlineStr"><is><t>社区名称</t></is></c></row>'
+)
 SHEET_TAIL = "</sheetData></worksheet>"
 CHUNK = 1 << 20
 
 
 def _skeleton(archive: zipfile.ZipFile, *, shared_strings: bool) -> None:
-    types = CONTENT_TYPES if shared_strings else "\n".join(
-        line for line in CONTENT_TYPES.splitlines() if "sharedStrings" not in line)
+    types = (
+        CONTENT_TYPES
+        if shared_strings
+        else "\n".join(line for line in CONTENT_TYPES.splitlines() if "sharedStrings" not in line)
+    )
     archive.writestr("[Content_Types].xml", types)
     archive.writestr("_rels/.rels", ROOT_RELS)
     archive.writestr("xl/workbook.xml", WORKBOOK)
-    rels = WORKBOOK_RELS if shared_strings else WORKBOOK_RELS.replace(
-        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>\n', "")
+    rels = (
+        WORKBOOK_RELS
+        if shared_strings
+        else WORKBOOK_RELS.replace(
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>\n',
+            "",
+        )
+    )
     archive.writestr("xl/_rels/workbook.xml.rels", rels)
 
 
@@ -82,12 +93,20 @@ def huge_string_xlsx(path, *, chars: int = 500_000_000) -> Path:
     """One shared string of `chars` characters, used by cell B2."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         _skeleton(archive, shared_strings=True)
-        archive.writestr("xl/worksheets/sheet1.xml", SHEET_HEAD + '<row r="2"><c r="A2" t="inlineStr"><is><t>贵阳市</t></is></c>'
-                         '<c r="B2" t="s"><v>0</v></c></row>' + SHEET_TAIL)
-        _stream(archive, "xl/sharedStrings.xml",
-                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>',
-                b"A", chars, "</t></si></sst>")
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            SHEET_HEAD + '<row r="2"><c r="A2" t="inlineStr"><is><t>贵阳市</t></is></c>'
+            '<c r="B2" t="s"><v>0</v></c></row>' + SHEET_TAIL,
+        )
+        _stream(
+            archive,
+            "xl/sharedStrings.xml",
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>',
+            b"A",
+            chars,
+            "</t></si></sst>",
+        )
     return Path(path)
 
 
@@ -104,9 +123,13 @@ def far_row_xlsx(path, *, row: int = 170_000_000) -> Path:
     in the rows a sheet skips would make `row` blank rows out of it."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         _skeleton(archive, shared_strings=False)
-        archive.writestr("xl/worksheets/sheet1.xml", SHEET_HEAD
-                         + '<row r="2"><c r="A2" t="inlineStr"><is><t>贵阳市</t></is></c><c r="B2" t="inlineStr"><is><t>甲社区</t></is></c></row>'
-                         + f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>贵阳市</t></is></c></row>' + SHEET_TAIL)
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            SHEET_HEAD
+            + '<row r="2"><c r="A2" t="inlineStr"><is><t>贵阳市</t></is></c><c r="B2" t="inlineStr"><is><t>甲社区</t></is></c></row>'
+            + f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>贵阳市</t></is></c></row>'
+            + SHEET_TAIL,
+        )
     return Path(path)
 
 
@@ -136,8 +159,13 @@ print(json.dumps({"answer": answer, "seconds": elapsed, "baseline_kb": base,
 
 
 def measure(path: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", MEASURE, str(ROOT), str(path)], capture_output=True, text=True,
-                          env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(ROOT), str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -146,8 +174,11 @@ def main() -> int:
     folder = Path(keep or tempfile.mkdtemp(prefix="import-bomb-"))
     folder.mkdir(parents=True, exist_ok=True)
     worst = 0
-    for label, build in (("huge-string.xlsx", huge_string_xlsx), ("blank-rows.xlsx", blank_rows_xlsx),
-                         ("far-row.xlsx", far_row_xlsx)):
+    for label, build in (
+        ("huge-string.xlsx", huge_string_xlsx),
+        ("blank-rows.xlsx", blank_rows_xlsx),
+        ("far-row.xlsx", far_row_xlsx),
+    ):
         started = time.perf_counter()
         path = build(folder / label)
         built = time.perf_counter() - started
@@ -155,10 +186,12 @@ def main() -> int:
             unpacked = sum(m.file_size for m in archive.infolist())
         result = measure(path)
         worst = max(worst, result["peak_kb"])
-        print(f"{label:18} {path.stat().st_size / 1e6:6.2f} MB on disk, {unpacked / 1e6:8.0f} MB unpacked "
-              f"(built in {built:4.1f} s) → {result['answer']}\n"
-              f"{'':18} import {result['seconds'] * 1000:7.0f} ms, peak RSS {result['peak_kb'] / 1024:6.1f} MB "
-              f"(process baseline {result['baseline_kb'] / 1024:.1f} MB)")
+        print(
+            f"{label:18} {path.stat().st_size / 1e6:6.2f} MB on disk, {unpacked / 1e6:8.0f} MB unpacked "
+            f"(built in {built:4.1f} s) → {result['answer']}\n"
+            f"{'':18} import {result['seconds'] * 1000:7.0f} ms, peak RSS {result['peak_kb'] / 1024:6.1f} MB "
+            f"(process baseline {result['baseline_kb'] / 1024:.1f} MB)"
+        )
         if not keep:
             path.unlink()
     if not keep:

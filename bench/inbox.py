@@ -90,11 +90,17 @@ def measure(client, url, repeat):
             times.append((time.perf_counter() - start) * 1000)
             cpu.append((time.process_time() - start_cpu) * 1000)
         sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
-    return {"url": url, "median_ms": round(statistics.median(times), 2),
-            "p90_ms": round(sorted(times)[int(0.9 * len(times)) - 1], 2), "sql_median_ms": round(statistics.median(sql), 2),
-            "python_cpu_median_ms": round(statistics.median(cpu), 2),
-            "queries": len(ctx.captured_queries), "bytes": len(response.content), "status": response.status_code,
-            "load_average": os.getloadavg()[0]}
+    return {
+        "url": url,
+        "median_ms": round(statistics.median(times), 2),
+        "p90_ms": round(sorted(times)[int(0.9 * len(times)) - 1], 2),
+        "sql_median_ms": round(statistics.median(sql), 2),
+        "python_cpu_median_ms": round(statistics.median(cpu), 2),
+        "queries": len(ctx.captured_queries),
+        "bytes": len(response.content),
+        "status": response.status_code,
+        "load_average": os.getloadavg()[0],
+    }
 
 
 def main():
@@ -112,9 +118,11 @@ def main():
     if liaison is None or office is None:
         sys.exit("no bench accounts: build the world first (manage.py generate_national_data)")
     zjt = liaison.person.unit
-    counts = {"items": Item.objects.count(),
-              "tasks": ItemFlow.task_class.objects.count(),
-              "open_for_liaison": ItemFlow.task_class.objects.filter(owner=liaison, status="ASSIGNED").count()}
+    counts = {
+        "items": Item.objects.count(),
+        "tasks": ItemFlow.task_class.objects.count(),
+        "open_for_liaison": ItemFlow.task_class.objects.filter(owner=liaison, status="ASSIGNED").count(),
+    }
     from workflow.inbox import inbox_page
 
     counts["inbox_liaison"] = {kind: n for kind, _, n in inbox_page(liaison).counts}
@@ -151,8 +159,13 @@ def _verified_login(client, user):
 def _run(args, liaison, office, zjt, lc, oc, counts, world):
     results = {}
     # An open item of the liaison's unit, to search by its number (a word only one title has).
-    rare_item = (Item.objects.filter(assignments__unit=zjt).exclude(status="done").order_by("-pk")
-                 .values_list("pk", flat=True).first())
+    rare_item = (
+        Item.objects.filter(assignments__unit=zjt)
+        .exclude(status="done")
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     inbox_next, queue_next = next_link(lc.get("/items/inbox/")), next_link(oc.get("/items/queue/"))
     pages = [
         ("ours/inbox", lc, "/items/inbox/"),
@@ -178,9 +191,11 @@ def _run(args, liaison, office, zjt, lc, oc, counts, world):
             continue
         results[label] = measure(client, url, args.repeat)
         r = results[label]
-        log(f"{label:18} median {r['median_ms']:8.2f} ms  p90 {r['p90_ms']:8.2f} ms  SQL {r['sql_median_ms']:7.2f} ms  "
+        log(
+            f"{label:18} median {r['median_ms']:8.2f} ms  p90 {r['p90_ms']:8.2f} ms  SQL {r['sql_median_ms']:7.2f} ms  "
             f"CPU {r['python_cpu_median_ms']:7.2f} ms  "
-            f"{r['queries']:3d} queries  {r['bytes'] / 1024:8.1f} KB  (load {r['load_average']:.1f})")
+            f"{r['queries']:3d} queries  {r['bytes'] / 1024:8.1f} KB  (load {r['load_average']:.1f})"
+        )
     # page 2 is another page: different rows from page 1
     for page in ("ours/inbox", "ours/queue"):
         if f"{page} p2" not in results:

@@ -57,35 +57,77 @@ def world(n: int):
     user = User.objects.filter(username="bench_insp_office").first()
     if user is None:
         person = Person.objects.create(unit=lead, name="压测办公室")
-        RoleAssignment.objects.create(mechanism=mechanism, person=person, role=Role.OFFICE_STAFF, unit=lead,
-                                      start_date=mechanism.established_on)
+        RoleAssignment.objects.create(
+            mechanism=mechanism, person=person, role=Role.OFFICE_STAFF, unit=lead, start_date=mechanism.established_on
+        )
         user = account_create(username="bench_insp_office", password="bench-2026-x", person=person)
     have = Inspection.objects.filter(title__startswith=TITLE).count()
     units = list(ReportingUnit.objects.filter(mechanism=mechanism))
     start = date(2021, 1, 1)
     with transaction.atomic():
-        rows = [Inspection(mechanism=mechanism, title=f"{TITLE}{i}", reporting_unit=units[i % len(units)],
-                           starts_on=start + timedelta(days=i % 1800), ends_on=start + timedelta(days=i % 1800 + 1),
-                           leader=user, planned_by=user, findings_count=3, closed_count=i % 4 and 1)
-                for i in range(have, n)]
+        rows = [
+            Inspection(
+                mechanism=mechanism,
+                title=f"{TITLE}{i}",
+                reporting_unit=units[i % len(units)],
+                starts_on=start + timedelta(days=i % 1800),
+                ends_on=start + timedelta(days=i % 1800 + 1),
+                leader=user,
+                planned_by=user,
+                findings_count=3,
+                closed_count=i % 4 and 1,
+            )
+            for i in range(have, n)
+        ]
         for k in range(0, len(rows), 2000):
-            made = Inspection.objects.bulk_create(rows[k:k + 2000])
+            made = Inspection.objects.bulk_create(rows[k : k + 2000])
             Inspection.team.through.objects.bulk_create(
-                [Inspection.team.through(inspection_id=i.pk, user_id=user.pk) for i in made])
-            Finding.objects.bulk_create([Finding(inspection=i, number=j, description="压测问题", recorded_by=user,
-                                                 reporting_unit_id=i.reporting_unit_id)
-                                         for i in made for j in (1, 2, 3)])
+                [Inspection.team.through(inspection_id=i.pk, user_id=user.pk) for i in made]
+            )
+            Finding.objects.bulk_create(
+                [
+                    Finding(
+                        inspection=i,
+                        number=j,
+                        description="压测问题",
+                        recorded_by=user,
+                        reporting_unit_id=i.reporting_unit_id,
+                    )
+                    for i in made
+                    for j in (1, 2, 3)
+                ]
+            )
         big = Inspection.objects.filter(title=f"{TITLE}-大").first()
         if big is None:
-            big = Inspection.objects.create(mechanism=mechanism, title=f"{TITLE}-大", reporting_unit=units[0],
-                                            starts_on=date.today(), ends_on=date.today(), leader=user,
-                                            planned_by=user, findings_count=60)
+            big = Inspection.objects.create(
+                mechanism=mechanism,
+                title=f"{TITLE}-大",
+                reporting_unit=units[0],
+                starts_on=date.today(),
+                ends_on=date.today(),
+                leader=user,
+                planned_by=user,
+                findings_count=60,
+            )
             big.team.add(user)
-            findings = Finding.objects.bulk_create([Finding(inspection=big, number=j, description=f"问题{j}" * 10,
-                                                            recorded_by=user, reporting_unit_id=units[0].pk)
-                                                    for j in range(1, 61)])
-            FindingPhoto.objects.bulk_create([FindingPhoto(finding=f, file="inspections/none.jpg", name="现场.jpg",
-                                                           size=1, uploaded_by=user) for f in findings])
+            findings = Finding.objects.bulk_create(
+                [
+                    Finding(
+                        inspection=big,
+                        number=j,
+                        description=f"问题{j}" * 10,
+                        recorded_by=user,
+                        reporting_unit_id=units[0].pk,
+                    )
+                    for j in range(1, 61)
+                ]
+            )
+            FindingPhoto.objects.bulk_create(
+                [
+                    FindingPhoto(finding=f, file="inspections/none.jpg", name="现场.jpg", size=1, uploaded_by=user)
+                    for f in findings
+                ]
+            )
     with connection.cursor() as cursor:  # fresh statistics after the bulk insert, as autovacuum would give
         for table in ("inspections_inspection", "inspections_finding", "inspections_inspection_team"):
             cursor.execute(f"ANALYZE {table}") if connection.vendor == "postgresql" else None
@@ -106,10 +148,13 @@ def main():
     total = Inspection.objects.count()
     print(f"{total} inspections, {Finding.objects.count()} findings ({connection.vendor})")
     last = (total + 19) // 20
-    for label, path in [("list, page 1", "/inspections/"), (f"list, page {last // 2}", f"/inspections/?page={last // 2}"),
-                        ("list, filtered", "/inspections/?status=planned"),
-                        ("inspection with 60 findings", f"/inspections/{big.pk}/"),
-                        ("report .docx (60 findings)", f"/inspections/{big.pk}/report.docx")]:
+    for label, path in [
+        ("list, page 1", "/inspections/"),
+        (f"list, page {last // 2}", f"/inspections/?page={last // 2}"),
+        ("list, filtered", "/inspections/?status=planned"),
+        ("inspection with 60 findings", f"/inspections/{big.pk}/"),
+        ("report .docx (60 findings)", f"/inspections/{big.pk}/report.docx"),
+    ]:
         med, p90, q = measure(client, path)
         print(f"{label:32} median {med:7.1f} ms  p90 {p90:7.1f} ms  {q:3d} queries")
     med, p90, q = measure(client, "pending_for", fn=lambda: pending_for(user, limit=20))

@@ -55,7 +55,8 @@ def totp_now(key_hex: str = TOTP_KEY) -> str:
 
     digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
-    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+    return f"{(struct.unpack('>I', digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
 
 # --- locust users (this file is also the locustfile) ------------------------------------------------------
 
@@ -191,17 +192,35 @@ def prepare(args):
     _manage(env, "migrate", "-v", "0")
     _manage(env, "load_mechanism", "guizhou")
     _manage(env, "load_demo")
-    _manage(env, "generate_national_data", "--provinces", "3", "--items", str(args.items), "--obligations",
-            str(args.obligations), "--messages", str(args.messages))
+    _manage(
+        env,
+        "generate_national_data",
+        "--provinces",
+        "3",
+        "--items",
+        str(args.items),
+        "--obligations",
+        str(args.obligations),
+        "--messages",
+        str(args.messages),
+    )
     ACCOUNTS_FILE.parent.mkdir(parents=True, exist_ok=True)
     _manage(env, "shell", "-c", CONVERT % (TOTP_KEY, str(ACCOUNTS_FILE)))
 
 
 def _production_env(static_root: Path) -> dict:
     env = _env("config.settings.production")
-    env.update({"DJANGO_SECRET_KEY": secrets.token_urlsafe(50), "EMAIL_URL": "consolemail://",
-                "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SECURE_SSL_REDIRECT": "false",
-                "DJANGO_SECURE_COOKIES": "false", "STATIC_ROOT": str(static_root), "LOG_LEVEL": "WARNING"})
+    env.update(
+        {
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "EMAIL_URL": "consolemail://",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_SECURE_COOKIES": "false",
+            "STATIC_ROOT": str(static_root),
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     return env
 
 
@@ -209,9 +228,25 @@ def start_gunicorn(env):
     with socket.socket() as s:
         if s.connect_ex(("127.0.0.1", PORT)) == 0:
             sys.exit(f"port {PORT} is in use")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{PORT}",
-                             "-w", "2", "--threads", "4", "-k", "gthread", "--timeout", "120"],
-                            cwd=ROOT, env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            "2",
+            "--threads",
+            "4",
+            "-k",
+            "gthread",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -247,14 +282,17 @@ def sign_in_all() -> None:
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
             page = opener.open(f"{HOST}/accounts/login/").read().decode()
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-            data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": name, "password": PASSWORD,
-                                           "next": "/"}).encode()
+            data = urllib.parse.urlencode(
+                {"csrfmiddlewaretoken": token, "username": name, "password": PASSWORD, "next": "/"}
+            ).encode()
             answer = opener.open(f"{HOST}/accounts/login/", data)
             if "/accounts/2fa/" in answer.geturl():  # the office and the convener: the second factor
                 page = answer.read().decode()
                 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-                opener.open(answer.geturl(), urllib.parse.urlencode(
-                    {"csrfmiddlewaretoken": token, "token": totp_now()}).encode())
+                opener.open(
+                    answer.geturl(),
+                    urllib.parse.urlencode({"csrfmiddlewaretoken": token, "token": totp_now()}).encode(),
+                )
             sid = next((c.value for c in jar if c.name == "sessionid"), None)
             if not sid:
                 sys.exit(f"could not sign in {name}")
@@ -272,31 +310,62 @@ def _num(text) -> float:
 def run_locust(users: int, seconds: int, think: float, label: str) -> dict:
     counts = {"LOAD_LIAISONS": round(users * 0.6), "LOAD_OFFICE": round(users * 0.24)}
     counts["LOAD_CONVENER"] = users - counts["LOAD_LIAISONS"] - counts["LOAD_OFFICE"]
-    env = {**os.environ, **{k: str(v) for k, v in counts.items()}, "LOAD_THINK": str(think),
-           "LOAD_WITHOUT": WITHOUT}
+    env = {**os.environ, **{k: str(v) for k, v in counts.items()}, "LOAD_THINK": str(think), "LOAD_WITHOUT": WITHOUT}
     with tempfile.TemporaryDirectory() as tmp:
         prefix = Path(tmp) / "stats"
-        subprocess.run([str(Path(sys.executable).parent / "locust"), "-f", __file__, "--headless", "-u", str(users),
-                        "-r", str(max(1, users // 5)), "-t", f"{seconds}s", "--host", HOST, "--csv", str(prefix),
-                        "--only-summary", "--stop-timeout", "10", "--exit-code-on-error", "0", "--loglevel", "WARNING"],
-                       cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [
+                str(Path(sys.executable).parent / "locust"),
+                "-f",
+                __file__,
+                "--headless",
+                "-u",
+                str(users),
+                "-r",
+                str(max(1, users // 5)),
+                "-t",
+                f"{seconds}s",
+                "--host",
+                HOST,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+                "--exit-code-on-error",
+                "0",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
     pages = {}
     for row in rows:
-        pages[row["Name"]] = {"requests": int(row["Request Count"]), "errors": int(row["Failure Count"]),
-                              "p50_ms": _num(row["50%"]), "p95_ms": _num(row["95%"]),
-                              "rps": round(_num(row["Requests/s"]), 2)}
+        pages[row["Name"]] = {
+            "requests": int(row["Request Count"]),
+            "errors": int(row["Failure Count"]),
+            "p50_ms": _num(row["50%"]),
+            "p95_ms": _num(row["95%"]),
+            "rps": round(_num(row["Requests/s"]), 2),
+        }
     total = pages.pop("Aggregated")
     return {"label": label, "users": users, "seconds": seconds, "think_s": think or "5–10", **total, "pages": pages}
 
 
 def _print(result):
-    print(f"{result['label']}: {result['users']} users, think {result['think_s']} s, {result['seconds']} s — "
-          f"{result['requests']} requests, {result['errors']} errors, {result['rps']} req/s, "
-          f"p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms")
+    print(
+        f"{result['label']}: {result['users']} users, think {result['think_s']} s, {result['seconds']} s — "
+        f"{result['requests']} requests, {result['errors']} errors, {result['rps']} req/s, "
+        f"p50 {result['p50_ms']:.0f} ms, p95 {result['p95_ms']:.0f} ms"
+    )
     for name, page in sorted(result["pages"].items()):
-        print(f"    {name:<16} n={page['requests']:<5} err={page['errors']:<3} p50={page['p50_ms']:>6.0f} "
-              f"p95={page['p95_ms']:>6.0f}")
+        print(
+            f"    {name:<16} n={page['requests']:<5} err={page['errors']:<3} p50={page['p50_ms']:>6.0f} "
+            f"p95={page['p95_ms']:>6.0f}"
+        )
 
 
 def main():

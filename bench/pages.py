@@ -137,11 +137,20 @@ def measure(repeat: int) -> dict:
                 times.append((time.perf_counter() - t) * 1000)
             assert response.status_code == 200, (name, url, response.status_code)
             sql.append(sum(float(x["time"]) for x in q.captured_queries) * 1000)
-        r = results[name] = {"url": url, "user": username, "median_ms": round(statistics.median(times), 1),
-                             "p95_ms": round(pct(times, 95), 1), "queries": len(q.captured_queries),
-                             "sql_ms_median": round(statistics.median(sql), 1), "bytes": len(response.content)}
-        print(f"{name:<34} median {r['median_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  {r['queries']:3d} queries  "
-              f"SQL {r['sql_ms_median']:6.1f} ms  {r['bytes'] / 1024:7.1f} KB", flush=True)
+        r = results[name] = {
+            "url": url,
+            "user": username,
+            "median_ms": round(statistics.median(times), 1),
+            "p95_ms": round(pct(times, 95), 1),
+            "queries": len(q.captured_queries),
+            "sql_ms_median": round(statistics.median(sql), 1),
+            "bytes": len(response.content),
+        }
+        print(
+            f"{name:<34} median {r['median_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  {r['queries']:3d} queries  "
+            f"SQL {r['sql_ms_median']:6.1f} ms  {r['bytes'] / 1024:7.1f} KB",
+            flush=True,
+        )
     for client in clients.values():
         client.logout()
     for device in CREATED:
@@ -158,9 +167,11 @@ def compare(a: str, b: str) -> None:
         target = 25 if name.split(" page")[0] in FAST else 50
         growth = rb["median_ms"] / ra["median_ms"] if ra else None
         ok = rb["median_ms"] <= target and (growth is None or growth <= 1.5)
-        print(f"| {name} | {ra['median_ms'] if ra else '—'} | {rb['median_ms']} | {rb['p95_ms']} | "
-              f"{ra['queries'] if ra else '—'} / {rb['queries']} | {rb['bytes'] / 1024:.1f} | "
-              f"{f'{growth:.2f}×' if growth else '—'} | {'met' if ok else 'not met'} (≤ {target} ms) |")
+        print(
+            f"| {name} | {ra['median_ms'] if ra else '—'} | {rb['median_ms']} | {rb['p95_ms']} | "
+            f"{ra['queries'] if ra else '—'} / {rb['queries']} | {rb['bytes'] / 1024:.1f} | "
+            f"{f'{growth:.2f}×' if growth else '—'} | {'met' if ok else 'not met'} (≤ {target} ms) |"
+        )
     print(f"\n{a}: load {A['world']['load_average']}; {b}: load {B['world']['load_average']}")
 
 

@@ -20,13 +20,38 @@ WIDTHS = {"phone": (390, 844), "desktop": (1440, 900)}
 # role → the pages that role uses most (its landing page first); "first:/list/" opens the list's
 # first row.
 PAGES = {
-    "demo_liaison_mzt": ["/", "/items/inbox/", "first:/items/inbox/", "/deadlines/", "first:/deadlines/",
-                         "/deadlines/notifications/", "/meetings/", "/mechanism/"],
-    "demo_convener": ["/", "/dashboard/", "/deadlines/overdue/", "/dashboard/list/?metric=overdue",
-                      "/items/queue/", "/meetings/"],
-    "demo_office": ["/", "/items/queue/", "first:/items/queue/", "/items/new/", "/deadlines/", "/deadlines/preview/",
-                    "/deadlines/calendar/", "/deadlines/deliveries/", "/communities/", "/communities/progress/",
-                    "/meetings/", "/dashboard/notice/"],
+    "demo_liaison_mzt": [
+        "/",
+        "/items/inbox/",
+        "first:/items/inbox/",
+        "/deadlines/",
+        "first:/deadlines/",
+        "/deadlines/notifications/",
+        "/meetings/",
+        "/mechanism/",
+    ],
+    "demo_convener": [
+        "/",
+        "/dashboard/",
+        "/deadlines/overdue/",
+        "/dashboard/list/?metric=overdue",
+        "/items/queue/",
+        "/meetings/",
+    ],
+    "demo_office": [
+        "/",
+        "/items/queue/",
+        "first:/items/queue/",
+        "/items/new/",
+        "/deadlines/",
+        "/deadlines/preview/",
+        "/deadlines/calendar/",
+        "/deadlines/deliveries/",
+        "/communities/",
+        "/communities/progress/",
+        "/meetings/",
+        "/dashboard/notice/",
+    ],
     "demo_city_guiyang": ["/", "/deadlines/", "/communities/", "/communities/progress/"],
 }
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -46,9 +71,18 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     overflow = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         for username, paths in PAGES.items():
             for width_name, (w, h) in WIDTHS.items():
                 context = browser.new_context(locale="zh-CN", base_url=args.base, viewport={"width": w, "height": h})

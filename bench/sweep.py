@@ -55,7 +55,7 @@ from members.selectors import mechanism_deployed  # noqa: E402
 
 TODAY = date(2024, 9, 27)  # a working day (Friday)
 CODE, PREFIX = "sweepbench", "sweepbench-"
-RAW_SQL = ("SELECT id, due_on FROM deadlines_obligation WHERE status IN ('open', 'returned') AND due_on <= %s")
+RAW_SQL = "SELECT id, due_on FROM deadlines_obligation WHERE status IN ('open', 'returned') AND due_on <= %s"
 
 
 class Rollback(Exception):
@@ -90,8 +90,11 @@ def cleanup():
         return
     Message.objects.filter(recipient__username__startswith=PREFIX).delete()
     with connection.cursor() as cur:
-        cur.execute("DELETE FROM deadlines_obligation WHERE rule_id IN (SELECT id FROM deadlines_deadlinerule "
-                    "WHERE mechanism_id = %s)", [mech.pk])
+        cur.execute(
+            "DELETE FROM deadlines_obligation WHERE rule_id IN (SELECT id FROM deadlines_deadlinerule "
+            "WHERE mechanism_id = %s)",
+            [mech.pk],
+        )
     DeadlineRule.objects.filter(mechanism=mech).delete()
     User.objects.filter(username__startswith=PREFIX).delete()
     ReportingUnit.objects.filter(mechanism=mech).delete()
@@ -107,32 +110,76 @@ def vacuum():
 
 
 def build(n: int, units: int):
-    mech = Mechanism.objects.create(code=CODE, name="sweepbench", province="sweepbench", established_on=date(2014, 1, 1),
-                                    config_version="bench", config_digest="bench", loaded_at=timezone.now())
+    mech = Mechanism.objects.create(
+        code=CODE,
+        name="sweepbench",
+        province="sweepbench",
+        established_on=date(2014, 1, 1),
+        config_version="bench",
+        config_digest="bench",
+        loaded_at=timezone.now(),
+    )
     MemberUnit.objects.create(mechanism=mech, code="lead", name="牵头单位", is_lead=True)
     rus = ReportingUnit.objects.bulk_create(
-        [ReportingUnit(mechanism=mech, code=f"ru{i}", name=f"报送单位{i}", kind="市", order=i) for i in range(units)])
-    User.objects.bulk_create([User(username=f"{PREFIX}{ru.pk}", reporting_unit=ru, email=f"ru{ru.pk}@bench.invalid",
-                                   password="!") for ru in rus])
+        [ReportingUnit(mechanism=mech, code=f"ru{i}", name=f"报送单位{i}", kind="市", order=i) for i in range(units)]
+    )
+    User.objects.bulk_create(
+        [
+            User(username=f"{PREFIX}{ru.pk}", reporting_unit=ru, email=f"ru{ru.pk}@bench.invalid", password="!")
+            for ru in rus
+        ]
+    )
     rule = DeadlineRule.objects.create(
-        mechanism=mech, code="bench", title="基准报送", obligors="reporting_units", starts=date(2014, 1, 1),
-        schedule={"kind": "quarterly", "days": 5, "counting": "calendar", "reading": "after_quarter_end",
-                  "on_holiday": "next_working_day"},
-        reminders={"before": [7, 3, 1], "on_due": True, "after_every": 2, "escalate_after": 3,
-                   "channels": ["inapp", "email"]})
+        mechanism=mech,
+        code="bench",
+        title="基准报送",
+        obligors="reporting_units",
+        starts=date(2014, 1, 1),
+        schedule={
+            "kind": "quarterly",
+            "days": 5,
+            "counting": "calendar",
+            "reading": "after_quarter_end",
+            "on_holiday": "next_working_day",
+        },
+        reminders={
+            "before": [7, 3, 1],
+            "on_due": True,
+            "after_every": 2,
+            "escalate_after": 3,
+            "channels": ["inapp", "email"],
+        },
+    )
     # COPY is how one loads a million rows; the ORM path is what the product uses for its real volume.
     start = time.perf_counter()
     history_days = 3650
     with connection.cursor() as cur:
-        with cur.copy("COPY deadlines_obligation (rule_id, member_unit_id, reporting_unit_id, obligor_key, period, "
-                      "period_label, period_start, period_end, opens_on, due_on, status, is_late, created_at) "
-                      "FROM STDIN") as copy:
+        with cur.copy(
+            "COPY deadlines_obligation (rule_id, member_unit_id, reporting_unit_id, obligor_key, period, "
+            "period_label, period_start, period_end, opens_on, due_on, status, is_late, created_at) "
+            "FROM STDIN"
+        ) as copy:
             now = timezone.now()
             for i in range(n):
                 ru = rus[i % units]
                 due = TODAY - timedelta(days=1 + (i * 7919) % history_days)
-                copy.write_row((rule.pk, None, ru.pk, f"ru:{ru.pk}", f"P{i // units}", "基准期", due, due, due, due,
-                                "accepted", False, now))
+                copy.write_row(
+                    (
+                        rule.pk,
+                        None,
+                        ru.pk,
+                        f"ru:{ru.pk}",
+                        f"P{i // units}",
+                        "基准期",
+                        due,
+                        due,
+                        due,
+                        due,
+                        "accepted",
+                        False,
+                        now,
+                    )
+                )
     with connection.cursor() as cur:
         cur.execute("ANALYZE deadlines_obligation")
     return rule, time.perf_counter() - start
@@ -141,8 +188,11 @@ def build(n: int, units: int):
 def make_one_percent_due(rule, n):
     k = max(n // 100, 1)
     with connection.cursor() as cur:
-        cur.execute("UPDATE deadlines_obligation SET status = 'open', due_on = %s WHERE id IN ("
-                    "SELECT id FROM deadlines_obligation WHERE rule_id = %s ORDER BY id LIMIT %s)", [TODAY, rule.pk, k])
+        cur.execute(
+            "UPDATE deadlines_obligation SET status = 'open', due_on = %s WHERE id IN ("
+            "SELECT id FROM deadlines_obligation WHERE rule_id = %s ORDER BY id LIMIT %s)",
+            [TODAY, rule.pk, k],
+        )
         cur.execute("ANALYZE deadlines_obligation")
     return k
 
@@ -150,8 +200,11 @@ def make_one_percent_due(rule, n):
 def plan():
     mech = Mechanism.objects.get(code=CODE)
     with transaction.atomic():
-        return reminders_plan(today=TODAY, now=timezone.make_aware(datetime.combine(TODAY, datetime.min.time()))
-                              .replace(hour=9), mechanism_ids=[mech.pk])
+        return reminders_plan(
+            today=TODAY,
+            now=timezone.make_aware(datetime.combine(TODAY, datetime.min.time())).replace(hour=9),
+            mechanism_ids=[mech.pk],
+        )
 
 
 def world_sweep():
@@ -170,8 +223,12 @@ def world_sweep():
         except Rollback:
             pass
     owed = Obligation.objects.owed().filter(rule__mechanism=deployed).count()
-    return {"mechanism": deployed.code, "owed_obligations": owed, "plan_ms": round(statistics.median(runs) * 1000, 1),
-            "outbox_rows_written_then_rolled_back": written}
+    return {
+        "mechanism": deployed.code,
+        "owed_obligations": owed,
+        "plan_ms": round(statistics.median(runs) * 1000, 1),
+        "outbox_rows_written_then_rolled_back": written,
+    }
 
 
 def bench_scale(n, units):
@@ -219,12 +276,27 @@ def bench_smtp(mails: int):
             Message.objects.filter(subject="bench-mail").delete()
             user = User.objects.filter(username__startswith=PREFIX).first()
             now = timezone.now()
-            rows = Message.objects.bulk_create([
-                Message(subject="bench-mail", kind="digest", recipient=user, channel="email", period=str(i),
-                        address="bench@bench.invalid", title="【每日汇总】基准", body="基准邮件正文\n" * 20,
-                        next_attempt_at=now) for i in range(mails)])
-            ids = [m.pk for m in rows] if rows[0].pk else list(
-                Message.objects.filter(subject="bench-mail").values_list("pk", flat=True))
+            rows = Message.objects.bulk_create(
+                [
+                    Message(
+                        subject="bench-mail",
+                        kind="digest",
+                        recipient=user,
+                        channel="email",
+                        period=str(i),
+                        address="bench@bench.invalid",
+                        title="【每日汇总】基准",
+                        body="基准邮件正文\n" * 20,
+                        next_attempt_at=now,
+                    )
+                    for i in range(mails)
+                ]
+            )
+            ids = (
+                [m.pk for m in rows]
+                if rows[0].pk
+                else list(Message.objects.filter(subject="bench-mail").values_list("pk", flat=True))
+            )
             before = Sink.count
             start = time.perf_counter()
 
@@ -275,9 +347,14 @@ def main():
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"sweep-{datetime.now():%Y%m%d-%H%M%S}.json"
-    path.write_text(json.dumps({"world": world, "world_sweep": ws, "scales": rows, "smtp": smtp,
-                                "cpu_count": os.cpu_count()}, ensure_ascii=False,
-                               indent=2), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"world": world, "world_sweep": ws, "scales": rows, "smtp": smtp, "cpu_count": os.cpu_count()},
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
     print(f"written {path}")
 
 

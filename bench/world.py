@@ -9,9 +9,14 @@ import time
 from django.db import connection
 
 TABLES = {
-    "items": "tasks_item", "shares": "tasks_assignment", "flow_tasks": "viewflow_task",
-    "obligations": "deadlines_obligation", "messages": "deadlines_message", "meetings": "meetings_meeting",
-    "communities": "communities_community", "mechanisms": "members_mechanism",
+    "items": "tasks_item",
+    "shares": "tasks_assignment",
+    "flow_tasks": "viewflow_task",
+    "obligations": "deadlines_obligation",
+    "messages": "deadlines_message",
+    "meetings": "meetings_meeting",
+    "communities": "communities_community",
+    "mechanisms": "members_mechanism",
 }
 
 
@@ -36,8 +41,14 @@ def load_average() -> list[float]:
 
 def describe(label: str) -> dict:
     """Print and return the data set and the load, as every bench's first lines."""
-    data = {"bench": label, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "database": connection.settings_dict["NAME"],
-            "sizes": sizes(), "load_average": load_average(), "cpus": os.cpu_count()}
+    data = {
+        "bench": label,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "database": connection.settings_dict["NAME"],
+        "sizes": sizes(),
+        "load_average": load_average(),
+        "cpus": os.cpu_count(),
+    }
     print(f"[{label}] {data['date']} database {data['database']}  cpus {data['cpus']}  load {data['load_average']}")
     print("  data: " + ", ".join(f"{k} {v:,}" for k, v in data["sizes"].items()), flush=True)
     return data

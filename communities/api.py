@@ -18,8 +18,20 @@ class CommunitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Community
-        fields = ["id", "reporting_unit", "reporting_unit_name", "county", "name", "residents_committee",
-                  "old_estates", "renovation", "renovation_display", "status", "status_display", "standard_met_on"]
+        fields = [
+            "id",
+            "reporting_unit",
+            "reporting_unit_name",
+            "county",
+            "name",
+            "residents_committee",
+            "old_estates",
+            "renovation",
+            "renovation_display",
+            "status",
+            "status_display",
+            "standard_met_on",
+        ]
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -28,8 +40,21 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assessment
-        fields = ["id", "community", "standard", "year", "status", "status_display", "facts", "result", "total",
-                  "passed", "last_reason", "created_at", "confirmed_at"]
+        fields = [
+            "id",
+            "community",
+            "standard",
+            "year",
+            "status",
+            "status_display",
+            "facts",
+            "result",
+            "total",
+            "passed",
+            "last_reason",
+            "created_at",
+            "confirmed_at",
+        ]
 
 
 class _LedgerScoped(viewsets.ReadOnlyModelViewSet):

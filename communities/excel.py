@@ -62,17 +62,25 @@ def _archive_check(data: bytes) -> None:
     with archive:
         members = archive.infolist()
         if len(members) > IMPORT_MAX_MEMBERS:
-            raise DomainError("文件结构异常（包含的部件过多），不是普通的台账表格。", code="file_unpacked", field="file")
+            raise DomainError(
+                "文件结构异常（包含的部件过多），不是普通的台账表格。", code="file_unpacked", field="file"
+            )
         total = sum(m.file_size for m in members)
         if total > IMPORT_MAX_UNPACKED:
-            raise DomainError(f"文件解压后过大（约 {total / MB:.0f} MB，上限 {IMPORT_MAX_UNPACKED // MB} MB）。"
-                              "表格中可能有大量空行或超长内容，请只保留台账数据，另存后再导入。",
-                              code="file_unpacked", field="file")
+            raise DomainError(
+                f"文件解压后过大（约 {total / MB:.0f} MB，上限 {IMPORT_MAX_UNPACKED // MB} MB）。"
+                "表格中可能有大量空行或超长内容，请只保留台账数据，另存后再导入。",
+                code="file_unpacked",
+                field="file",
+            )
         largest = max(members, key=lambda m: m.file_size, default=None)
         if largest is not None and largest.file_size > IMPORT_MAX_PART:
-            raise DomainError(f"表格内容过大（其中一部分解压后约 {largest.file_size / MB:.0f} MB，上限 "
-                              f"{IMPORT_MAX_PART // MB} MB），请检查是否有超长单元格或大量空行。",
-                              code="file_unpacked", field="file")
+            raise DomainError(
+                f"表格内容过大（其中一部分解压后约 {largest.file_size / MB:.0f} MB，上限 "
+                f"{IMPORT_MAX_PART // MB} MB），请检查是否有超长单元格或大量空行。",
+                code="file_unpacked",
+                field="file",
+            )
         for member in members:
             if member.filename.lower().endswith((".xml", ".rels")):
                 _xml_scan(archive, member)
@@ -96,8 +104,11 @@ def _xml_scan(archive, member) -> None:
                     elif element.tag == cell_tag:
                         cells += 1
                     if elements > PART_MAX_ELEMENTS or cells > ROW_MAX_CELLS:
-                        raise DomainError("表格结构异常（单元格或格式数量远超台账所需），请只保留台账数据，另存后再导入。",
-                                          code="file_unpacked", field="file")
+                        raise DomainError(
+                            "表格结构异常（单元格或格式数量远超台账所需），请只保留台账数据，另存后再导入。",
+                            code="file_unpacked",
+                            field="file",
+                        )
                 else:
                     open_elements.pop()
                     if open_elements:
@@ -176,8 +187,11 @@ def _rows_read(wb) -> list[ImportRow]:
     rows = ws.iter_rows(min_row=2, max_row=last + 1, max_col=max(columns) + 1)
     for line, row in enumerate(rows, start=2):
         if line > last:
-            raise DomainError(f"一次最多导入 {IMPORT_MAX_ROWS} 行（空行也计入），请删除多余的空行或分批导入。",
-                              code="too_many", field="file")
+            raise DomainError(
+                f"一次最多导入 {IMPORT_MAX_ROWS} 行（空行也计入），请删除多余的空行或分批导入。",
+                code="too_many",
+                field="file",
+            )
         values, errors = {}, []
         for idx, header in columns.items():
             cell = row[idx] if idx < len(row) else None

@@ -39,16 +39,17 @@ class ReasonForm(forms.Form):
 
 class NominationForm(forms.Form):
     year = forms.IntegerField(label="年度", min_value=2020, max_value=2100)
-    reason = forms.CharField(label="推荐理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-                             validators=[validate_no_formula])
+    reason = forms.CharField(
+        label="推荐理由", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), validators=[validate_no_formula]
+    )
 
 
 class PilotSelectionForm(forms.Form):
     year = forms.IntegerField(label="年度", min_value=2020, max_value=2100)
-    communities = forms.ModelMultipleChoiceField(queryset=None, label="试点社区",
-                                                 widget=forms.CheckboxSelectMultiple)
-    decision = forms.CharField(label="决定依据", max_length=200, help_text="如：第X次联席会议纪要",
-                               validators=[validate_no_formula])
+    communities = forms.ModelMultipleChoiceField(queryset=None, label="试点社区", widget=forms.CheckboxSelectMultiple)
+    decision = forms.CharField(
+        label="决定依据", max_length=200, help_text="如：第X次联席会议纪要", validators=[validate_no_formula]
+    )
     decided_on = forms.DateField(label="会议日期", initial=date.today, widget=DateInput())
 
     def __init__(self, *args, nominated, **kwargs):
@@ -69,11 +70,17 @@ def assessment_form_class(engine: Engine):
         if f.kind == "bool":
             fields[f.key] = forms.BooleanField(required=False, **common)
         elif f.kind == "int":
-            fields[f.key] = forms.IntegerField(required=f.required, min_value=f.min_value, max_value=f.max_value,
-                                               initial=None if f.required else 0, **common)
+            fields[f.key] = forms.IntegerField(
+                required=f.required,
+                min_value=f.min_value,
+                max_value=f.max_value,
+                initial=None if f.required else 0,
+                **common,
+            )
         elif f.kind == "percent":
-            fields[f.key] = forms.DecimalField(required=f.required, min_value=0, max_value=100, max_digits=5,
-                                               decimal_places=2, **common)
+            fields[f.key] = forms.DecimalField(
+                required=f.required, min_value=0, max_value=100, max_digits=5, decimal_places=2, **common
+            )
         elif f.kind == "choice":
             fields[f.key] = forms.ChoiceField(required=f.required, choices=[("", "请选择"), *f.choices], **common)
         fields[f.key].item_no = f.item_no
@@ -88,6 +95,9 @@ class PilotSupportForm(forms.Form):
     title = forms.CharField(label="支持内容", max_length=200, validators=[validate_no_formula])
     amount = forms.DecimalField(label="金额（万元）", required=False, max_digits=12, decimal_places=2, min_value=0)
     given_on = forms.DateField(label="日期", widget=DateInput())
-    document = forms.CharField(label="依据文件（名称或文号）", required=False, max_length=200,
-                               validators=[validate_no_formula])
-    file = forms.FileField(label="文件", required=False, widget=forms.ClearableFileInput(attrs={"accept": upload_accept()}))
+    document = forms.CharField(
+        label="依据文件（名称或文号）", required=False, max_length=200, validators=[validate_no_formula]
+    )
+    file = forms.FileField(
+        label="文件", required=False, widget=forms.ClearableFileInput(attrs={"accept": upload_accept()})
+    )

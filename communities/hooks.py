@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 class PanelRow:
     title: str
     url: str
-    when: object = None     # a date
+    when: object = None  # a date
     status: str = ""
     note: str = ""
 

@@ -24,8 +24,9 @@ class AssessmentSource:
         wanted = Q(pk__in=[])
         own = ctx.reporting_ids(filters)
         if own:
-            wanted |= Q(community__reporting_unit_id__in=own,
-                        status__in=[Assessment.Status.DRAFT, Assessment.Status.SUBMITTED])
+            wanted |= Q(
+                community__reporting_unit_id__in=own, status__in=[Assessment.Status.DRAFT, Assessment.Status.SUBMITTED]
+            )
         if ctx.has_perm("members.dispatch") and ctx.mechanism_id is not None:
             office = Q(status=Assessment.Status.REVIEWED, community__reporting_unit__mechanism_id=ctx.mechanism_id)
             ref = filters.unit_ref()
@@ -41,11 +42,22 @@ class AssessmentSource:
     def entries(self, ctx, *, after, limit, filters):
         href = reverse("communities:assessment", args=[_SENTINEL]).replace(str(_SENTINEL), "{}")
         labels = {value: str(label) for value, label in Assessment.Status.choices}
-        return [InboxEntry(kind=self.kind, pk=pk, title=f"{name} {year}年度评估", unit_name=unit, due=None,
-                           url=href.format(pk), verb=VERBS[status], since=at, status_label=labels[status])
-                for pk, name, year, unit, status, at in keyset(self._qs(ctx, filters), after, due=None, limit=limit)
-                .values_list("pk", "community__name", "year", "community__reporting_unit__name", "status",
-                             "updated_at")]
+        return [
+            InboxEntry(
+                kind=self.kind,
+                pk=pk,
+                title=f"{name} {year}年度评估",
+                unit_name=unit,
+                due=None,
+                url=href.format(pk),
+                verb=VERBS[status],
+                since=at,
+                status_label=labels[status],
+            )
+            for pk, name, year, unit, status, at in keyset(
+                self._qs(ctx, filters), after, due=None, limit=limit
+            ).values_list("pk", "community__name", "year", "community__reporting_unit__name", "status", "updated_at")
+        ]
 
     def count_queryset(self, ctx, *, filters):
         return self._qs(ctx, filters)

@@ -41,20 +41,28 @@ class Renovation(models.TextChoices):
 class Community(models.Model):
     """An urban community (城市社区: the area of one residents' committee) in a prefecture's ledger."""
 
-    reporting_unit = models.ForeignKey(ReportingUnit, on_delete=models.PROTECT, related_name="communities",
-                                       verbose_name=_("市州"))
+    reporting_unit = models.ForeignKey(
+        ReportingUnit, on_delete=models.PROTECT, related_name="communities", verbose_name=_("市州")
+    )
     county = models.CharField(_("县（市、区）"), max_length=40, blank=True, validators=[validate_no_formula])
     name = models.CharField(_("社区名称"), max_length=60, validators=[validate_no_formula])
-    residents_committee = models.CharField(_("社区居民委员会"), max_length=80, blank=True,
-                                           validators=[validate_no_formula])
-    old_estates = models.CharField(_("老旧小区"), max_length=200, blank=True, validators=[validate_no_formula],
-                                   help_text=_("社区内纳入改造的老旧小区名称，多个用顿号分隔。"))
-    renovation = models.CharField(_("老旧小区改造"), max_length=16, choices=Renovation.choices,
-                                  default=Renovation.NONE)
-    status = models.CharField(_("创建状态"), max_length=16, choices=CreationStatus.choices,
-                              default=CreationStatus.NOT_STARTED)
-    standard_met_on = models.DateField(_("达标日期"), null=True, blank=True,
-                                       help_text=_("办公室确认评估达标之日；计入当年及以后的目标。"))
+    residents_committee = models.CharField(
+        _("社区居民委员会"), max_length=80, blank=True, validators=[validate_no_formula]
+    )
+    old_estates = models.CharField(
+        _("老旧小区"),
+        max_length=200,
+        blank=True,
+        validators=[validate_no_formula],
+        help_text=_("社区内纳入改造的老旧小区名称，多个用顿号分隔。"),
+    )
+    renovation = models.CharField(_("老旧小区改造"), max_length=16, choices=Renovation.choices, default=Renovation.NONE)
+    status = models.CharField(
+        _("创建状态"), max_length=16, choices=CreationStatus.choices, default=CreationStatus.NOT_STARTED
+    )
+    standard_met_on = models.DateField(
+        _("达标日期"), null=True, blank=True, help_text=_("办公室确认评估达标之日；计入当年及以后的目标。")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -76,14 +84,16 @@ class Community(models.Model):
         verbose_name_plural = _("社区台账")
         ordering = ["reporting_unit_id", "county", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["reporting_unit", "name"], name="community_name_unique_in_unit",
-                                    violation_error_message=_("本地区已有同名社区。")),
+            models.UniqueConstraint(
+                fields=["reporting_unit", "name"],
+                name="community_name_unique_in_unit",
+                violation_error_message=_("本地区已有同名社区。"),
+            ),
         ]
         indexes = [
             # the ledger's order (unit, county, name): a page of 50 is an index scan, not a sort
             models.Index(fields=["reporting_unit", "county", "name"], name="community_ledger_order_idx"),
-            models.Index(fields=["renovation"], name="community_renovation_idx",
-                         condition=~Q(renovation="none")),
+            models.Index(fields=["renovation"], name="community_renovation_idx", condition=~Q(renovation="none")),
         ]
 
     def __str__(self):
@@ -118,8 +128,14 @@ class PilotNomination(models.Model):
     nominated_at = models.DateTimeField(auto_now_add=True)
     # The October submission (试点社区相关情况) that carries the nomination to the lead unit, when the
     # mechanism has that rule and the prefecture owes it for this year.
-    obligation = models.ForeignKey("deadlines.Obligation", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("随报送任务"))
+    obligation = models.ForeignKey(
+        "deadlines.Obligation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("随报送任务"),
+    )
 
     class Meta:
         verbose_name = _("试点社区推荐")
@@ -138,15 +154,17 @@ class PilotSelection(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年度"))
     communities = models.ManyToManyField(Community, related_name="pilot_selections", verbose_name=_("试点社区"))
-    decision = models.CharField(_("决定依据"), max_length=200, help_text=_("如：第X次联席会议纪要"),
-                                validators=[validate_no_formula])
+    decision = models.CharField(
+        _("决定依据"), max_length=200, help_text=_("如：第X次联席会议纪要"), validators=[validate_no_formula]
+    )
     decided_on = models.DateField(_("会议日期"))
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.RECORDED)
     TRANSITIONS = {"confirm": ({Status.RECORDED}, Status.CONFIRMED)}
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -197,8 +215,11 @@ class Assessment(models.Model):
         verbose_name_plural = _("创建评估")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["community"], condition=Q(status__in=["draft", "submitted", "reviewed"]),
-                                    name="one_open_assessment_per_community"),
+            models.UniqueConstraint(
+                fields=["community"],
+                condition=Q(status__in=["draft", "submitted", "reviewed"]),
+                name="one_open_assessment_per_community",
+            ),
         ]
         indexes = [models.Index(fields=["status", "community"], name="assessment_status_idx")]
 
@@ -277,15 +298,17 @@ class PilotSupport(models.Model):
         POLICY = "policy", _("政策支持")
         FUNDS = "funds", _("资金支持")
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="supports",
-                                  verbose_name=_("试点社区"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="supports", verbose_name=_("试点社区")
+    )
     kind = models.CharField(_("支持类别"), max_length=8, choices=Kind.choices)
     title = models.CharField(_("支持内容"), max_length=200, validators=[validate_no_formula])
     # 万元, two decimals: what funding documents state.
     amount = models.DecimalField(_("金额（万元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     given_on = models.DateField(_("日期"))
-    document = models.CharField(_("依据文件"), max_length=200, blank=True, validators=[validate_no_formula],
-                                help_text=_("文件名称或文号。"))
+    document = models.CharField(
+        _("依据文件"), max_length=200, blank=True, validators=[validate_no_formula], help_text=_("文件名称或文号。")
+    )
     file = models.FileField(_("文件"), upload_to=support_path, max_length=255, blank=True)
     file_name = models.CharField(_("文件名"), max_length=120, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -296,8 +319,10 @@ class PilotSupport(models.Model):
         verbose_name_plural = _("试点社区支持")
         ordering = ["-given_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(kind="funds") | Q(amount__isnull=False, amount__gt=0),
-                                   name="pilot_support_funds_have_amount"),
+            models.CheckConstraint(
+                condition=~Q(kind="funds") | Q(amount__isnull=False, amount__gt=0),
+                name="pilot_support_funds_have_amount",
+            ),
         ]
 
     def __str__(self):

@@ -46,7 +46,7 @@ class ItemResult:
     area: str
     standard: str
     scoring: str = ""
-    points: int = 0          # the item's full value (0 for a checklist item)
+    points: int = 0  # the item's full value (0 for a checklist item)
     deduction: int = 0
     score: int = 0
     met: bool | None = None  # checklist only
@@ -64,10 +64,22 @@ class Result:
 
     def as_dict(self) -> dict:
         return {
-            "engine": self.engine, "total": self.total, "passed": self.passed, "max_total": self.max_total,
+            "engine": self.engine,
+            "total": self.total,
+            "passed": self.passed,
+            "max_total": self.max_total,
             "pass_line": self.pass_line,
-            "items": [{"no": i.no, "points": i.points, "deduction": i.deduction, "score": i.score, "met": i.met,
-                       "notes": i.notes} for i in self.items],
+            "items": [
+                {
+                    "no": i.no,
+                    "points": i.points,
+                    "deduction": i.deduction,
+                    "score": i.score,
+                    "met": i.met,
+                    "notes": i.notes,
+                }
+                for i in self.items
+            ],
         }
 
 
@@ -108,8 +120,11 @@ def _int(value, label, *, min_value=0, max_value=None) -> int:
         raise StandardError(f"“{label}”应为整数。") from None
     if n < min_value or (max_value is not None and n > max_value):
         upper = f"到 {max_value}" if max_value is not None else "以上"
-        raise StandardError(f"“{label}”应在 {min_value} {upper}之间。" if max_value is not None
-                            else f"“{label}”应为 {min_value} 或以上的整数。")
+        raise StandardError(
+            f"“{label}”应在 {min_value} {upper}之间。"
+            if max_value is not None
+            else f"“{label}”应为 {min_value} 或以上的整数。"
+        )
     return n
 
 
@@ -170,8 +185,10 @@ class ChecklistEngine(Engine):
     kind = "checklist"
 
     def fields(self) -> list[FactField]:
-        return [FactField(key=f"item_{item['number']}", label=item["standard"], kind="bool", item_no=item["number"])
-                for _area, item in self.items()]
+        return [
+            FactField(key=f"item_{item['number']}", label=item["standard"], kind="bool", item_no=item["number"])
+            for _area, item in self.items()
+        ]
 
     def clean(self, facts: dict) -> dict:
         return {f.key: _bool(facts.get(f.key, False)) for f in self.fields()}
@@ -181,11 +198,25 @@ class ChecklistEngine(Engine):
         items = []
         for area, item in self.items():
             met = facts[f"item_{item['number']}"]
-            items.append(ItemResult(no=item["number"], area=area, standard=item["standard"], met=met,
-                                    score=1 if met else 0, notes=[] if met else ["未达到"]))
+            items.append(
+                ItemResult(
+                    no=item["number"],
+                    area=area,
+                    standard=item["standard"],
+                    met=met,
+                    score=1 if met else 0,
+                    notes=[] if met else ["未达到"],
+                )
+            )
         total = sum(i.score for i in items)
-        return Result(engine=self.kind, items=items, total=total, passed=total == len(items),
-                      max_total=len(items), pass_line=f"{len(items)} 项全部达到")
+        return Result(
+            engine=self.kind,
+            items=items,
+            total=total,
+            passed=total == len(items),
+            max_total=len(items),
+            pass_line=f"{len(items)} 项全部达到",
+        )
 
 
 class ScoreEngine(Engine):
@@ -212,30 +243,91 @@ class ScoreEngine(Engine):
                 if kind == "flag":
                     out.append(FactField(key, label, "bool", no, help_text=f"扣{rule['deduct']}分"))
                 elif kind == "judgement":
-                    out.append(FactField(key, label, "int", no, min_value=0, max_value=rule["max"],
-                                         help_text=f"由评估人认定，0–{rule['max']}分"))
+                    out.append(
+                        FactField(
+                            key,
+                            label,
+                            "int",
+                            no,
+                            min_value=0,
+                            max_value=rule["max"],
+                            help_text=f"由评估人认定，0–{rule['max']}分",
+                        )
+                    )
                 elif kind == "count":
-                    out.append(FactField(key, label, "int", no, min_value=0, max_value=rule.get("max"),
-                                         help_text=f"每{'处' if 'per' in rule else ''}扣{rule['per']}分，最高扣{rule['cap']}分"))
+                    out.append(
+                        FactField(
+                            key,
+                            label,
+                            "int",
+                            no,
+                            min_value=0,
+                            max_value=rule.get("max"),
+                            help_text=f"每{'处' if 'per' in rule else ''}扣{rule['per']}分，最高扣{rule['cap']}分",
+                        )
+                    )
                 elif kind == "shortfall":
-                    out.append(FactField(key, label, "int", no, required=True, min_value=0,
-                                         help_text=f"至少{rule['required']}次，每少1次扣{rule['per']}分，最高扣{rule['cap']}分"))
+                    out.append(
+                        FactField(
+                            key,
+                            label,
+                            "int",
+                            no,
+                            required=True,
+                            min_value=0,
+                            help_text=f"至少{rule['required']}次，每少1次扣{rule['per']}分，最高扣{rule['cap']}分",
+                        )
+                    )
                 elif kind == "rate":
                     out.append(FactField(f"{key}_received", f"{label}件数", "int", no, min_value=0))
-                    out.append(FactField(f"{key}_handled", f"{label}已处理件数", "int", no, min_value=0,
-                                         help_text="无投诉按处理率100%计"))
+                    out.append(
+                        FactField(
+                            f"{key}_handled",
+                            f"{label}已处理件数",
+                            "int",
+                            no,
+                            min_value=0,
+                            help_text="无投诉按处理率100%计",
+                        )
+                    )
                 elif kind == "threshold":
-                    out.append(FactField(key, label, "percent", no, required=True, min_value=0, max_value=100,
-                                         help_text=f"不低于{rule['threshold']}%，每降低{rule['step']}%扣{rule['per_step']}分，最高扣{rule['cap']}分"))
+                    out.append(
+                        FactField(
+                            key,
+                            label,
+                            "percent",
+                            no,
+                            required=True,
+                            min_value=0,
+                            max_value=100,
+                            help_text=f"不低于{rule['threshold']}%，每降低{rule['step']}%扣{rule['per_step']}分，最高扣{rule['cap']}分",
+                        )
+                    )
                 elif kind == "choice":
-                    out.append(FactField(key, label, "choice", no, required=True,
-                                         choices=[(o["value"], o["label"]) for o in rule["options"]]))
+                    out.append(
+                        FactField(
+                            key,
+                            label,
+                            "choice",
+                            no,
+                            required=True,
+                            choices=[(o["value"], o["label"]) for o in rule["options"]],
+                        )
+                    )
                 else:  # pragma: no cover - the shipped files are tested
                     raise StandardError(f"未知的评分规则类型：{kind}")
         bonus = self.spec.get("bonus")
         if bonus:
-            out.append(FactField("bonus", bonus["label"], "int", bonus["number"], min_value=0,
-                                 help_text=f"{bonus['scoring']}（上限{bonus['points']}分）"))
+            out.append(
+                FactField(
+                    "bonus",
+                    bonus["label"],
+                    "int",
+                    bonus["number"],
+                    min_value=0,
+                    help_text=f"{bonus['scoring']}（上限{bonus['points']}分）",
+                )
+            )
         return out
 
     def clean(self, facts: dict) -> dict:
@@ -267,8 +359,9 @@ class ScoreEngine(Engine):
         for _area, item in self.items():
             for rule in item["rules"]:
                 if rule["kind"] == "rate" and out[f"{rule['key']}_handled"] > out[f"{rule['key']}_received"]:
-                    raise StandardError(f"第{item['number']}项：已处理件数不能多于投诉件数。",
-                                        field=f"{rule['key']}_handled")
+                    raise StandardError(
+                        f"第{item['number']}项：已处理件数不能多于投诉件数。", field=f"{rule['key']}_handled"
+                    )
         return out
 
     def _rule(self, rule: dict, facts: dict, points: int) -> tuple[int, str | None]:
@@ -321,21 +414,46 @@ class ScoreEngine(Engine):
             if deduction > points:
                 notes.append(f"本项最多扣{points}分")
                 deduction = points
-            items.append(ItemResult(no=item["number"], area=area, standard=item["standard"], scoring=item["scoring"],
-                                    points=points, deduction=deduction, score=points - deduction, notes=notes))
+            items.append(
+                ItemResult(
+                    no=item["number"],
+                    area=area,
+                    standard=item["standard"],
+                    scoring=item["scoring"],
+                    points=points,
+                    deduction=deduction,
+                    score=points - deduction,
+                    notes=notes,
+                )
+            )
         bonus = self.spec.get("bonus")
         max_total = sum(i.points for i in items)
         if bonus:
             entered = facts["bonus"]
             score = min(entered, bonus["points"])
             notes = [f"认定附加分{entered}分，按上限{bonus['points']}分计"] if entered > bonus["points"] else []
-            items.append(ItemResult(no=bonus["number"], area=bonus["area"], standard=bonus["standard"],
-                                    scoring=bonus["scoring"], points=bonus["points"], score=score, notes=notes))
+            items.append(
+                ItemResult(
+                    no=bonus["number"],
+                    area=bonus["area"],
+                    standard=bonus["standard"],
+                    scoring=bonus["scoring"],
+                    points=bonus["points"],
+                    score=score,
+                    notes=notes,
+                )
+            )
             max_total += bonus["points"]
         total = sum(i.score for i in items)
         line = self.spec["pass_score"]
-        return Result(engine=self.kind, items=items, total=total, passed=total >= line, max_total=max_total,
-                      pass_line=f"{line}分以上")
+        return Result(
+            engine=self.kind,
+            items=items,
+            total=total,
+            passed=total >= line,
+            max_total=max_total,
+            pass_line=f"{line}分以上",
+        )
 
 
 ENGINES = {"checklist": ChecklistEngine, "score": ScoreEngine}

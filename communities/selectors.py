@@ -73,8 +73,9 @@ def assessments_for_user(user):
 
 
 def assessment_for_user_or_404(user, pk) -> Assessment:
-    assessment = (assessments_for_user(user).select_related("community", "community__reporting_unit")
-                  .filter(pk=pk).first())
+    assessment = (
+        assessments_for_user(user).select_related("community", "community__reporting_unit").filter(pk=pk).first()
+    )
     if assessment is None:
         raise Http404("没有找到该评估。")
     return assessment
@@ -85,17 +86,20 @@ def assessments_waiting_for(user):
     out = Assessment.objects.none()
     own = own_unit_ids(user)
     if own:
-        out = Assessment.objects.filter(community__reporting_unit__in=own,
-                                        status__in=[Assessment.Status.DRAFT, Assessment.Status.SUBMITTED])
+        out = Assessment.objects.filter(
+            community__reporting_unit__in=own, status__in=[Assessment.Status.DRAFT, Assessment.Status.SUBMITTED]
+        )
     if may_confirm(user):
-        out = out | Assessment.objects.filter(status=Assessment.Status.REVIEWED,
-                                              community__reporting_unit__mechanism_id=mechanism_id_for(user))
+        out = out | Assessment.objects.filter(
+            status=Assessment.Status.REVIEWED, community__reporting_unit__mechanism_id=mechanism_id_for(user)
+        )
     return out.select_related("community", "community__reporting_unit").order_by("updated_at")
 
 
 def confirmed_pilot_ids() -> set[int]:
-    return set(PilotSelection.objects.filter(status=PilotSelection.Status.CONFIRMED)
-               .values_list("communities", flat=True))
+    return set(
+        PilotSelection.objects.filter(status=PilotSelection.Status.CONFIRMED).values_list("communities", flat=True)
+    )
 
 
 # --- Progress against the targets ------------------------------------------------------------------
@@ -141,8 +145,12 @@ def progress(*, user, year: int, code: str | None = None) -> dict:
     year_end = date(year, 12, 31)
     met_q = Q(standard_met_on__lte=year_end)
     fin_q = Q(renovation=Renovation.FINISHED)
-    aggregates = dict(total=Count("id"), met=Count("id", filter=met_q), renovated=Count("id", filter=fin_q),
-                      renovated_met=Count("id", filter=fin_q & met_q))
+    aggregates = dict(
+        total=Count("id"),
+        met=Count("id", filter=met_q),
+        renovated=Count("id", filter=fin_q),
+        renovated_met=Count("id", filter=fin_q & met_q),
+    )
     units = list(reporting_units_visible(user))
     # One grouped scan of the province's ledger gives every unit's row and the province total.
     ledger = Community.objects.all()
@@ -155,13 +163,36 @@ def progress(*, user, year: int, code: str | None = None) -> dict:
     rows = []
     for unit in units:
         r = by_unit.get(unit.pk, empty)
-        rows.append(ProgressRow(unit=unit, label=unit.name, total=r["total"], met=r["met"], renovated=r["renovated"],
-                                renovated_met=r["renovated_met"], target=share))
+        rows.append(
+            ProgressRow(
+                unit=unit,
+                label=unit.name,
+                total=r["total"],
+                met=r["met"],
+                renovated=r["renovated"],
+                renovated_met=r["renovated_met"],
+                target=share,
+            )
+        )
     p = {key: sum(r[key] for r in by_unit.values()) for key in empty}
-    province = ProgressRow(unit=None, label="全省", total=p["total"], met=p["met"], renovated=p["renovated"],
-                           renovated_met=p["renovated_met"], target=share)
-    return {"year": year, "engine": engine, "target": target, "rows": rows, "province": province,
-            "renovated_share": engine.renovated_share, "today": timezone.localdate()}
+    province = ProgressRow(
+        unit=None,
+        label="全省",
+        total=p["total"],
+        met=p["met"],
+        renovated=p["renovated"],
+        renovated_met=p["renovated_met"],
+        target=share,
+    )
+    return {
+        "year": year,
+        "engine": engine,
+        "target": target,
+        "rows": rows,
+        "province": province,
+        "renovated_share": engine.renovated_share,
+        "today": timezone.localdate(),
+    }
 
 
 def annex2(*, unit: ReportingUnit, years: list[int]) -> dict:
@@ -173,8 +204,11 @@ def annex2(*, unit: ReportingUnit, years: list[int]) -> dict:
     # Totals per county in SQL; only the communities that met the standard come back by name.
     for r in ledger.values("county").annotate(total=Count("id")).order_by("county"):
         counties[r["county"] or "（未填县区）"] = {"total": r["total"], "years": {y: [] for y in years}}
-    met = (ledger.filter(standard_met_on__lte=date(years[-1], 12, 31))
-           .values_list("county", "name", "standard_met_on").order_by("county", "name"))
+    met = (
+        ledger.filter(standard_met_on__lte=date(years[-1], 12, 31))
+        .values_list("county", "name", "standard_met_on")
+        .order_by("county", "name")
+    )
     for county, name, met_on in met:
         row = counties[county or "（未填县区）"]
         row["years"][years[0] if met_on.year <= years[0] else met_on.year].append(name)
@@ -193,8 +227,14 @@ def annex2(*, unit: ReportingUnit, years: list[int]) -> dict:
         n = sum(r["cells"][i]["count"] for r in table)
         totals.append({"year": y, "count": n, "ratio": n / grand_total if grand_total else None})
     overall_done = sum(t["count"] for t in totals)
-    return {"unit": unit, "years": years, "rows": table, "totals": totals, "total": grand_total,
-            "overall": overall_done / grand_total if grand_total else None}
+    return {
+        "unit": unit,
+        "years": years,
+        "rows": table,
+        "totals": totals,
+        "total": grand_total,
+        "overall": overall_done / grand_total if grand_total else None,
+    }
 
 
 PUBLIC_STATUS = {
@@ -221,9 +261,9 @@ def public_renovation_list(*, mechanism, unit_code: str = "", q: str = ""):
     q = q.strip()[:PUBLIC_QUERY_MAX]
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(county__contains=q) | Q(old_estates__contains=q))
-    return (qs.order_by("reporting_unit__order", "county", "name", "pk")
-            .values("reporting_unit__name", "county", "name", "old_estates", "renovation", "status",
-                    "standard_met_on", "updated_at"))
+    return qs.order_by("reporting_unit__order", "county", "name", "pk").values(
+        "reporting_unit__name", "county", "name", "old_estates", "renovation", "status", "standard_met_on", "updated_at"
+    )
 
 
 def public_rows(rows) -> list[dict]:
@@ -238,9 +278,17 @@ def public_rows(rows) -> list[dict]:
             green = PUBLIC_STATUS[CreationStatus.NOT_STARTED]
         else:
             green = "创建中"
-        out.append({"prefecture": r["reporting_unit__name"], "county": r["county"], "community": r["name"],
-                    "old_estates": r["old_estates"], "renovation": labels[r["renovation"]], "green": green,
-                    "updated": timezone.localdate(r["updated_at"])})
+        out.append(
+            {
+                "prefecture": r["reporting_unit__name"],
+                "county": r["county"],
+                "community": r["name"],
+                "old_estates": r["old_estates"],
+                "renovation": labels[r["renovation"]],
+                "green": green,
+                "updated": timezone.localdate(r["updated_at"]),
+            }
+        )
     return out
 
 
@@ -253,14 +301,28 @@ def pilots_supervision(user) -> list[dict]:
     from .hooks import panels_for
     from .models import PilotSupport
 
-    pilots = list(communities_for_user(user).filter(pk__in=list(confirmed_pilot_ids()))
-                  .select_related("reporting_unit").order_by("reporting_unit__order", "name"))
+    pilots = list(
+        communities_for_user(user)
+        .filter(pk__in=list(confirmed_pilot_ids()))
+        .select_related("reporting_unit")
+        .order_by("reporting_unit__order", "name")
+    )
     ids = [c.pk for c in pilots]
-    support = {r["community_id"]: r for r in PilotSupport.objects.filter(community_id__in=ids).values("community_id")
-               .annotate(policies=Count("id", filter=Q(kind="policy")),
-                         funds=Sum("amount", filter=Q(kind="funds"))).order_by()}
+    support = {
+        r["community_id"]: r
+        for r in PilotSupport.objects.filter(community_id__in=ids)
+        .values("community_id")
+        .annotate(policies=Count("id", filter=Q(kind="policy")), funds=Sum("amount", filter=Q(kind="funds")))
+        .order_by()
+    }
     panels = panels_for(ids, user)
-    return [{"community": c, "visits": sum(len(p.rows) for p in panels.get(c.pk, [])),
-             "last_visit": max((r.when for p in panels.get(c.pk, []) for r in p.rows if r.when), default=None),
-             "policies": support.get(c.pk, {}).get("policies", 0), "funds": support.get(c.pk, {}).get("funds")}
-            for c in pilots]
+    return [
+        {
+            "community": c,
+            "visits": sum(len(p.rows) for p in panels.get(c.pk, [])),
+            "last_visit": max((r.when for p in panels.get(c.pk, []) for r in p.rows if r.when), default=None),
+            "policies": support.get(c.pk, {}).get("policies", 0),
+            "funds": support.get(c.pk, {}).get("funds"),
+        }
+        for c in pilots
+    ]

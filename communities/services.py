@@ -47,7 +47,9 @@ def _clean(obj):
     except ValidationError as e:
         field_name, messages = next(iter(e.message_dict.items()))
         label = obj._meta.get_field(field_name).verbose_name if field_name != "__all__" else ""
-        raise DomainError(f"{label}：{messages[0]}" if label else messages[0], code="invalid", field=field_name) from None
+        raise DomainError(
+            f"{label}：{messages[0]}" if label else messages[0], code="invalid", field=field_name
+        ) from None
 
 
 # --- Communities ----------------------------------------------------------------------------------
@@ -57,8 +59,9 @@ def _community_move(*, community: Community, action: str, by, reason: str = ""):
     """Move the community by `action` (kernel) and keep its status history (CommunityStatusChange)."""
     current = community.status
     transition_apply(community, action, label="社区")
-    CommunityStatusChange.objects.create(community=community, from_status=current, to_status=community.status,
-                                         by=by, reason=reason)
+    CommunityStatusChange.objects.create(
+        community=community, from_status=current, to_status=community.status, by=by, reason=reason
+    )
     community.save(update_fields=["status", "standard_met_on", "updated_at"])
 
 
@@ -71,21 +74,36 @@ EDITABLE_FIELDS = ("county", "name", "residents_committee", "old_estates", "reno
 
 
 @transaction.atomic
-def community_create(*, reporting_unit, name: str, by, county: str = "", residents_committee: str = "",
-                     old_estates: str = "", renovation: str = Renovation.NONE) -> Community:
+def community_create(
+    *,
+    reporting_unit,
+    name: str,
+    by,
+    county: str = "",
+    residents_committee: str = "",
+    old_estates: str = "",
+    renovation: str = Renovation.NONE,
+) -> Community:
     if reporting_unit.pk not in own_unit_ids(by):
         raise NotAllowed("只能登记本地区的社区。")
-    community = Community(reporting_unit=reporting_unit, name=name.strip(), county=county.strip(),
-                          residents_committee=residents_committee.strip(), old_estates=old_estates.strip(),
-                          renovation=renovation)
+    community = Community(
+        reporting_unit=reporting_unit,
+        name=name.strip(),
+        county=county.strip(),
+        residents_committee=residents_committee.strip(),
+        old_estates=old_estates.strip(),
+        renovation=renovation,
+    )
     _clean(community)
     if Community.objects.filter(reporting_unit=reporting_unit, name=community.name).exists():
         raise DomainError(f"本地区已有名为“{community.name}”的社区。", code="duplicate", field="name")
     community.save()
-    CommunityStatusChange.objects.create(community=community, from_status="", to_status=community.status, by=by,
-                                         reason="登记入台账")
-    audit_record(actor=by, action="community.create", obj=community,
-                 changes={f: getattr(community, f) for f in EDITABLE_FIELDS})
+    CommunityStatusChange.objects.create(
+        community=community, from_status="", to_status=community.status, by=by, reason="登记入台账"
+    )
+    audit_record(
+        actor=by, action="community.create", obj=community, changes={f: getattr(community, f) for f in EDITABLE_FIELDS}
+    )
     return community
 
 
@@ -106,8 +124,12 @@ def community_update(*, community: Community, by, **values) -> Community:
     if not changes:
         return community
     _clean(community)
-    if "name" in changes and Community.objects.filter(reporting_unit=community.reporting_unit_id,
-                                                      name=community.name).exclude(pk=community.pk).exists():
+    if (
+        "name" in changes
+        and Community.objects.filter(reporting_unit=community.reporting_unit_id, name=community.name)
+        .exclude(pk=community.pk)
+        .exists()
+    ):
         raise DomainError(f"本地区已有名为“{community.name}”的社区。", code="duplicate", field="name")
     community.save()
     audit_record(actor=by, action="community.update", obj=community, changes=changes)
@@ -147,7 +169,9 @@ def communities_import(*, rows: list[ImportRow], by) -> ImportReport:
 
     report = ImportReport()
     own = {u.name: u for u in ReportingUnit.objects.filter(pk__in=own_unit_ids(by))}
-    known_names = set(ReportingUnit.objects.prefectures().filter(mechanism_id=mechanism_id_for(by)).values_list("name", flat=True))
+    known_names = set(
+        ReportingUnit.objects.prefectures().filter(mechanism_id=mechanism_id_for(by)).values_list("name", flat=True)
+    )
     seen: set[tuple[int, str]] = set()
     existing = set(Community.objects.filter(reporting_unit__in=own.values()).values_list("reporting_unit_id", "name"))
     accepted = []
@@ -156,8 +180,9 @@ def communities_import(*, rows: list[ImportRow], by) -> ImportReport:
         unit = own.get(unit_name)
         if not row.errors:
             if unit is None:
-                row.errors.append(f"市州“{unit_name}”不是本地区" if unit_name in known_names
-                                  else f"未知的市州“{unit_name}”")
+                row.errors.append(
+                    f"市州“{unit_name}”不是本地区" if unit_name in known_names else f"未知的市州“{unit_name}”"
+                )
             else:
                 key = (unit.pk, row.values["name"])
                 if key in existing:
@@ -166,10 +191,14 @@ def communities_import(*, rows: list[ImportRow], by) -> ImportReport:
                     row.errors.append(f"社区“{row.values['name']}”在本表中重复")
                 seen.add(key)
         if not row.errors:
-            community = Community(reporting_unit=unit, name=row.values["name"], county=row.values.get("county", ""),
-                                  residents_committee=row.values.get("residents_committee", ""),
-                                  old_estates=row.values.get("old_estates", ""),
-                                  renovation=row.values.get("renovation", Renovation.NONE))
+            community = Community(
+                reporting_unit=unit,
+                name=row.values["name"],
+                county=row.values.get("county", ""),
+                residents_committee=row.values.get("residents_committee", ""),
+                old_estates=row.values.get("old_estates", ""),
+                renovation=row.values.get("renovation", Renovation.NONE),
+            )
             try:
                 community.full_clean(validate_unique=False, validate_constraints=False)
             except ValidationError as e:
@@ -181,15 +210,24 @@ def communities_import(*, rows: list[ImportRow], by) -> ImportReport:
             accepted.append(community)
     if accepted:
         Community.objects.bulk_create(accepted, batch_size=500)
-        created = Community.objects.filter(reporting_unit__in=own.values(),
-                                           name__in=[c.name for c in accepted])
+        created = Community.objects.filter(reporting_unit__in=own.values(), name__in=[c.name for c in accepted])
         CommunityStatusChange.objects.bulk_create(
-            [CommunityStatusChange(community=c, from_status="", to_status=c.status, by=by, reason="Excel导入台账")
-             for c in created], batch_size=500)
+            [
+                CommunityStatusChange(community=c, from_status="", to_status=c.status, by=by, reason="Excel导入台账")
+                for c in created
+            ],
+            batch_size=500,
+        )
         for unit in {c.reporting_unit for c in accepted}:
-            audit_record(actor=by, action="community.import", obj=unit,
-                         changes={"created": [c.name for c in accepted if c.reporting_unit_id == unit.pk],
-                                  "refused_rows": [r.line for r in report.refused]})
+            audit_record(
+                actor=by,
+                action="community.import",
+                obj=unit,
+                changes={
+                    "created": [c.name for c in accepted if c.reporting_unit_id == unit.pk],
+                    "refused_rows": [r.line for r in report.refused],
+                },
+            )
     return report
 
 
@@ -204,12 +242,22 @@ def pilot_nominate(*, community: Community, year: int, reason: str, by) -> Pilot
         raise DomainError("请填写推荐理由。", field="reason")
     if PilotNomination.objects.filter(community=community, year=year).exists():
         raise DomainError(f"“{community.name}”已推荐为{year}年试点社区。", code="duplicate")
-    carrier = (Obligation.objects.filter(reporting_unit_id=community.reporting_unit_id, rule__code=PILOT_RULE,
-                                         due_on__year=year).order_by("due_on").first())
-    nomination = PilotNomination.objects.create(community=community, year=year, reason=reason.strip(), nominated_by=by,
-                                                obligation=carrier)
-    audit_record(actor=by, action="pilot.nominate", obj=community,
-                 changes={"year": year, "obligation": str(carrier) if carrier else None})
+    carrier = (
+        Obligation.objects.filter(
+            reporting_unit_id=community.reporting_unit_id, rule__code=PILOT_RULE, due_on__year=year
+        )
+        .order_by("due_on")
+        .first()
+    )
+    nomination = PilotNomination.objects.create(
+        community=community, year=year, reason=reason.strip(), nominated_by=by, obligation=carrier
+    )
+    audit_record(
+        actor=by,
+        action="pilot.nominate",
+        obj=community,
+        changes={"year": year, "obligation": str(carrier) if carrier else None},
+    )
     return nomination
 
 
@@ -240,8 +288,12 @@ def pilot_selection_record(*, year: int, communities: list[Community], decision:
     except IntegrityError:
         raise Conflict(f"{year}年的省级试点社区已登记。") from None
     selection.communities.set(chosen.values())
-    audit_record(actor=by, action="pilot.record", obj=selection,
-                 changes={"communities": sorted(c.name for c in chosen.values()), "decision": selection.decision})
+    audit_record(
+        actor=by,
+        action="pilot.record",
+        obj=selection,
+        changes={"communities": sorted(c.name for c in chosen.values()), "decision": selection.decision},
+    )
     return selection
 
 
@@ -259,7 +311,9 @@ def pilot_selection_confirm(*, selection: PilotSelection, by) -> PilotSelection:
         # A community already in assessment or meeting the standard keeps its status; the selection
         # itself records that it is a provincial pilot.
         if community.status in (S.NOT_STARTED, S.TAKING_PART):
-            _community_move(community=community, action="make_pilot", by=by, reason=f"{selection.decision}确定为省级试点社区")
+            _community_move(
+                community=community, action="make_pilot", by=by, reason=f"{selection.decision}确定为省级试点社区"
+            )
     audit_record(actor=by, action="pilot.confirm", obj=selection)
     return selection
 
@@ -272,7 +326,9 @@ def _locked(assessment: Assessment) -> Assessment:
 
 
 def _step(node, assessment, **data):
-    step_run(node, process=assessment.process, message="流程中没有待办的该环节（可能已被他人处理，请刷新页面）。", **data)
+    step_run(
+        node, process=assessment.process, message="流程中没有待办的该环节（可能已被他人处理，请刷新页面）。", **data
+    )
 
 
 @transaction.atomic
@@ -283,11 +339,14 @@ def assessment_start(*, community: Community, by) -> Assessment:
         raise NotAllowed("只能为本地区的社区填报自评。")
     community = Community.objects.select_for_update().get(pk=community.pk)
     if community.status not in (S.TAKING_PART, S.PILOT):
-        raise DomainError(f"社区当前为“{S(community.status).label}”，参与创建的社区才能开始自评。", code="bad_transition")
+        raise DomainError(
+            f"社区当前为“{S(community.status).label}”，参与创建的社区才能开始自评。", code="bad_transition"
+        )
     if community.assessments.filter(status__in=Assessment.OPEN).exists():
         raise Conflict("该社区已有进行中的评估。")
-    assessment = Assessment.objects.create(community=community, standard=settings.MECHANISM,
-                                           year=timezone.localdate().year, created_by=by)
+    assessment = Assessment.objects.create(
+        community=community, standard=settings.MECHANISM, year=timezone.localdate().year, created_by=by
+    )
     AssessmentFlow.start.run(assessment=assessment)
     AssessmentStep.objects.create(assessment=assessment, action=AssessmentStep.Action.STARTED, by=by)
     audit_record(actor=by, action="assessment.start", obj=assessment)
@@ -340,12 +399,21 @@ def assessment_preparer_ids(assessment) -> set[int]:
     from core.models import AuditEntry
 
     steps = list(assessment.steps.order_by("at", "pk").values_list("action", "by_id", "at"))
-    returns = [at for action, _by, at in steps
-               if action in (AssessmentStep.Action.RETURNED, AssessmentStep.Action.OFFICE_RETURNED)]
+    returns = [
+        at
+        for action, _by, at in steps
+        if action in (AssessmentStep.Action.RETURNED, AssessmentStep.Action.OFFICE_RETURNED)
+    ]
     since = returns[-1] if returns else None
-    ids = {by for action, by, at in steps if action == AssessmentStep.Action.SUBMITTED and (since is None or at > since)}
-    saves = AuditEntry.objects.filter(action="assessment.save", object_id=str(assessment.pk),
-                                      content_type__app_label="communities", content_type__model="assessment")
+    ids = {
+        by for action, by, at in steps if action == AssessmentStep.Action.SUBMITTED and (since is None or at > since)
+    }
+    saves = AuditEntry.objects.filter(
+        action="assessment.save",
+        object_id=str(assessment.pk),
+        content_type__app_label="communities",
+        content_type__model="assessment",
+    )
     if since is not None:
         saves = saves.filter(at__gt=since)
     return ids | set(saves.exclude(actor=None).values_list("actor_id", flat=True))
@@ -367,17 +435,32 @@ def assessment_review(*, assessment: Assessment, approve: bool, by, reason: str 
     assessment.last_reason = "" if approve else reason.strip()
     assessment.save(update_fields=["status", "last_reason", "updated_at"])
     community = Community.objects.select_for_update().get(pk=assessment.community_id)
-    _community_move(community=community, action="assess" if approve else _return_action(community), by=by,
-                          reason="市州审核通过" if approve else f"市州退回修改：{reason.strip()}")
+    _community_move(
+        community=community,
+        action="assess" if approve else _return_action(community),
+        by=by,
+        reason="市州审核通过" if approve else f"市州退回修改：{reason.strip()}",
+    )
     # On a return the flow's gate routes the work back to a new self-assessment task.
     _step(AssessmentFlow.review, assessment)
-    AssessmentStep.objects.create(assessment=assessment, by=by, reason=reason.strip(),
-                                  action=AssessmentStep.Action.APPROVED if approve else AssessmentStep.Action.RETURNED)
-    audit_record(actor=by, action="assessment.review" if approve else "assessment.return", obj=assessment,
-                 reason=reason.strip())
+    AssessmentStep.objects.create(
+        assessment=assessment,
+        by=by,
+        reason=reason.strip(),
+        action=AssessmentStep.Action.APPROVED if approve else AssessmentStep.Action.RETURNED,
+    )
+    audit_record(
+        actor=by, action="assessment.review" if approve else "assessment.return", obj=assessment, reason=reason.strip()
+    )
     if not approve:
-        event_notify(event="assess_returned", obj=assessment, by=by, reason=reason,
-                     reporting_units=[assessment.community.reporting_unit_id], by_label="市州")
+        event_notify(
+            event="assess_returned",
+            obj=assessment,
+            by=by,
+            reason=reason,
+            reporting_units=[assessment.community.reporting_unit_id],
+            by_label="市州",
+        )
     return assessment
 
 
@@ -400,30 +483,49 @@ def assessment_confirm(*, assessment: Assessment, approve: bool, by, reason: str
         assessment.last_reason = ""
         if assessment.passed:
             community.standard_met_on = timezone.localdate()
-            _community_move(community=community, action="meet_standard", by=by,
-                                  reason=f"评估确认达标（{assessment.total}）")
+            _community_move(
+                community=community, action="meet_standard", by=by, reason=f"评估确认达标（{assessment.total}）"
+            )
         else:
-            _community_move(community=community, action=_return_action(community), by=by,
-                                  reason=f"评估确认未达标（{assessment.total}）")
+            _community_move(
+                community=community,
+                action=_return_action(community),
+                by=by,
+                reason=f"评估确认未达标（{assessment.total}）",
+            )
     else:
         assessment.last_reason = reason.strip()
-        _community_move(community=community, action="return_to_self_assessed", by=by,
-                        reason=f"办公室退回市州：{reason.strip()}")
+        _community_move(
+            community=community, action="return_to_self_assessed", by=by, reason=f"办公室退回市州：{reason.strip()}"
+        )
     assessment.save(update_fields=["status", "confirmed_at", "last_reason", "updated_at"])
     _step(AssessmentFlow.confirm, assessment)
-    AssessmentStep.objects.create(assessment=assessment, by=by, reason=reason.strip(),
-                                  action=AssessmentStep.Action.CONFIRMED if approve
-                                  else AssessmentStep.Action.OFFICE_RETURNED)
-    audit_record(actor=by, action="assessment.confirm" if approve else "assessment.office_return", obj=assessment,
-                 reason=reason.strip(), changes={"passed": assessment.passed, "total": assessment.total})
-    event_notify(event="assess_confirmed" if approve else "assess_returned", obj=assessment, by=by, reason=reason,
-                 reporting_units=[assessment.community.reporting_unit_id], by_label="联席会议办公室",
-                 result=f"{'达标' if assessment.passed else '未达标'}（{assessment.total}）")
+    AssessmentStep.objects.create(
+        assessment=assessment,
+        by=by,
+        reason=reason.strip(),
+        action=AssessmentStep.Action.CONFIRMED if approve else AssessmentStep.Action.OFFICE_RETURNED,
+    )
+    audit_record(
+        actor=by,
+        action="assessment.confirm" if approve else "assessment.office_return",
+        obj=assessment,
+        reason=reason.strip(),
+        changes={"passed": assessment.passed, "total": assessment.total},
+    )
+    event_notify(
+        event="assess_confirmed" if approve else "assess_returned",
+        obj=assessment,
+        by=by,
+        reason=reason,
+        reporting_units=[assessment.community.reporting_unit_id],
+        by_label="联席会议办公室",
+        result=f"{'达标' if assessment.passed else '未达标'}（{assessment.total}）",
+    )
     return assessment
 
 
 # --- Evidence ---------------------------------------------------------------------------------------
-
 
 
 @transaction.atomic
@@ -435,8 +537,14 @@ def evidence_add(*, assessment: Assessment, upload, by, item_no: int | None = No
         raise Conflict("自评已提交，不能再上传材料。")
     name = upload_check(upload)  # the product's one rule (core.uploads); stored under a random name
     ext = PurePath(name).suffix.lower()
-    evidence = AssessmentEvidence(assessment=assessment, item_no=item_no, original_name=name, size=upload.size,
-                                  uploaded_by=by, stored_name=f"{secrets.token_hex(16)}{ext}")
+    evidence = AssessmentEvidence(
+        assessment=assessment,
+        item_no=item_no,
+        original_name=name,
+        size=upload.size,
+        uploaded_by=by,
+        stored_name=f"{secrets.token_hex(16)}{ext}",
+    )
     evidence.file.save(evidence.stored_name, upload, save=False)
     evidence.save()
     audit_record(actor=by, action="assessment.evidence", obj=assessment, changes={"file": name, "item": item_no})
@@ -447,8 +555,9 @@ def evidence_add(*, assessment: Assessment, upload, by, item_no: int | None = No
 
 
 @transaction.atomic
-def pilot_support_record(*, community: Community, kind: str, title: str, given_on, by, amount=None,
-                         document: str = "", upload=None) -> "PilotSupport":
+def pilot_support_record(
+    *, community: Community, kind: str, title: str, given_on, by, amount=None, document: str = "", upload=None
+) -> "PilotSupport":
     """The office records support given to a provincial pilot community: policy or funds (with the
     amount in 万元), the date and the document that grants it (its name or number, and the file)."""
     from .models import PilotSupport
@@ -474,9 +583,15 @@ def pilot_support_record(*, community: Community, kind: str, title: str, given_o
         raise DomainError("请填写日期。", field="given_on")
     if given_on > timezone.localdate():
         raise DomainError("支持日期不能晚于今天。", field="given_on")
-    support = PilotSupport(community=community, kind=kind, title=(title or "").strip(), given_on=given_on,
-                           amount=amount if kind == PilotSupport.Kind.FUNDS else None,
-                           document=(document or "").strip(), recorded_by=by)
+    support = PilotSupport(
+        community=community,
+        kind=kind,
+        title=(title or "").strip(),
+        given_on=given_on,
+        amount=amount if kind == PilotSupport.Kind.FUNDS else None,
+        document=(document or "").strip(),
+        recorded_by=by,
+    )
     if not support.title:
         raise DomainError("请填写支持内容。", field="title")
     _clean(support)
@@ -486,8 +601,17 @@ def pilot_support_record(*, community: Community, kind: str, title: str, given_o
         support.file_name = upload_check(upload)
         support.file.save(storage_name(support.file_name), upload, save=False)
     support.save()
-    audit_record(actor=by, action="pilot.support", obj=community, changes={
-        "kind": support.get_kind_display(), "title": support.title,
-        "amount": str(support.amount) if support.amount is not None else None, "given_on": str(given_on),
-        "document": support.document, "file": support.file_name})
+    audit_record(
+        actor=by,
+        action="pilot.support",
+        obj=community,
+        changes={
+            "kind": support.get_kind_display(),
+            "title": support.title,
+            "amount": str(support.amount) if support.amount is not None else None,
+            "given_on": str(given_on),
+            "document": support.document,
+            "file": support.file_name,
+        },
+    )
     return support

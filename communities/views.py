@@ -98,12 +98,20 @@ def ledger(request):
         qs = qs.filter(Q(name__contains=q) | Q(county__contains=q) | Q(residents_committee__contains=q))
     page = Paginator(qs.order_by("reporting_unit_id", "county", "name"), 50).get_page(request.GET.get("page"))
     own = selectors.own_unit_ids(request.user)
-    return render(request, "communities/ledger.html", {
-        "page": page, "units": units, "statuses": CreationStatus.choices, "filters": {"unit": unit, "status": status, "q": q},
-        "may_add": bool(own), "overseer": is_overseer(request.user),
-        "waiting": selectors.assessments_waiting_for(request.user)[:20],
-        "pilot_ids": selectors.confirmed_pilot_ids(),
-    })
+    return render(
+        request,
+        "communities/ledger.html",
+        {
+            "page": page,
+            "units": units,
+            "statuses": CreationStatus.choices,
+            "filters": {"unit": unit, "status": status, "q": q},
+            "may_add": bool(own),
+            "overseer": is_overseer(request.user),
+            "waiting": selectors.assessments_waiting_for(request.user)[:20],
+            "pilot_ids": selectors.confirmed_pilot_ids(),
+        },
+    )
 
 
 @ledger_user
@@ -135,14 +143,18 @@ def _detail_context(request, community, *, support_form=None) -> dict:
         "nominations": community.nominations.order_by("-year"),
         "is_pilot": is_pilot,
         "may_keep": selectors.may_keep(request.user, community),
-        "may_start": (selectors.may_keep(request.user, community)
-                      and transition_allowed(community, "self_assess")
-                      and not community.assessments.filter(status__in=Assessment.OPEN).exists()),
+        "may_start": (
+            selectors.may_keep(request.user, community)
+            and transition_allowed(community, "self_assess")
+            and not community.assessments.filter(status__in=Assessment.OPEN).exists()
+        ),
         "nomination_form": NominationForm(initial={"year": timezone.localdate().year}),
         # A pilot's supervision (from the apps that register a panel) and the support it was given.
         "panels": panels_for([community.pk], request.user).get(community.pk, []) if is_pilot else [],
         "supports": community.supports.order_by("-given_on", "-id") if is_pilot else [],
-        "support_form": (support_form or PilotSupportForm()) if is_pilot and selectors.may_confirm(request.user) else None,
+        "support_form": (support_form or PilotSupportForm())
+        if is_pilot and selectors.may_confirm(request.user)
+        else None,
         "may_plan_inspection": is_pilot and selectors.may_confirm(request.user),
     }
 
@@ -162,9 +174,16 @@ def pilot_support(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.pilot_support_record(community=community, kind=d["kind"], title=d["title"], amount=d["amount"],
-                                          given_on=d["given_on"], document=d["document"], upload=d["file"],
-                                          by=request.user)
+            services.pilot_support_record(
+                community=community,
+                kind=d["kind"],
+                title=d["title"],
+                amount=d["amount"],
+                given_on=d["given_on"],
+                document=d["document"],
+                upload=d["file"],
+                by=request.user,
+            )
         except NotAllowed as exc:
             return HttpResponseForbidden(exc.message)
         except DomainError as exc:
@@ -172,8 +191,9 @@ def pilot_support(request, pk):
         else:
             messages.success(request, "已登记试点社区支持。")
             return redirect(reverse("communities:detail", args=[pk]) + "#support")
-    return render(request, "communities/community_detail.html",
-                  _detail_context(request, community, support_form=form), status=400)
+    return render(
+        request, "communities/community_detail.html", _detail_context(request, community, support_form=form), status=400
+    )
 
 
 @ledger_user
@@ -196,15 +216,19 @@ def community_edit(request, pk):
     form = CommunityForm(request.POST or None, instance=Community.objects.get(pk=pk))
     if request.method == "POST" and form.is_valid():
         try:
-            services.community_update(community=community, by=request.user,
-                                      **{f: form.cleaned_data[f] for f in CommunityForm.Meta.fields})
+            services.community_update(
+                community=community, by=request.user, **{f: form.cleaned_data[f] for f in CommunityForm.Meta.fields}
+            )
         except DomainError as e:
             form_error(form, e)
         else:
             messages.success(request, "已保存。")
             return redirect("communities:detail", pk=pk)
-    return render(request, "communities/community_form.html", {"form": form, "title": f"修改 {community.name}",
-                                                               "community": community})
+    return render(
+        request,
+        "communities/community_form.html",
+        {"form": form, "title": f"修改 {community.name}", "community": community},
+    )
 
 
 @require_POST
@@ -237,9 +261,15 @@ def community_import(request):
 @ledger_user
 def import_template_download(request):
     example = selectors.reporting_units_visible(request.user).order_by("order", "pk").first()
-    response = HttpResponse(import_template(example.name, "云岩区" if example.name == "贵阳市" else "示例区")
-                            if example else import_template(), content_type=XLSX)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E7%A4%BE%E5%8C%BA%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx"
+    response = HttpResponse(
+        import_template(example.name, "云岩区" if example.name == "贵阳市" else "示例区")
+        if example
+        else import_template(),
+        content_type=XLSX,
+    )
+    response["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E7%A4%BE%E5%8C%BA%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx"
+    )
     return response
 
 
@@ -263,12 +293,19 @@ def community_nominate(request, pk):
 @domain_errors_to_messages
 def pilots(request):
     year = _year(request)
-    nominations = (PilotNomination.objects.filter(year=year, community__in=selectors.communities_for_user(request.user))
-                   .select_related("community", "community__reporting_unit"))
+    nominations = PilotNomination.objects.filter(
+        year=year, community__in=selectors.communities_for_user(request.user)
+    ).select_related("community", "community__reporting_unit")
     mechanism_id = mechanism_id_for(request.user)
-    selection = PilotSelection.objects.filter(
-        year=year, communities__reporting_unit__mechanism_id=mechanism_id).distinct().prefetch_related("communities__reporting_unit").first()
-    nominated = Community.objects.filter(nominations__year=year, reporting_unit__mechanism_id=mechanism_id).select_related("reporting_unit")
+    selection = (
+        PilotSelection.objects.filter(year=year, communities__reporting_unit__mechanism_id=mechanism_id)
+        .distinct()
+        .prefetch_related("communities__reporting_unit")
+        .first()
+    )
+    nominated = Community.objects.filter(
+        nominations__year=year, reporting_unit__mechanism_id=mechanism_id
+    ).select_related("reporting_unit")
     form = None
     if selectors.may_confirm(request.user) and selection is None:
         form = PilotSelectionForm(request.POST or None, nominated=nominated, initial={"year": year})
@@ -282,10 +319,18 @@ def pilots(request):
                 return redirect(f"{request.path}?year={form.cleaned_data['year']}")
     elif request.method == "POST":
         raise NotAllowed("由联席会议办公室登记。")
-    return render(request, "communities/pilots.html", {
-        "year": year, "nominations": nominations, "selection": selection, "form": form,
-        "may_decide": selectors.may_decide(request.user), "nav_active": "communities",
-    })
+    return render(
+        request,
+        "communities/pilots.html",
+        {
+            "year": year,
+            "nominations": nominations,
+            "selection": selection,
+            "form": form,
+            "may_decide": selectors.may_decide(request.user),
+            "nav_active": "communities",
+        },
+    )
 
 
 @require_POST
@@ -338,8 +383,10 @@ def assessment_detail(request, pk):
         form_class = assessment_form_class(engine)
         form = form_class(request.POST or None, initial=assessment.facts)
         if request.method == "POST" and form.is_valid():
-            facts = {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v)
-                     for k, v in form.cleaned_data.items()}
+            facts = {
+                k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v)
+                for k, v in form.cleaned_data.items()
+            }
             upload = request.FILES.get("file")
             try:
                 # The evidence input is part of this form: what was ticked is saved with the upload, or
@@ -352,8 +399,12 @@ def assessment_detail(request, pk):
                         evidence = EvidenceForm(request.POST, request.FILES)
                         if not evidence.is_valid():
                             raise DomainError("；".join(e for errs in evidence.errors.values() for e in errs))
-                        services.evidence_add(assessment=assessment, upload=evidence.cleaned_data["file"],
-                                              item_no=evidence.cleaned_data["item_no"], by=request.user)
+                        services.evidence_add(
+                            assessment=assessment,
+                            upload=evidence.cleaned_data["file"],
+                            item_no=evidence.cleaned_data["item_no"],
+                            by=request.user,
+                        )
             except DomainError as e:
                 form_error(form, e)
             else:
@@ -362,22 +413,35 @@ def assessment_detail(request, pk):
     elif request.method == "POST":
         raise NotAllowed("当前不能修改该评估。")
     result_items = {i["no"]: i for i in assessment.result.get("items", [])}
-    return render(request, "communities/assessment.html", {
-        "a": assessment, "engine": engine, "form": form, "groups": _groups(engine, form) if form else None,
-        "items": [{"area": area, "item": item, "result": result_items.get(item["number"])}
-                  for area, item in engine.items()],
-        "bonus": engine.spec.get("bonus"), "bonus_result": result_items.get(engine.spec.get("bonus", {}).get("number")),
-        "steps": assessment.steps.select_related("by"), "evidence": assessment.evidence.all(),
-        "evidence_form": EvidenceForm(use_required_attribute=False) if editable else None,
-        "may_submit": editable,
-        "may_review": (keeper or selectors.may_confirm(request.user)) and transition_allowed(assessment, "review")
-        and request.user.pk not in services.assessment_preparer_ids(assessment),
-        "own_work_to_review": keeper and transition_allowed(assessment, "review")
-        and request.user.pk in services.assessment_preparer_ids(assessment),
-        "self_review_message": services.SELF_REVIEW_MESSAGE,
-        "may_confirm": selectors.may_confirm(request.user) and transition_allowed(assessment, "confirm"),
-        "reason_form": ReasonForm(),
-    })
+    return render(
+        request,
+        "communities/assessment.html",
+        {
+            "a": assessment,
+            "engine": engine,
+            "form": form,
+            "groups": _groups(engine, form) if form else None,
+            "items": [
+                {"area": area, "item": item, "result": result_items.get(item["number"])}
+                for area, item in engine.items()
+            ],
+            "bonus": engine.spec.get("bonus"),
+            "bonus_result": result_items.get(engine.spec.get("bonus", {}).get("number")),
+            "steps": assessment.steps.select_related("by"),
+            "evidence": assessment.evidence.all(),
+            "evidence_form": EvidenceForm(use_required_attribute=False) if editable else None,
+            "may_submit": editable,
+            "may_review": (keeper or selectors.may_confirm(request.user))
+            and transition_allowed(assessment, "review")
+            and request.user.pk not in services.assessment_preparer_ids(assessment),
+            "own_work_to_review": keeper
+            and transition_allowed(assessment, "review")
+            and request.user.pk in services.assessment_preparer_ids(assessment),
+            "self_review_message": services.SELF_REVIEW_MESSAGE,
+            "may_confirm": selectors.may_confirm(request.user) and transition_allowed(assessment, "confirm"),
+            "reason_form": ReasonForm(),
+        },
+    )
 
 
 @require_POST
@@ -426,8 +490,9 @@ def evidence_upload(request, pk):
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
         raise DomainError("；".join(e for errs in form.errors.values() for e in errs))
-    services.evidence_add(assessment=assessment, upload=form.cleaned_data["file"],
-                          item_no=form.cleaned_data["item_no"], by=request.user)
+    services.evidence_add(
+        assessment=assessment, upload=form.cleaned_data["file"], item_no=form.cleaned_data["item_no"], by=request.user
+    )
     messages.success(request, "已上传证明材料。")
     return redirect("communities:assessment", pk=pk)
 
@@ -436,7 +501,8 @@ def evidence_upload(request, pk):
 @ledger_user
 def evidence_download(request, pk):
     evidence = AssessmentEvidence.objects.filter(
-        pk=pk, assessment__in=selectors.assessments_for_user(request.user)).first()
+        pk=pk, assessment__in=selectors.assessments_for_user(request.user)
+    ).first()
     if evidence is None:
         raise Http404("没有找到该材料。")
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
@@ -472,8 +538,9 @@ def _annex2_context(request):
 def annex2(request):
     request.nav_active = "progress"
     units, table, engine = _annex2_context(request)
-    return render(request, "communities/annex2.html", {"units": units, "t": table,
-                                                       "spec": engine.spec.get("annex2") or {}})
+    return render(
+        request, "communities/annex2.html", {"units": units, "t": table, "spec": engine.spec.get("annex2") or {}}
+    )
 
 
 @require_GET
@@ -499,15 +566,28 @@ def public_old_estates(request):
     from django.db.models import Max
 
     mechanism = mechanism_deployed()  # None before the mechanism is loaded: an empty list, not an error
-    units = list(ReportingUnit.objects.prefectures().filter(mechanism=mechanism).order_by("order", "pk").values_list("code", "name"))
+    units = list(
+        ReportingUnit.objects.prefectures()
+        .filter(mechanism=mechanism)
+        .order_by("order", "pk")
+        .values_list("code", "name")
+    )
     unit = request.GET.get("unit", "")
     if unit not in dict(units):
         unit = ""
-    q = request.GET.get("q", "").strip()[:selectors.PUBLIC_QUERY_MAX]
+    q = request.GET.get("q", "").strip()[: selectors.PUBLIC_QUERY_MAX]
     qs = selectors.public_renovation_list(mechanism=mechanism, unit_code=unit, q=q)
     page = Paginator(qs, selectors.PUBLIC_PAGE_SIZE).get_page(request.GET.get("page"))
     latest = selectors.public_renovation_list(mechanism=mechanism).aggregate(at=Max("updated_at"))["at"]
-    return render(request, "communities/public_old_estates.html", {
-        "page": page, "rows": selectors.public_rows(page.object_list), "units": units,
-        "filters": {"unit": unit, "q": q}, "province": mechanism.province if mechanism else "",
-        "latest": timezone.localdate(latest) if latest else None})
+    return render(
+        request,
+        "communities/public_old_estates.html",
+        {
+            "page": page,
+            "rows": selectors.public_rows(page.object_list),
+            "units": units,
+            "filters": {"unit": unit, "q": q},
+            "province": mechanism.province if mechanism else "",
+            "latest": timezone.localdate(latest) if latest else None,
+        },
+    )

@@ -18,8 +18,11 @@ admin.site.index_title = "系统管理"
 
 urlpatterns = [
     path("", members_views.home, name="home"),
-    path("accounts/login/", login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
-         name="login"),
+    path(
+        "accounts/login/",
+        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
     path("accounts/logout/", second_factor_exempt(auth_views.LogoutView.as_view()), name="logout"),
     # 账号安全 (members.account_views): second factor and passwords.
     path("accounts/2fa/", account_views.second_factor, name="second-factor"),
@@ -29,8 +32,9 @@ urlpatterns = [
     path("accounts/password/done/", account_views.password_change_done, name="password_change_done"),
     path("accounts/password/reset/", account_views.password_reset, name="password_reset"),
     path("accounts/password/reset/sent/", account_views.password_reset_done, name="password_reset_done"),
-    path("accounts/password/reset/<uidb64>/<token>/", account_views.password_reset_confirm,
-         name="password_reset_confirm"),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/", account_views.password_reset_confirm, name="password_reset_confirm"
+    ),
     path("accounts/password/reset/complete/", account_views.password_reset_complete, name="password_reset_complete"),
     path("mechanism/", include("members.urls")),
     path("me/", include("members.urls_me")),

@@ -25,8 +25,8 @@ HEITI = "黑体"
 KAITI = "楷体_GB2312"
 SONGTI = "宋体"
 RED = RGBColor(0xC0, 0x00, 0x00)
-BODY_PT = 16      # 3号
-TITLE_PT = 22     # 2号
+BODY_PT = 16  # 3号
+TITLE_PT = 22  # 2号
 PAGE_NUMBER_PT = 14  # 4号
 LINE_PITCH = Pt(28.95)
 
@@ -112,7 +112,10 @@ class OfficialDocument:
         p._p.get_or_add_pPr().append(border)
 
     def _page_numbers(self, section):
-        for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        for footer, align in (
+            (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+            (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+        ):
             p = footer.paragraphs[0]
             p.alignment = align
             _font(p.add_run("— "), SONGTI, PAGE_NUMBER_PT)

@@ -43,8 +43,13 @@ def referenced_names() -> set[str]:
     for model in apps.get_models():
         for f in model._meta.concrete_fields:
             if isinstance(f, models.FileField):
-                names.update(n for n in model._default_manager.exclude(**{f.name: ""})
-                             .values_list(f.name, flat=True).iterator(chunk_size=5000) if n)
+                names.update(
+                    n
+                    for n in model._default_manager.exclude(**{f.name: ""})
+                    .values_list(f.name, flat=True)
+                    .iterator(chunk_size=5000)
+                    if n
+                )
     return names
 
 
@@ -103,4 +108,3 @@ def _remove_empty_dirs(root: Path) -> None:
             here.rmdir()  # only succeeds when empty
         except OSError:
             pass
-

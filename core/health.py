@@ -114,9 +114,15 @@ def health(request):
         authenticated = user.is_authenticated
     except DatabaseError as exc:
         log.warning("health: database unavailable while checking who is asking: %s", exc)
-        return JsonResponse({"status": "degraded", "down": ["database"],
-                             "database": {"ok": False, "label": "数据库", "info": "数据库不可用"}},
-                            status=503, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {
+                "status": "degraded",
+                "down": ["database"],
+                "database": {"ok": False, "label": "数据库", "info": "数据库不可用"},
+            },
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
     if not allowed:
         if not authenticated:
             from django.contrib.auth.views import redirect_to_login

@@ -39,8 +39,9 @@ def _basic_auth_username(request) -> str | None:
 
 def _refuse(request, message):
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "invalid", "detail": message}, status=400,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"code": "invalid", "detail": message}, status=400, json_dumps_params={"ensure_ascii": False}
+        )
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
@@ -59,7 +60,8 @@ class RejectNulMiddleware:
         if "\x00" in request.path_info:
             return _refuse(request, PATH_MESSAGE)
         if "\x00" in request.META.get("QUERY_STRING", "") or any(
-                "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()):
+            "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+        ):
             return _refuse(request, NUL_MESSAGE)
         username = _basic_auth_username(request)
         if username is not None and ("\x00" in username or len(username) > AUTH_USERNAME_MAX):
@@ -100,11 +102,17 @@ class LoginRequiredMiddleware(BaseLoginRequiredMiddleware):
         if not getattr(view_func, "login_required", True):
             return None
         user = request.user
-        if user.is_authenticated and getattr(user, "is_demo", False) and not getattr(settings, "DEMO_ACCOUNTS_ALLOWED", False):
+        if (
+            user.is_authenticated
+            and getattr(user, "is_demo", False)
+            and not getattr(settings, "DEMO_ACCOUNTS_ALLOWED", False)
+        ):
             logout(request)
             messages.error(request, DEMO_REFUSED, fail_silently=True)
             return redirect_to_login(request.get_full_path())
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
 def axes_username(request, credentials=None) -> str:
     """The username django-axes records for a sign-in attempt (settings.AXES_USERNAME_CALLABLE).
     Django's sign-in form does not enforce the username's length before trying it, and axes stores

@@ -114,8 +114,12 @@ def task_metrics():
 
         _task_metrics = {
             "done": Counter("celery_tasks_total", "Celery tasks finished, by task and state", ["task", "state"]),
-            "seconds": Histogram("celery_task_duration_seconds", "Celery task run time", ["task"],
-                                 buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)),
+            "seconds": Histogram(
+                "celery_task_duration_seconds",
+                "Celery task run time",
+                ["task"],
+                buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+            ),
             "published": Counter("celery_tasks_published_total", "Celery tasks published", ["task"]),
         }
     return _task_metrics

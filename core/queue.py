@@ -38,8 +38,9 @@ def enqueue(task, *args, **kwargs) -> bool:
     try:
         task.apply_async(args=args, kwargs=kwargs, retry=True, retry_policy=RETRY_POLICY)
     except OperationalError as exc:
-        log.warning("broker unavailable, %s not enqueued (the periodic sweep will pick the work up): %s",
-                    task.name, exc)
+        log.warning(
+            "broker unavailable, %s not enqueued (the periodic sweep will pick the work up): %s", task.name, exc
+        )
         failures = failed_enqueues.get()
         if failures is not None:
             failures.append(task.name)

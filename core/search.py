@@ -84,8 +84,11 @@ def stored_column_sql(table: str, column: str) -> list[str]:
 
 def drop_stored_column_sql(table: str, column: str) -> list[str]:
     vector, fn = _names(table, column)
-    return [f'DROP TRIGGER IF EXISTS "{fn}" ON "{table}"', f'DROP FUNCTION IF EXISTS "{fn}"()',
-            f'ALTER TABLE "{table}" DROP COLUMN IF EXISTS "{vector}"']
+    return [
+        f'DROP TRIGGER IF EXISTS "{fn}" ON "{table}"',
+        f'DROP FUNCTION IF EXISTS "{fn}"()',
+        f'ALTER TABLE "{table}" DROP COLUMN IF EXISTS "{vector}"',
+    ]
 
 
 def uses_index(query) -> bool:

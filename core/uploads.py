@@ -11,14 +11,39 @@ import unicodedata
 MB = 1024 * 1024
 UPLOAD_MAX_BYTES = 20 * MB
 # Office documents, PDF, images and the WPS/OFD formats Chinese government offices use.
-UPLOAD_TYPES = frozenset({".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".ofd",
-                          ".txt", ".jpg", ".jpeg", ".png", ".zip"})
+UPLOAD_TYPES = frozenset(
+    {
+        ".pdf",
+        ".doc",
+        ".docx",
+        ".xls",
+        ".xlsx",
+        ".ppt",
+        ".pptx",
+        ".wps",
+        ".et",
+        ".ofd",
+        ".txt",
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".zip",
+    }
+)
 OFFICE_DOCUMENTS = UPLOAD_TYPES  # the name the apps knew it by
 # A file whose name claims one of these types must start with the matching bytes.
 SIGNATURES = {
-    ".pdf": (b"%PDF",), ".png": (b"\x89PNG",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
-    ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".pptx": (b"PK\x03\x04",), ".zip": (b"PK\x03\x04",),
-    ".ofd": (b"PK\x03\x04",), ".doc": (b"\xd0\xcf\x11\xe0",), ".xls": (b"\xd0\xcf\x11\xe0",),
+    ".pdf": (b"%PDF",),
+    ".png": (b"\x89PNG",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".docx": (b"PK\x03\x04",),
+    ".xlsx": (b"PK\x03\x04",),
+    ".pptx": (b"PK\x03\x04",),
+    ".zip": (b"PK\x03\x04",),
+    ".ofd": (b"PK\x03\x04",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
     ".ppt": (b"\xd0\xcf\x11\xe0",),
 }
 # The name people see is kept as typed, up to NAME_MAX characters (what the name columns hold); longer
@@ -36,7 +61,9 @@ def upload_types_text() -> str:
 
 def upload_rules_text() -> str:
     """The rule as every upload form states it."""
-    return f"允许的类型：{upload_types_text()}；单个文件不超过 {UPLOAD_MAX_BYTES // MB} MB，文件名不超过 {NAME_MAX} 字。"
+    return (
+        f"允许的类型：{upload_types_text()}；单个文件不超过 {UPLOAD_MAX_BYTES // MB} MB，文件名不超过 {NAME_MAX} 字。"
+    )
 
 
 def upload_accept() -> str:
@@ -59,13 +86,17 @@ def upload_check(upload, *, field: str = "file") -> str:
     name = _clean_name(upload.name)
     ext = os.path.splitext(name)[1].lower()
     if ext not in UPLOAD_TYPES:
-        raise DomainError(f"不支持的文件类型“{ext or '无扩展名'}”（{name}）。{upload_rules_text()}",
-                          code="file_type", field=field)
+        raise DomainError(
+            f"不支持的文件类型“{ext or '无扩展名'}”（{name}）。{upload_rules_text()}", code="file_type", field=field
+        )
     if upload.size == 0:
         raise DomainError(f"文件“{name}”是空的。", code="file_empty", field=field)
     if upload.size > UPLOAD_MAX_BYTES:
-        raise DomainError(f"文件“{name}”过大（{upload.size / MB:.1f} MB），单个文件不能超过 {UPLOAD_MAX_BYTES // MB} MB。",
-                          code="file_size", field=field)
+        raise DomainError(
+            f"文件“{name}”过大（{upload.size / MB:.1f} MB），单个文件不能超过 {UPLOAD_MAX_BYTES // MB} MB。",
+            code="file_size",
+            field=field,
+        )
     signatures = SIGNATURES.get(ext)
     if signatures:
         head = upload.read(8)
@@ -73,8 +104,9 @@ def upload_check(upload, *, field: str = "file") -> str:
         if not any(head.startswith(s) for s in signatures):
             raise DomainError(f"文件“{name}”的内容与扩展名“{ext}”不符。", code="file_type", field=field)
     if len(name) > NAME_MAX:
-        raise DomainError(f"文件名不能超过 {NAME_MAX} 字（当前 {len(name)} 字），请改短后重新上传。",
-                          code="too_long", field=field)
+        raise DomainError(
+            f"文件名不能超过 {NAME_MAX} 字（当前 {len(name)} 字），请改短后重新上传。", code="too_long", field=field
+        )
     return name
 
 

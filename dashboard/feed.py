@@ -19,14 +19,17 @@ from tasks.models import Assignment
 
 from .models import FeedToken
 
-PAST_DAYS = 90          # what a calendar shows behind today
-AHEAD_DAYS = 400        # and ahead of it
-MAX_EVENTS = 2000       # an overseer's feed of a national deployment stays a bounded file
+PAST_DAYS = 90  # what a calendar shows behind today
+AHEAD_DAYS = 400  # and ahead of it
+MAX_EVENTS = 2000  # an overseer's feed of a national deployment stays a bounded file
 
 
 def token_user_or_404(token: str):
-    feed = (FeedToken.objects.select_related("user").filter(token=token, revoked_at__isnull=True,
-                                                              user__is_active=True).first())
+    feed = (
+        FeedToken.objects.select_related("user")
+        .filter(token=token, revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
     if feed is None:
         raise Http404("订阅地址无效或已停用。")
     FeedToken.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
@@ -62,9 +65,13 @@ def feed_ics(user, today: date | None = None) -> bytes:
 
     overseer = is_overseer(user)
     obligations = Obligation.objects.filter(due_on__gte=start, due_on__lte=end).select_related(
-        "rule", "member_unit", "reporting_unit")
-    assignments = Assignment.objects.filter(due_date__gte=start, due_date__lte=end).exclude(
-        status=Assignment.Status.REROUTED).select_related("item", "unit")
+        "rule", "member_unit", "reporting_unit"
+    )
+    assignments = (
+        Assignment.objects.filter(due_date__gte=start, due_date__lte=end)
+        .exclude(status=Assignment.Status.REROUTED)
+        .select_related("item", "unit")
+    )
     if overseer:
         mechanism = mechanism_for(user)
         obligations = obligations.filter(rule__mechanism=mechanism, status__in=Obligation.OWED)
@@ -75,13 +82,23 @@ def feed_ics(user, today: date | None = None) -> bytes:
         obligations = obligations.filter(member_unit_id__in=unit_ids) | obligations.filter(reporting_unit_id__in=ru_ids)
         assignments = assignments.filter(unit_id__in=unit_ids)
     for o in obligations.order_by("due_on", "id")[:MAX_EVENTS]:
-        _all_day(cal, uid=f"obligation-{o.pk}@joint-meeting", day=o.due_on,
-                 summary=f"【报送截止】{o.obligor_name} {o.title}",
-                 url=f"/deadlines/obligations/{o.pk}/", description=f"状态：{o.get_status_display()}")
+        _all_day(
+            cal,
+            uid=f"obligation-{o.pk}@joint-meeting",
+            day=o.due_on,
+            summary=f"【报送截止】{o.obligor_name} {o.title}",
+            url=f"/deadlines/obligations/{o.pk}/",
+            description=f"状态：{o.get_status_display()}",
+        )
     for a in assignments.order_by("due_date", "id")[:MAX_EVENTS]:
-        _all_day(cal, uid=f"assignment-{a.pk}@joint-meeting", day=a.due_date,
-                 summary=f"【督办时限】{a.item.title}（{a.unit.name}·{a.role_label}）",
-                 url=f"/items/{a.item_id}/", description=f"状态：{a.get_status_display()}")
+        _all_day(
+            cal,
+            uid=f"assignment-{a.pk}@joint-meeting",
+            day=a.due_date,
+            summary=f"【督办时限】{a.item.title}（{a.unit.name}·{a.role_label}）",
+            url=f"/items/{a.item_id}/",
+            description=f"状态：{a.get_status_display()}",
+        )
     for m in _meetings(user, start, end):
         ev = Event()
         ev.add("uid", f"meeting-{m.pk}@joint-meeting")
@@ -97,6 +114,12 @@ def feed_ics(user, today: date | None = None) -> bytes:
 
 
 def _meetings(user, start: date, end: date):
-    return (meetings_for_user(user).filter(status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD],
-                                           starts_at__date__gte=start, starts_at__date__lte=end)
-            .order_by("starts_at", "id")[:MAX_EVENTS])
+    return (
+        meetings_for_user(user)
+        .filter(
+            status__in=[Meeting.Status.SCHEDULED, Meeting.Status.HELD],
+            starts_at__date__gte=start,
+            starts_at__date__lte=end,
+        )
+        .order_by("starts_at", "id")[:MAX_EVENTS]
+    )

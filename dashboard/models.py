@@ -16,8 +16,9 @@ class FeedToken(models.Model):
     """A user's private iCal address. Revoked tokens are kept (who had an address, and until when);
     a user has at most one live token."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens",
-                             verbose_name=_("用户"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_tokens", verbose_name=_("用户")
+    )
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
@@ -27,8 +28,11 @@ class FeedToken(models.Model):
         verbose_name = _("日历订阅地址")
         verbose_name_plural = _("日历订阅地址")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["user"], condition=Q(revoked_at__isnull=True),
-                                               name="feed_token_one_live_per_user")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(revoked_at__isnull=True), name="feed_token_one_live_per_user"
+            )
+        ]
 
     def __str__(self):
         return f"{self.user} · {'已停用' if self.revoked_at else '有效'}"

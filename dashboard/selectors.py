@@ -40,6 +40,7 @@ def may_view(user) -> bool:
 
 # --- Quarters ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Quarter:
     year: int
@@ -94,11 +95,12 @@ def recent_quarters(today: date, n: int = QUARTERS_SHOWN) -> list[Quarter]:
 
 # --- Ladder boundaries ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Bounds:
     today: date
-    blue_until: date      # due in (today, blue_until] → 临期 (blue)
-    red_through: date     # due ≤ red_through → 严重逾期 (red); (red_through, today] → 到期/轻度逾期 (yellow)
+    blue_until: date  # due in (today, blue_until] → 临期 (blue)
+    red_through: date  # due ≤ red_through → 严重逾期 (red); (red_through, today] → 到期/轻度逾期 (yellow)
 
 
 def ladder_bounds(today: date) -> Bounds:
@@ -121,9 +123,18 @@ def ladder_bounds(today: date) -> Bounds:
 # --- Metrics: one Q per source, shared by the figures and the lists ---------------------------
 
 METRIC_LABELS = {
-    "open": "在办", "soon": "临期", "overdue": "逾期", "blue": "临期（蓝）", "yellow": "到期/轻度逾期（黄）",
-    "red": "严重逾期（红）", "due": "应办结", "ontime": "按时办结", "late": "逾期办结或未办结",
-    "returned": "申请退回", "rerouted": "已改派", "extended": "获准延期",
+    "open": "在办",
+    "soon": "临期",
+    "overdue": "逾期",
+    "blue": "临期（蓝）",
+    "yellow": "到期/轻度逾期（黄）",
+    "red": "严重逾期（红）",
+    "due": "应办结",
+    "ontime": "按时办结",
+    "late": "逾期办结或未办结",
+    "returned": "申请退回",
+    "rerouted": "已改派",
+    "extended": "获准延期",
 }
 UNIT_METRICS = ("open", "soon", "overdue", "blue", "yellow", "red")
 QUARTER_METRICS = ("due", "ontime", "late")
@@ -137,13 +148,17 @@ def metric_filters(metric: str, bounds: Bounds, quarter: Quarter | None = None) 
     if metric == "open":
         return ob_open, as_open
     if metric in ("soon", "blue"):
-        return (ob_open & Q(due_on__gt=t, due_on__lte=bounds.blue_until),
-                as_open & Q(due_date__gt=t, due_date__lte=bounds.blue_until))
+        return (
+            ob_open & Q(due_on__gt=t, due_on__lte=bounds.blue_until),
+            as_open & Q(due_date__gt=t, due_date__lte=bounds.blue_until),
+        )
     if metric == "overdue":
         return ob_open & Q(due_on__lt=t), as_open & Q(due_date__lt=t)
     if metric == "yellow":
-        return (ob_open & Q(due_on__gt=bounds.red_through, due_on__lte=t),
-                as_open & Q(due_date__gt=bounds.red_through, due_date__lte=t))
+        return (
+            ob_open & Q(due_on__gt=bounds.red_through, due_on__lte=t),
+            as_open & Q(due_date__gt=bounds.red_through, due_date__lte=t),
+        )
     if metric == "red":
         return ob_open & Q(due_on__lte=bounds.red_through), as_open & Q(due_date__lte=bounds.red_through)
     if metric in QUARTER_METRICS:
@@ -154,8 +169,9 @@ def metric_filters(metric: str, bounds: Bounds, quarter: Quarter | None = None) 
         ob_due = Q(due_on__gte=quarter.start, due_on__lte=last)
         as_due = Q(due_date__gte=quarter.start, due_date__lte=last) & ~Q(status=Assignment.Status.REROUTED)
         ob_ontime = Q(status__in=(Obligation.SUBMITTED, Obligation.ACCEPTED), is_late=False)
-        as_ontime = Q(status__in=(Assignment.Status.SUBMITTED, Assignment.Status.DONE),
-                      submitted_at__date__lte=F("due_date"))
+        as_ontime = Q(
+            status__in=(Assignment.Status.SUBMITTED, Assignment.Status.DONE), submitted_at__date__lte=F("due_date")
+        )
         if metric == "due":
             return ob_due, as_due
         if metric == "ontime":
@@ -172,11 +188,12 @@ def metric_filters(metric: str, bounds: Bounds, quarter: Quarter | None = None) 
 
 # --- Units --------------------------------------------------------------------------------------
 
+
 @dataclass
 class UnitRow:
     key: str
     name: str
-    kind: str                                  # "成员单位" or "市州"
+    kind: str  # "成员单位" or "市州"
     counts: dict = field(default_factory=dict)  # metric → number
     quarters: dict = field(default_factory=dict)  # quarter code → {"due", "ontime", "late", "rate"}
 
@@ -191,12 +208,14 @@ class UnitRow:
 def units_of(mechanism) -> tuple[list[MemberUnit], list[ReportingUnit]]:
     if mechanism is None:
         return [], []
-    return (list(MemberUnit.objects.filter(mechanism=mechanism).order_by("order", "id")),
-            list(ReportingUnit.objects.prefectures().filter(mechanism=mechanism).order_by("order", "id")))
+    return (
+        list(MemberUnit.objects.filter(mechanism=mechanism).order_by("order", "id")),
+        list(ReportingUnit.objects.prefectures().filter(mechanism=mechanism).order_by("order", "id")),
+    )
 
 
 def parse_unit_key(key: str, mechanism) -> tuple[str, int] | None:
-    """"mu:3" → ("mu", 3) if the unit belongs to the mechanism; "" → None; anything else 404."""
+    """ "mu:3" → ("mu", 3) if the unit belongs to the mechanism; "" → None; anything else 404."""
     if not key:
         return None
     kind, _, pk = str(key).partition(":")
@@ -252,30 +271,52 @@ def dashboard(*, today: date | None = None, mechanism=None) -> dict:
     as_quarter_metrics = {m: q for m, q in as_metrics.items() if m not in UNIT_METRICS}
     mu_ids, ru_ids = [u.pk for u in member_units], [u.pk for u in reporting_units]
     since = dict(due_on__gte=quarters[0].start, due_on__lt=today)
-    ob_mu = _merge(_grouped(Obligation.objects.filter(member_unit_id__in=mu_ids, status__in=Obligation.OWED),
-                            "member_unit", unit_metrics),
-                   _grouped(Obligation.objects.filter(member_unit_id__in=mu_ids, **since), "member_unit",
-                            quarter_metrics))
-    ob_ru = _merge(_grouped(Obligation.objects.filter(reporting_unit_id__in=ru_ids, status__in=Obligation.OWED),
-                            "reporting_unit", unit_metrics),
-                   _grouped(Obligation.objects.filter(reporting_unit_id__in=ru_ids, **since), "reporting_unit",
-                            quarter_metrics))
-    as_mu = _merge(_grouped(Assignment.objects.filter(unit_id__in=mu_ids, status__in=Assignment.OPEN), "unit",
-                            as_unit_metrics),
-                   _grouped(Assignment.objects.filter(unit_id__in=mu_ids, due_date__gte=quarters[0].start,
-                                                      due_date__lt=today), "unit", as_quarter_metrics))
+    ob_mu = _merge(
+        _grouped(
+            Obligation.objects.filter(member_unit_id__in=mu_ids, status__in=Obligation.OWED),
+            "member_unit",
+            unit_metrics,
+        ),
+        _grouped(Obligation.objects.filter(member_unit_id__in=mu_ids, **since), "member_unit", quarter_metrics),
+    )
+    ob_ru = _merge(
+        _grouped(
+            Obligation.objects.filter(reporting_unit_id__in=ru_ids, status__in=Obligation.OWED),
+            "reporting_unit",
+            unit_metrics,
+        ),
+        _grouped(Obligation.objects.filter(reporting_unit_id__in=ru_ids, **since), "reporting_unit", quarter_metrics),
+    )
+    as_mu = _merge(
+        _grouped(Assignment.objects.filter(unit_id__in=mu_ids, status__in=Assignment.OPEN), "unit", as_unit_metrics),
+        _grouped(
+            Assignment.objects.filter(unit_id__in=mu_ids, due_date__gte=quarters[0].start, due_date__lt=today),
+            "unit",
+            as_quarter_metrics,
+        ),
+    )
     changes = {}
-    for m, q in change_metrics.items():   # separate queries: the joins to requests multiply rows
+    for m, q in change_metrics.items():  # separate queries: the joins to requests multiply rows
         base = Assignment.objects.filter(unit_id__in=mu_ids)
-        base = base.filter(status=Assignment.Status.REROUTED) if m == "rerouted" else base.filter(
-            Exists(UnitRequest.objects.filter(assignment=OuterRef("pk"))))
+        base = (
+            base.filter(status=Assignment.Status.REROUTED)
+            if m == "rerouted"
+            else base.filter(Exists(UnitRequest.objects.filter(assignment=OuterRef("pk"))))
+        )
         for unit_id, row in _grouped(base, "unit", {m: q}, distinct=True).items():
             changes.setdefault(unit_id, {})[m] = row[m]
 
     rows = []
     for unit in member_units:
-        rows.append(_unit_row(f"mu:{unit.pk}", unit.name, "成员单位", [ob_mu.get(unit.pk, {}), as_mu.get(unit.pk, {}),
-                                                                     changes.get(unit.pk, {})], quarters))
+        rows.append(
+            _unit_row(
+                f"mu:{unit.pk}",
+                unit.name,
+                "成员单位",
+                [ob_mu.get(unit.pk, {}), as_mu.get(unit.pk, {}), changes.get(unit.pk, {})],
+                quarters,
+            )
+        )
     for unit in reporting_units:
         rows.append(_unit_row(f"ru:{unit.pk}", unit.name, "市州", [ob_ru.get(unit.pk, {})], quarters))
 
@@ -284,12 +325,20 @@ def dashboard(*, today: date | None = None, mechanism=None) -> dict:
     for quarter in quarters:
         due = sum(r.quarters[quarter.code]["due"] for r in rows)
         ontime = sum(r.quarters[quarter.code]["ontime"] for r in rows)
-        trend.append({"quarter": quarter, "due": due, "ontime": ontime, "late": due - ontime,
-                      "rate": _rate(ontime, due)})
-    return {"today": today, "bounds": bounds, "quarters": quarters, "mechanism": mechanism,
-            "member_rows": [r for r in rows if r.key.startswith("mu:")],
-            "reporting_rows": [r for r in rows if r.key.startswith("ru:")],
-            "totals": totals, "trend": trend, "current_quarter": quarters[-1]}
+        trend.append(
+            {"quarter": quarter, "due": due, "ontime": ontime, "late": due - ontime, "rate": _rate(ontime, due)}
+        )
+    return {
+        "today": today,
+        "bounds": bounds,
+        "quarters": quarters,
+        "mechanism": mechanism,
+        "member_rows": [r for r in rows if r.key.startswith("mu:")],
+        "reporting_rows": [r for r in rows if r.key.startswith("ru:")],
+        "totals": totals,
+        "trend": trend,
+        "current_quarter": quarters[-1],
+    }
 
 
 # --- The page's figures, cached (docs/dashboard.md "Cache") ---------------------------------------------
@@ -319,6 +368,7 @@ def figures_changed(**kwargs) -> None:
     """Signal receiver: a write the figures count happened. The version is renewed at once (this
     process reads its own write) and again at commit (no other process keeps a figure it computed
     from the data just before the commit)."""
+
     def bump():
         cache.set(FIGURES_VERSION_KEY, uuid4().hex, None)
 
@@ -349,6 +399,7 @@ def _unit_row(key, name, kind, sources: list[dict], quarters) -> UnitRow:
 
 # --- Drill-down / ledger ------------------------------------------------------------------------
 
+
 @dataclass
 class Filters:
     metric: str = "open"
@@ -357,8 +408,9 @@ class Filters:
 
     @classmethod
     def from_query(cls, params) -> "Filters":
-        return cls(metric=params.get("metric") or "open", unit=params.get("unit") or "",
-                   quarter=params.get("quarter") or "")
+        return cls(
+            metric=params.get("metric") or "open", unit=params.get("unit") or "", quarter=params.get("quarter") or ""
+        )
 
 
 def drill(filters: Filters, *, today: date | None = None, mechanism=None, limit: int | None = LIST_LIMIT) -> dict:
@@ -380,7 +432,9 @@ def drill(filters: Filters, *, today: date | None = None, mechanism=None, limit:
         kind, pk = unit
         obligations = obligations.filter(**{"member_unit_id" if kind == "mu" else "reporting_unit_id": pk})
         assignments = assignments.filter(unit_id=pk) if kind == "mu" else assignments.none()
-    obligations = obligations.distinct().select_related("rule", "member_unit", "reporting_unit").order_by("due_on", "id")
+    obligations = (
+        obligations.distinct().select_related("rule", "member_unit", "reporting_unit").order_by("due_on", "id")
+    )
     assignments = assignments.distinct().select_related("item", "unit").order_by("due_date", "id")
     ob_total, as_total = obligations.count(), assignments.count()
     if limit is not None:
@@ -391,10 +445,19 @@ def drill(filters: Filters, *, today: date | None = None, mechanism=None, limit:
     if unit is not None:
         model = MemberUnit if unit[0] == "mu" else ReportingUnit
         unit_name = model.objects.get(pk=unit[1]).name
-    return {"rows": rows, "total": ob_total + as_total, "obligation_total": ob_total, "assignment_total": as_total,
-            "truncated": limit is not None and (ob_total > limit or as_total > limit), "limit": limit,
-            "metric_label": METRIC_LABELS[filters.metric], "quarter": quarter, "unit_name": unit_name,
-            "filters": filters, "today": today}
+    return {
+        "rows": rows,
+        "total": ob_total + as_total,
+        "obligation_total": ob_total,
+        "assignment_total": as_total,
+        "truncated": limit is not None and (ob_total > limit or as_total > limit),
+        "limit": limit,
+        "metric_label": METRIC_LABELS[filters.metric],
+        "quarter": quarter,
+        "unit_name": unit_name,
+        "filters": filters,
+        "today": today,
+    }
 
 
 def _ladder(due: date, bounds: Bounds, open_: bool) -> tuple[str, str]:
@@ -415,18 +478,37 @@ def _ladder(due: date, bounds: Bounds, open_: bool) -> tuple[str, str]:
 
 def _ob_row(o: Obligation, bounds: Bounds) -> dict:
     colour, colour_label = _ladder(o.due_on, bounds, o.status in Obligation.OWED)
-    return {"kind": "报送任务", "title": f"{o.title}", "unit": o.obligor_name,
-            "role": "报送单位", "due": o.due_on, "status": o.get_status_display(), "colour": colour,
-            "colour_label": colour_label, "done_at": o.submitted_at, "late": o.is_late,
-            "url": f"/deadlines/obligations/{o.pk}/"}
+    return {
+        "kind": "报送任务",
+        "title": f"{o.title}",
+        "unit": o.obligor_name,
+        "role": "报送单位",
+        "due": o.due_on,
+        "status": o.get_status_display(),
+        "colour": colour,
+        "colour_label": colour_label,
+        "done_at": o.submitted_at,
+        "late": o.is_late,
+        "url": f"/deadlines/obligations/{o.pk}/",
+    }
 
 
 def _as_row(a: Assignment, bounds: Bounds) -> dict:
     colour, colour_label = _ladder(a.due_date, bounds, a.status in Assignment.OPEN)
     late = bool(a.submitted_at and timezone.localdate(a.submitted_at) > a.due_date)
-    return {"kind": "督办事项", "title": a.item.title, "unit": a.unit.name, "role": a.role_label,
-            "due": a.due_date, "status": a.get_status_display(), "colour": colour, "colour_label": colour_label,
-            "done_at": a.submitted_at, "late": late, "url": f"/items/{a.item_id}/"}
+    return {
+        "kind": "督办事项",
+        "title": a.item.title,
+        "unit": a.unit.name,
+        "role": a.role_label,
+        "due": a.due_date,
+        "status": a.get_status_display(),
+        "colour": colour,
+        "colour_label": colour_label,
+        "done_at": a.submitted_at,
+        "late": late,
+        "url": f"/items/{a.item_id}/",
+    }
 
 
 def overdue_units(*, today: date | None = None, mechanism=None) -> list[tuple[str, int, str, list]]:
@@ -436,7 +518,12 @@ def overdue_units(*, today: date | None = None, mechanism=None) -> list[tuple[st
     bounds = ladder_bounds(today)
     ob_q, as_q = metric_filters("overdue", bounds)
     out: dict[tuple[str, int], tuple[str, list]] = {}
-    for o in _obligations(mechanism).filter(ob_q).select_related("rule", "member_unit", "reporting_unit").order_by("due_on", "id"):
+    for o in (
+        _obligations(mechanism)
+        .filter(ob_q)
+        .select_related("rule", "member_unit", "reporting_unit")
+        .order_by("due_on", "id")
+    ):
         key = ("mu", o.member_unit_id) if o.member_unit_id else ("ru", o.reporting_unit_id)
         out.setdefault(key, (o.obligor_name, []))[1].append(f"{o.title}（{o.due_on:%Y-%m-%d}）")
     for a in _assignments(mechanism).filter(as_q).select_related("item", "unit").order_by("due_date", "id"):

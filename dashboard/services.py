@@ -24,20 +24,24 @@ PRESS_SUBJECT = "press-unit"
 
 @dataclass
 class PressReport:
-    units: int          # overdue units found
-    recipients: int     # people they reach
-    created: int        # outbox rows written now (0 when pressed already today)
-    reached: list = field(default_factory=list)      # [(unit name, [(person, [channel labels])])]
+    units: int  # overdue units found
+    recipients: int  # people they reach
+    created: int  # outbox rows written now (0 when pressed already today)
+    reached: list = field(default_factory=list)  # [(unit name, [(person, [channel labels])])]
     unreachable: list = field(default_factory=list)  # names of units nobody could be told of it
 
     def summary(self) -> str:
         """Who was reached on which channel, by unit, and which units nobody could be reached in."""
-        parts = [f"{unit}：" + "、".join(f"{name}（{'/'.join(channels)}）" for name, channels in people)
-                 for unit, people in self.reached]
+        parts = [
+            f"{unit}：" + "、".join(f"{name}（{'/'.join(channels)}）" for name, channels in people)
+            for unit, people in self.reached
+        ]
         text = "；".join(parts)
         if self.unreachable:
-            text += f"{'。' if text else ''}{len(self.unreachable)} 个单位无人可达：{'、'.join(self.unreachable)}" \
-                    "（没有联络员账号或联系方式，请在名册中补充）"
+            text += (
+                f"{'。' if text else ''}{len(self.unreachable)} 个单位无人可达：{'、'.join(self.unreachable)}"
+                "（没有联络员账号或联系方式，请在名册中补充）"
+            )
         return text
 
 
@@ -65,18 +69,30 @@ def overdue_press_all(*, by, today: date | None = None) -> PressReport:
         for unit_kind, pk, name, titles in units:
             recipients += len((liaisons if unit_kind == "mu" else cities).get(pk, []))
             shown = "；".join(titles[:10]) + (f" 等 {len(titles)} 项" if len(titles) > 10 else "")
-            event_notify(event="press", obj=mechanism, by=by, subject=f"{PRESS_SUBJECT}:{unit_kind}:{pk}",
-                         key=f"{today:%Y%m%d}", period=period, unit=name, count=len(titles), shown=shown,
-                         url="/items/inbox/" if unit_kind == "mu" else "/deadlines/",
-                         **({"units": [pk]} if unit_kind == "mu" else {"reporting_units": [pk]}))
+            event_notify(
+                event="press",
+                obj=mechanism,
+                by=by,
+                subject=f"{PRESS_SUBJECT}:{unit_kind}:{pk}",
+                key=f"{today:%Y%m%d}",
+                period=period,
+                unit=name,
+                count=len(titles),
+                shown=shown,
+                url="/items/inbox/" if unit_kind == "mu" else "/deadlines/",
+                **({"units": [pk]} if unit_kind == "mu" else {"reporting_units": [pk]}),
+            )
         created = rows.count() - before
         labels = dict(Message.CHANNELS)
         by_subject: dict = {}
         for subject, person, channel in rows.order_by("recipient_id", "id").values_list(
-                "subject", "recipient_id", "channel"):
+            "subject", "recipient_id", "channel"
+        ):
             by_subject.setdefault(subject, {}).setdefault(person, []).append(str(labels[channel]))
-        names = {u.pk: str(u) for u in User.objects.filter(pk__in={p for ps in by_subject.values() for p in ps})
-                 .select_related("person")}
+        names = {
+            u.pk: str(u)
+            for u in User.objects.filter(pk__in={p for ps in by_subject.values() for p in ps}).select_related("person")
+        }
         reached, unreachable = [], []
         for unit_kind, pk, name, _ in units:
             people = by_subject.get(f"{PRESS_SUBJECT}:{unit_kind}:{pk}")
@@ -84,11 +100,16 @@ def overdue_press_all(*, by, today: date | None = None) -> PressReport:
                 reached.append((name, [(names.get(p, p), chans) for p, chans in people.items()]))
             else:
                 unreachable.append(name)
-        audit_record(actor=by, action="dashboard.press_all", obj=mechanism, reason=f"一键催办 {today:%Y-%m-%d}",
-                     changes={"units": len(units), "recipients": recipients, "messages": created,
-                              "unreachable": unreachable})
-    return PressReport(units=len(units), recipients=recipients, created=created, reached=reached,
-                       unreachable=unreachable)
+        audit_record(
+            actor=by,
+            action="dashboard.press_all",
+            obj=mechanism,
+            reason=f"一键催办 {today:%Y-%m-%d}",
+            changes={"units": len(units), "recipients": recipients, "messages": created, "unreachable": unreachable},
+        )
+    return PressReport(
+        units=len(units), recipients=recipients, created=created, reached=reached, unreachable=unreachable
+    )
 
 
 def feed_token_create(*, user, by) -> FeedToken:

@@ -32,8 +32,9 @@ def index(request):
     data["annex2"] = mechanism is not None and mechanism.code == "zhejiang"
     data["may_press"] = request.user.has_perm("members.oversee")
     data["previous_quarter"] = data["quarters"][-2] if len(data["quarters"]) > 1 else data["quarters"][-1]
-    data["figure_labels"] = [(m, selectors.METRIC_LABELS[m]) for m in
-                             ("open", "soon", "overdue", "red", "returned", "rerouted", "extended")]
+    data["figure_labels"] = [
+        (m, selectors.METRIC_LABELS[m]) for m in ("open", "soon", "overdue", "red", "returned", "rerouted", "extended")
+    ]
     data["unit_metrics"] = ("open", "soon", "overdue", "yellow", "red")  # 临期 is the blue step
     data["change_metrics"] = selectors.CHANGE_METRICS
     data["unit_tables"] = [("成员单位", data["member_rows"]), ("市州报送单位", data["reporting_rows"])]
@@ -109,11 +110,16 @@ def press_all(request):
         messages.error(request, str(e))
         return redirect("dashboard:index")
     if report.created:
-        messages.success(request, f"已向 {report.units} 个逾期单位的 {report.recipients} 名联络员发出催办（{report.created} 条消息）。"
-                                  f"{report.summary()}")
+        messages.success(
+            request,
+            f"已向 {report.units} 个逾期单位的 {report.recipients} 名联络员发出催办（{report.created} 条消息）。"
+            f"{report.summary()}",
+        )
     elif report.units:
-        messages.success(request, f"今天已向这 {report.units} 个逾期单位催办过，同一单位每个工作日只催办一次，未重复发送。"
-                                  f"{report.summary()}")
+        messages.success(
+            request,
+            f"今天已向这 {report.units} 个逾期单位催办过，同一单位每个工作日只催办一次，未重复发送。{report.summary()}",
+        )
     else:
         messages.success(request, "目前没有逾期单位，无需催办。")
     return redirect("dashboard:index")

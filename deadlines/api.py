@@ -17,13 +17,31 @@ class ObligationSerializer(serializers.ModelSerializer):
     colour = serializers.SerializerMethodField()
     colour_display = serializers.SerializerMethodField()
     due_date_provisional = serializers.SerializerMethodField(
-        help_text="截止日期所依赖年份的节假日安排尚未录入（暂按周末计算），录入后可能调整")
+        help_text="截止日期所依赖年份的节假日安排尚未录入（暂按周末计算），录入后可能调整"
+    )
 
     class Meta:
         model = Obligation
         # parent: the prefecture's obligation a county's share was passed down from (docs/counties.md)
-        fields = ["id", "rule", "title", "obligor", "parent", "period", "period_label", "opens_on", "due_on", "status",
-                  "status_display", "is_late", "submitted_at", "accepted_at", "colour", "colour_display", "due_date_provisional"]
+        fields = [
+            "id",
+            "rule",
+            "title",
+            "obligor",
+            "parent",
+            "period",
+            "period_label",
+            "opens_on",
+            "due_on",
+            "status",
+            "status_display",
+            "is_late",
+            "submitted_at",
+            "accepted_at",
+            "colour",
+            "colour_display",
+            "due_date_provisional",
+        ]
 
     def get_colour(self, obj) -> str:
         return selectors.obligation_colour(obj, self.context.get("today"))
@@ -35,7 +53,9 @@ class ObligationSerializer(serializers.ModelSerializer):
         return ladder.LABELS[self.get_colour(obj)]
 
 
-@extend_schema_view(list=extend_schema(summary="报送任务（本人可见范围）"), retrieve=extend_schema(summary="报送任务详情"))
+@extend_schema_view(
+    list=extend_schema(summary="报送任务（本人可见范围）"), retrieve=extend_schema(summary="报送任务详情")
+)
 class ObligationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ObligationSerializer
 

@@ -36,8 +36,11 @@ def is_county_obligation(obligation: Obligation) -> bool:
 
 def may_pass_down(user, obligation: Obligation) -> bool:
     """The prefecture's own user, for its own obligation (the office does not pass a prefecture's work)."""
-    return (obligation.reporting_unit_id is not None and obligation.parent_id is None
-            and obligation.reporting_unit_id in access_for(user).reporting_unit_ids)
+    return (
+        obligation.reporting_unit_id is not None
+        and obligation.parent_id is None
+        and obligation.reporting_unit_id in access_for(user).reporting_unit_ids
+    )
 
 
 def may_receive_county(user, obligation: Obligation) -> bool:
@@ -58,7 +61,9 @@ def share_due_check(*, parent: Obligation, due_on: date, today: date | None = No
     """The county's day: a working day, from today on, and not later than the prefecture's own day."""
     today = today or timezone.localdate()
     if due_on > parent.due_on:
-        raise DomainError(f"县（市、区）的截止日期不能晚于本市州的截止日期（{parent.due_on:%Y年%-m月%-d日}）。", field="due_on")
+        raise DomainError(
+            f"县（市、区）的截止日期不能晚于本市州的截止日期（{parent.due_on:%Y年%-m月%-d日}）。", field="due_on"
+        )
     if due_on < today:
         raise DomainError("截止日期不能早于今天。", field="due_on")
     if not calendar.is_working_day(due_on):
@@ -68,7 +73,9 @@ def share_due_check(*, parent: Obligation, due_on: date, today: date | None = No
 
 
 @transaction.atomic
-def obligation_pass_down(*, obligation: Obligation, counties, due_on: date, instructions: str = "", by) -> list[Obligation]:
+def obligation_pass_down(
+    *, obligation: Obligation, counties, due_on: date, instructions: str = "", by
+) -> list[Obligation]:
     """分解下发: give each chosen county a share of the prefecture's `obligation`, due on `due_on`.
     A county that already holds a share is skipped (passing down twice adds only the new counties).
     Audited on the prefecture's obligation; each county's users are told (event `passed_down`)."""
@@ -91,25 +98,54 @@ def obligation_pass_down(*, obligation: Obligation, counties, due_on: date, inst
         raise DomainError("所选县（市、区）不属于本市州。", field="counties")
     held = set(parent.shares.values_list("reporting_unit_id", flat=True))
     opens = min(parent.opens_on, due_on)
-    new = [Obligation(rule=parent.rule, reporting_unit=c, obligor_key=f"ru:{c.pk}", period=parent.period,
-                      period_label=parent.period_label, period_start=parent.period_start,
-                      period_end=parent.period_end, opens_on=opens, due_on=due_on, parent=parent,
-                      instructions=instructions) for c in chosen if c.pk not in held]
+    new = [
+        Obligation(
+            rule=parent.rule,
+            reporting_unit=c,
+            obligor_key=f"ru:{c.pk}",
+            period=parent.period,
+            period_label=parent.period_label,
+            period_start=parent.period_start,
+            period_end=parent.period_end,
+            opens_on=opens,
+            due_on=due_on,
+            parent=parent,
+            instructions=instructions,
+        )
+        for c in chosen
+        if c.pk not in held
+    ]
     if not new:
         raise Conflict("所选县（市、区）都已下发，无需重复下发。")
     # A county's own rule of the same rule and period would collide on the unique key: say so in words.
-    clash = set(Obligation.objects.filter(rule=parent.rule, period=parent.period,
-                                          obligor_key__in=[o.obligor_key for o in new]).values_list("reporting_unit__name", flat=True))
+    clash = set(
+        Obligation.objects.filter(
+            rule=parent.rule, period=parent.period, obligor_key__in=[o.obligor_key for o in new]
+        ).values_list("reporting_unit__name", flat=True)
+    )
     if clash:
         raise Conflict(f"{'、'.join(sorted(clash))}已有同一期次的该项报送任务。")
     created = Obligation.objects.bulk_create(new)
-    audit_record(actor=by, action="obligation.pass_down", obj=parent, reason=instructions,
-                 changes={"counties": [o.reporting_unit.name for o in created], "due_on": due_on.isoformat(),
-                          "shares": [o.pk for o in created]})
+    audit_record(
+        actor=by,
+        action="obligation.pass_down",
+        obj=parent,
+        reason=instructions,
+        changes={
+            "counties": [o.reporting_unit.name for o in created],
+            "due_on": due_on.isoformat(),
+            "shares": [o.pk for o in created],
+        },
+    )
     for share in created:
-        event_notify(event="passed_down", obj=share, by=by, reporting_units=[share.reporting_unit_id],
-                     prefecture=parent.reporting_unit.name,
-                     instructions_line=f"要求：{instructions}" if instructions else "")
+        event_notify(
+            event="passed_down",
+            obj=share,
+            by=by,
+            reporting_units=[share.reporting_unit_id],
+            prefecture=parent.reporting_unit.name,
+            instructions_line=f"要求：{instructions}" if instructions else "",
+        )
     return created
 
 
@@ -120,8 +156,14 @@ def county_submitted_notify(*, obligation: Obligation, by) -> None:
     ru = obligation.reporting_unit if obligation.reporting_unit_id else None
     if ru is None or ru.parent_id is None:
         return
-    event_notify(event="county_submitted", obj=obligation, by=by, reporting_units=[ru.parent_id],
-                 county=ru.name, url=_returns_url(obligation))
+    event_notify(
+        event="county_submitted",
+        obj=obligation,
+        by=by,
+        reporting_units=[ru.parent_id],
+        county=ru.name,
+        url=_returns_url(obligation),
+    )
 
 
 def _returns_url(obligation: Obligation) -> str:
@@ -148,8 +190,11 @@ def county_return_decide(*, obligation: Obligation, accept: bool, reason: str = 
     action = "accept" if accept else "return"
     now = timezone.now()
     with transaction.atomic():
-        locked = Obligation.objects.select_for_update(of=("self",)).select_related("rule", "reporting_unit__parent").get(
-            pk=obligation.pk)
+        locked = (
+            Obligation.objects.select_for_update(of=("self",))
+            .select_related("rule", "reporting_unit__parent")
+            .get(pk=obligation.pk)
+        )
         transition_apply(locked, action, label="该报送任务")
         submission = locked.submissions.filter(decision=Submission.PENDING).order_by("-submitted_at").first()
         if submission is None:
@@ -161,11 +206,25 @@ def county_return_decide(*, obligation: Obligation, accept: bool, reason: str = 
             locked.accepted_at = now
         locked.save(update_fields=["status", "accepted_at"])
         step_run(SubmissionFlow.receive, process=process_for(SubmissionFlow, obligation=locked), accepted=accept, by=by)
-        audit_record(actor=by, action=f"obligation.county_{action}", obj=locked, reason=reason,
-                     changes={"submission": submission.pk, "late": submission.is_late,
-                              "prefecture": locked.reporting_unit.parent.name})
-        event_notify(event="county_accepted" if accept else "county_returned", obj=locked, by=by, reason=reason,
-                     reporting_units=[locked.reporting_unit_id], prefecture=locked.reporting_unit.parent.name)
+        audit_record(
+            actor=by,
+            action=f"obligation.county_{action}",
+            obj=locked,
+            reason=reason,
+            changes={
+                "submission": submission.pk,
+                "late": submission.is_late,
+                "prefecture": locked.reporting_unit.parent.name,
+            },
+        )
+        event_notify(
+            event="county_accepted" if accept else "county_returned",
+            obj=locked,
+            by=by,
+            reason=reason,
+            reporting_units=[locked.reporting_unit_id],
+            prefecture=locked.reporting_unit.parent.name,
+        )
     obligation.refresh_from_db()
     return obligation
 
@@ -176,10 +235,14 @@ def county_return_decide(*, obligation: Obligation, accept: bool, reason: str = 
 def shares_of(parent: Obligation) -> list[Obligation]:
     """The counties' shares of `parent`, each with its submissions (newest last), in the counties' order:
     three queries whatever the number of counties."""
-    subs = Submission.objects.select_related("submitted_by").prefetch_related("attachments").order_by("submitted_at", "pk")
-    shares = list(parent.shares.select_related("reporting_unit", "rule")
-                  .prefetch_related(Prefetch("submissions", queryset=subs))
-                  .order_by("reporting_unit__order", "reporting_unit_id"))
+    subs = (
+        Submission.objects.select_related("submitted_by").prefetch_related("attachments").order_by("submitted_at", "pk")
+    )
+    shares = list(
+        parent.shares.select_related("reporting_unit", "rule")
+        .prefetch_related(Prefetch("submissions", queryset=subs))
+        .order_by("reporting_unit__order", "reporting_unit_id")
+    )
     for s in shares:
         all_subs = list(s.submissions.all())
         s.latest = all_subs[-1] if all_subs else None
@@ -213,21 +276,31 @@ def pending_for(user, *, limit: int = 50) -> list[dict]:
     # The tree's units first (an index scan on reporting_unit_id for a handful of units), then which of
     # their rows wait: an OR with subplans alone makes the planner read every obligation (bench/counties.py).
     tree = ReportingUnit.objects.filter(Q(pk__in=own) | Q(parent_id__in=own)).values("pk")
-    rows = (Obligation.objects.filter(reporting_unit_id__in=tree)
-            .filter(Q(status=Obligation.SUBMITTED) & ~Q(reporting_unit_id__in=own)
-                    | Q(Exists(any_share), ~Exists(owed_share), reporting_unit_id__in=own, status__in=Obligation.OWED))
-            .select_related("rule", "reporting_unit").order_by("due_on", "id")[:limit])
+    rows = (
+        Obligation.objects.filter(reporting_unit_id__in=tree)
+        .filter(
+            Q(status=Obligation.SUBMITTED) & ~Q(reporting_unit_id__in=own)
+            | Q(Exists(any_share), ~Exists(owed_share), reporting_unit_id__in=own, status__in=Obligation.OWED)
+        )
+        .select_related("rule", "reporting_unit")
+        .order_by("due_on", "id")[:limit]
+    )
     out = []
     for o in rows:
         county = o.reporting_unit.parent_id is not None
-        out.append({
-            "kind": "county_return" if county else "consolidate",
-            "key": f"obligation:{o.pk}",
-            "title": f"{o.reporting_unit.name}：{o.title}" if county else f"汇总报送：{o.title}",
-            "unit": o.reporting_unit.name,
-            "due_on": o.due_on,
-            "url": (reverse("deadlines:obligation", args=[o.pk]) if county and not o.parent_id
-                    else reverse("deadlines:county_returns", args=[o.parent_id if county else o.pk])),
-            "action": "接收或退回" if county else "汇总报送",
-        })
+        out.append(
+            {
+                "kind": "county_return" if county else "consolidate",
+                "key": f"obligation:{o.pk}",
+                "title": f"{o.reporting_unit.name}：{o.title}" if county else f"汇总报送：{o.title}",
+                "unit": o.reporting_unit.name,
+                "due_on": o.due_on,
+                "url": (
+                    reverse("deadlines:obligation", args=[o.pk])
+                    if county and not o.parent_id
+                    else reverse("deadlines:county_returns", args=[o.parent_id if county else o.pk])
+                ),
+                "action": "接收或退回" if county else "汇总报送",
+            }
+        )
     return out

@@ -44,4 +44,3 @@ class SubmissionFlow(flow.Flow):
         activation.process.save(update_fields=["data"])
         activation.task.owner = by
         return activation.process
-

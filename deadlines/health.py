@@ -19,8 +19,9 @@ OUTBOX_MAX_AGE = timedelta(minutes=getattr(settings, "HEALTH_OUTBOX_MAX_AGE_MINU
 def _channel_failing(channel: str) -> str:
     """The last error when messages of `channel` are waiting after a failed attempt and nothing on the
     channel has been sent since the oldest of them was written; "" otherwise."""
-    retrying = Message.objects.filter(channel=channel, status__in=[Message.PENDING, Message.FAILED],
-                                      attempts__gt=0).exclude(last_error="")
+    retrying = Message.objects.filter(
+        channel=channel, status__in=[Message.PENDING, Message.FAILED], attempts__gt=0
+    ).exclude(last_error="")
     oldest = retrying.aggregate(at=Min("created_at"))["at"]
     if oldest is None or Message.objects.filter(channel=channel, status=Message.SENT, sent_at__gte=oldest).exists():
         return ""
@@ -51,15 +52,21 @@ def sms_check() -> dict:
 
 def outbox_check(now=None) -> dict:
     now = now or timezone.now()
-    due = Message.objects.filter(Q(status=Message.PENDING, next_attempt_at__lte=now)
-                                 | Q(status=Message.SENDING, lease_until__lt=now))
+    due = Message.objects.filter(
+        Q(status=Message.PENDING, next_attempt_at__lte=now) | Q(status=Message.SENDING, lease_until__lt=now)
+    )
     stats = due.aggregate(oldest=Min("next_attempt_at"))
     backlog = due.count()
     age = int((now - stats["oldest"]).total_seconds()) if stats["oldest"] else 0
     ok = age < OUTBOX_MAX_AGE.total_seconds()
     info = f"待发送 {backlog} 条" + (f"，最早的已等待 {age // 60} 分钟" if backlog else "")
-    return {"ok": ok, "info": info, "backlog": backlog, "oldest_age_seconds": age,
-            "oldest_due_at": stats["oldest"].isoformat() if stats["oldest"] else None}
+    return {
+        "ok": ok,
+        "info": info,
+        "backlog": backlog,
+        "oldest_age_seconds": age,
+        "oldest_due_at": stats["oldest"].isoformat() if stats["oldest"] else None,
+    }
 
 
 def register():

@@ -47,8 +47,16 @@ def _href() -> str:
     return reverse("deadlines:obligation", args=[_SENTINEL]).replace(str(_SENTINEL), "{}")
 
 
-_VALUES = ("pk", "period_label", "rule__title", "member_unit__name", "reporting_unit__name", "due_on", "status",
-           "submitted_at")
+_VALUES = (
+    "pk",
+    "period_label",
+    "rule__title",
+    "member_unit__name",
+    "reporting_unit__name",
+    "due_on",
+    "status",
+    "submitted_at",
+)
 
 
 class ReportSource:
@@ -61,8 +69,12 @@ class ReportSource:
 
     def _qs(self, ctx, filters):
         units, prefectures = ctx.member_unit_ids(filters), ctx.reporting_ids(filters)
-        qs = Obligation.objects.filter(Q(member_unit_id__in=units) | Q(reporting_unit_id__in=prefectures),
-                                       status__in=Obligation.OWED, opens_on__lte=ctx.today, rule__active=True)
+        qs = Obligation.objects.filter(
+            Q(member_unit_id__in=units) | Q(reporting_unit_id__in=prefectures),
+            status__in=Obligation.OWED,
+            opens_on__lte=ctx.today,
+            rule__active=True,
+        )
         if filters.q:
             qs = qs.filter(Q(rule__title__contains=filters.q) | Q(period_label__contains=filters.q))
         return due_filter(qs, filters, ctx.today, due="due_on")
@@ -71,11 +83,21 @@ class ReportSource:
         href = _href()
         out = []
         for pk, period, rule, unit, prefecture, due, status, _ in keyset(
-                self._qs(ctx, filters), after, due="due_on", limit=limit).values_list(*_VALUES):
+            self._qs(ctx, filters), after, due="due_on", limit=limit
+        ).values_list(*_VALUES):
             returned = status == Obligation.RETURNED
-            out.append(InboxEntry(kind=self.kind, pk=pk, title=period_title(period, rule), unit_name=unit or prefecture,
-                                  due=due, url=href.format(pk), verb="重新报送" if returned else "报送",
-                                  status_label="退回修改" if returned else "待报送"))
+            out.append(
+                InboxEntry(
+                    kind=self.kind,
+                    pk=pk,
+                    title=period_title(period, rule),
+                    unit_name=unit or prefecture,
+                    due=due,
+                    url=href.format(pk),
+                    verb="重新报送" if returned else "报送",
+                    status_label="退回修改" if returned else "待报送",
+                )
+            )
         return out
 
     def count_queryset(self, ctx, *, filters):
@@ -92,8 +114,9 @@ class AcceptSource:
 
     def _qs(self, ctx, filters):
         # A county's return is received by its prefecture (CountyReturnSource), not by the office.
-        qs = Obligation.objects.filter(status=Obligation.SUBMITTED, rule__mechanism_id=ctx.mechanism_id,
-                                       parent__isnull=True)
+        qs = Obligation.objects.filter(
+            status=Obligation.SUBMITTED, rule__mechanism_id=ctx.mechanism_id, parent__isnull=True
+        )
         ref = filters.unit_ref()
         if ref is not None:
             qs = qs.filter(**{"member_unit_id" if ref[0] == "mu" else "reporting_unit_id": ref[1]})
@@ -103,10 +126,22 @@ class AcceptSource:
 
     def entries(self, ctx, *, after, limit, filters):
         href = _href()
-        return [InboxEntry(kind=self.kind, pk=pk, title=period_title(period, rule), unit_name=unit or prefecture,
-                           due=due, url=href.format(pk), verb="接收", since=at, status_label="已报送待接收")
-                for pk, period, rule, unit, prefecture, due, _, at in keyset(
-                    self._qs(ctx, filters), after, due="due_on", limit=limit).values_list(*_VALUES)]
+        return [
+            InboxEntry(
+                kind=self.kind,
+                pk=pk,
+                title=period_title(period, rule),
+                unit_name=unit or prefecture,
+                due=due,
+                url=href.format(pk),
+                verb="接收",
+                since=at,
+                status_label="已报送待接收",
+            )
+            for pk, period, rule, unit, prefecture, due, _, at in keyset(
+                self._qs(ctx, filters), after, due="due_on", limit=limit
+            ).values_list(*_VALUES)
+        ]
 
     def count_queryset(self, ctx, *, filters):
         return self._qs(ctx, filters)
@@ -122,7 +157,9 @@ class CountyReturnSource:
         return bool(ctx.reporting_unit_ids)
 
     def _qs(self, ctx, filters):
-        qs = Obligation.objects.filter(status=Obligation.SUBMITTED, reporting_unit__parent_id__in=ctx.reporting_unit_ids)
+        qs = Obligation.objects.filter(
+            status=Obligation.SUBMITTED, reporting_unit__parent_id__in=ctx.reporting_unit_ids
+        )
         ref = filters.unit_ref()
         if ref is not None:
             qs = qs.filter(reporting_unit_id=ref[1]) if ref[0] == "ru" else qs.none()
@@ -132,10 +169,22 @@ class CountyReturnSource:
 
     def entries(self, ctx, *, after, limit, filters):
         href = _href()
-        return [InboxEntry(kind=self.kind, pk=pk, title=period_title(period, rule), unit_name=unit or prefecture,
-                           due=due, url=href.format(pk), verb="接收", since=at, status_label="县区已报送待接收")
-                for pk, period, rule, unit, prefecture, due, _, at in keyset(
-                    self._qs(ctx, filters), after, due="due_on", limit=limit).values_list(*_VALUES)]
+        return [
+            InboxEntry(
+                kind=self.kind,
+                pk=pk,
+                title=period_title(period, rule),
+                unit_name=unit or prefecture,
+                due=due,
+                url=href.format(pk),
+                verb="接收",
+                since=at,
+                status_label="县区已报送待接收",
+            )
+            for pk, period, rule, unit, prefecture, due, _, at in keyset(
+                self._qs(ctx, filters), after, due="due_on", limit=limit
+            ).values_list(*_VALUES)
+        ]
 
     def count_queryset(self, ctx, *, filters):
         return self._qs(ctx, filters)

@@ -1,9 +1,9 @@
 """The colour ladder of 督办 offices (the office practice written down in docs/deadlines.md), computed in working days.
 
-    none   — on time, more than `blue_from` working days before the due day
-    blue   — 临期: from `blue_from` working days before the due day
-    yellow — 到期/轻度逾期: on the due day and up to `red_after` working days overdue
-    red    — 严重逾期: more than `red_after` working days overdue
+none   — on time, more than `blue_from` working days before the due day
+blue   — 临期: from `blue_from` working days before the due day
+yellow — 到期/轻度逾期: on the due day and up to `red_after` working days overdue
+red    — 严重逾期: more than `red_after` working days overdue
 """
 
 from dataclasses import dataclass

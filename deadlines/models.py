@@ -20,8 +20,14 @@ class CalendarYear(models.Model):
 
     year = models.PositiveSmallIntegerField(_("年份"), unique=True)
     note = models.CharField(_("依据"), max_length=200, blank=True, help_text=_("例如：国办发明电〔2026〕X号"))
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("录入人"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
     entered_at = models.DateTimeField(_("录入时间"), auto_now=True)
 
     class Meta:
@@ -83,12 +89,26 @@ class DeadlineRule(models.Model):
     def spec(self) -> schedules.RuleSpec:
         s = self.schedule
         schedule = schedules.Schedule(
-            kind=s["kind"], days=s.get("days", 5), counting=s.get("counting", schedules.CALENDAR_DAYS),
-            reading=s.get("reading", schedules.AFTER_QUARTER_END), dates=tuple(tuple(d) for d in s.get("dates", ())),
-            on=date.fromisoformat(s["on"]) if s.get("on") else None, on_holiday=s["on_holiday"])
-        return schedules.RuleSpec(code=self.code, title=self.title, obligors=self.obligors, schedule=schedule,
-                                  starts=self.starts, ends=self.ends, blue_from=self.blue_from,
-                                  red_after=self.red_after, reminders=self.reminders, order=self.order)
+            kind=s["kind"],
+            days=s.get("days", 5),
+            counting=s.get("counting", schedules.CALENDAR_DAYS),
+            reading=s.get("reading", schedules.AFTER_QUARTER_END),
+            dates=tuple(tuple(d) for d in s.get("dates", ())),
+            on=date.fromisoformat(s["on"]) if s.get("on") else None,
+            on_holiday=s["on_holiday"],
+        )
+        return schedules.RuleSpec(
+            code=self.code,
+            title=self.title,
+            obligors=self.obligors,
+            schedule=schedule,
+            starts=self.starts,
+            ends=self.ends,
+            blue_from=self.blue_from,
+            red_after=self.red_after,
+            reminders=self.reminders,
+            order=self.order,
+        )
 
     @staticmethod
     def schedule_json(schedule: schedules.Schedule) -> dict:
@@ -112,8 +132,12 @@ class Obligation(models.Model):
     """One rule × obligor × period: something a unit owes by a due day."""
 
     OPEN, SUBMITTED, RETURNED, ACCEPTED = "open", "submitted", "returned", "accepted"
-    STATUS_CHOICES = [(OPEN, _("待报送")), (SUBMITTED, _("已报送待接收")), (RETURNED, _("退回修改")),
-                      (ACCEPTED, _("已接收"))]
+    STATUS_CHOICES = [
+        (OPEN, _("待报送")),
+        (SUBMITTED, _("已报送待接收")),
+        (RETURNED, _("退回修改")),
+        (ACCEPTED, _("已接收")),
+    ]
     OWED = (OPEN, RETURNED)
     # action → (from states, to state), applied by workflow.transitions.transition_apply only.
     TRANSITIONS = {
@@ -122,12 +146,23 @@ class Obligation(models.Model):
         "return": ({SUBMITTED}, RETURNED),
     }
 
-    rule = models.ForeignKey(DeadlineRule, on_delete=models.PROTECT, related_name="obligations",
-                             verbose_name=_("规则"))
-    member_unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="obligations", verbose_name=_("成员单位"))
-    reporting_unit = models.ForeignKey(ReportingUnit, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="obligations", verbose_name=_("报送单位"))
+    rule = models.ForeignKey(DeadlineRule, on_delete=models.PROTECT, related_name="obligations", verbose_name=_("规则"))
+    member_unit = models.ForeignKey(
+        MemberUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="obligations",
+        verbose_name=_("成员单位"),
+    )
+    reporting_unit = models.ForeignKey(
+        ReportingUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="obligations",
+        verbose_name=_("报送单位"),
+    )
     obligor_key = models.CharField(max_length=20, editable=False)  # "mu:<id>" or "ru:<id>": the unique key
     period = models.CharField(_("期次"), max_length=20)
     period_label = models.CharField(_("期次"), max_length=40)
@@ -141,8 +176,9 @@ class Obligation(models.Model):
     is_late = models.BooleanField(_("逾期报送"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # A county's share of its prefecture's obligation, passed down with an earlier date (deadlines.cascade).
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="shares",
-                               verbose_name=_("市州报送任务"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="shares", verbose_name=_("市州报送任务")
+    )
     instructions = models.TextField(_("市州的要求"), blank=True, max_length=2000, db_default="")
 
     objects = ObligationQuerySet.as_manager()
@@ -153,8 +189,9 @@ class Obligation(models.Model):
         ordering = ["due_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["rule", "obligor_key", "period"], name="obligation_unique"),
-            models.CheckConstraint(condition=Q(member_unit__isnull=True) ^ Q(reporting_unit__isnull=True),
-                                   name="obligation_one_obligor"),
+            models.CheckConstraint(
+                condition=Q(member_unit__isnull=True) ^ Q(reporting_unit__isnull=True), name="obligation_one_obligor"
+            ),
         ]
         indexes = [
             # The sweep reads only what is still owed: its cost follows the due rows, not the history.
@@ -164,14 +201,20 @@ class Obligation(models.Model):
             # An office's lists (报送任务, the obligations API) read one mechanism's rules: in due order
             # from the index alone, whatever the other provinces in the table (docs/performance.md).
             models.Index(fields=["rule", "due_on", "id"], name="obligation_rule_due"),
-            models.Index(fields=["rule", "due_on", "id"], condition=Q(status__in=["open", "returned"]),
-                         name="obligation_rule_owed_due"),
+            models.Index(
+                fields=["rule", "due_on", "id"],
+                condition=Q(status__in=["open", "returned"]),
+                name="obligation_rule_owed_due",
+            ),
             # The same lists' rows in due order for a mechanism of several rules: walked in order and
             # filtered on the rule from the index (one province in 31 reads ~31 entries a row shown),
             # instead of sorting every row of the mechanism before the first page (issue 16).
             models.Index(fields=["due_on", "id", "rule"], name="obligation_due_rule"),
-            models.Index(fields=["due_on", "id", "rule"], condition=Q(status__in=["open", "returned"]),
-                         name="obligation_owed_due_rule"),
+            models.Index(
+                fields=["due_on", "id", "rule"],
+                condition=Q(status__in=["open", "returned"]),
+                name="obligation_owed_due_rule",
+            ),
             # 我的待办's 待接收报送 (the office): the few submitted reports, not a scan of every obligation.
             models.Index(fields=["due_on", "id"], condition=Q(status="submitted"), name="obligation_submitted_due"),
         ]
@@ -214,8 +257,9 @@ class Submission(models.Model):
     # The office's mark of an accepted report (optional), counted by the annual evaluation (evaluation/).
     QUALITY_MARKS = [("excellent", _("优")), ("good", _("良")), ("fair", _("中")), ("poor", _("差"))]
     quality = models.CharField(_("质量评定"), max_length=10, choices=QUALITY_MARKS, blank=True, default="")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -253,21 +297,38 @@ class Message(models.Model):
     are rows of channel "inapp", delivered when written."""
 
     INAPP, EMAIL, SMS, WECOM, DINGTALK = "inapp", "email", "sms", "wecom", "dingtalk"
-    CHANNELS = [(INAPP, _("站内通知")), (EMAIL, _("电子邮件")), (SMS, _("短信")), (WECOM, _("企业微信群")),
-                (DINGTALK, _("钉钉群"))]
+    CHANNELS = [
+        (INAPP, _("站内通知")),
+        (EMAIL, _("电子邮件")),
+        (SMS, _("短信")),
+        (WECOM, _("企业微信群")),
+        (DINGTALK, _("钉钉群")),
+    ]
     ROBOT_CHANNELS = (WECOM, DINGTALK)
     PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
     STATUSES = [(PENDING, _("待发送")), (SENDING, _("发送中")), (SENT, _("已发送")), (FAILED, _("发送失败"))]
 
-    subject = models.CharField(_("事项"), max_length=64)         # "obligation:12", "item:7", "digest"
-    kind = models.CharField(_("类型"), max_length=32)            # "before:3", "due", "overdue:4", "press:…"
+    subject = models.CharField(_("事项"), max_length=64)  # "obligation:12", "item:7", "digest"
+    kind = models.CharField(_("类型"), max_length=32)  # "before:3", "due", "overdue:4", "press:…"
     # A person's message has a recipient; a group robot's message has the unit's robot instead.
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages",
-                                  verbose_name=_("接收人"), null=True, blank=True)
-    robot = models.ForeignKey("members.UnitContact", on_delete=models.CASCADE, related_name="messages",
-                              verbose_name=_("单位群"), null=True, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("接收人"),
+        null=True,
+        blank=True,
+    )
+    robot = models.ForeignKey(
+        "members.UnitContact",
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("单位群"),
+        null=True,
+        blank=True,
+    )
     channel = models.CharField(_("渠道"), max_length=8, choices=CHANNELS)
-    period = models.CharField(_("期次"), max_length=32)          # the due day (or the digest's day)
+    period = models.CharField(_("期次"), max_length=32)  # the due day (or the digest's day)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"))
@@ -291,22 +352,31 @@ class Message(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["subject", "kind", "recipient", "channel", "period"], name="message_once"),
-            models.UniqueConstraint(fields=["subject", "kind", "robot", "channel", "period"],
-                                    condition=Q(recipient__isnull=True), name="message_once_robot"),
+            models.UniqueConstraint(
+                fields=["subject", "kind", "robot", "channel", "period"],
+                condition=Q(recipient__isnull=True),
+                name="message_once_robot",
+            ),
             # A person's row, a unit robot's row, or a guest's (an address only): never both a person and a robot.
-            models.CheckConstraint(condition=Q(recipient__isnull=True) | Q(robot__isnull=True),
-                                   name="message_person_or_robot_or_guest"),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=True) | Q(robot__isnull=True), name="message_person_or_robot_or_guest"
+            ),
         ]
         indexes = [
-            models.Index(fields=["next_attempt_at"], condition=Q(status__in=["pending", "sending"]),
-                         name="message_to_send"),
-            models.Index(fields=["channel", "next_attempt_at"], condition=Q(status__in=["pending", "sending"]),
-                         name="message_to_send_channel"),
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status__in=["pending", "sending"]), name="message_to_send"
+            ),
+            models.Index(
+                fields=["channel", "next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="message_to_send_channel",
+            ),
             models.Index(fields=["subject", "channel"], name="message_subject"),
             models.Index(fields=["recipient", "channel", "-created_at"], name="message_inbox"),
             # The unread badge in the header of every page: one count over this small index.
-            models.Index(fields=["recipient"], condition=Q(channel="inapp", read_at__isnull=True),
-                         name="message_unread"),
+            models.Index(
+                fields=["recipient"], condition=Q(channel="inapp", read_at__isnull=True), name="message_unread"
+            ),
         ]
 
     def __str__(self):

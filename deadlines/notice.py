@@ -38,10 +38,10 @@ class NoticeDay:
 @dataclass
 class NoticeReading:
     year: int
-    holidays: list[NoticeDay] = field(default_factory=list)   # every day off, weekends included
-    workdays: list[NoticeDay] = field(default_factory=list)   # weekend days worked (调休上班)
+    holidays: list[NoticeDay] = field(default_factory=list)  # every day off, weekends included
+    workdays: list[NoticeDay] = field(default_factory=list)  # weekend days worked (调休上班)
     sections: list[str] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)          # sentences with dates that set nothing
+    ignored: list[str] = field(default_factory=list)  # sentences with dates that set nothing
     warnings: list[str] = field(default_factory=list)
     note: str = ""
 
@@ -134,7 +134,7 @@ def _read_sentence(sentence: str, name: str, reading: NoticeReading, seen: dict,
             continue
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         pending.append(days)
-        between = sentence[token.end():tokens[i + 1].start() if i + 1 < len(tokens) else len(sentence)]
+        between = sentence[token.end() : tokens[i + 1].start() if i + 1 < len(tokens) else len(sentence)]
         kind = _keyword(between)
         if kind is None:
             if re.fullmatch(r"[\s、和及与,，]*", between):
@@ -146,7 +146,8 @@ def _read_sentence(sentence: str, name: str, reading: NoticeReading, seen: dict,
         for group in pending:
             if kind == "off" and total and len(pending) == 1 and int(total.group(1)) != len(group):
                 reading.warnings.append(
-                    f"{name}：{group[0]:%-m月%-d日}起共 {len(group)} 天，与通知所写“共{total.group(1)}天”不一致，请核对。")
+                    f"{name}：{group[0]:%-m月%-d日}起共 {len(group)} 天，与通知所写“共{total.group(1)}天”不一致，请核对。"
+                )
             for day in group:
                 entry = NoticeDay(day=day, name=name, working=kind == "on")
                 if day in seen and seen[day].working != entry.working:
@@ -159,6 +160,6 @@ def _read_sentence(sentence: str, name: str, reading: NoticeReading, seen: dict,
 
 
 def _keyword(text: str) -> str | None:
-    """"off" for 放假/补休, "on" for 上班 — whichever comes first in `text`; None if neither."""
+    """ "off" for 放假/补休, "on" for 上班 — whichever comes first in `text`; None if neither."""
     found = [(text.find(k), kind) for k, kind in (("放假", "off"), ("补休", "off"), ("上班", "on")) if k in text]
     return min(found)[1] if found else None

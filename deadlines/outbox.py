@@ -44,8 +44,12 @@ from .sms import BATCH_LIMIT, SmsUnavailable, sms_backend
 log = logging.getLogger(__name__)
 
 SENDABLE = (Message.EMAIL, Message.SMS, Message.WECOM, Message.DINGTALK)
-CHANNEL_LABELS = {Message.EMAIL: "电子邮件", Message.SMS: "短信", Message.WECOM: "企业微信群",
-                  Message.DINGTALK: "钉钉群"}
+CHANNEL_LABELS = {
+    Message.EMAIL: "电子邮件",
+    Message.SMS: "短信",
+    Message.WECOM: "企业微信群",
+    Message.DINGTALK: "钉钉群",
+}
 
 
 class ChannelDown(Exception):
@@ -81,8 +85,13 @@ def due_ids(*, now=None, limit: int = 5000) -> list[int]:
 def due_counts(*, now=None) -> dict[str, int]:
     """Due rows per sendable channel (one indexed query)."""
     now = now or timezone.now()
-    rows = (Message.objects.filter(channel__in=SENDABLE).filter(_due(now)).values("channel")
-            .annotate(n=Count("id")).values_list("channel", "n"))
+    rows = (
+        Message.objects.filter(channel__in=SENDABLE)
+        .filter(_due(now))
+        .values("channel")
+        .annotate(n=Count("id"))
+        .values_list("channel", "n")
+    )
     return dict(rows)
 
 
@@ -122,8 +131,12 @@ def batch_claim(*, channel: str, now=None, limit: int | None = None, ids=None) -
         if ids is not None:
             qs = qs.filter(pk__in=ids)
         if channel in Message.ROBOT_CHANNELS:
-            down = [int(k.split(":")[1]) for k in ChannelState.objects.filter(
-                key__startswith=f"{channel}:", down_since__isnull=False, retry_at__gt=now).values_list("key", flat=True)]
+            down = [
+                int(k.split(":")[1])
+                for k in ChannelState.objects.filter(
+                    key__startswith=f"{channel}:", down_since__isnull=False, retry_at__gt=now
+                ).values_list("key", flat=True)
+            ]
             if down:
                 qs = qs.exclude(robot_id__in=down)
             qs = qs.select_related("robot__unit")
@@ -136,8 +149,11 @@ def batch_claim(*, channel: str, now=None, limit: int | None = None, ids=None) -
         # One statement for the batch; a 'sending' row found again lost its worker mid-send: the
         # provider may have it already (counted as the duplicate window).
         Message.objects.filter(pk__in=[m.pk for m in rows]).update(
-            status=Message.SENDING, attempts=F("attempts") + 1, lease_until=lease,
-            reclaimed=F("reclaimed") + Case(When(status=Message.SENDING, then=Value(1)), default=Value(0)))
+            status=Message.SENDING,
+            attempts=F("attempts") + 1,
+            lease_until=lease,
+            reclaimed=F("reclaimed") + Case(When(status=Message.SENDING, then=Value(1)), default=Value(0)),
+        )
         for m in rows:
             if m.status == Message.SENDING:
                 m.reclaimed += 1
@@ -172,7 +188,8 @@ def _finish_many(done: list[tuple[Message, str]]) -> None:
     else:
         provider_id = Case(*[When(pk=pk, then=Value(r)) for pk, r in receipts.items()], output_field=CharField())
     Message.objects.filter(pk__in=list(receipts), status=Message.SENDING, lease_until=done[0][0].lease_until).update(
-        status=Message.SENT, sent_at=timezone.now(), provider_id=provider_id, lease_until=None, last_error="")
+        status=Message.SENT, sent_at=timezone.now(), provider_id=provider_id, lease_until=None, last_error=""
+    )
 
 
 class _Finisher:
@@ -204,7 +221,9 @@ def _fail(m: Message, exc: Exception) -> str:
     Message.objects.filter(pk=m.pk, status=Message.SENDING, lease_until=m.lease_until).update(
         status=Message.FAILED if failed_for_good else Message.PENDING,
         next_attempt_at=None if failed_for_good else timezone.now() + timedelta(seconds=delay),
-        lease_until=None, last_error=f"第 {m.attempts} 次：{exc}"[:2000])
+        lease_until=None,
+        last_error=f"第 {m.attempts} 次：{exc}"[:2000],
+    )
     log.warning("outbox %s attempt %s failed: %s", m.pk, m.attempts, exc)
     return "failed" if failed_for_good else f"retry:{delay}"
 
@@ -213,8 +232,12 @@ def _release(rows: list[Message], *, until, error: str) -> None:
     """Hand rows back without using an attempt: they wait for their channel (or robot) until `until`."""
     for m in rows:
         Message.objects.filter(pk=m.pk, status=Message.SENDING, lease_until=m.lease_until).update(
-            status=Message.PENDING, attempts=F("attempts") - 1, next_attempt_at=until, lease_until=None,
-            last_error=error[:2000])
+            status=Message.PENDING,
+            attempts=F("attempts") - 1,
+            next_attempt_at=until,
+            lease_until=None,
+            last_error=error[:2000],
+        )
 
 
 def channel_down(*, key: str, label: str, error: str, now=None) -> ChannelState:
@@ -233,8 +256,9 @@ def channel_down(*, key: str, label: str, error: str, now=None) -> ChannelState:
 
 def channel_up(*, key: str, label: str, now=None) -> None:
     now = now or timezone.now()
-    updated = ChannelState.objects.filter(key=key).update(down_since=None, retry_at=None, failures=0, last_ok_at=now,
-                                                          label=label)
+    updated = ChannelState.objects.filter(key=key).update(
+        down_since=None, retry_at=None, failures=0, last_ok_at=now, label=label
+    )
     if not updated:
         ChannelState.objects.get_or_create(key=key, defaults={"label": label, "last_ok_at": now})
 
@@ -249,10 +273,16 @@ def _email_connection():
     import environ
 
     cfg = environ.Env.email_url_config(url)
-    return get_connection(cfg["EMAIL_BACKEND"], host=cfg.get("EMAIL_HOST"), port=cfg.get("EMAIL_PORT"),
-                          username=cfg.get("EMAIL_HOST_USER") or None, password=cfg.get("EMAIL_HOST_PASSWORD") or None,
-                          use_tls=cfg.get("EMAIL_USE_TLS", False), use_ssl=cfg.get("EMAIL_USE_SSL", False),
-                          timeout=conf.send_timeout())
+    return get_connection(
+        cfg["EMAIL_BACKEND"],
+        host=cfg.get("EMAIL_HOST"),
+        port=cfg.get("EMAIL_PORT"),
+        username=cfg.get("EMAIL_HOST_USER") or None,
+        password=cfg.get("EMAIL_HOST_PASSWORD") or None,
+        use_tls=cfg.get("EMAIL_USE_TLS", False),
+        use_ssl=cfg.get("EMAIL_USE_SSL", False),
+        timeout=conf.send_timeout(),
+    )
 
 
 def _header_safe(text: str) -> str:
@@ -261,10 +291,13 @@ def _header_safe(text: str) -> str:
 
 def _mail(m: Message, connection) -> EmailMessage:
     key = f"{m.subject}/{m.kind}/{m.recipient_id}/{m.channel}/{m.period}"
-    return EmailMessage(subject=_header_safe(m.title),
-                        body=m.body + (f"\n\n{conf.site_url()}{m.url}" if m.url else ""),
-                        to=[m.address], connection=connection,
-                        headers={"Message-ID": f"<outbox-{m.pk}@joint-meeting>", "X-Outbox-Key": _header_safe(key)})
+    return EmailMessage(
+        subject=_header_safe(m.title),
+        body=m.body + (f"\n\n{conf.site_url()}{m.url}" if m.url else ""),
+        to=[m.address],
+        connection=connection,
+        headers={"Message-ID": f"<outbox-{m.pk}@joint-meeting>", "X-Outbox-Key": _header_safe(key)},
+    )
 
 
 def _smtp_channel_error(exc: Exception) -> bool:
@@ -316,7 +349,7 @@ def _send_sms(rows, out: _Outcome):
     if len(rows) > 1 and hasattr(backend, "send_batch"):
         singles = []
         for start in range(0, len(rows), BATCH_LIMIT):
-            chunk = rows[start:start + BATCH_LIMIT]
+            chunk = rows[start : start + BATCH_LIMIT]
             try:
                 receipt = backend.send_batch([(m.address, m.body, f"outbox-{m.pk}") for m in chunk])
             except SmsUnavailable as exc:
@@ -348,9 +381,14 @@ def _send_sms(rows, out: _Outcome):
 
 
 def _robot_posts_this_minute(m: Message, now) -> int:
-    return (Message.objects.filter(robot_id=m.robot_id, channel=m.channel, status=Message.SENT,
-                                   sent_at__gte=now - timedelta(seconds=60))
-            .values("provider_id").distinct().count())
+    return (
+        Message.objects.filter(
+            robot_id=m.robot_id, channel=m.channel, status=Message.SENT, sent_at__gte=now - timedelta(seconds=60)
+        )
+        .values("provider_id")
+        .distinct()
+        .count()
+    )
 
 
 def _send_robot(rows, out: _Outcome, *, now):
@@ -372,13 +410,16 @@ def _send_robot(rows, out: _Outcome, *, now):
             room = conf.robot_per_minute() - _robot_posts_this_minute(first, now)
             posts = robots.combine(robot_rows)
             if room < len(posts):  # the rest waits for the next minute: never over the robot's limit
-                waiting = [m for post in posts[max(room, 0):] for m in post]
+                waiting = [m for post in posts[max(room, 0) :] for m in post]
                 _release(waiting, until=now + timedelta(seconds=60), error="本分钟已达群机器人发送上限，稍后发送")
                 out.waiting += len(waiting)
-                posts = posts[:max(room, 0)]
+                posts = posts[: max(room, 0)]
             answered = False
-            keys = ((secret_open(robot.wecom_key),) if channel == Message.WECOM else
-                    (secret_open(robot.dingtalk_token), secret_open(robot.dingtalk_secret)))
+            keys = (
+                (secret_open(robot.wecom_key),)
+                if channel == Message.WECOM
+                else (secret_open(robot.dingtalk_token), secret_open(robot.dingtalk_secret))
+            )
             for j, post in enumerate(posts):
                 text = robots.joined_text(post)
                 mentions = _mentions(post, channel)
@@ -387,13 +428,15 @@ def _send_robot(rows, out: _Outcome, *, now):
                     if channel == Message.WECOM:
                         receipt = robots.wecom_send(http, key=keys[0], text=text, mention_userids=mentions)
                     else:
-                        receipt = robots.dingtalk_send(http, token=keys[0], secret=keys[1], text=text,
-                                                       mention_userids=mentions)
+                        receipt = robots.dingtalk_send(
+                            http, token=keys[0], secret=keys[1], text=text, mention_userids=mentions
+                        )
                 except robots.Throttled as exc:
                     until = timezone.now() + timedelta(seconds=exc.delay)
                     _release(rest, until=until, error=str(exc))
-                    Message.objects.filter(robot_id=robot.pk, channel=channel, status=Message.PENDING,
-                                           next_attempt_at__lt=until).update(next_attempt_at=until)
+                    Message.objects.filter(
+                        robot_id=robot.pk, channel=channel, status=Message.PENDING, next_attempt_at__lt=until
+                    ).update(next_attempt_at=until)
                     out.waiting += len(rest)
                     break
                 except robots.ChannelDown as exc:
@@ -520,10 +563,16 @@ def messages_retry(*, by, ids=None, channel: str = "") -> int:
             qs = qs.filter(channel=channel)
         rows = list(qs)
         for m in rows:
-            audit_record(actor=by, action="message.retry", obj=m, reason="重新发送",
-                         changes={"status": ["failed", "pending"], "attempts": [m.attempts, 0]})
+            audit_record(
+                actor=by,
+                action="message.retry",
+                obj=m,
+                reason="重新发送",
+                changes={"status": ["failed", "pending"], "attempts": [m.attempts, 0]},
+            )
         Message.objects.filter(pk__in=[m.pk for m in rows]).update(
-            status=Message.PENDING, next_attempt_at=timezone.now(), attempts=0, lease_until=None)
+            status=Message.PENDING, next_attempt_at=timezone.now(), attempts=0, lease_until=None
+        )
         if rows:
             transaction.on_commit(_dispatch_soon)
     return len(rows)

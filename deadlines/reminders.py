@@ -68,21 +68,22 @@ def source_for(subject: str):
 
 @dataclass
 class Reminder:
-    subject: str                      # "<source name>:<id>" — part of every outbox key
-    title: str                        # "省民政厅 · 2024年第3季度季度工作情况"
+    subject: str  # "<source name>:<id>" — part of every outbox key
+    title: str  # "省民政厅 · 2024年第3季度季度工作情况"
     due_on: date
     unit_label: str
-    recipients: list                  # users who owe it (liaisons, the prefecture's users, …)
-    escalate_to: list = field(default_factory=list)   # convener and deputy
+    recipients: list  # users who owe it (liaisons, the prefecture's users, …)
+    escalate_to: list = field(default_factory=list)  # convener and deputy
     url: str = ""
     policy: dict = field(default_factory=lambda: dict(DEFAULT_REMINDERS))
     ladder: Ladder = DEFAULT
-    unit_key: str = ""                # "mu:<member unit id>" / "ru:<reporting unit id>": the board's drill-down
+    unit_key: str = ""  # "mu:<member unit id>" / "ru:<reporting unit id>": the board's drill-down
 
 
 @dataclass(frozen=True)
 class Cursor:
     """Where a page of the overdue board ends: (due day, source name, id), the board's order."""
+
     due_on: date
     source: str
     pk: int
@@ -161,8 +162,11 @@ def channels_for(user, urgency: str) -> list[str]:
     from members.models import Contact
 
     contact = _contact(user)
-    wanted = contact.channels(urgency) if contact is not None else list(
-        Contact.DEFAULT_PREFERENCES.get(urgency, [Message.INAPP]))
+    wanted = (
+        contact.channels(urgency)
+        if contact is not None
+        else list(Contact.DEFAULT_PREFERENCES.get(urgency, [Message.INAPP]))
+    )
     out = [Message.INAPP]
     for channel in wanted:
         if channel in PERSONAL_CHANNELS and channel not in out and _address(user, channel):
@@ -173,8 +177,18 @@ def channels_for(user, urgency: str) -> list[str]:
 OFFICE = "office"  # pass among `units` to notify_units for the office's own group
 
 
-def notify_units(*, units, subject: str, kind: str, title: str, body: str, url: str = "", period: str = "",
-                 urgency: str = "normal", now: datetime | None = None) -> int:
+def notify_units(
+    *,
+    units,
+    subject: str,
+    kind: str,
+    title: str,
+    body: str,
+    url: str = "",
+    period: str = "",
+    urgency: str = "normal",
+    now: datetime | None = None,
+) -> int:
     """Post a unit-level event into each unit's group robots (WeCom and/or DingTalk, whichever the unit
     registered) through the outbox; urgent messages @ the unit's liaisons by their WeCom/DingTalk ids.
     `units`: member units, and/or OFFICE. One row per (subject, kind, robot, channel, period): calling
@@ -186,7 +200,9 @@ def notify_units(*, units, subject: str, kind: str, title: str, body: str, url: 
     period = period or now.isoformat(timespec="seconds")
     unit_ids = [u.pk for u in units if isinstance(u, MemberUnit)]
     keys = [f"mu:{pk}" for pk in unit_ids] + ([UnitContact.OFFICE] if OFFICE in units else [])
-    robots_ = [r for r in UnitContact.objects.filter(key__in=keys).select_related("unit") if r.has_wecom or r.has_dingtalk]
+    robots_ = [
+        r for r in UnitContact.objects.filter(key__in=keys).select_related("unit") if r.has_wecom or r.has_dingtalk
+    ]
     if not robots_:
         return 0
     people = units_recipient_users(unit_ids) if urgency == "urgent" and unit_ids else {}
@@ -195,16 +211,32 @@ def notify_units(*, units, subject: str, kind: str, title: str, body: str, url: 
     rows = []
     for robot in robots_:
         members = people.get(robot.unit_id, []) if robot.unit_id else []
-        for channel, configured, id_field in ((Message.WECOM, robot.has_wecom, "wecom_userid"),
-                                               (Message.DINGTALK, robot.has_dingtalk, "dingtalk_userid")):
+        for channel, configured, id_field in (
+            (Message.WECOM, robot.has_wecom, "wecom_userid"),
+            (Message.DINGTALK, robot.has_dingtalk, "dingtalk_userid"),
+        ):
             if not configured:
                 continue
             mentions = [getattr(c, id_field) for u in members if (c := _contact(u)) and getattr(c, id_field)]
-            rows.append(Message(subject=subject, kind=kind, robot=robot, channel=channel, period=period,
-                                address=",".join(mentions)[:200], title=title[:200], body=body, url=url,
-                                next_attempt_at=now))
-    existing = set(Message.objects.filter(subject=subject, kind=kind, period=period, robot__in=robots_,
-                                          recipient__isnull=True).values_list("robot_id", "channel"))
+            rows.append(
+                Message(
+                    subject=subject,
+                    kind=kind,
+                    robot=robot,
+                    channel=channel,
+                    period=period,
+                    address=",".join(mentions)[:200],
+                    title=title[:200],
+                    body=body,
+                    url=url,
+                    next_attempt_at=now,
+                )
+            )
+    existing = set(
+        Message.objects.filter(
+            subject=subject, kind=kind, period=period, robot__in=robots_, recipient__isnull=True
+        ).values_list("robot_id", "channel")
+    )
     new = [m for m in rows if (m.robot_id, m.channel) not in existing]
     if new:
         with transaction.atomic():
@@ -238,8 +270,17 @@ def _rows_for(r: Reminder, kind: str, users, channels, now, today, *, immediate_
             address = _address(user, channel)
             if channel != Message.INAPP and not address:
                 continue
-            row = Message(subject=r.subject, kind=kind, recipient=user, channel=channel, period=period,
-                          address=address, title=one_line(text.split("】")[0] + "】" + r.title), body=text, url=r.url)
+            row = Message(
+                subject=r.subject,
+                kind=kind,
+                recipient=user,
+                channel=channel,
+                period=period,
+                address=address,
+                title=one_line(text.split("】")[0] + "】" + r.title),
+                body=text,
+                url=r.url,
+            )
             if channel == Message.INAPP:
                 row.status, row.sent_at, row.attempts = Message.SENT, now, 1
             elif channel == Message.SMS:
@@ -257,11 +298,19 @@ def _digest_rows(events: dict, now, today) -> list[Message]:
         if not address:
             continue
         body = "\n".join(f"· {line}" for line in lines)
-        rows.append(Message(subject="digest", kind="digest", recipient=user, channel=Message.EMAIL,
-                            period=today.isoformat(), address=address,
-                            title=f"【每日汇总】{today:%Y年%-m月%-d日} 待办与逾期提醒（{len(lines)} 项）",
-                            body=f"{user}，您好：\n\n今日需要关注的报送事项：\n{body}\n\n请登录 {conf.site_url()} 办理。",
-                            next_attempt_at=now))
+        rows.append(
+            Message(
+                subject="digest",
+                kind="digest",
+                recipient=user,
+                channel=Message.EMAIL,
+                period=today.isoformat(),
+                address=address,
+                title=f"【每日汇总】{today:%Y年%-m月%-d日} 待办与逾期提醒（{len(lines)} 项）",
+                body=f"{user}，您好：\n\n今日需要关注的报送事项：\n{body}\n\n请登录 {conf.site_url()} 办理。",
+                next_attempt_at=now,
+            )
+        )
     return rows
 
 
@@ -306,7 +355,7 @@ def reminders_plan(*, today: date | None = None, now: datetime | None = None, me
     rows += _digest_rows(digest, now, today)
     written = 0
     for i in range(0, len(rows), 1000):
-        batch = rows[i:i + 1000]
+        batch = rows[i : i + 1000]
         written += _insert_new(batch)
     if written:
         transaction.on_commit(_dispatch_soon)
@@ -321,9 +370,13 @@ def _insert_new(batch: list[Message]) -> int:
     """Insert the rows whose key is not there yet; returns how many were new. Reads the existing
     keys through the unique index (subject first), so the cost follows the batch, not the log's
     history. ignore_conflicts still settles a race with another sweep: the key decides, not this read."""
-    existing = set(Message.objects.filter(subject__in={m.subject for m in batch}, kind__in={m.kind for m in batch},
-                                          recipient_id__in={m.recipient_id for m in batch})
-                   .values_list("subject", "kind", "recipient_id", "channel", "period"))
+    existing = set(
+        Message.objects.filter(
+            subject__in={m.subject for m in batch},
+            kind__in={m.kind for m in batch},
+            recipient_id__in={m.recipient_id for m in batch},
+        ).values_list("subject", "kind", "recipient_id", "channel", "period")
+    )
     new = [m for m in batch if _key(m) not in existing]
     if new:
         with transaction.atomic():
@@ -334,9 +387,10 @@ def _insert_new(batch: list[Message]) -> int:
 @dataclass
 class PressResult:
     """What one 催办 did: the obligor, who was reached on which channel, how many rows were written."""
+
     unit: str
     rows: int
-    reached: list = field(default_factory=list)   # [(person's name, [channel labels])]
+    reached: list = field(default_factory=list)  # [(person's name, [channel labels])]
 
     def summary(self) -> str:
         if not self.reached:
@@ -367,16 +421,23 @@ def press_cooldown_check(subject: str, now: datetime) -> None:
         # (the caller's transaction) and then sees its rows.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"press:{subject}"])
-    last = (Message.objects.filter(subject=subject, kind__startswith="press:").order_by("-created_at")
-            .values_list("created_at", flat=True).first())
+    last = (
+        Message.objects.filter(subject=subject, kind__startswith="press:")
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
     if last is None:
         return
     last_day, today = timezone.localdate(last), timezone.localdate(now)
     if working_days_between(last_day, today) < days:
         when = timezone.localtime(last)
         again = add_working_days(last_day, days)
-        raise Conflict(f"已于{when:%Y年%-m月%-d日 %H:%M}催办过，同一单位的同一事项每 {days} 个工作日只催办一次，"
-                       f"请于{again:%Y年%-m月%-d日}后再催办。", code="press_cooldown")
+        raise Conflict(
+            f"已于{when:%Y年%-m月%-d日 %H:%M}催办过，同一单位的同一事项每 {days} 个工作日只催办一次，"
+            f"请于{again:%Y年%-m月%-d日}后再催办。",
+            code="press_cooldown",
+        )
 
 
 def reminder_press(*, subject: str, by, now: datetime | None = None) -> PressResult | None:
@@ -389,17 +450,26 @@ def reminder_press(*, subject: str, by, now: datetime | None = None) -> PressRes
         return None
     press_cooldown_check(subject, now)
     kind = f"press:{now:%Y%m%d%H%M%S}"
-    rows = _rows_for(r, kind, r.recipients, r.policy.get("channels", DEFAULT_REMINDERS["channels"]), now,
-                     timezone.localdate(now), immediate_email=True)
+    rows = _rows_for(
+        r,
+        kind,
+        r.recipients,
+        r.policy.get("channels", DEFAULT_REMINDERS["channels"]),
+        now,
+        timezone.localdate(now),
+        immediate_email=True,
+    )
     created = Message.objects.bulk_create(rows, ignore_conflicts=True)
     transaction.on_commit(_dispatch_soon)
     return PressResult(unit=r.unit_label, rows=len(created), reached=reach_of(rows))
 
 
 URGENCIES = ("urgent", "normal", "info")
-_DEFAULT_CHANNELS = {"urgent": [Message.INAPP, Message.SMS, Message.EMAIL],
-                     "normal": [Message.INAPP, Message.EMAIL],
-                     "info": [Message.INAPP]}
+_DEFAULT_CHANNELS = {
+    "urgent": [Message.INAPP, Message.SMS, Message.EMAIL],
+    "normal": [Message.INAPP, Message.EMAIL],
+    "info": [Message.INAPP],
+}
 
 
 def one_line(text: str, max_length: int = 200) -> str:
@@ -407,8 +477,19 @@ def one_line(text: str, max_length: int = 200) -> str:
     return " ".join(str(text).split())[:max_length]
 
 
-def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = "", period: str = "",
-           channels=None, urgency: str = "normal", now: datetime | None = None) -> int:
+def notify(
+    *,
+    users,
+    subject: str,
+    kind: str,
+    title: str,
+    body: str,
+    url: str = "",
+    period: str = "",
+    channels=None,
+    urgency: str = "normal",
+    now: datetime | None = None,
+) -> int:
     """A one-off notice (an event, a 催办) through the same outbox: one row per user and channel, in the
     caller's transaction, sent after commit. `channels` None means each user's own choice for this
     urgency (`channels_for`). The key (subject, kind, recipient, channel, period) keeps it once."""
@@ -418,13 +499,21 @@ def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = 
     users = list(dict.fromkeys(users))
     _prefetch_contacts(users)
     for user in users:
-        for channel in (channels if channels is not None else channels_for(user, urgency)):
+        for channel in channels if channels is not None else channels_for(user, urgency):
             address = _address(user, channel)
             if channel != Message.INAPP and not address:
                 continue
-            row = Message(subject=subject, kind=kind, recipient=user, channel=channel,
-                          period=period or now.isoformat(timespec="seconds"), address=address, title=title,
-                          body=body, url=url)
+            row = Message(
+                subject=subject,
+                kind=kind,
+                recipient=user,
+                channel=channel,
+                period=period or now.isoformat(timespec="seconds"),
+                address=address,
+                title=title,
+                body=body,
+                url=url,
+            )
             if channel == Message.INAPP:
                 row.status, row.sent_at, row.attempts = Message.SENT, now, 1
             else:
@@ -436,16 +525,35 @@ def notify(*, users, subject: str, kind: str, title: str, body: str, url: str = 
     return len(created)
 
 
-def notify_addresses(*, addresses, subject: str, kind: str, title: str, body: str, url: str = "", period: str = "",
-                     now: datetime | None = None) -> int:
+def notify_addresses(
+    *,
+    addresses,
+    subject: str,
+    kind: str,
+    title: str,
+    body: str,
+    url: str = "",
+    period: str = "",
+    now: datetime | None = None,
+) -> int:
     """E-mail to people without an account (invited experts, guest units), through the outbox like
     everyone else's: one row per address, no recipient, sent once after commit."""
     now = now or timezone.now()
-    rows = [Message(subject=subject, kind=kind, recipient=None, channel=Message.EMAIL,
-                    period=f"{(period or f'{now:%Y%m%d%H%M%S%f}')[:21]}/{sha1(address.encode(), usedforsecurity=False).hexdigest()[:10]}",
-                    address=address,
-                    title=one_line(title), body=body, url=url, next_attempt_at=now)
-            for address in dict.fromkeys(a.strip() for a in addresses if a and a.strip())]
+    rows = [
+        Message(
+            subject=subject,
+            kind=kind,
+            recipient=None,
+            channel=Message.EMAIL,
+            period=f"{(period or f'{now:%Y%m%d%H%M%S%f}')[:21]}/{sha1(address.encode(), usedforsecurity=False).hexdigest()[:10]}",
+            address=address,
+            title=one_line(title),
+            body=body,
+            url=url,
+            next_attempt_at=now,
+        )
+        for address in dict.fromkeys(a.strip() for a in addresses if a and a.strip())
+    ]
     Message.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
         transaction.on_commit(_dispatch_soon)
@@ -456,4 +564,3 @@ def _dispatch_soon():
     """After a commit: ask a worker to send now. Safe when the broker is down (core.queue). The task is
     named, not imported: deadlines.tasks stands on this module."""
     enqueue("deadlines.tasks.outbox_dispatch")
-

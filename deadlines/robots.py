@@ -44,8 +44,13 @@ class Rejected(Exception):
 WECOM_THROTTLED = {45009}
 WECOM_CONFIG = {93000: "群机器人 key 无效或已被移除", 93004: "群机器人已被停用", 40001: "群机器人 key 无效"}
 DINGTALK_THROTTLED = {130101, 130102}
-DINGTALK_CONFIG = {310000: "钉钉机器人加签校验失败（请核对加签密钥）", 300001: "钉钉机器人 access_token 无效",
-                   400013: "钉钉群已被解散", 400101: "钉钉机器人已停用", 300005: "钉钉机器人 access_token 不存在"}
+DINGTALK_CONFIG = {
+    310000: "钉钉机器人加签校验失败（请核对加签密钥）",
+    300001: "钉钉机器人 access_token 无效",
+    400013: "钉钉群已被解散",
+    400101: "钉钉机器人已停用",
+    300005: "钉钉机器人 access_token 不存在",
+}
 
 
 def session():
@@ -80,8 +85,14 @@ def wecom_send(http, *, key: str, text: str, mention_userids=()) -> str:
     payload = {"msgtype": "text", "text": {"content": text}}
     if mention_userids:
         payload["text"]["mentioned_list"] = list(mention_userids)
-    _verdict(_post(http, url, payload), platform="企业微信", throttled=WECOM_THROTTLED, wait=60,
-             throttle_text="每个群机器人每分钟最多 20 条", config=WECOM_CONFIG)
+    _verdict(
+        _post(http, url, payload),
+        platform="企业微信",
+        throttled=WECOM_THROTTLED,
+        wait=60,
+        throttle_text="每个群机器人每分钟最多 20 条",
+        config=WECOM_CONFIG,
+    )
     return f"wecom-{int(time.time() * 1000)}"
 
 
@@ -102,13 +113,21 @@ def _verdict(answer: dict, *, platform: str, throttled, wait: int, throttle_text
 
 def dingtalk_send(http, *, token: str, secret: str, text: str, mention_userids=(), now_ms: int | None = None) -> str:
     ms = now_ms or int(time.time() * 1000)
-    url = (f"{conf.dingtalk_base_url()}/robot/send?access_token={urllib.parse.quote(token)}"
-           f"&timestamp={ms}&sign={dingtalk_sign(secret, ms)}")
+    url = (
+        f"{conf.dingtalk_base_url()}/robot/send?access_token={urllib.parse.quote(token)}"
+        f"&timestamp={ms}&sign={dingtalk_sign(secret, ms)}"
+    )
     payload = {"msgtype": "text", "text": {"content": text}}
     if mention_userids:
         payload["at"] = {"atUserIds": list(mention_userids)}
-    _verdict(_post(http, url, payload), platform="钉钉", throttled=DINGTALK_THROTTLED, wait=600,
-             throttle_text="每个机器人每分钟最多 20 条，超过后限流 10 分钟", config=DINGTALK_CONFIG)
+    _verdict(
+        _post(http, url, payload),
+        platform="钉钉",
+        throttled=DINGTALK_THROTTLED,
+        wait=600,
+        throttle_text="每个机器人每分钟最多 20 条，超过后限流 10 分钟",
+        config=DINGTALK_CONFIG,
+    )
     return f"dingtalk-{ms}"
 
 

@@ -24,10 +24,10 @@ HOLIDAY_LABELS = {KEEP: "不顺延", NEXT_WORKING_DAY: "顺延至下一个工作
 OBLIGOR_LABELS = {MEMBER_UNITS: "各成员单位", REPORTING_UNITS: "各报送单位（市州）", COUNTIES: "各县（市、区）"}
 
 DEFAULT_REMINDERS = {
-    "before": [7, 3, 1],      # working days before the due day
+    "before": [7, 3, 1],  # working days before the due day
     "on_due": True,
-    "after_every": 2,         # working days, while overdue
-    "escalate_after": 3,      # working days overdue → convener and deputy
+    "after_every": 2,  # working days, while overdue
+    "escalate_after": 3,  # working days overdue → convener and deputy
     "channels": ["inapp", "email", "sms"],
 }
 CHANNELS = ("inapp", "email", "sms")
@@ -39,12 +39,12 @@ class RuleError(DomainError):
 
 @dataclass(frozen=True)
 class Period:
-    key: str          # stable, part of an obligation's unique key: "2024Q3", "2024-0515", "once"
-    label: str        # what a person reads: "2024年第3季度"
-    start: date       # the period reported on (or the window in which to submit)
+    key: str  # stable, part of an obligation's unique key: "2024Q3", "2024-0515", "once"
+    label: str  # what a person reads: "2024年第3季度"
+    start: date  # the period reported on (or the window in which to submit)
     end: date
     due: date
-    opens: date       # first day of the submission window
+    opens: date  # first day of the submission window
 
 
 def period_title(period_label: str, title: str) -> str:
@@ -91,8 +91,14 @@ class Schedule:
 
     def annual(self, year: int, month: int, day: int) -> Period:
         raw = date(year, month, day)
-        return Period(f"{year}-{month:02d}{day:02d}", f"{year}年{month}月{day}日前",
-                      date(year, 1, 1), raw, self._adjust(raw), date(year, 1, 1))
+        return Period(
+            f"{year}-{month:02d}{day:02d}",
+            f"{year}年{month}月{day}日前",
+            date(year, 1, 1),
+            raw,
+            self._adjust(raw),
+            date(year, 1, 1),
+        )
 
     def once(self) -> Period:
         raw = self.on
@@ -247,28 +253,36 @@ def rules_parse(raw, *, established_on: date, where=lambda path: "") -> list[Rul
         sp = f"{p}.schedule"
         s = mapping(m["schedule"], sp, {"kind", "days", "counting", "reading", "dates", "date"}, ("kind",))
         kind = choice(s["kind"], f"{sp}.kind", KIND_LABELS)
-        allowed_by_kind = {QUARTERLY: {"kind", "days", "counting", "reading"}, ANNUAL: {"kind", "dates"},
-                           ONCE: {"kind", "date"}}[kind]
+        allowed_by_kind = {
+            QUARTERLY: {"kind", "days", "counting", "reading"},
+            ANNUAL: {"kind", "dates"},
+            ONCE: {"kind", "date"},
+        }[kind]
         for key in s:
             if key not in allowed_by_kind:
-                fail(f"{sp}.{key}", f"{KIND_LABELS[kind]}规则不使用此字段（允许：{'、'.join(sorted(allowed_by_kind))}）。")
+                fail(
+                    f"{sp}.{key}",
+                    f"{KIND_LABELS[kind]}规则不使用此字段（允许：{'、'.join(sorted(allowed_by_kind))}）。",
+                )
         if kind == QUARTERLY:
             schedule = Schedule(
-                kind=kind, days=integer(s.get("days", 5), f"{sp}.days", 1, 60),
+                kind=kind,
+                days=integer(s.get("days", 5), f"{sp}.days", 1, 60),
                 counting=choice(s.get("counting", CALENDAR_DAYS), f"{sp}.counting", COUNTING_LABELS),
                 reading=choice(s.get("reading", AFTER_QUARTER_END), f"{sp}.reading", READING_LABELS),
-                on_holiday=on_holiday)
+                on_holiday=on_holiday,
+            )
         elif kind == ANNUAL:
             dates = s.get("dates")
             if not isinstance(dates, list) or not dates:
-                fail(f"{sp}.dates", "应为至少一项的列表，每项形如 \"05-15\"（月-日）。")
+                fail(f"{sp}.dates", '应为至少一项的列表，每项形如 "05-15"（月-日）。')
             parsed = []
             for j, text in enumerate(dates):
                 try:
                     month, dom = (int(x) for x in str(text).split("-"))
                     date(2021, month, dom)  # not a leap year: 02-29 is refused
                 except ValueError:
-                    fail(f"{sp}.dates[{j}]", f"应为 \"MM-DD\"（月-日，例如 \"05-15\"），实际为 {text!r}。")
+                    fail(f"{sp}.dates[{j}]", f'应为 "MM-DD"（月-日，例如 "05-15"），实际为 {text!r}。')
                 if (month, dom) in parsed:
                     fail(f"{sp}.dates[{j}]", f"日期 {text} 重复。")
                 parsed.append((month, dom))
@@ -291,8 +305,9 @@ def rules_parse(raw, *, established_on: date, where=lambda path: "") -> list[Rul
         if "before" in given:
             if not isinstance(given["before"], list):
                 fail(f"{rp}.before", "应为工作日数的列表，例如 [7, 3, 1]。")
-            reminders["before"] = sorted({integer(v, f"{rp}.before[{j}]", 1, 30)
-                                          for j, v in enumerate(given["before"])}, reverse=True)
+            reminders["before"] = sorted(
+                {integer(v, f"{rp}.before[{j}]", 1, 30) for j, v in enumerate(given["before"])}, reverse=True
+            )
         if "on_due" in given:
             if not isinstance(given["on_due"], bool):
                 fail(f"{rp}.on_due", "应为 true 或 false。")
@@ -308,10 +323,18 @@ def rules_parse(raw, *, established_on: date, where=lambda path: "") -> list[Rul
             for j, c in enumerate(channels):
                 choice(c, f"{rp}.channels[{j}]", {"inapp": "站内通知", "email": "电子邮件", "sms": "短信"})
             reminders["channels"] = list(dict.fromkeys(channels))
-        out.append(RuleSpec(
-            code=code, title=title.strip(), obligors=obligors, schedule=schedule, starts=starts, ends=ends,
-            blue_from=integer(ladder.get("blue_from", 3), f"{p}.ladder.blue_from", 0, 30),
-            red_after=integer(ladder.get("red_after", 3), f"{p}.ladder.red_after", 0, 60),
-            reminders=reminders, order=i,
-        ))
+        out.append(
+            RuleSpec(
+                code=code,
+                title=title.strip(),
+                obligors=obligors,
+                schedule=schedule,
+                starts=starts,
+                ends=ends,
+                blue_from=integer(ladder.get("blue_from", 3), f"{p}.ladder.blue_from", 0, 30),
+                red_after=integer(ladder.get("red_after", 3), f"{p}.ladder.red_after", 0, 60),
+                reminders=reminders,
+                order=i,
+            )
+        )
     return out

@@ -76,7 +76,9 @@ def messages_of_mechanism(mechanism_id):
     from members.models import User
     from members.selectors import mechanism_deployed
 
-    people = User.objects.filter(Q(person__unit__mechanism_id=mechanism_id) | Q(reporting_unit__mechanism_id=mechanism_id))
+    people = User.objects.filter(
+        Q(person__unit__mechanism_id=mechanism_id) | Q(reporting_unit__mechanism_id=mechanism_id)
+    )
     mine = Q(recipient_id__in=people.values("pk")) | Q(robot__unit__mechanism_id=mechanism_id)
     deployed = mechanism_deployed()
     if deployed is not None and deployed.pk == mechanism_id:
@@ -91,9 +93,11 @@ def messages_for_user(user):
 
 def messages_for_subjects(subjects) -> dict[str, dict]:
     """subject → {"count": reminders sent (SMS/e-mail/in-app), "failed": failures} for the boards."""
-    rows = (Message.objects.filter(subject__in=list(subjects)).values("subject")
-            .annotate(count=Count("id", filter=Q(status=Message.SENT)),
-                      failed=Count("id", filter=Q(status=Message.FAILED))))
+    rows = (
+        Message.objects.filter(subject__in=list(subjects))
+        .values("subject")
+        .annotate(count=Count("id", filter=Q(status=Message.SENT)), failed=Count("id", filter=Q(status=Message.FAILED)))
+    )
     return {r["subject"]: r for r in rows}
 
 
@@ -103,17 +107,23 @@ def overdue_board(today: date | None = None, mechanism_id: int | None = None) ->
     checks and exports; the 逾期督办 page reads `overdue_summary` and `overdue_page`."""
     today = today or timezone.localdate()
     mechanism_ids = [mechanism_id or mechanism_id_current()]
-    reminders = [r for source in sources()
-                 for r in source.owed(until=today - timedelta(days=1), mechanism_ids=mechanism_ids)]
+    reminders = [
+        r for source in sources() for r in source.owed(until=today - timedelta(days=1), mechanism_ids=mechanism_ids)
+    ]
     sent = messages_for_subjects(r.subject for r in reminders)
     units: dict[str, list] = {}
     for r in reminders:
-        units.setdefault(r.unit_label, []).append({
-            "reminder": r, "subject": r.subject, "days_overdue": (today - r.due_on).days,
-            "working_days_overdue": calendar.working_days_between(r.due_on, today),
-            "colour": ladder.colour_for(r.due_on, today, r.ladder),
-            "sent": sent.get(r.subject, {}).get("count", 0), "failed": sent.get(r.subject, {}).get("failed", 0),
-        })
+        units.setdefault(r.unit_label, []).append(
+            {
+                "reminder": r,
+                "subject": r.subject,
+                "days_overdue": (today - r.due_on).days,
+                "working_days_overdue": calendar.working_days_between(r.due_on, today),
+                "colour": ladder.colour_for(r.due_on, today, r.ladder),
+                "sent": sent.get(r.subject, {}).get("count", 0),
+                "failed": sent.get(r.subject, {}).get("failed", 0),
+            }
+        )
     out = [{"unit": unit, "rows": sorted(rows, key=lambda x: -x["days_overdue"])} for unit, rows in units.items()]
     return sorted(out, key=lambda g: -max(x["days_overdue"] for x in g["rows"]))
 
@@ -136,8 +146,11 @@ def _subject_pk(subject: str) -> int:
 def _source_page(source, until, mechanism_ids, unit, after, limit):
     if hasattr(source, "overdue_page"):
         return source.overdue_page(until=until, mechanism_ids=mechanism_ids, unit=unit, after=after, limit=limit)
-    rows = [r for r in source.owed(until=until, mechanism_ids=mechanism_ids)
-            if not unit or unit in (r.unit_key, r.unit_label)]
+    rows = [
+        r
+        for r in source.owed(until=until, mechanism_ids=mechanism_ids)
+        if not unit or unit in (r.unit_key, r.unit_label)
+    ]
     key = lambda r: (r.due_on, source.name, _subject_pk(r.subject))  # noqa: E731
     if after is not None:
         rows = [r for r in rows if key(r) > (after.due_on, after.source, after.pk)]
@@ -145,7 +158,7 @@ def _source_page(source, until, mechanism_ids, unit, after, limit):
 
 
 def unit_labels(keys) -> dict[str, str]:
-    """"mu:3" / "ru:4" → the unit's name (one query for the prefectures; member units are cached)."""
+    """ "mu:3" / "ru:4" → the unit's name (one query for the prefectures; member units are cached)."""
     from members.models import ReportingUnit
     from members.selectors import unit_names
 
@@ -155,7 +168,13 @@ def unit_labels(keys) -> dict[str, str]:
     out = {}
     for k in keys:
         kind, _, pk = k.partition(":")
-        label = names.get(int(pk)) if kind == "mu" and pk.isdigit() else ru_names.get(int(pk)) if kind == "ru" and pk.isdigit() else None
+        label = (
+            names.get(int(pk))
+            if kind == "mu" and pk.isdigit()
+            else ru_names.get(int(pk))
+            if kind == "ru" and pk.isdigit()
+            else None
+        )
         out[k] = label or k
     return out
 
@@ -181,8 +200,14 @@ def overdue_summary(today: date | None = None, mechanism_id: int | None = None) 
     return sorted(units.values(), key=lambda u: (u["oldest"], u["label"]))
 
 
-def overdue_page(today: date | None = None, mechanism_id: int | None = None, *, unit: str = "",
-                 after: Cursor | None = None, limit: int = BOARD_PAGE) -> tuple[list[dict], Cursor | None]:
+def overdue_page(
+    today: date | None = None,
+    mechanism_id: int | None = None,
+    *,
+    unit: str = "",
+    after: Cursor | None = None,
+    limit: int = BOARD_PAGE,
+) -> tuple[list[dict], Cursor | None]:
     """One page of 逾期督办's rows (one unit's, or every unit's when `unit` is ""), the longest overdue
     first, after `after`; and the cursor of the next page (None on the last). Each source reads at
     most `limit + 1` rows along an index; the reminders already sent are one grouped query."""
@@ -196,29 +221,45 @@ def overdue_page(today: date | None = None, mechanism_id: int | None = None, *, 
     more = len(merged) > limit
     merged = merged[:limit]
     sent = messages_for_subjects(r.subject for _, r in merged)
-    rows = [{
-        "reminder": r, "subject": r.subject, "unit": r.unit_label, "unit_key": r.unit_key,
-        "days_overdue": (today - r.due_on).days,
-        "working_days_overdue": calendar.working_days_between(r.due_on, today),
-        "colour": ladder.colour_for(r.due_on, today, r.ladder),
-        "sent": sent.get(r.subject, {}).get("count", 0), "failed": sent.get(r.subject, {}).get("failed", 0),
-    } for _, r in merged]
+    rows = [
+        {
+            "reminder": r,
+            "subject": r.subject,
+            "unit": r.unit_label,
+            "unit_key": r.unit_key,
+            "days_overdue": (today - r.due_on).days,
+            "working_days_overdue": calendar.working_days_between(r.due_on, today),
+            "colour": ladder.colour_for(r.due_on, today, r.ladder),
+            "sent": sent.get(r.subject, {}).get("count", 0),
+            "failed": sent.get(r.subject, {}).get("failed", 0),
+        }
+        for _, r in merged
+    ]
     return rows, (Cursor(*merged[-1][0]) if more and merged else None)
 
 
 def due_preview(mechanism, today: date | None = None, months: int = 12) -> dict:
     """Every due date of the next `months` months, rule by rule, with the calendar years it needs."""
     today = today or timezone.localdate()
-    last = date(today.year + (today.month - 1 + months) // 12, (today.month - 1 + months) % 12 + 1, 1) - timedelta(days=1)
+    last = date(today.year + (today.month - 1 + months) // 12, (today.month - 1 + months) % 12 + 1, 1) - timedelta(
+        days=1
+    )
     rows, periods = [], []
     for rule in DeadlineRule.objects.filter(mechanism=mechanism, active=True):
         spec = rule.spec()
         for p in spec.periods(today, last):
             periods.append(p)
-            rows.append({"rule": rule, "period": p, "describe": spec.schedule.describe(),
-                         "title": period_title(p.label, rule.title),
-                         "obligors": OBLIGOR_LABELS[rule.obligors], "weekday": "一二三四五六日"[p.due.weekday()],
-                         "missing": calendar.calendar_missing_years([p.due.year, p.end.year, p.opens.year])})
+            rows.append(
+                {
+                    "rule": rule,
+                    "period": p,
+                    "describe": spec.schedule.describe(),
+                    "title": period_title(p.label, rule.title),
+                    "obligors": OBLIGOR_LABELS[rule.obligors],
+                    "weekday": "一二三四五六日"[p.due.weekday()],
+                    "missing": calendar.calendar_missing_years([p.due.year, p.end.year, p.opens.year]),
+                }
+            )
     rows.sort(key=lambda r: (r["period"].due, r["rule"].order))
     return {"rows": rows, "first": today, "last": last, "missing_years": missing_years_for(periods)}
 
@@ -280,19 +321,35 @@ def delivery_overview() -> dict:
     from .models import ChannelState
     from .outbox import CHANNEL_LABELS, SENDABLE
 
-    counts = {(c, s): n for c, s, n in Message.objects.filter(channel__in=SENDABLE)
-              .exclude(status=Message.SENT).values("channel", "status").annotate(n=Count("id"))
-              .values_list("channel", "status", "n")}
+    counts = {
+        (c, s): n
+        for c, s, n in Message.objects.filter(channel__in=SENDABLE)
+        .exclude(status=Message.SENT)
+        .values("channel", "status")
+        .annotate(n=Count("id"))
+        .values_list("channel", "status", "n")
+    }
     states = list(ChannelState.objects.all())
     by_key = {s.key: s for s in states}
     channels = []
     for c in SENDABLE:
         s = by_key.get(c)
         robots_down = [r for r in states if r.key.startswith(f"{c}:") and r.is_down]
-        channels.append({"code": c, "label": CHANNEL_LABELS[c], "state": s, "robots_down": robots_down,
-                         "pending": counts.get((c, Message.PENDING), 0) + counts.get((c, Message.SENDING), 0),
-                         "failed": counts.get((c, Message.FAILED), 0)})
+        channels.append(
+            {
+                "code": c,
+                "label": CHANNEL_LABELS[c],
+                "state": s,
+                "robots_down": robots_down,
+                "pending": counts.get((c, Message.PENDING), 0) + counts.get((c, Message.SENDING), 0),
+                "failed": counts.get((c, Message.FAILED), 0),
+            }
+        )
     reclaimed = Message.objects.filter(reclaimed__gt=0).aggregate(rows=Count("id"), times=Sum("reclaimed"))
-    return {"channel_rows": channels, "failed": sum(ch["failed"] for ch in channels),
-            "down": [s for s in states if s.is_down], "reclaimed_rows": reclaimed["rows"] or 0,
-            "reclaimed_sent": Message.objects.filter(reclaimed__gt=0, status=Message.SENT).count()}
+    return {
+        "channel_rows": channels,
+        "failed": sum(ch["failed"] for ch in channels),
+        "down": [s for s in states if s.is_down],
+        "reclaimed_rows": reclaimed["rows"] or 0,
+        "reclaimed_sent": Message.objects.filter(reclaimed__gt=0, status=Message.SENT).count(),
+    }

@@ -26,9 +26,17 @@ class SmsUnavailable(SmsError):
 
 # Aliyun codes that concern one message (its number, its content, that number's frequency); any other
 # code (credentials, signature, balance, template, throttling of the account) is the channel's.
-ALIYUN_MESSAGE_CODES = ("isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT", "isv.BUSINESS_LIMIT_CONTROL",
-                        "isv.DAY_LIMIT_CONTROL", "isv.PARAM_LENGTH_LIMIT", "isv.TEMPLATE_PARAMS_ILLEGAL",
-                        "isv.BLACK_KEY_CONTROL_LIMIT", "isv.DENY_IP_RANGE", "isv.INVALID_PARAMETERS")
+ALIYUN_MESSAGE_CODES = (
+    "isv.MOBILE_NUMBER_ILLEGAL",
+    "isv.MOBILE_COUNT_OVER_LIMIT",
+    "isv.BUSINESS_LIMIT_CONTROL",
+    "isv.DAY_LIMIT_CONTROL",
+    "isv.PARAM_LENGTH_LIMIT",
+    "isv.TEMPLATE_PARAMS_ILLEGAL",
+    "isv.BLACK_KEY_CONTROL_LIMIT",
+    "isv.DENY_IP_RANGE",
+    "isv.INVALID_PARAMETERS",
+)
 
 
 class ConsoleBackend:
@@ -47,8 +55,13 @@ class FileBackend:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a", encoding="utf-8") as f:
-                f.write(json.dumps({"at": datetime.now().isoformat(), "mobile": mobile, "text": text,
-                                    "out_id": out_id}, ensure_ascii=False) + "\n")
+                f.write(
+                    json.dumps(
+                        {"at": datetime.now().isoformat(), "mobile": mobile, "text": text, "out_id": out_id},
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
         except OSError as exc:
             raise SmsUnavailable(f"短信文件无法写入：{exc}") from exc
         return f"file-{out_id}"
@@ -67,20 +80,32 @@ class AliyunBackend:
 
         c = conf.aliyun()
         if not (c["access_key_id"] and c["access_key_secret"] and c["sign_name"] and c["template_code"]):
-            raise SmsUnavailable("阿里云短信未配置：需要 ALIYUN_SMS_ACCESS_KEY_ID、ALIYUN_SMS_ACCESS_KEY_SECRET、"
-                           "ALIYUN_SMS_SIGN_NAME、ALIYUN_SMS_TEMPLATE_CODE。")
+            raise SmsUnavailable(
+                "阿里云短信未配置：需要 ALIYUN_SMS_ACCESS_KEY_ID、ALIYUN_SMS_ACCESS_KEY_SECRET、"
+                "ALIYUN_SMS_SIGN_NAME、ALIYUN_SMS_TEMPLATE_CODE。"
+            )
         self.conf = c
-        self.client = Client(Config(access_key_id=c["access_key_id"], access_key_secret=c["access_key_secret"],
-                                    endpoint=c["endpoint"], protocol=c["protocol"],
-                                    read_timeout=conf.send_timeout() * 1000, connect_timeout=10_000))
+        self.client = Client(
+            Config(
+                access_key_id=c["access_key_id"],
+                access_key_secret=c["access_key_secret"],
+                endpoint=c["endpoint"],
+                protocol=c["protocol"],
+                read_timeout=conf.send_timeout() * 1000,
+                connect_timeout=10_000,
+            )
+        )
 
     def send(self, *, mobile: str, text: str, out_id: str) -> str:
         from alibabacloud_dysmsapi20170525.models import SendSmsRequest
 
-        request = SendSmsRequest(phone_numbers=mobile, sign_name=self.conf["sign_name"],
-                                 template_code=self.conf["template_code"],
-                                 template_param=json.dumps({"content": text[:300]}, ensure_ascii=False),
-                                 out_id=out_id[:64])
+        request = SendSmsRequest(
+            phone_numbers=mobile,
+            sign_name=self.conf["sign_name"],
+            template_code=self.conf["template_code"],
+            template_param=json.dumps({"content": text[:300]}, ensure_ascii=False),
+            out_id=out_id[:64],
+        )
         try:
             response = self.client.send_sms(request)
         except Exception as exc:  # the SDK raises its own TeaException and transport errors
@@ -92,7 +117,6 @@ class AliyunBackend:
             raise error(f"阿里云短信发送失败：{code} {getattr(body, 'message', '')}")
         return body.biz_id or ""
 
-
     def send_batch(self, items: list[tuple[str, str, str]]) -> str:
         """SendBatchSms: up to 100 (mobile, text, out_id) in one call — one round trip through the SDK
         for the whole batch, and the duplicate window is the provider's own unit (the call)."""
@@ -102,8 +126,10 @@ class AliyunBackend:
         request = SendBatchSmsRequest(
             phone_number_json=json.dumps([mobile for mobile, _, _ in items]),
             sign_name_json=json.dumps([self.conf["sign_name"]] * len(items), ensure_ascii=False),
-            template_code=self.conf["template_code"], out_id=out_id,
-            template_param_json=json.dumps([{"content": text[:300]} for _, text, _ in items], ensure_ascii=False))
+            template_code=self.conf["template_code"],
+            out_id=out_id,
+            template_param_json=json.dumps([{"content": text[:300]} for _, text, _ in items], ensure_ascii=False),
+        )
         try:
             response = self.client.send_batch_sms(request)
         except Exception as exc:  # noqa: BLE001

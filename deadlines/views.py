@@ -1,6 +1,5 @@
 """Pages of the deadlines app: thin — parse, call a selector or a service, render."""
 
-
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -27,8 +26,12 @@ from .services import (
     obligations as obligation_services,
 )
 
-COLOURS = {ladder.NONE: ("正常", ""), ladder.BLUE: ("临期", "blue"), ladder.YELLOW: ("到期", "yellow"),
-           ladder.RED: ("严重逾期", "red")}
+COLOURS = {
+    ladder.NONE: ("正常", ""),
+    ladder.BLUE: ("临期", "blue"),
+    ladder.YELLOW: ("到期", "yellow"),
+    ladder.RED: ("严重逾期", "red"),
+}
 
 
 def _overseer_or_404(user):
@@ -54,7 +57,11 @@ def obligation_list(request):
     tree_ids = () if is_overseer(request.user) else prefecture_ids_for_user(request.user)
     scope = "counties" if tree_ids and request.GET.get("scope") == "counties" else ""
     if tree_ids:
-        qs = qs.filter(reporting_unit__parent_id__in=tree_ids) if scope else qs.exclude(reporting_unit__parent_id__in=tree_ids)
+        qs = (
+            qs.filter(reporting_unit__parent_id__in=tree_ids)
+            if scope
+            else qs.exclude(reporting_unit__parent_id__in=tree_ids)
+        )
     status = request.GET.get("status", "owed")
     if status == "owed":
         qs = qs.filter(status__in=Obligation.OWED)
@@ -62,13 +69,24 @@ def obligation_list(request):
         qs = qs.filter(status=status)
     page = Paginator(qs.order_by("due_on", "id"), 50).get_page(request.GET.get("page"))
     _decorate(page.object_list, today)
-    return render(request, "deadlines/obligation_list.html", {
-        "page": page, "status": status, "statuses": Obligation.STATUS_CHOICES, "overseer": is_overseer(request.user),
-        "has_counties": bool(tree_ids), "scope": scope, "scope_q": "&scope=counties" if scope else "",
-        "counties": _counties_with_accounts(tree_ids) if scope else [],
-        "missing_years": sorted(set(selectors.provisional_years(page.object_list)) | set(
-            selectors.calendar_warning_years(today) if selectors.may_edit_calendar(request.user) else [])),
-    })
+    return render(
+        request,
+        "deadlines/obligation_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Obligation.STATUS_CHOICES,
+            "overseer": is_overseer(request.user),
+            "has_counties": bool(tree_ids),
+            "scope": scope,
+            "scope_q": "&scope=counties" if scope else "",
+            "counties": _counties_with_accounts(tree_ids) if scope else [],
+            "missing_years": sorted(
+                set(selectors.provisional_years(page.object_list))
+                | set(selectors.calendar_warning_years(today) if selectors.may_edit_calendar(request.user) else [])
+            ),
+        },
+    )
 
 
 def _counties_with_accounts(prefecture_ids) -> list:
@@ -87,9 +105,14 @@ class SubmitForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    reason = forms.CharField(label="退回理由", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000)
-    quality = forms.ChoiceField(label="质量评定（接收时选填，计入年度考评）", required=False,
-                                choices=[("", "不评定"), *Submission.QUALITY_MARKS])
+    reason = forms.CharField(
+        label="退回理由", widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+    quality = forms.ChoiceField(
+        label="质量评定（接收时选填，计入年度考评）",
+        required=False,
+        choices=[("", "不评定"), *Submission.QUALITY_MARKS],
+    )
 
 
 def _already_submitted(request, obligation, text):
@@ -101,8 +124,10 @@ def _already_submitted(request, obligation, text):
     if latest.submitted_by_id == request.user.pk and latest.text == (text or "").strip():
         return latest, None
     who = "您" if latest.submitted_by_id == request.user.pk else f"本单位的{latest.submitted_by}"
-    return None, (f"{who}已于{timezone.localtime(latest.submitted_at):%Y-%m-%d %H:%M}报送，"
-                  "本次填写的内容未提交（见下方，可复制保存）。")
+    return None, (
+        f"{who}已于{timezone.localtime(latest.submitted_at):%Y-%m-%d %H:%M}报送，"
+        "本次填写的内容未提交（见下方，可复制保存）。"
+    )
 
 
 def obligation_detail(request, pk):
@@ -130,10 +155,13 @@ def obligation_detail(request, pk):
             if action == "submit" and may_submit:  # the service refuses before the window opens, in words
                 submit_form = SubmitForm(request.POST)
                 if submit_form.is_valid():
-                    obligation_services.obligation_submit(obligation=obligation, text=submit_form.cleaned_data["text"],
-                                               files=request.FILES.getlist("files"),
-                                               keep=[k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None],
-                                               by=request.user)
+                    obligation_services.obligation_submit(
+                        obligation=obligation,
+                        text=submit_form.cleaned_data["text"],
+                        files=request.FILES.getlist("files"),
+                        keep=[k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None],
+                        by=request.user,
+                    )
                     messages.success(request, f"已报送，等待{receiver}接收。")
                     return redirect("deadlines:obligation", pk=pk)
             elif action in ("accept", "return") and can_decide:
@@ -141,13 +169,20 @@ def obligation_detail(request, pk):
                 if decide_form.is_valid():
                     accept = action == "accept"
                     if county:
-                        cascade.county_return_decide(obligation=obligation, accept=accept,
-                                                     reason=decide_form.cleaned_data["reason"], by=request.user)
+                        cascade.county_return_decide(
+                            obligation=obligation,
+                            accept=accept,
+                            reason=decide_form.cleaned_data["reason"],
+                            by=request.user,
+                        )
                     else:
-                        obligation_services.obligation_decide(obligation=obligation, accept=accept,
-                                                   reason=decide_form.cleaned_data["reason"],
-                                                   quality=decide_form.cleaned_data["quality"] if accept else "",
-                                                   by=request.user)
+                        obligation_services.obligation_decide(
+                            obligation=obligation,
+                            accept=accept,
+                            reason=decide_form.cleaned_data["reason"],
+                            quality=decide_form.cleaned_data["quality"] if accept else "",
+                            by=request.user,
+                        )
                     messages.success(request, "已接收。" if action == "accept" else "已退回修改，并通知报送单位。")
                     return redirect("deadlines:obligation", pk=pk)
             elif action == "press" and is_overseer(request.user):
@@ -177,19 +212,39 @@ def obligation_detail(request, pk):
             if exc.field and exc.field in form.fields:
                 form.add_error(exc.field, exc.message)
     submissions = obligation.submissions.select_related("submitted_by", "decided_by").prefetch_related("attachments")
-    sent = Message.objects.filter(subject=f"obligation:{obligation.pk}").exclude(channel=Message.INAPP) \
-        .select_related("recipient") if is_overseer(request.user) else Message.objects.none()
-    return render(request, "deadlines/obligation_detail.html", {
-        "o": obligation, "submissions": submissions, "can_submit": can_submit, "can_decide": can_decide,
-        "waits_for_window": may_submit and owed() and not_open_yet,
-        "submit_form": submit_form, "decide_form": decide_form, "sent": sent[:50], "kept_text": kept_text,
-        "earlier_files": _earlier_files(obligation) if can_submit else [],
-        "kept_ids": {k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None}
-        if request.method == "POST" else None,
-        "overseer": is_overseer(request.user), "missing_years": selectors.due_missing_years(obligation),
-        "receiver": receiver, "county": county, "tree": _tree_link(request.user, obligation, county),
-        "can_collect": request.user.has_perm("members.dispatch"),  # 收入经验做法 (evaluation/)
-    }, status=status)
+    sent = (
+        Message.objects.filter(subject=f"obligation:{obligation.pk}")
+        .exclude(channel=Message.INAPP)
+        .select_related("recipient")
+        if is_overseer(request.user)
+        else Message.objects.none()
+    )
+    return render(
+        request,
+        "deadlines/obligation_detail.html",
+        {
+            "o": obligation,
+            "submissions": submissions,
+            "can_submit": can_submit,
+            "can_decide": can_decide,
+            "waits_for_window": may_submit and owed() and not_open_yet,
+            "submit_form": submit_form,
+            "decide_form": decide_form,
+            "sent": sent[:50],
+            "kept_text": kept_text,
+            "earlier_files": _earlier_files(obligation) if can_submit else [],
+            "kept_ids": {k for k in map(int_or_none, request.POST.getlist("keep")) if k is not None}
+            if request.method == "POST"
+            else None,
+            "overseer": is_overseer(request.user),
+            "missing_years": selectors.due_missing_years(obligation),
+            "receiver": receiver,
+            "county": county,
+            "tree": _tree_link(request.user, obligation, county),
+            "can_collect": request.user.has_perm("members.dispatch"),  # 收入经验做法 (evaluation/)
+        },
+        status=status,
+    )
 
 
 def _may_decide(user, obligation) -> bool:
@@ -203,10 +258,17 @@ def _tree_link(user, obligation, county) -> str:
     """Where 县区分解与汇总 is for this obligation: the prefecture's own page (it can pass down), the
     page a county share belongs to, or — for the province — a prefecture's page once it has shares."""
     if county:
-        return reverse("deadlines:county_returns", args=[obligation.parent_id]) if obligation.parent_id and (
-            cascade.may_receive_county(user, obligation) or is_overseer(user)) else ""
-    if obligation.reporting_unit_id and (cascade.may_pass_down(user, obligation) and prefecture_ids_for_user(user)
-                                         or is_overseer(user) and obligation.shares.exists()):
+        return (
+            reverse("deadlines:county_returns", args=[obligation.parent_id])
+            if obligation.parent_id and (cascade.may_receive_county(user, obligation) or is_overseer(user))
+            else ""
+        )
+    if obligation.reporting_unit_id and (
+        cascade.may_pass_down(user, obligation)
+        and prefecture_ids_for_user(user)
+        or is_overseer(user)
+        and obligation.shares.exists()
+    ):
         return reverse("deadlines:county_returns", args=[obligation.pk])
     return ""
 
@@ -254,11 +316,21 @@ def overdue(request):
         row["missing"] = calendar.calendar_missing_years([row["reminder"].due_on.year])
         missing |= set(row["missing"])
     here = {"unit": current["key"]} if current else {}
-    return render(request, "deadlines/overdue.html", {
-        "summary": summary, "rows": rows, "unit": current, "today": today, "missing_years": sorted(missing),
-        "total": sum(u["count"] for u in summary), "later": after is not None,
-        "first_url": "?" + urlencode(here) if here else "?",
-        "next_url": "?" + urlencode({**here, "after": str(following)}) if following else ""})
+    return render(
+        request,
+        "deadlines/overdue.html",
+        {
+            "summary": summary,
+            "rows": rows,
+            "unit": current,
+            "today": today,
+            "missing_years": sorted(missing),
+            "total": sum(u["count"] for u in summary),
+            "later": after is not None,
+            "first_url": "?" + urlencode(here) if here else "?",
+            "next_url": "?" + urlencode({**here, "after": str(following)}) if following else "",
+        },
+    )
 
 
 @require_POST
@@ -297,15 +369,29 @@ def preview(request):
 
 
 class CalendarYearForm(forms.Form):
-    holidays = forms.CharField(label="法定节假日（放假的周一至周五）", required=False, widget=forms.Textarea(attrs={"rows": 12}),
-                               help_text="每行一个日期，格式 YYYY-MM-DD，后可加空格和名称，例如：2027-10-01 国庆节")
-    workdays = forms.CharField(label="调休上班日（上班的周六、周日）", required=False, widget=forms.Textarea(attrs={"rows": 6}),
-                               help_text="每行一个日期，例如：2027-09-26 国庆节调休上班")
-    note = forms.CharField(label="依据", required=False, max_length=200, help_text="例如：国务院办公厅关于2027年部分节假日安排的通知")
-    notice = forms.CharField(label="国务院办公厅通知原文", required=False, max_length=20000,
-                             widget=forms.Textarea(attrs={"rows": 6}),
-                             help_text="可粘贴《国务院办公厅关于××××年部分节假日安排的通知》全文，点击“从通知读取”，"
-                                       "系统读出放假和调休上班日期，填入上面两栏，核对无误后再保存。")
+    holidays = forms.CharField(
+        label="法定节假日（放假的周一至周五）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="每行一个日期，格式 YYYY-MM-DD，后可加空格和名称，例如：2027-10-01 国庆节",
+    )
+    workdays = forms.CharField(
+        label="调休上班日（上班的周六、周日）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="每行一个日期，例如：2027-09-26 国庆节调休上班",
+    )
+    note = forms.CharField(
+        label="依据", required=False, max_length=200, help_text="例如：国务院办公厅关于2027年部分节假日安排的通知"
+    )
+    notice = forms.CharField(
+        label="国务院办公厅通知原文",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="可粘贴《国务院办公厅关于××××年部分节假日安排的通知》全文，点击“从通知读取”，"
+        "系统读出放假和调休上班日期，填入上面两栏，核对无误后再保存。",
+    )
 
 
 def calendar_index(request):
@@ -317,10 +403,17 @@ def calendar_index(request):
     years = []
     for year in range(2020, today.year + 3):
         source = calendar.calendar_source(year)
-        years.append({"year": year, "source": source, "entry": entered.get(year),
-                      "days": CalendarDay.objects.filter(day__year=year).count()})
-    return render(request, "deadlines/calendar.html", {
-        "years": years, "missing_years": selectors.calendar_warning_years(today)})
+        years.append(
+            {
+                "year": year,
+                "source": source,
+                "entry": entered.get(year),
+                "days": CalendarDay.objects.filter(day__year=year).count(),
+            }
+        )
+    return render(
+        request, "deadlines/calendar.html", {"years": years, "missing_years": selectors.calendar_warning_years(today)}
+    )
 
 
 def calendar_edit(request, year: int):
@@ -332,9 +425,11 @@ def calendar_edit(request, year: int):
     days = list(CalendarDay.objects.filter(day__year=year))
     entry = CalendarYear.objects.filter(year=year).first()
     if entry or days:
-        initial = {"holidays": "\n".join(f"{d.day} {d.name}".strip() for d in days if not d.is_working),
-                   "workdays": "\n".join(f"{d.day} {d.name}".strip() for d in days if d.is_working),
-                   "note": entry.note if entry else ""}
+        initial = {
+            "holidays": "\n".join(f"{d.day} {d.name}".strip() for d in days if not d.is_working),
+            "workdays": "\n".join(f"{d.day} {d.name}".strip() for d in days if d.is_working),
+            "note": entry.note if entry else "",
+        }
     else:
         holidays, workdays = calendar_services.calendar_year_from_package(year)
         initial = {"holidays": holidays, "workdays": workdays, "note": ""}
@@ -370,8 +465,11 @@ def calendar_edit(request, year: int):
                 return redirect("deadlines:calendar")
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    return render(request, "deadlines/calendar_edit.html", {
-        "form": form, "year": year, "entry": entry, "source": calendar.calendar_source(year), "reading": reading})
+    return render(
+        request,
+        "deadlines/calendar_edit.html",
+        {"form": form, "year": year, "entry": entry, "source": calendar.calendar_source(year), "reading": reading},
+    )
 
 
 def notifications(request):
@@ -386,9 +484,17 @@ def notifications(request):
     unread_only = request.GET.get("unread") == "1"
     qs = selectors.notifications_for(request.user, kind=kind, unread_only=unread_only)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "deadlines/notifications.html", {
-        "page": page, "kinds": choices, "kind": kind, "unread_only": unread_only,
-        "unread_total": selectors.unread_count(request.user)})
+    return render(
+        request,
+        "deadlines/notifications.html",
+        {
+            "page": page,
+            "kinds": choices,
+            "kind": kind,
+            "unread_only": unread_only,
+            "unread_total": selectors.unread_count(request.user),
+        },
+    )
 
 
 def _known_kind(value) -> str:
@@ -431,15 +537,26 @@ def deliveries(request):
     request.nav_active = "deliveries"
     status = request.GET.get("status", "")
     channel = request.GET.get("channel", "")
-    qs = selectors.messages_for_user(request.user).select_related("recipient__person", "robot__unit")  # to_label: no query a row
+    qs = selectors.messages_for_user(request.user).select_related(
+        "recipient__person", "robot__unit"
+    )  # to_label: no query a row
     if status in dict(Message.STATUSES):
         qs = qs.filter(status=status)
     if channel in outbox.SENDABLE:
         qs = qs.filter(channel=channel)
     page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
-    return render(request, "deadlines/deliveries.html", {
-        "page": page, "status": status, "channel": channel, "statuses": Message.STATUSES,
-        "channels": [(c, outbox.CHANNEL_LABELS[c]) for c in outbox.SENDABLE], **selectors.delivery_overview()})
+    return render(
+        request,
+        "deadlines/deliveries.html",
+        {
+            "page": page,
+            "status": status,
+            "channel": channel,
+            "statuses": Message.STATUSES,
+            "channels": [(c, outbox.CHANNEL_LABELS[c]) for c in outbox.SENDABLE],
+            **selectors.delivery_overview(),
+        },
+    )
 
 
 @require_POST

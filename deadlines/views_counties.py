@@ -19,20 +19,29 @@ from .views import _decorate
 
 
 class PassDownForm(forms.Form):
-    due_on = forms.DateField(label="县（市、区）截止日期", widget=DateInput(),
-                             error_messages={"invalid": "请按 年-月-日 填写日期，例如 2026-03-20。",
-                                             "required": "请填写截止日期。"})
-    instructions = forms.CharField(label="要求（可选）", required=False, max_length=2000,
-                                   widget=forms.Textarea(attrs={"rows": 3}))
+    due_on = forms.DateField(
+        label="县（市、区）截止日期",
+        widget=DateInput(),
+        error_messages={"invalid": "请按 年-月-日 填写日期，例如 2026-03-20。", "required": "请填写截止日期。"},
+    )
+    instructions = forms.CharField(
+        label="要求（可选）", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ConsolidateForm(forms.Form):
-    text = forms.CharField(label="汇总报送内容", widget=forms.Textarea(attrs={"rows": 12}), max_length=20000,
-                           error_messages={"required": "请填写汇总报送内容。"})
+    text = forms.CharField(
+        label="汇总报送内容",
+        widget=forms.Textarea(attrs={"rows": 12}),
+        max_length=20000,
+        error_messages={"required": "请填写汇总报送内容。"},
+    )
 
 
 class ReceiveForm(forms.Form):
-    reason = forms.CharField(label="退回理由", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="退回理由", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 def county_returns(request, pk):
@@ -63,8 +72,12 @@ def county_returns(request, pk):
                 chosen = {k for k in map(int_or_none, request.POST.getlist("counties")) if k is not None}
                 if pass_form.is_valid():
                     created = cascade.obligation_pass_down(
-                        obligation=parent, counties=chosen, due_on=pass_form.cleaned_data["due_on"],
-                        instructions=pass_form.cleaned_data["instructions"], by=user)
+                        obligation=parent,
+                        counties=chosen,
+                        due_on=pass_form.cleaned_data["due_on"],
+                        instructions=pass_form.cleaned_data["instructions"],
+                        by=user,
+                    )
                     messages.success(request, f"已下发 {len(created)} 个县（市、区），并通知其报送用户。")
                     return redirect("deadlines:county_returns", pk=pk)
             elif action in ("accept", "return"):
@@ -73,10 +86,15 @@ def county_returns(request, pk):
                     raise Http404("没有找到该县（市、区）的报送。")
                 receive_form = ReceiveForm(request.POST)
                 if receive_form.is_valid():
-                    cascade.county_return_decide(obligation=share, accept=action == "accept",
-                                                 reason=receive_form.cleaned_data["reason"], by=user)
-                    messages.success(request, f"已接收{share.reporting_unit.name}的报送。" if action == "accept"
-                                     else f"已将{share.reporting_unit.name}的报送退回修改，并通知其报送用户。")
+                    cascade.county_return_decide(
+                        obligation=share, accept=action == "accept", reason=receive_form.cleaned_data["reason"], by=user
+                    )
+                    messages.success(
+                        request,
+                        f"已接收{share.reporting_unit.name}的报送。"
+                        if action == "accept"
+                        else f"已将{share.reporting_unit.name}的报送退回修改，并通知其报送用户。",
+                    )
                     return redirect("deadlines:county_returns", pk=pk)
                 receive_form.share_id = share.pk
             elif action == "consolidate":
@@ -101,14 +119,27 @@ def county_returns(request, pk):
     _decorate(shares, today)
     owed = parent.status in Obligation.OWED
     not_passed = cascade.counties_not_passed(parent, shares) if owner and owed else []
-    counts = {"all": len(shares), "in": sum(1 for s in shares if s.status in (Obligation.SUBMITTED, Obligation.ACCEPTED)),
-              "accepted": sum(1 for s in shares if s.status == Obligation.ACCEPTED)}
+    counts = {
+        "all": len(shares),
+        "in": sum(1 for s in shares if s.status in (Obligation.SUBMITTED, Obligation.ACCEPTED)),
+        "accepted": sum(1 for s in shares if s.status == Obligation.ACCEPTED),
+    }
     counts["missing"] = counts["all"] - counts["in"]
-    return render(request, "deadlines/county_returns.html", {
-        "o": parent, "shares": shares, "owner": owner, "owed": owed, "not_passed": not_passed,
-        "chosen": chosen if request.POST.get("action") == "pass_down" else {c.pk for c in not_passed},
-        "pass_form": pass_form,
-        "consolidate_form": consolidate_form, "receive_form": receive_form,
-        "counts": counts,
-        "can_consolidate": owner and owed and today >= parent.opens_on,
-    }, status=status)
+    return render(
+        request,
+        "deadlines/county_returns.html",
+        {
+            "o": parent,
+            "shares": shares,
+            "owner": owner,
+            "owed": owed,
+            "not_passed": not_passed,
+            "chosen": chosen if request.POST.get("action") == "pass_down" else {c.pk for c in not_passed},
+            "pass_form": pass_form,
+            "consolidate_form": consolidate_form,
+            "receive_form": receive_form,
+            "counts": counts,
+            "can_consolidate": owner and owed and today >= parent.opens_on,
+        },
+        status=status,
+    )

@@ -12,8 +12,9 @@ class ComputeForm(forms.Form):
 
 
 class AdjustForm(forms.Form):
-    adjustment = forms.DecimalField(label="调整分（加分为正，减分为负）", max_digits=5, decimal_places=2,
-                                    min_value=-20, max_value=20)
+    adjustment = forms.DecimalField(
+        label="调整分（加分为正，减分为负）", max_digits=5, decimal_places=2, min_value=-20, max_value=20
+    )
     reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
 
 
@@ -23,14 +24,20 @@ class SendBackForm(forms.Form):
 
 class PracticeForm(forms.Form):
     title = forms.CharField(label="标题", max_length=100)
-    member_unit = forms.ModelChoiceField(label="成员单位", queryset=MemberUnit.objects.none(), required=False,
-                                         empty_label="（不选）")
-    reporting_unit = forms.ModelChoiceField(label="市州", queryset=ReportingUnit.objects.none(), required=False,
-                                            empty_label="（不选）")
+    member_unit = forms.ModelChoiceField(
+        label="成员单位", queryset=MemberUnit.objects.none(), required=False, empty_label="（不选）"
+    )
+    reporting_unit = forms.ModelChoiceField(
+        label="市州", queryset=ReportingUnit.objects.none(), required=False, empty_label="（不选）"
+    )
     text = forms.CharField(label="主要做法", widget=forms.Textarea(attrs={"rows": 8}), max_length=5000)
     source_url = forms.CharField(label="来源链接（选填）", max_length=300, required=False)
 
     def __init__(self, *args, mechanism_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member_unit"].queryset = MemberUnit.objects.filter(mechanism_id=mechanism_id).order_by("order", "id")
-        self.fields["reporting_unit"].queryset = ReportingUnit.objects.filter(mechanism_id=mechanism_id).order_by("order", "id")
+        self.fields["member_unit"].queryset = MemberUnit.objects.filter(mechanism_id=mechanism_id).order_by(
+            "order", "id"
+        )
+        self.fields["reporting_unit"].queryset = ReportingUnit.objects.filter(mechanism_id=mechanism_id).order_by(
+            "order", "id"
+        )

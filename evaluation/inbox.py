@@ -35,11 +35,22 @@ class EvaluationSource:
     def entries(self, ctx, *, after, limit, filters):
         out = []
         for pk, year, status, at in keyset(self._qs(ctx, filters), after, due=None, limit=limit).values_list(
-                "pk", "year", "status", "computed_at"):
+            "pk", "year", "status", "computed_at"
+        ):
             confirm = status == Evaluation.Status.ADJUSTED
-            out.append(InboxEntry(kind=self.kind, pk=pk, title=f"{year}年度考评", unit_name="", due=None,
-                                  url=reverse("evaluation:detail", args=[pk]), verb="确认" if confirm else "发布",
-                                  since=at, status_label=str(Evaluation.Status(status).label)))
+            out.append(
+                InboxEntry(
+                    kind=self.kind,
+                    pk=pk,
+                    title=f"{year}年度考评",
+                    unit_name="",
+                    due=None,
+                    url=reverse("evaluation:detail", args=[pk]),
+                    verb="确认" if confirm else "发布",
+                    since=at,
+                    status_label=str(Evaluation.Status(status).label),
+                )
+            )
         return out
 
     def count_queryset(self, ctx, *, filters):

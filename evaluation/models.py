@@ -49,8 +49,14 @@ class Evaluation(models.Model):
         "confirm": ({Status.ADJUSTED}, Status.CONFIRMED),
         "publish": ({Status.CONFIRMED}, Status.PUBLISHED),
     }
-    ACTION_LABELS = {"recompute": "重新核算", "adjust": "调整得分", "submit": "核定并报召集人确认",
-                     "send_back": "退回办公室", "confirm": "确认", "publish": "发布"}
+    ACTION_LABELS = {
+        "recompute": "重新核算",
+        "adjust": "调整得分",
+        "submit": "核定并报召集人确认",
+        "send_back": "退回办公室",
+        "confirm": "确认",
+        "publish": "发布",
+    }
 
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="evaluations")
     year = models.PositiveSmallIntegerField(_("考评年度"))
@@ -61,11 +67,23 @@ class Evaluation(models.Model):
     as_of = models.DateField(_("统计截至"))
     computed_at = models.DateTimeField(_("核算时间"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("确认人"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
     confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("发布人"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("发布人"),
+    )
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     note = models.TextField(_("说明"), max_length=2000, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -96,8 +114,8 @@ class Score(models.Model):
     reporting_unit = models.ForeignKey(ReportingUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     name = models.CharField(_("单位"), max_length=60)
     order = models.PositiveSmallIntegerField(default=0)
-    figures = models.JSONField(_("统计数"), default=dict)   # due, ontime, overdue_days, returns, marks, matters_*
-    parts = models.JSONField(_("分项得分"), default=dict)   # indicator → points (text, 2 decimals)
+    figures = models.JSONField(_("统计数"), default=dict)  # due, ontime, overdue_days, returns, marks, matters_*
+    parts = models.JSONField(_("分项得分"), default=dict)  # indicator → points (text, 2 decimals)
     computed = models.DecimalField(_("核算得分"), max_digits=6, decimal_places=2)
     adjustment = models.DecimalField(_("调整分"), max_digits=6, decimal_places=2, default=0)
     final = models.DecimalField(_("最终得分"), max_digits=6, decimal_places=2)
@@ -109,8 +127,9 @@ class Score(models.Model):
         verbose_name_plural = _("考评得分")
         ordering = ["evaluation", "kind", "rank", "order", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(member_unit__isnull=True) ^ Q(reporting_unit__isnull=True),
-                                   name="score_one_subject"),
+            models.CheckConstraint(
+                condition=Q(member_unit__isnull=True) ^ Q(reporting_unit__isnull=True), name="score_one_subject"
+            ),
             models.UniqueConstraint(fields=["evaluation", "member_unit"], name="score_member_unit_once"),
             models.UniqueConstraint(fields=["evaluation", "reporting_unit"], name="score_reporting_unit_once"),
         ]
@@ -144,17 +163,21 @@ class GoodPractice(models.Model):
 
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="good_practices")
     title = models.CharField(_("标题"), max_length=100)
-    member_unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                    verbose_name=_("成员单位"))
-    reporting_unit = models.ForeignKey(ReportingUnit, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="+", verbose_name=_("市州"))
+    member_unit = models.ForeignKey(
+        MemberUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("成员单位")
+    )
+    reporting_unit = models.ForeignKey(
+        ReportingUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("市州")
+    )
     text = models.TextField(_("主要做法"), max_length=5000)
     source_url = models.CharField(_("来源链接"), max_length=300, blank=True)
-    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                   verbose_name=_("来源报送"))
+    submission = models.ForeignKey(
+        Submission, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("来源报送")
+    )
     praised = models.BooleanField(_("通报表扬"), default=False)
-    praised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    praised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     praised_at = models.DateTimeField(_("表扬时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("收集时间"), auto_now_add=True)
@@ -164,8 +187,10 @@ class GoodPractice(models.Model):
         verbose_name_plural = _("经验做法")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=~(Q(member_unit__isnull=False) & Q(reporting_unit__isnull=False)),
-                                   name="good_practice_one_unit"),
+            models.CheckConstraint(
+                condition=~(Q(member_unit__isnull=False) & Q(reporting_unit__isnull=False)),
+                name="good_practice_one_unit",
+            ),
         ]
         indexes = [models.Index(fields=["mechanism", "-created_at"], name="good_practice_recent")]
 

@@ -56,8 +56,9 @@ def _mapping(value, path, *, filename, allowed) -> dict:
         raise ConfigError(f"{filename} 字段 {path}：应为键值对（映射）。", field=path)
     unknown = [str(k) for k in value if k not in allowed]
     if unknown:
-        raise ConfigError(f"{filename} 字段 {path}.{unknown[0]}：未知字段（允许的字段：{'、'.join(allowed)}）。",
-                          field=path)
+        raise ConfigError(
+            f"{filename} 字段 {path}.{unknown[0]}：未知字段（允许的字段：{'、'.join(allowed)}）。", field=path
+        )
     return value
 
 
@@ -71,10 +72,16 @@ def rules_parse(section, *, filename: str = "配置文件") -> dict | None:
             raise ConfigError(f"{filename} 字段 evaluation.{key}：缺少必填字段。", field=f"evaluation.{key}")
     full = _number(top["full_marks"], "evaluation.full_marks", filename=filename, minimum=Decimal(1))
     subjects = top["subjects"]
-    if not isinstance(subjects, list) or not subjects or any(s not in SUBJECTS for s in subjects) \
-            or len(set(subjects)) != len(subjects):
-        raise ConfigError(f"{filename} 字段 evaluation.subjects：应为 member_units、reporting_units 中的一个或两个。",
-                          field="evaluation.subjects")
+    if (
+        not isinstance(subjects, list)
+        or not subjects
+        or any(s not in SUBJECTS for s in subjects)
+        or len(set(subjects)) != len(subjects)
+    ):
+        raise ConfigError(
+            f"{filename} 字段 evaluation.subjects：应为 member_units、reporting_units 中的一个或两个。",
+            field="evaluation.subjects",
+        )
     indicators = _mapping(top["indicators"], "evaluation.indicators", filename=filename, allowed=tuple(INDICATORS))
     if not indicators:
         raise ConfigError(f"{filename} 字段 evaluation.indicators：至少需要一项指标。", field="evaluation.indicators")
@@ -91,18 +98,24 @@ def rules_parse(section, *, filename: str = "配置文件") -> dict | None:
             if name == "marks":
                 marks = _mapping(spec[name], f"{path}.marks", filename=filename, allowed=tuple(MARK_LABELS))
                 if set(marks) != set(MARK_LABELS):
-                    raise ConfigError(f"{filename} 字段 {path}.marks：应为优、良、中、差各自的分值（0–100）。",
-                                      field=f"{path}.marks")
-                item["marks"] = {MARK_LABELS[label]: str(_number(v, f"{path}.marks.{label}", filename=filename,
-                                                                 maximum=Decimal(100)))
-                                 for label, v in marks.items()}
+                    raise ConfigError(
+                        f"{filename} 字段 {path}.marks：应为优、良、中、差各自的分值（0–100）。", field=f"{path}.marks"
+                    )
+                item["marks"] = {
+                    MARK_LABELS[label]: str(
+                        _number(v, f"{path}.marks.{label}", filename=filename, maximum=Decimal(100))
+                    )
+                    for label, v in marks.items()
+                }
             else:
                 item[name] = str(_number(spec[name], f"{path}.{name}", filename=filename))
         out_indicators[code] = item
     total = sum(Decimal(i["weight"]) for i in out_indicators.values())
     if total != full:
-        raise ConfigError(f"{filename} 字段 evaluation.indicators：各项权重之和为 {total}，应等于满分 {full}。",
-                          field="evaluation.indicators")
+        raise ConfigError(
+            f"{filename} 字段 evaluation.indicators：各项权重之和为 {total}，应等于满分 {full}。",
+            field="evaluation.indicators",
+        )
     grades = top["grades"]
     if not isinstance(grades, list) or not grades:
         raise ConfigError(f"{filename} 字段 evaluation.grades：应为等次列表。", field="evaluation.grades")
@@ -112,10 +125,16 @@ def rules_parse(section, *, filename: str = "配置文件") -> dict | None:
         g = _mapping(g, path, filename=filename, allowed=("min", "label"))
         if "min" not in g or not isinstance(g.get("label"), str) or not g["label"].strip():
             raise ConfigError(f"{filename} 字段 {path}：需要 min（分数线）和 label（等次名称）。", field=path)
-        out_grades.append({"min": str(_number(g["min"], f"{path}.min", filename=filename, maximum=full)),
-                           "label": g["label"].strip()[:10]})
+        out_grades.append(
+            {
+                "min": str(_number(g["min"], f"{path}.min", filename=filename, maximum=full)),
+                "label": g["label"].strip()[:10],
+            }
+        )
     mins = [Decimal(g["min"]) for g in out_grades]
     if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] != 0:
-        raise ConfigError(f"{filename} 字段 evaluation.grades：分数线应从高到低排列、互不相同，最后一档为 0。",
-                          field="evaluation.grades")
+        raise ConfigError(
+            f"{filename} 字段 evaluation.grades：分数线应从高到低排列、互不相同，最后一档为 0。",
+            field="evaluation.grades",
+        )
     return {"full_marks": str(full), "subjects": list(subjects), "indicators": out_indicators, "grades": out_grades}

@@ -33,7 +33,7 @@ DONE_SHARE = (Assignment.Status.SUBMITTED, Assignment.Status.DONE)
 @dataclass(frozen=True)
 class Window:
     start: date
-    as_of: date   # due strictly before it counts; still-owed work is overdue up to it
+    as_of: date  # due strictly before it counts; still-owed work is overdue up to it
 
     @classmethod
     def of(cls, year: int, today: date) -> "Window":
@@ -42,13 +42,15 @@ class Window:
 
 # --- the shared filters ----------------------------------------------------------------------------
 
+
 def _obligation_q(mechanism_id, w: Window) -> Q:
     return Q(rule__mechanism_id=mechanism_id, due_on__gte=w.start, due_on__lt=w.as_of)
 
 
 def _assignment_q(mechanism_id, w: Window) -> Q:
-    return (Q(unit__mechanism_id=mechanism_id, due_date__gte=w.start, due_date__lt=w.as_of)
-            & ~Q(status=Assignment.Status.REROUTED))
+    return Q(unit__mechanism_id=mechanism_id, due_date__gte=w.start, due_date__lt=w.as_of) & ~Q(
+        status=Assignment.Status.REROUTED
+    )
 
 
 OB_ONTIME = Q(status__in=DONE_OBLIGATION, is_late=False)
@@ -93,19 +95,30 @@ def year_figures(mechanism_id: int, year: int, today: date) -> tuple[Window, dic
     def fig(key):
         return out.setdefault(key, empty_figures())
 
-    obligations = (Obligation.objects.filter(_obligation_q(mechanism_id, w)).values("obligor_key")
-                   .annotate(due=Count("id"), ontime=Count("id", filter=OB_ONTIME),
-                             late_days=Sum(_ob_late_days(), filter=OB_LATE_DONE),
-                             owed_days=Sum(_ob_owed_days(w), filter=OB_OWED)).order_by())
+    obligations = (
+        Obligation.objects.filter(_obligation_q(mechanism_id, w))
+        .values("obligor_key")
+        .annotate(
+            due=Count("id"),
+            ontime=Count("id", filter=OB_ONTIME),
+            late_days=Sum(_ob_late_days(), filter=OB_LATE_DONE),
+            owed_days=Sum(_ob_owed_days(w), filter=OB_OWED),
+        )
+        .order_by()
+    )
     for r in obligations:
         f = fig(r["obligor_key"])
         f["due"] += r["due"]
         f["ontime"] += r["ontime"]
         f["overdue_days"] += _d(r["late_days"]) + _d(r["owed_days"])
 
-    decided = (Submission.objects.filter(obligation__in=Obligation.objects.filter(_obligation_q(mechanism_id, w)))
-               .filter(Q(decision=Submission.RETURNED) | Q(decision=Submission.ACCEPTED) & ~Q(quality=""))
-               .values("obligation__obligor_key", "decision", "quality").annotate(n=Count("id")).order_by())
+    decided = (
+        Submission.objects.filter(obligation__in=Obligation.objects.filter(_obligation_q(mechanism_id, w)))
+        .filter(Q(decision=Submission.RETURNED) | Q(decision=Submission.ACCEPTED) & ~Q(quality=""))
+        .values("obligation__obligor_key", "decision", "quality")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     for r in decided:
         f = fig(r["obligation__obligor_key"])
         if r["decision"] == Submission.RETURNED:
@@ -113,13 +126,20 @@ def year_figures(mechanism_id: int, year: int, today: date) -> tuple[Window, dic
         else:
             f["marks"][r["quality"]] = f["marks"].get(r["quality"], 0) + r["n"]
 
-    shares = (Assignment.objects.filter(_assignment_q(mechanism_id, w)).values("unit_id")
-              .annotate(due=Count("id"), ontime=Count("id", filter=AS_ONTIME),
-                        late_days=Sum(_as_late_days(), filter=AS_LATE_DONE),
-                        open_days=Sum(_as_open_days(w), filter=AS_OPEN),
-                        returns=Sum("item__review_round", filter=AS_RETURNED),
-                        matters_due=Count("id", filter=AS_MATTER),
-                        matters_done=Count("id", filter=AS_MATTER & Q(status__in=DONE_SHARE))).order_by())
+    shares = (
+        Assignment.objects.filter(_assignment_q(mechanism_id, w))
+        .values("unit_id")
+        .annotate(
+            due=Count("id"),
+            ontime=Count("id", filter=AS_ONTIME),
+            late_days=Sum(_as_late_days(), filter=AS_LATE_DONE),
+            open_days=Sum(_as_open_days(w), filter=AS_OPEN),
+            returns=Sum("item__review_round", filter=AS_RETURNED),
+            matters_due=Count("id", filter=AS_MATTER),
+            matters_done=Count("id", filter=AS_MATTER & Q(status__in=DONE_SHARE)),
+        )
+        .order_by()
+    )
     for r in shares:
         f = fig(f"mu:{r['unit_id']}")
         f["due"] += r["due"]
@@ -139,7 +159,9 @@ def subjects(mechanism_id: int, year: int, kinds) -> list[tuple[str, object]]:
     if "member_units" in kinds:
         out += [("mu", u) for u in MemberUnit.objects.filter(alive, mechanism_id=mechanism_id).order_by("order", "id")]
     if "reporting_units" in kinds:
-        out += [("ru", u) for u in ReportingUnit.objects.filter(alive, mechanism_id=mechanism_id).order_by("order", "id")]
+        out += [
+            ("ru", u) for u in ReportingUnit.objects.filter(alive, mechanism_id=mechanism_id).order_by("order", "id")
+        ]
     return out
 
 
@@ -170,12 +192,14 @@ def drill(score: Score, indicator: str) -> dict:
         obligations = Obligation.objects.filter(ob_q & (OB_LATE_DONE | OB_OWED))
         assignments = Assignment.objects.filter(as_q & (AS_LATE_DONE | AS_OPEN)) if as_q else None
     elif indicator == "returns":
-        submissions = Submission.objects.filter(obligation__in=Obligation.objects.filter(ob_q),
-                                                decision=Submission.RETURNED)
+        submissions = Submission.objects.filter(
+            obligation__in=Obligation.objects.filter(ob_q), decision=Submission.RETURNED
+        )
         assignments = Assignment.objects.filter(as_q & AS_RETURNED) if as_q else None
     elif indicator == "quality":
-        submissions = Submission.objects.filter(obligation__in=Obligation.objects.filter(ob_q),
-                                                decision=Submission.ACCEPTED).exclude(quality="")
+        submissions = Submission.objects.filter(
+            obligation__in=Obligation.objects.filter(ob_q), decision=Submission.ACCEPTED
+        ).exclude(quality="")
     elif indicator == "matters_done":
         assignments = Assignment.objects.filter(as_q & AS_MATTER) if as_q else None
     if obligations is not None:
@@ -184,11 +208,19 @@ def drill(score: Score, indicator: str) -> dict:
         assignments = assignments.select_related("item").order_by("due_date", "id")
     if submissions is not None:
         submissions = submissions.select_related("obligation__rule").order_by("submitted_at", "id")
-    return {"obligations": obligations, "assignments": assignments, "submissions": submissions, "window": w,
-            "label": DRILL_LABELS[indicator], "indicator": indicator, "indicator_label": INDICATORS[indicator]}
+    return {
+        "obligations": obligations,
+        "assignments": assignments,
+        "submissions": submissions,
+        "window": w,
+        "label": DRILL_LABELS[indicator],
+        "indicator": indicator,
+        "indicator_label": INDICATORS[indicator],
+    }
 
 
 # --- who sees what -------------------------------------------------------------------------------------
+
 
 def is_convener(user) -> bool:
     """The convener today (召集人), who alone confirms an evaluation."""
@@ -216,8 +248,9 @@ def own_scores(user):
         return Score.objects.none()
     access = access_for(user)
     mine = Q(member_unit_id__in=access.unit_ids) | Q(reporting_unit_id__in=access.reporting_unit_ids)
-    return Score.objects.filter(mine, evaluation__status=Evaluation.Status.PUBLISHED,
-                                evaluation__mechanism_id=mechanism_id_for(user))
+    return Score.objects.filter(
+        mine, evaluation__status=Evaluation.Status.PUBLISHED, evaluation__mechanism_id=mechanism_id_for(user)
+    )
 
 
 def get_score_for_user_or_404(user, evaluation_pk, pk) -> Score:
@@ -244,10 +277,16 @@ def practices_between(mechanism_id, start: date, end: date) -> dict:
     base = GoodPractice.objects.filter(mechanism_id=mechanism_id).select_related("member_unit", "reporting_unit")
     after = end + timedelta(days=1)
     return {
-        "praised": list(base.filter(praised=True, praised_at__date__gte=start, praised_at__date__lt=after)
-                        .order_by("praised_at", "id")[:50]),
-        "collected": list(base.filter(praised=False, created_at__date__gte=start, created_at__date__lt=after)
-                          .order_by("created_at", "id")[:50]),
+        "praised": list(
+            base.filter(praised=True, praised_at__date__gte=start, praised_at__date__lt=after).order_by(
+                "praised_at", "id"
+            )[:50]
+        ),
+        "collected": list(
+            base.filter(praised=False, created_at__date__gte=start, created_at__date__lt=after).order_by(
+                "created_at", "id"
+            )[:50]
+        ),
     }
 
 

@@ -27,6 +27,7 @@ MAX_ADJUSTMENT = Decimal(20)
 
 # --- rules: loaded with the mechanism file -------------------------------------------------------------
 
+
 def rules_loaded_receiver(sender, *, mechanism, spec, by=None, **kwargs):
     """Inside `members.services.mechanism_load`'s transaction: a bad section fails the whole load."""
     rules = rules_parse(spec.extra.get("evaluation"), filename=f"{spec.code}.yaml")
@@ -37,13 +38,20 @@ def rules_loaded_receiver(sender, *, mechanism, spec, by=None, **kwargs):
         return
     if current is not None and current.rules == rules and current.config_version == spec.version:
         return
-    EvaluationRules.objects.update_or_create(mechanism=mechanism,
-                                             defaults={"rules": rules, "config_version": spec.version})
-    audit_record(actor=by, action="evaluation_rules.load", obj=mechanism,
-                 reason=f"载入考评规则（配置版本 {spec.version}）", changes={"rules": rules})
+    EvaluationRules.objects.update_or_create(
+        mechanism=mechanism, defaults={"rules": rules, "config_version": spec.version}
+    )
+    audit_record(
+        actor=by,
+        action="evaluation_rules.load",
+        obj=mechanism,
+        reason=f"载入考评规则（配置版本 {spec.version}）",
+        changes={"rules": rules},
+    )
 
 
 # --- the state machine -----------------------------------------------------------------------------------
+
 
 def _apply(evaluation: Evaluation, action: str, version=None, *, bump: bool = True) -> str:
     """Move the evaluation by `action` through the kernel (workflow.transitions), refusing a stale form
@@ -51,8 +59,10 @@ def _apply(evaluation: Evaluation, action: str, version=None, *, bump: bool = Tr
     if version not in (None, "") and str(version) != str(evaluation.version):
         raise Conflict("考评结果已被他人修改，请刷新页面后再操作。")
     if not transition_allowed(evaluation, action):
-        raise Conflict(f"该考评当前为“{evaluation.get_status_display()}”，不能{Evaluation.ACTION_LABELS[action]}。"
-                       "请刷新页面后再试。")
+        raise Conflict(
+            f"该考评当前为“{evaluation.get_status_display()}”，不能{Evaluation.ACTION_LABELS[action]}。"
+            "请刷新页面后再试。"
+        )
     target = transition_apply(evaluation, action)
     if not bump:  # the caller counts the version itself
         evaluation.version -= 1
@@ -70,6 +80,7 @@ def _require_office(by, mechanism_id):
 
 # --- computing -----------------------------------------------------------------------------------------
 
+
 def _write_scores(evaluation: Evaluation, today: date) -> int:
     """(Re)compute every subject's score in place (a link to a unit's result stays valid); the
     office's adjustments are kept (they are deltas on the computed score)."""
@@ -84,8 +95,12 @@ def _write_scores(evaluation: Evaluation, today: date) -> int:
         parts, total = scoring.score(f, rules, kind)
         row = existing.pop(key, None)
         if row is None:
-            row = Score(evaluation=evaluation, kind=kind, member_unit=unit if kind == Score.MEMBER else None,
-                        reporting_unit=unit if kind == Score.REPORTING else None)
+            row = Score(
+                evaluation=evaluation,
+                kind=kind,
+                member_unit=unit if kind == Score.MEMBER else None,
+                reporting_unit=unit if kind == Score.REPORTING else None,
+            )
             new.append(row)
         row.name, row.order, row.figures, row.computed = unit.name, order, f, total
         row.parts = {k: str(v) for k, v in parts.items()}
@@ -96,8 +111,10 @@ def _write_scores(evaluation: Evaluation, today: date) -> int:
         Score.objects.filter(pk__in=[s.pk for s in existing.values()]).delete()
     Score.objects.bulk_create(new)
     created = {id(r) for r in new}
-    Score.objects.bulk_update([r for r in rows if id(r) not in created],
-                              ["name", "order", "figures", "parts", "computed", "final", "rank", "grade"])
+    Score.objects.bulk_update(
+        [r for r in rows if id(r) not in created],
+        ["name", "order", "figures", "parts", "computed", "final", "rank", "grade"],
+    )
     return len(rows)
 
 
@@ -124,9 +141,15 @@ def evaluation_compute(*, mechanism, year: int, by, today: date | None = None) -
         evaluation = Evaluation.objects.select_for_update().filter(mechanism=mechanism, year=year).first()
         created = evaluation is None
         if created:
-            evaluation = Evaluation.objects.create(mechanism=mechanism, year=year, rules=loaded.rules,
-                                                   config_version=loaded.config_version, as_of=today,
-                                                   computed_at=now, created_by=by)
+            evaluation = Evaluation.objects.create(
+                mechanism=mechanism,
+                year=year,
+                rules=loaded.rules,
+                config_version=loaded.config_version,
+                as_of=today,
+                computed_at=now,
+                created_by=by,
+            )
         else:
             _apply(evaluation, "recompute", bump=False)
             evaluation.rules, evaluation.config_version = loaded.rules, loaded.config_version
@@ -134,9 +157,17 @@ def evaluation_compute(*, mechanism, year: int, by, today: date | None = None) -
         evaluation.computed_at = now
         evaluation.version += 0 if created else 1
         evaluation.save()
-        audit_record(actor=by, action="evaluation.compute" if created else "evaluation.recompute", obj=evaluation,
-                     changes={"year": year, "subjects": count, "as_of": evaluation.as_of.isoformat(),
-                              "rules_version": evaluation.config_version})
+        audit_record(
+            actor=by,
+            action="evaluation.compute" if created else "evaluation.recompute",
+            obj=evaluation,
+            changes={
+                "year": year,
+                "subjects": count,
+                "as_of": evaluation.as_of.isoformat(),
+                "rules_version": evaluation.config_version,
+            },
+        )
     return evaluation
 
 
@@ -173,9 +204,17 @@ def score_adjust(*, score: Score, adjustment, reason: str, by, version=None) -> 
         ScoreAdjustment.objects.create(score=target, before=before, after=value, reason=reason, by=by)
         evaluation.version += 1
         evaluation.save(update_fields=["version"])
-        audit_record(actor=by, action="evaluation.adjust", obj=evaluation, reason=reason,
-                     changes={"unit": target.name, "adjustment": [str(before), str(value)],
-                              "final": [str(final_before), str(target.final)]})
+        audit_record(
+            actor=by,
+            action="evaluation.adjust",
+            obj=evaluation,
+            reason=reason,
+            changes={
+                "unit": target.name,
+                "adjustment": [str(before), str(value)],
+                "final": [str(final_before), str(target.final)],
+            },
+        )
     score.refresh_from_db()
     return score
 
@@ -237,13 +276,20 @@ def evaluation_publish(*, evaluation: Evaluation, by, version=None) -> Evaluatio
         locked.save(update_fields=["status", "published_by", "published_at", "version"])
         scores = list(locked.scores.values_list("member_unit_id", "reporting_unit_id"))
         audit_record(actor=by, action="evaluation.publish", obj=locked, changes={"subjects": len(scores)})
-        event_notify(event="evaluation_published", obj=locked, by=by, period=str(locked.year),
-                     units=[mu for mu, _ in scores if mu], reporting_units=[ru for _, ru in scores if ru])
+        event_notify(
+            event="evaluation_published",
+            obj=locked,
+            by=by,
+            period=str(locked.year),
+            units=[mu for mu, _ in scores if mu],
+            reporting_units=[ru for _, ru in scores if ru],
+        )
     evaluation.refresh_from_db()
     return evaluation
 
 
 # --- good practice (经验做法) ------------------------------------------------------------------------------
+
 
 def _practice_values(*, mechanism_id, title, text, member_unit, reporting_unit, source_url) -> dict:
     title, text, source_url = (title or "").strip(), (text or "").strip(), (source_url or "").strip()
@@ -260,24 +306,46 @@ def _practice_values(*, mechanism_id, title, text, member_unit, reporting_unit, 
     for unit in (member_unit, reporting_unit):
         if unit is not None and unit.mechanism_id != mechanism_id:
             raise DomainError("所选单位不属于本联席会议。", field="member_unit")
-    return {"title": title, "text": text, "source_url": source_url, "member_unit": member_unit,
-            "reporting_unit": reporting_unit}
+    return {
+        "title": title,
+        "text": text,
+        "source_url": source_url,
+        "member_unit": member_unit,
+        "reporting_unit": reporting_unit,
+    }
 
 
-def practice_create(*, by, title: str, text: str, member_unit: MemberUnit | None = None,
-                    reporting_unit: ReportingUnit | None = None, source_url: str = "",
-                    submission: Submission | None = None) -> GoodPractice:
+def practice_create(
+    *,
+    by,
+    title: str,
+    text: str,
+    member_unit: MemberUnit | None = None,
+    reporting_unit: ReportingUnit | None = None,
+    source_url: str = "",
+    submission: Submission | None = None,
+) -> GoodPractice:
     """The office records a good practice, written directly or drawn from a report."""
     mechanism_id = mechanism_id_for(by)
     _require_office(by, mechanism_id)
-    values = _practice_values(mechanism_id=mechanism_id, title=title, text=text, member_unit=member_unit,
-                              reporting_unit=reporting_unit, source_url=source_url)
+    values = _practice_values(
+        mechanism_id=mechanism_id,
+        title=title,
+        text=text,
+        member_unit=member_unit,
+        reporting_unit=reporting_unit,
+        source_url=source_url,
+    )
     with transaction.atomic():
         practice = GoodPractice(mechanism_id=mechanism_id, submission=submission, created_by=by, **values)
         practice.full_clean(exclude=["mechanism", "created_by", "submission", "member_unit", "reporting_unit"])
         practice.save()
-        audit_record(actor=by, action="good_practice.create", obj=practice,
-                     changes={"title": practice.title, "submission": submission.pk if submission else None})
+        audit_record(
+            actor=by,
+            action="good_practice.create",
+            obj=practice,
+            changes={"title": practice.title, "submission": submission.pk if submission else None},
+        )
     return practice
 
 
@@ -293,25 +361,41 @@ def practice_from_submission(*, submission: Submission, by) -> GoodPractice:
     existing = GoodPractice.objects.filter(submission=submission).first()
     if existing is not None:
         return existing
-    return practice_create(by=by, title=f"{obligation.obligor_name}：{obligation.title}"[:100],
-                           text=submission.text[:5000], member_unit=obligation.member_unit,
-                           reporting_unit=obligation.reporting_unit,
-                           source_url=reverse("deadlines:obligation", args=[obligation.pk]), submission=submission)
+    return practice_create(
+        by=by,
+        title=f"{obligation.obligor_name}：{obligation.title}"[:100],
+        text=submission.text[:5000],
+        member_unit=obligation.member_unit,
+        reporting_unit=obligation.reporting_unit,
+        source_url=reverse("deadlines:obligation", args=[obligation.pk]),
+        submission=submission,
+    )
 
 
-def practice_update(*, practice: GoodPractice, by, title: str, text: str, member_unit=None, reporting_unit=None,
-                    source_url: str = "") -> GoodPractice:
+def practice_update(
+    *, practice: GoodPractice, by, title: str, text: str, member_unit=None, reporting_unit=None, source_url: str = ""
+) -> GoodPractice:
     _require_office(by, practice.mechanism_id)
-    values = _practice_values(mechanism_id=practice.mechanism_id, title=title, text=text, member_unit=member_unit,
-                              reporting_unit=reporting_unit, source_url=source_url)
+    values = _practice_values(
+        mechanism_id=practice.mechanism_id,
+        title=title,
+        text=text,
+        member_unit=member_unit,
+        reporting_unit=reporting_unit,
+        source_url=source_url,
+    )
     with transaction.atomic():
         changed = {k: v for k, v in values.items() if getattr(practice, k) != v}
         for k, v in changed.items():
             setattr(practice, k, v)
         if changed:
             practice.save(update_fields=list(changed))
-            audit_record(actor=by, action="good_practice.update", obj=practice,
-                         changes={k: str(v) if v is not None else "" for k, v in changed.items()})
+            audit_record(
+                actor=by,
+                action="good_practice.update",
+                obj=practice,
+                changes={k: str(v) if v is not None else "" for k, v in changed.items()},
+            )
     return practice
 
 
@@ -325,7 +409,8 @@ def practice_praise(*, practice: GoodPractice, praised: bool, by, reason: str = 
         locked.praised = praised
         locked.praised_by, locked.praised_at = (by, timezone.now()) if praised else (None, None)
         locked.save(update_fields=["praised", "praised_by", "praised_at"])
-        audit_record(actor=by, action="good_practice.praise" if praised else "good_practice.unpraise", obj=locked,
-                     reason=reason)
+        audit_record(
+            actor=by, action="good_practice.praise" if praised else "good_practice.unpraise", obj=locked, reason=reason
+        )
     practice.refresh_from_db()
     return practice

@@ -14,6 +14,9 @@ urlpatterns = [
     path("<int:pk>/units/<int:score_pk>/<slug:indicator>/", views.score_drill, name="drill"),
     path("practices/", views.practice_list, name="practices"),
     path("practices/<int:pk>/", views.practice_detail, name="practice"),
-    path("practices/from-submission/<int:submission_pk>/", views.practice_from_submission,
-         name="practice-from-submission"),
+    path(
+        "practices/from-submission/<int:submission_pk>/",
+        views.practice_from_submission,
+        name="practice-from-submission",
+    ),
 ]

@@ -25,18 +25,32 @@ class Inspection(models.Model):
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="inspections")
     title = models.CharField(_("检查名称"), max_length=100)
     purpose = models.TextField(_("检查内容"), max_length=2000, blank=True)
-    reporting_unit = models.ForeignKey(ReportingUnit, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="inspections", verbose_name=_("检查市州"))
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="inspections", verbose_name=_("检查社区"))
+    reporting_unit = models.ForeignKey(
+        ReportingUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inspections",
+        verbose_name=_("检查市州"),
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inspections",
+        verbose_name=_("检查社区"),
+    )
     starts_on = models.DateField(_("检查开始日期"))
     ends_on = models.DateField(_("检查结束日期"))
     team = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="inspections", verbose_name=_("检查组成员"))
-    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("检查组组长"))
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("检查组组长")
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PLANNED)
-    planned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("安排人"))
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("安排人")
+    )
     planned_at = models.DateTimeField(_("安排时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     conclusion = models.TextField(_("检查结论"), max_length=3000, blank=True)
@@ -53,8 +67,9 @@ class Inspection(models.Model):
         indexes = [models.Index(fields=["mechanism", "starts_on", "id"], name="inspection_mech_start_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="inspection_ends_after_start"),
-            models.CheckConstraint(condition=Q(reporting_unit__isnull=False) | Q(community__isnull=False),
-                                   name="inspection_has_a_place"),
+            models.CheckConstraint(
+                condition=Q(reporting_unit__isnull=False) | Q(community__isnull=False), name="inspection_has_a_place"
+            ),
         ]
 
     def __str__(self):
@@ -62,8 +77,10 @@ class Inspection(models.Model):
 
     @property
     def place(self) -> str:
-        parts = [str(self.reporting_unit) if self.reporting_unit_id else "",
-                 self.community.name if self.community_id else ""]
+        parts = [
+            str(self.reporting_unit) if self.reporting_unit_id else "",
+            self.community.name if self.community_id else "",
+        ]
         return " · ".join(p for p in parts if p)
 
     @property
@@ -90,16 +107,36 @@ class Finding(models.Model):
     requirement = models.TextField(_("整改要求"), max_length=2000, blank=True)
     location = models.CharField(_("具体位置"), max_length=100, blank=True)
     # Who must put it right: a member unit receives the item; a prefecture is named and told.
-    reporting_unit = models.ForeignKey(ReportingUnit, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="findings", verbose_name=_("所在市州"))
-    lead_unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="findings",
-                                  verbose_name=_("整改牵头单位"))
+    reporting_unit = models.ForeignKey(
+        ReportingUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("所在市州"),
+    )
+    lead_unit = models.ForeignKey(
+        MemberUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("整改牵头单位"),
+    )
     due_date = models.DateField(_("整改时限"), null=True, blank=True)
-    item = models.OneToOneField("tasks.Item", on_delete=models.PROTECT, null=True, blank=True, editable=False,
-                                related_name="finding", verbose_name=_("整改督办事项"))
+    item = models.OneToOneField(
+        "tasks.Item",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="finding",
+        verbose_name=_("整改督办事项"),
+    )
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.RECORDED)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("记录人"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
+    )
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
     issued_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("整改完成时间"), null=True, blank=True)

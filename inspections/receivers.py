@@ -17,15 +17,24 @@ def pilot_visits(community_ids, user) -> dict:
     """communities.hooks.pilot_panels: the supervision visits (督导检查) of each community, one query."""
     if not community_ids:
         return {}
-    rows = (Inspection.objects.filter(community_id__in=community_ids)
-            .order_by("community_id", "-starts_on", "-id")
-            .values("pk", "community_id", "title", "starts_on", "status", "findings_count", "closed_count"))
+    rows = (
+        Inspection.objects.filter(community_id__in=community_ids)
+        .order_by("community_id", "-starts_on", "-id")
+        .values("pk", "community_id", "title", "starts_on", "status", "findings_count", "closed_count")
+    )
     out = {}
     for r in rows:
         panel = out.setdefault(r["community_id"], Panel(title="督导检查"))
         rate = f"问题 {r['findings_count']} 个，已整改 {r['closed_count']} 个" if r["findings_count"] else "未发现问题"
-        panel.rows.append(PanelRow(title=r["title"], url=reverse("inspections:detail", args=[r["pk"]]),
-                                   when=r["starts_on"], status=Inspection.Status(r["status"]).label, note=rate))
+        panel.rows.append(
+            PanelRow(
+                title=r["title"],
+                url=reverse("inspections:detail", args=[r["pk"]]),
+                when=r["starts_on"],
+                status=Inspection.Status(r["status"]).label,
+                note=rate,
+            )
+        )
     for panel in out.values():
         panel.summary = f"共 {len(panel.rows)} 次"
     return out

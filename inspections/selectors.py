@@ -26,21 +26,27 @@ def inspections_for_user(user):
 
 def may_use(user) -> bool:
     """Who has the 督导检查 page at all: overseers, prefecture users, anyone on a team."""
-    return user.is_authenticated and (is_overseer(user) or bool(user.reporting_unit_id)
-                                      or user.inspections.exists())
+    return user.is_authenticated and (is_overseer(user) or bool(user.reporting_unit_id) or user.inspections.exists())
 
 
 def get_inspection_for_user_or_404(user, pk) -> Inspection:
-    inspection = (inspections_for_user(user).select_related("reporting_unit", "community", "leader", "planned_by")
-                  .filter(pk=pk).first())
+    inspection = (
+        inspections_for_user(user)
+        .select_related("reporting_unit", "community", "leader", "planned_by")
+        .filter(pk=pk)
+        .first()
+    )
     if inspection is None:
         raise Http404("没有找到该督导检查。")
     return inspection
 
 
 def get_finding_for_user_or_404(user, pk) -> Finding:
-    finding = Finding.objects.select_related("inspection").filter(
-        pk=pk, inspection__in=inspections_for_user(user).values("pk")).first()
+    finding = (
+        Finding.objects.select_related("inspection")
+        .filter(pk=pk, inspection__in=inspections_for_user(user).values("pk"))
+        .first()
+    )
     if finding is None:
         raise Http404("没有找到该问题。")
     return finding
@@ -48,5 +54,8 @@ def get_finding_for_user_or_404(user, pk) -> Finding:
 
 def findings_of(inspection):
     """The findings with everything their rows show, in three queries whatever their number."""
-    return list(inspection.findings.select_related("lead_unit", "reporting_unit", "item")
-                .prefetch_related("photos").order_by("number"))
+    return list(
+        inspection.findings.select_related("lead_unit", "reporting_unit", "item")
+        .prefetch_related("photos")
+        .order_by("number")
+    )

@@ -41,8 +41,18 @@ def may_record(user, inspection: Inspection) -> bool:
 
 
 @transaction.atomic
-def inspection_plan(*, title: str, starts_on: date, ends_on: date, team: list, leader, by,
-                    reporting_unit: ReportingUnit | None = None, community=None, purpose: str = "") -> Inspection:
+def inspection_plan(
+    *,
+    title: str,
+    starts_on: date,
+    ends_on: date,
+    team: list,
+    leader,
+    by,
+    reporting_unit: ReportingUnit | None = None,
+    community=None,
+    purpose: str = "",
+) -> Inspection:
     """The office plans an inspection: who (the team and its leader), where (a prefecture and/or a
     community — a pilot community above all), when."""
     if not may_plan(by):
@@ -77,14 +87,32 @@ def inspection_plan(*, title: str, starts_on: date, ends_on: date, team: list, l
     stray = [str(u) for u in team if not u.is_active or mechanism_id_for(u) != mechanism.pk]
     if stray:
         raise DomainError(f"{'、'.join(stray)}不是本联席会议的人员。", field="team")
-    inspection = Inspection(mechanism=mechanism, title=title, purpose=purpose, reporting_unit=reporting_unit,
-                            community=community, starts_on=starts_on, ends_on=ends_on, leader=leader, planned_by=by)
+    inspection = Inspection(
+        mechanism=mechanism,
+        title=title,
+        purpose=purpose,
+        reporting_unit=reporting_unit,
+        community=community,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        leader=leader,
+        planned_by=by,
+    )
     inspection.full_clean()
     inspection.save()
     inspection.team.set(team)
-    audit_record(actor=by, action="inspection.plan", obj=inspection, changes={
-        "place": inspection.place, "starts_on": str(starts_on), "ends_on": str(ends_on),
-        "team": [str(u) for u in team], "leader": str(leader)})
+    audit_record(
+        actor=by,
+        action="inspection.plan",
+        obj=inspection,
+        changes={
+            "place": inspection.place,
+            "starts_on": str(starts_on),
+            "ends_on": str(ends_on),
+            "team": [str(u) for u in team],
+            "leader": str(leader),
+        },
+    )
     event_notify(event="inspection_planned", obj=inspection, by=by, users=team)
     return inspection
 
@@ -109,8 +137,17 @@ def inspection_finish(*, inspection: Inspection, conclusion: str, by, version=No
 
 
 @transaction.atomic
-def finding_record(*, inspection: Inspection, description: str, by, requirement: str = "", location: str = "",
-                   photos=(), lead_unit: MemberUnit | None = None, due_date: date | None = None) -> Finding:
+def finding_record(
+    *,
+    inspection: Inspection,
+    description: str,
+    by,
+    requirement: str = "",
+    location: str = "",
+    photos=(),
+    lead_unit: MemberUnit | None = None,
+    due_date: date | None = None,
+) -> Finding:
     """A team member records a problem on site, with photos (the one upload rule, core.uploads).
     When the office records it and names the lead unit and due date, it is issued at once."""
     i = Inspection.objects.select_for_update().get(pk=inspection.pk)
@@ -122,11 +159,15 @@ def finding_record(*, inspection: Inspection, description: str, by, requirement:
     if len(photos) > PHOTOS_MAX:
         raise DomainError(f"每个问题最多上传 {PHOTOS_MAX} 张照片。", field="photos")
     names = [upload_check(p, field="photos") for p in photos]
-    finding = Finding(inspection=i, number=i.findings_count + 1, recorded_by=by,
-                      description=text_clean(description, label="问题描述", field="description", max_length=TEXT_MAX),
-                      requirement=text_clean(requirement, label="整改要求", field="requirement", required=False, max_length=TEXT_MAX),
-                      location=text_clean(location, label="具体位置", field="location", max_length=100, required=False),
-                      reporting_unit_id=i.reporting_unit_id)
+    finding = Finding(
+        inspection=i,
+        number=i.findings_count + 1,
+        recorded_by=by,
+        description=text_clean(description, label="问题描述", field="description", max_length=TEXT_MAX),
+        requirement=text_clean(requirement, label="整改要求", field="requirement", required=False, max_length=TEXT_MAX),
+        location=text_clean(location, label="具体位置", field="location", max_length=100, required=False),
+        reporting_unit_id=i.reporting_unit_id,
+    )
     finding.full_clean()
     finding.save()
     for upload, name in zip(photos, names):
@@ -134,8 +175,12 @@ def finding_record(*, inspection: Inspection, description: str, by, requirement:
         photo.file.save(storage_name(name), upload, save=False)
         photo.save()
     Inspection.objects.filter(pk=i.pk).update(findings_count=F("findings_count") + 1)
-    audit_record(actor=by, action="finding.record", obj=finding, changes={
-        "inspection": i.title, "photos": names, "description": finding.description[:80]})
+    audit_record(
+        actor=by,
+        action="finding.record",
+        obj=finding,
+        changes={"inspection": i.title, "photos": names, "description": finding.description[:80]},
+    )
     if may_plan(by) and lead_unit is not None and due_date is not None:
         finding = finding_issue(finding=finding, lead_unit=lead_unit, due_date=due_date, by=by)
     return finding
@@ -159,8 +204,9 @@ def photo_add(*, finding: Finding, upload, by) -> FindingPhoto:
     return photo
 
 
-def finding_issue(*, finding: Finding, lead_unit: MemberUnit, due_date: date, by, participating_units=(),
-                  version=None) -> Finding:
+def finding_issue(
+    *, finding: Finding, lead_unit: MemberUnit, due_date: date, by, participating_units=(), version=None
+) -> Finding:
     """交办整改: the office names the lead unit and the due date; the finding becomes a supervised
     item (source 督导检查整改) routed by the item flow. When the finding is at a prefecture, the
     prefecture's users are told (items go to member units; docs/inspections.md)."""
@@ -169,7 +215,11 @@ def finding_issue(*, finding: Finding, lead_unit: MemberUnit, due_date: date, by
     if not may_plan(by):
         raise NotAllowed("只有联席会议办公室可以交办整改。")
     with transaction.atomic():
-        f = Finding.objects.select_for_update(of=("self",)).select_related("inspection", "reporting_unit").get(pk=finding.pk)
+        f = (
+            Finding.objects.select_for_update(of=("self",))
+            .select_related("inspection", "reporting_unit")
+            .get(pk=finding.pk)
+        )
         version_check(f, version, label="该问题")
         if lead_unit is None:
             raise DomainError("请选择整改牵头单位。", field="lead_unit")
@@ -180,16 +230,32 @@ def finding_issue(*, finding: Finding, lead_unit: MemberUnit, due_date: date, by
         if f.requirement:
             content += f"\n\n整改要求：{f.requirement}"
         item = item_dispatch(
-            by=by, title=f"【整改】{i.title} 问题{f.number}：{f.description}"[:120], content=content[:5000],
-            source=Item.Source.INSPECTION, source_note=f"督导检查：{i.title}"[:200],
-            lead_units=[lead_unit], participating_units=list(participating_units), due_date=due_date)
+            by=by,
+            title=f"【整改】{i.title} 问题{f.number}：{f.description}"[:120],
+            content=content[:5000],
+            source=Item.Source.INSPECTION,
+            source_note=f"督导检查：{i.title}"[:200],
+            lead_units=[lead_unit],
+            participating_units=list(participating_units),
+            due_date=due_date,
+        )
         f.item, f.lead_unit, f.due_date, f.issued_at = item, lead_unit, due_date, timezone.now()
         f.save(update_fields=["item", "lead_unit", "due_date", "issued_at", "status", "version"])
-        audit_record(actor=by, action="finding.issue", obj=f, changes={
-            "item": item.pk, "lead_unit": lead_unit.name, "due_date": str(due_date)})
+        audit_record(
+            actor=by,
+            action="finding.issue",
+            obj=f,
+            changes={"item": item.pk, "lead_unit": lead_unit.name, "due_date": str(due_date)},
+        )
         if f.reporting_unit_id:
-            event_notify(event="rectification_issued", obj=f, by=by, reporting_units=[f.reporting_unit_id],
-                         unit=lead_unit.name, item=item)
+            event_notify(
+                event="rectification_issued",
+                obj=f,
+                by=by,
+                reporting_units=[f.reporting_unit_id],
+                unit=lead_unit.name,
+                item=item,
+            )
     return f
 
 

@@ -52,17 +52,28 @@ def inspection_list(request):
     if status in Inspection.Status.values:
         qs = qs.filter(status=status)
     page = Paginator(qs.order_by("-starts_on", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "inspections/list.html", {
-        "page": page, "status": status, "statuses": Inspection.Status.choices,
-        "may_plan": services.may_plan(request.user)})
+    return render(
+        request,
+        "inspections/list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": Inspection.Status.choices,
+            "may_plan": services.may_plan(request.user),
+        },
+    )
 
 
 def inspection_plan(request):
     if not services.may_plan(request.user):
         raise Http404("没有找到该页面。")
     _nav(request)
-    form = PlanForm(request.POST or None, mechanism=mechanism_for(request.user), pilot_ids=confirmed_pilot_ids(),
-                    initial={"community": request.GET.get("community")})
+    form = PlanForm(
+        request.POST or None,
+        mechanism=mechanism_for(request.user),
+        pilot_ids=confirmed_pilot_ids(),
+        initial={"community": request.GET.get("community")},
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -71,9 +82,17 @@ def inspection_plan(request):
 
             def go():
                 out["i"] = services.inspection_plan(
-                    title=d["title"], purpose=d["purpose"], reporting_unit=d["reporting_unit"], community=d["community"],
-                    starts_on=d["starts_on"], ends_on=d["ends_on"], team=list(d["team"]), leader=d["leader"],
-                    by=request.user)
+                    title=d["title"],
+                    purpose=d["purpose"],
+                    reporting_unit=d["reporting_unit"],
+                    community=d["community"],
+                    starts_on=d["starts_on"],
+                    ends_on=d["ends_on"],
+                    team=list(d["team"]),
+                    leader=d["leader"],
+                    by=request.user,
+                )
+
             if _run(request, go, form):
                 messages.success(request, "督导检查已安排，检查组成员已收到通知。")
                 return redirect("inspections:detail", out["i"].pk)
@@ -86,16 +105,32 @@ def _detail(request, inspection, *, finding_form=None, status=200):
     may_record = transition_allowed(inspection, "finish") and services.may_record(user, inspection)
     findings = sel.findings_of(inspection)
     # One list of units for every finding's issue form (a form per finding would query per finding).
-    units = (list(MemberUnit.objects.current().filter(mechanism_id=inspection.mechanism_id).order_by("order", "pk")
-                  .values_list("pk", "name")) if office and any(f.item_id is None for f in findings) else [])
-    return render(request, "inspections/detail.html", {
-        "unit_choices": units,
-        "i": inspection, "team": inspection.team.select_related("person__unit"), "findings": findings,
-        "office": office, "may_record": may_record,
-        "finding_form": finding_form or (FindingForm(office=office) if may_record else None),
-        "may_finish": transition_allowed(inspection, "finish") and (office or user.pk == inspection.leader_id),
-        "finish_form": FinishForm(initial={"version": inspection.version}),
-    }, status=status)
+    units = (
+        list(
+            MemberUnit.objects.current()
+            .filter(mechanism_id=inspection.mechanism_id)
+            .order_by("order", "pk")
+            .values_list("pk", "name")
+        )
+        if office and any(f.item_id is None for f in findings)
+        else []
+    )
+    return render(
+        request,
+        "inspections/detail.html",
+        {
+            "unit_choices": units,
+            "i": inspection,
+            "team": inspection.team.select_related("person__unit"),
+            "findings": findings,
+            "office": office,
+            "may_record": may_record,
+            "finding_form": finding_form or (FindingForm(office=office) if may_record else None),
+            "may_finish": transition_allowed(inspection, "finish") and (office or user.pk == inspection.leader_id),
+            "finish_form": FinishForm(initial={"version": inspection.version}),
+        },
+        status=status,
+    )
 
 
 def inspection_detail(request, pk):
@@ -115,12 +150,21 @@ def finding_record(request, pk):
 
         def go():
             out["f"] = services.finding_record(
-                inspection=inspection, description=d["description"], requirement=d["requirement"],
-                location=d["location"], photos=request.FILES.getlist("photos"), by=request.user,
-                lead_unit=d.get("lead_unit"), due_date=d.get("due_date"))
+                inspection=inspection,
+                description=d["description"],
+                requirement=d["requirement"],
+                location=d["location"],
+                photos=request.FILES.getlist("photos"),
+                by=request.user,
+                lead_unit=d.get("lead_unit"),
+                due_date=d.get("due_date"),
+            )
+
         if _run(request, go, form):
             f = out["f"]
-            messages.success(request, f"已记录问题{f.number}" + ("，已交办整改。" if f.item_id else "，待办公室交办整改。"))
+            messages.success(
+                request, f"已记录问题{f.number}" + ("，已交办整改。" if f.item_id else "，待办公室交办整改。")
+            )
             return redirect(reverse("inspections:detail", args=[pk]) + f"#finding-{f.number}")
     inspection.refresh_from_db()
     return _detail(request, inspection, finding_form=form, status=400)
@@ -134,8 +178,12 @@ def finding_issue(request, pk):
         messages.error(request, "请选择整改牵头单位并填写整改时限（格式：2026-12-31）。")
     else:
         d = form.cleaned_data
-        if _run(request, lambda: services.finding_issue(finding=finding, lead_unit=d["lead_unit"], due_date=d["due_date"],
-                                                        version=d["version"], by=request.user)):
+        if _run(
+            request,
+            lambda: services.finding_issue(
+                finding=finding, lead_unit=d["lead_unit"], due_date=d["due_date"], version=d["version"], by=request.user
+            ),
+        ):
             messages.success(request, f"问题{finding.number}已交办整改，牵头单位已收到督办事项。")
     return redirect(reverse("inspections:detail", args=[finding.inspection_id]) + f"#finding-{finding.number}")
 
@@ -151,8 +199,15 @@ def inspection_finish(request, pk):
     form = FinishForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写检查结论。")
-    elif _run(request, lambda: services.inspection_finish(inspection=inspection, conclusion=form.cleaned_data["conclusion"],
-                                                          version=form.cleaned_data["version"], by=request.user)):
+    elif _run(
+        request,
+        lambda: services.inspection_finish(
+            inspection=inspection,
+            conclusion=form.cleaned_data["conclusion"],
+            version=form.cleaned_data["version"],
+            by=request.user,
+        ),
+    ):
         messages.success(request, "检查已结束。")
     return redirect("inspections:detail", pk)
 

@@ -45,9 +45,26 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["id", "title", "topics", "reasons", "proposing_unit", "status", "status_label", "decided_at",
-                  "decision_note", "on_behalf_of_convener", "starts_at", "place", "chair", "chair_delegation", "units", "guests",
-                  "minutes", "version"]
+        fields = [
+            "id",
+            "title",
+            "topics",
+            "reasons",
+            "proposing_unit",
+            "status",
+            "status_label",
+            "decided_at",
+            "decision_note",
+            "on_behalf_of_convener",
+            "starts_at",
+            "place",
+            "chair",
+            "chair_delegation",
+            "units",
+            "guests",
+            "minutes",
+            "version",
+        ]
 
     def get_minutes(self, obj) -> int | None:
         if hasattr(obj, "minutes_pk"):  # the list annotates it (MeetingViewSet.get_queryset): no query a row
@@ -58,8 +75,10 @@ class MeetingSerializer(serializers.ModelSerializer):
         return [{"unit": mu.unit.code, "attended": mu.attended} for mu in obj.meeting_units.all()]
 
     def get_guests(self, obj) -> list[dict]:
-        return [{"kind": g.kind, "name": g.name, "organisation": g.organisation, "attended": g.attended}
-                for g in obj.guests.all()]
+        return [
+            {"kind": g.kind, "name": g.name, "organisation": g.organisation, "attended": g.attended}
+            for g in obj.guests.all()
+        ]
 
 
 class ProposeIn(serializers.Serializer):
@@ -86,8 +105,9 @@ class ScheduleIn(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     place = serializers.CharField(max_length=100)
     chair = serializers.CharField(max_length=60, help_text="召集人或副召集人的姓名")
-    chair_delegation = serializers.CharField(max_length=200, required=False, allow_blank=True,
-                                             help_text="副召集人主持时：召集人的委托（方式、日期或文号）")
+    chair_delegation = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="副召集人主持时：召集人的委托（方式、日期或文号）"
+    )
     units = serializers.ListField(child=serializers.CharField(max_length=32), max_length=50)
     guests = GuestIn(many=True, required=False)
     version = serializers.IntegerField(required=False)
@@ -108,8 +128,21 @@ class MatterSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AgreedMatter
-        fields = ["id", "minutes", "minutes_doc_number", "number", "number_cn", "content", "done_criteria",
-                  "due_date", "lead_units", "participating_units", "is_major", "item", "live_status"]
+        fields = [
+            "id",
+            "minutes",
+            "minutes_doc_number",
+            "number",
+            "number_cn",
+            "content",
+            "done_criteria",
+            "due_date",
+            "lead_units",
+            "participating_units",
+            "is_major",
+            "item",
+            "live_status",
+        ]
 
     def get_lead_units(self, obj) -> list[str]:
         return [u.code for u in obj.lead_units]
@@ -129,17 +162,36 @@ class MinutesSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Minutes
-        fields = ["id", "meeting", "doc_number", "title", "summary", "status", "status_label", "round",
-                  "issued_at", "matters", "reviews", "version"]
+        fields = [
+            "id",
+            "meeting",
+            "doc_number",
+            "title",
+            "summary",
+            "status",
+            "status_label",
+            "round",
+            "issued_at",
+            "matters",
+            "reviews",
+            "version",
+        ]
 
     def get_matters(self, obj) -> list[dict]:
         matters = sel.matters_with_status(obj.matters.prefetch_related("unit_roles__unit"))
         return MatterSerializer(matters, many=True).data
 
     def get_reviews(self, obj) -> list[dict]:
-        return [{"round": r.round, "unit": r.unit.code, "decision": r.decision, "comment": r.comment,
-                 "acting_for": r.acting_for.name if r.acting_for else None}
-                for r in obj.reviews.select_related("unit", "acting_for")]
+        return [
+            {
+                "round": r.round,
+                "unit": r.unit.code,
+                "decision": r.decision,
+                "comment": r.comment,
+                "acting_for": r.acting_for.name if r.acting_for else None,
+            }
+            for r in obj.reviews.select_related("unit", "acting_for")
+        ]
 
 
 class MatterIn(serializers.Serializer):
@@ -147,8 +199,9 @@ class MatterIn(serializers.Serializer):
     done_criteria = serializers.CharField(max_length=500)
     due_date = serializers.DateField()
     lead_units = serializers.ListField(child=serializers.CharField(max_length=32), max_length=20)
-    participating_units = serializers.ListField(child=serializers.CharField(max_length=32), required=False,
-                                                max_length=20)
+    participating_units = serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, max_length=20
+    )
     is_major = serializers.BooleanField(required=False, default=False)
 
 
@@ -180,8 +233,22 @@ class ChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = MembershipChange
-        fields = ["id", "kind", "unit", "role", "from_person", "to_person", "new_unit", "effective_date", "reason",
-                  "status", "status_label", "on_behalf_of_convener", "decision_note", "version"]
+        fields = [
+            "id",
+            "kind",
+            "unit",
+            "role",
+            "from_person",
+            "to_person",
+            "new_unit",
+            "effective_date",
+            "reason",
+            "status",
+            "status_label",
+            "on_behalf_of_convener",
+            "decision_note",
+            "version",
+        ]
 
     def get_to_person(self, obj) -> str | None:
         return obj.new_person.name if obj.new_person_id else (obj.new_person_name or None)
@@ -217,10 +284,12 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         # Constant queries a page: the units and guests prefetched, the minutes' id annotated.
-        return (sel.meetings_for_user(self.request.user)
-                .prefetch_related("guests", Prefetch("meeting_units", queryset=MeetingUnit.objects.select_related("unit")))
-                .annotate(minutes_pk=Subquery(Minutes.objects.filter(meeting=OuterRef("pk")).values("pk")[:1]))
-                .order_by("-id"))
+        return (
+            sel.meetings_for_user(self.request.user)
+            .prefetch_related("guests", Prefetch("meeting_units", queryset=MeetingUnit.objects.select_related("unit")))
+            .annotate(minutes_pk=Subquery(Minutes.objects.filter(meeting=OuterRef("pk")).values("pk")[:1]))
+            .order_by("-id")
+        )
 
     @extend_schema(request=ProposeIn, responses=MeetingSerializer, summary="提议召开会议")
     def create(self, request):
@@ -230,16 +299,22 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             unit = units_for_user(request.user).filter(code=d["unit"]).first()
             if unit is None:
                 raise Http404
-        m = meeting_services.meeting_propose(title=d["title"], topics=d["topics"], reasons=d["reasons"], unit=unit,
-                                     by=request.user)
+        m = meeting_services.meeting_propose(
+            title=d["title"], topics=d["topics"], reasons=d["reasons"], unit=unit, by=request.user
+        )
         return Response(MeetingSerializer(m).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecideIn, responses=MeetingSerializer, summary="召集人审批")
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         d = _in(DecideIn, request)
-        m = meeting_services.meeting_decide(meeting=self.get_object(), approve=d["approve"], note=d.get("note", ""),
-                                    by=request.user, version=d.get("version"))
+        m = meeting_services.meeting_decide(
+            meeting=self.get_object(),
+            approve=d["approve"],
+            note=d.get("note", ""),
+            by=request.user,
+            version=d.get("version"),
+        )
         return Response(MeetingSerializer(m).data)
 
     @extend_schema(request=ScheduleIn, responses=MeetingSerializer, summary="安排会议并发通知（办公室）")
@@ -247,10 +322,17 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def schedule(self, request, pk=None):
         meeting = self.get_object()
         d = _in(ScheduleIn, request)
-        m = meeting_services.meeting_schedule(meeting=meeting, starts_at=d["starts_at"], place=d["place"],
-                                              chair=d["chair"], chair_delegation=d.get("chair_delegation", ""),
-                                              units=_units(d["units"]), guests=d.get("guests", []), by=request.user,
-                                      version=d.get("version"))
+        m = meeting_services.meeting_schedule(
+            meeting=meeting,
+            starts_at=d["starts_at"],
+            place=d["place"],
+            chair=d["chair"],
+            chair_delegation=d.get("chair_delegation", ""),
+            units=_units(d["units"]),
+            guests=d.get("guests", []),
+            by=request.user,
+            version=d.get("version"),
+        )
         return Response(MeetingSerializer(m).data)
 
     @extend_schema(request=AttendanceIn, responses=MinutesSerializer, summary="登记出席（办公室）")
@@ -259,9 +341,13 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         meeting = self.get_object()
         d = _in(AttendanceIn, request)
         guests = list(meeting.guests.filter(pk__in=d.get("guests", [])))
-        minutes = meeting_services.meeting_attendance_record(meeting=meeting, attended_units=_units(d["units"]),
-                                                     attended_guests=guests, by=request.user,
-                                                     version=d.get("version"))
+        minutes = meeting_services.meeting_attendance_record(
+            meeting=meeting,
+            attended_units=_units(d["units"]),
+            attended_guests=guests,
+            by=request.user,
+            version=d.get("version"),
+        )
         return Response(MinutesSerializer(minutes).data)
 
 
@@ -277,18 +363,31 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet):
     def draft(self, request, pk=None):
         minutes = self.get_object()
         d = _in(DraftIn, request)
-        matters = [{**m, "lead_units": _units(m["lead_units"]),
-                    "participating_units": _units(m.get("participating_units", []))} for m in d["matters"]]
-        minutes = minutes_services.minutes_save(minutes=minutes, title=d["title"], summary=d.get("summary", ""),
-                                        doc_number=d.get("doc_number", ""), matters=matters, by=request.user,
-                                        version=d.get("version"))
+        matters = [
+            {
+                **m,
+                "lead_units": _units(m["lead_units"]),
+                "participating_units": _units(m.get("participating_units", [])),
+            }
+            for m in d["matters"]
+        ]
+        minutes = minutes_services.minutes_save(
+            minutes=minutes,
+            title=d["title"],
+            summary=d.get("summary", ""),
+            doc_number=d.get("doc_number", ""),
+            matters=matters,
+            by=request.user,
+            version=d.get("version"),
+        )
         return Response(MinutesSerializer(minutes).data)
 
     @extend_schema(request=None, responses=MinutesSerializer, summary="送出席单位会签（办公室）")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        minutes = minutes_services.minutes_submit(minutes=self.get_object(), by=request.user,
-                                          version=request.data.get("version"))
+        minutes = minutes_services.minutes_submit(
+            minutes=self.get_object(), by=request.user, version=request.data.get("version")
+        )
         return Response(MinutesSerializer(minutes).data)
 
     @extend_schema(request=ReviewIn, responses=MinutesSerializer, summary="出席单位会签")
@@ -299,8 +398,9 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet):
         unit = units_for_user(request.user).filter(code=d["unit"]).first()
         if unit is None:
             raise Http404
-        minutes_services.minutes_review(minutes=minutes, unit=unit, agree=d["agree"], comment=d.get("comment", ""),
-                                by=request.user)
+        minutes_services.minutes_review(
+            minutes=minutes, unit=unit, agree=d["agree"], comment=d.get("comment", ""), by=request.user
+        )
         minutes.refresh_from_db()
         return Response(MinutesSerializer(minutes).data)
 
@@ -308,8 +408,9 @@ class MinutesViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
         d = _in(IssueIn, request)
-        minutes = minutes_services.minutes_issue(minutes=self.get_object(), doc_number=d["doc_number"], by=request.user,
-                                         version=d.get("version"))
+        minutes = minutes_services.minutes_issue(
+            minutes=self.get_object(), doc_number=d["doc_number"], by=request.user, version=d.get("version")
+        )
         return Response(MinutesSerializer(minutes).data)
 
 
@@ -337,8 +438,11 @@ class MembershipChangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         d = _in(ReplaceIn, request)
         units = units_for_user(request.user)
         # Another unit's role or person does not exist for this user.
-        assignment = (RoleAssignment.objects.active().filter(pk=d["assignment"], unit__in=units,
-                                                             role__in=[Role.MEMBER, Role.LIAISON]).first())
+        assignment = (
+            RoleAssignment.objects.active()
+            .filter(pk=d["assignment"], unit__in=units, role__in=[Role.MEMBER, Role.LIAISON])
+            .first()
+        )
         if assignment is None:
             raise Http404
         new_person = None
@@ -347,23 +451,34 @@ class MembershipChangeViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
             if new_person is None:
                 raise Http404
         change = membership_services.change_propose_replace(
-            assignment=assignment, new_person=new_person, new_person_name=d.get("new_person_name", ""),
-            new_person_title=d.get("new_person_title", ""), effective_date=d["effective_date"], reason=d["reason"],
-            by=request.user)
+            assignment=assignment,
+            new_person=new_person,
+            new_person_name=d.get("new_person_name", ""),
+            new_person_title=d.get("new_person_title", ""),
+            effective_date=d["effective_date"],
+            reason=d["reason"],
+            by=request.user,
+        )
         return Response(ChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=YesNoIn, responses=ChangeSerializer, summary="办公室审核")
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):
         d = _in(YesNoIn, request)
-        change = membership_services.change_check(change=self.get_object(), passed=d["yes"], note=d.get("note", ""),
-                                       by=request.user, version=d.get("version"))
+        change = membership_services.change_check(
+            change=self.get_object(), passed=d["yes"], note=d.get("note", ""), by=request.user, version=d.get("version")
+        )
         return Response(ChangeSerializer(change).data)
 
     @extend_schema(request=YesNoIn, responses=ChangeSerializer, summary="召集人确认")
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         d = _in(YesNoIn, request)
-        change = membership_services.change_confirm(change=self.get_object(), confirm=d["yes"], note=d.get("note", ""),
-                                         by=request.user, version=d.get("version"))
+        change = membership_services.change_confirm(
+            change=self.get_object(),
+            confirm=d["yes"],
+            note=d.get("note", ""),
+            by=request.user,
+            version=d.get("version"),
+        )
         return Response(ChangeSerializer(change).data)

@@ -33,6 +33,7 @@ def item_statuses(item_ids) -> dict:
     ids = [i for i in item_ids if i]
     if not ids:
         return {}
-    return {pk: {"code": status, "label": Item.Status(status).label, "done": status == Item.Status.DONE,
-                 "due_date": due}
-            for pk, status, due in Item.objects.filter(pk__in=ids).values_list("pk", "status", "due_date")}
+    return {
+        pk: {"code": status, "label": Item.Status(status).label, "done": status == Item.Status.DONE, "due_date": due}
+        for pk, status, due in Item.objects.filter(pk__in=ids).values_list("pk", "status", "due_date")
+    }

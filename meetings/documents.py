@@ -7,8 +7,9 @@ from core.documents import OfficialDocument
 def minutes_docx(minutes) -> tuple[bytes, str]:
     meeting = minutes.meeting
     organ = meeting.mechanism.name
-    doc = OfficialDocument(issuer=organ, kind="会议纪要", doc_number=minutes.doc_number or "（文号待定）",
-                           title=minutes.title)
+    doc = OfficialDocument(
+        issuer=organ, kind="会议纪要", doc_number=minutes.doc_number or "（文号待定）", title=minutes.title
+    )
     if minutes.status != "issued":
         doc.paragraph("（征求意见稿，未印发）", indent=False)
     opening = f"{meeting.starts_at:%Y年%-m月%-d日}，{meeting.chair}在{meeting.place}主持召开{meeting.title}。"
@@ -21,8 +22,9 @@ def minutes_docx(minutes) -> tuple[bytes, str]:
         units = "、".join(u.name for u in m.lead_units) + "牵头"
         if m.participating_units:
             units += "，" + "、".join(u.name for u in m.participating_units) + "参与"
-        doc.paragraph(f"{m.number_cn}、{m.content}由{units}，{m.due_date:%Y年%-m月%-d日}前完成"
-                      f"（完成标准：{m.done_criteria}）。")
+        doc.paragraph(
+            f"{m.number_cn}、{m.content}由{units}，{m.due_date:%Y年%-m月%-d日}前完成（完成标准：{m.done_criteria}）。"
+        )
     attended = meeting.meeting_units.filter(attended=True).select_related("unit")
     names = "、".join(mu.unit.name + (f"（{mu.attendees}）" if mu.attendees else "") for mu in attended)
     doc.paragraph(f"出席单位：{names}", indent=False)

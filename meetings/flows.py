@@ -42,15 +42,23 @@ class MeetingFlow(flow.Flow):
 
     start = flow.StartHandle(this.started).Annotation(title="提议召开").Next(this.approval)
     approval = flow.Handle(this.recorded).Annotation(title="召集人审批").Next(this.approved)
-    approved = (flow.If(lambda act: act.process.data.get("approved")).Annotation(title="是否同意")
-                .Then(this.schedule).Else(this.declined))
+    approved = (
+        flow.If(lambda act: act.process.data.get("approved"))
+        .Annotation(title="是否同意")
+        .Then(this.schedule)
+        .Else(this.declined)
+    )
     declined = flow.End().Annotation(title="未同意召开")
     schedule = flow.Handle(this.recorded).Annotation(title="安排会议并通知").Next(this.attendance)
     attendance = flow.Handle(this.recorded).Annotation(title="登记出席").Next(this.draft)
     draft = flow.Handle(this.recorded).Annotation(title="起草纪要").Next(this.consultation)
     consultation = flow.Handle(this.recorded).Annotation(title="出席单位会签").Next(this.agreed)
-    agreed = (flow.If(lambda act: act.process.data.get("all_agreed")).Annotation(title="是否一致同意")
-              .Then(this.issue).Else(this.draft))
+    agreed = (
+        flow.If(lambda act: act.process.data.get("all_agreed"))
+        .Annotation(title="是否一致同意")
+        .Then(this.issue)
+        .Else(this.draft)
+    )
     issue = flow.Handle(this.recorded).Annotation(title="印发纪要并交办").Next(this.end)
     end = flow.End().Annotation(title="完成")
 
@@ -69,8 +77,12 @@ class MembershipChangeFlow(flow.Flow):
 
     start = flow.StartHandle(this.started).Annotation(title="提出调整").Next(this.check)
     check = flow.Handle(this.recorded).Annotation(title="办公室审核").Next(this.passed)
-    passed = (flow.If(lambda act: act.process.data.get("passed")).Annotation(title="审核是否通过")
-              .Then(this.confirm).Else(this.end))
+    passed = (
+        flow.If(lambda act: act.process.data.get("passed"))
+        .Annotation(title="审核是否通过")
+        .Then(this.confirm)
+        .Else(this.end)
+    )
     confirm = flow.Handle(this.recorded).Annotation(title="召集人确认").Next(this.end)
     end = flow.End().Annotation(title="完成")
 
@@ -90,8 +102,12 @@ class EscalationFlow(flow.Flow):
     start = flow.StartHandle(this.started).Annotation(title="标记重大事项").Next(this.draft)
     draft = flow.Handle(this.recorded).Annotation(title="起草报告").Next(this.approval)
     approval = flow.Handle(this.recorded).Annotation(title="召集人审定").Next(this.approved)
-    approved = (flow.If(lambda act: act.process.data.get("approved")).Annotation(title="是否同意报送")
-                .Then(this.send).Else(this.draft))
+    approved = (
+        flow.If(lambda act: act.process.data.get("approved"))
+        .Annotation(title="是否同意报送")
+        .Then(this.send)
+        .Else(this.draft)
+    )
     send = flow.Handle(this.recorded).Annotation(title="报送").Next(this.reply)
     reply = flow.Handle(this.recorded).Annotation(title="登记批复").Next(this.close)
     close = flow.Handle(this.recorded).Annotation(title="办结").Next(this.end)

@@ -37,17 +37,24 @@ class DecideForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
-    starts_at = forms.DateTimeField(label="会议时间", widget=DateTimeLocalInput(),
-                                    input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    starts_at = forms.DateTimeField(
+        label="会议时间", widget=DateTimeLocalInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
     place = forms.CharField(label="会议地点", max_length=100)
     chair = forms.ChoiceField(label="主持人（召集人，或受召集人委托的副召集人）")
-    chair_delegation = forms.CharField(label="召集人委托（副召集人主持时填写：委托方式、日期或文号）", required=False,
-                                       max_length=200)
+    chair_delegation = forms.CharField(
+        label="召集人委托（副召集人主持时填写：委托方式、日期或文号）", required=False, max_length=200
+    )
     units = UnitChoiceField(label="参会成员单位", queryset=MemberUnit.objects.none())
-    invited_units = forms.CharField(label="列席单位（每行一个）", required=False, max_length=2000,
-                                    widget=forms.Textarea(attrs={"rows": 2}))
-    experts = forms.CharField(label="特邀专家（每行：姓名，单位/职务，电子邮箱(可空)）", required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    invited_units = forms.CharField(
+        label="列席单位（每行一个）", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    experts = forms.CharField(
+        label="特邀专家（每行：姓名，单位/职务，电子邮箱(可空)）",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, chairs=(), **kwargs):
@@ -68,15 +75,21 @@ class ScheduleForm(forms.Form):
             if not line.strip():
                 continue
             parts = [p.strip() for p in line.replace(",", "，").split("，")]
-            rows.append({"kind": Guest.Kind.EXPERT, "name": parts[0],
-                         "organisation": parts[1] if len(parts) > 1 else "",
-                         "email": parts[2] if len(parts) > 2 else ""})
+            rows.append(
+                {
+                    "kind": Guest.Kind.EXPERT,
+                    "name": parts[0],
+                    "organisation": parts[1] if len(parts) > 1 else "",
+                    "email": parts[2] if len(parts) > 2 else "",
+                }
+            )
         return rows
 
 
 class MatterForm(forms.Form):
-    content = forms.CharField(label="议定内容", required=False, max_length=3000,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    content = forms.CharField(
+        label="议定内容", required=False, max_length=3000, widget=forms.Textarea(attrs={"rows": 2})
+    )
     done_criteria = forms.CharField(label="完成标准", required=False, max_length=500)
     due_date = forms.DateField(label="完成时限", required=False, widget=DateInput())
     lead_units = UnitChoiceField(label="牵头单位", queryset=MemberUnit.objects.none(), required=False)
@@ -102,14 +115,18 @@ MatterFormSet = formset_factory(MatterForm, extra=2, max_num=30, validate_max=Tr
 class MinutesForm(forms.Form):
     doc_number = forms.CharField(label="文号", required=False, max_length=60)
     title = forms.CharField(label="标题", max_length=100)
-    summary = forms.CharField(label="会议概述", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    summary = forms.CharField(
+        label="会议概述", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class ReviewForm(forms.Form):
     unit = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(label="意见", choices=[("agree", "同意"), ("changes", "提出修改意见")])
-    comment = forms.CharField(label="修改意见", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label="修改意见", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class IssueForm(forms.Form):
@@ -119,7 +136,9 @@ class IssueForm(forms.Form):
 
 class ReplaceForm(forms.Form):
     assignment = forms.ModelChoiceField(label="调整的职务", queryset=RoleAssignment.objects.none())
-    new_person = forms.ModelChoiceField(label="新任人员（本单位已有人员）", queryset=Person.objects.none(), required=False)
+    new_person = forms.ModelChoiceField(
+        label="新任人员（本单位已有人员）", queryset=Person.objects.none(), required=False
+    )
     new_person_name = forms.CharField(label="或填写新任人员姓名", required=False, max_length=30)
     new_person_title = forms.CharField(label="新任人员职务", required=False, max_length=60)
     effective_date = forms.DateField(label="生效日期", widget=DateInput())
@@ -128,8 +147,9 @@ class ReplaceForm(forms.Form):
     def __init__(self, *args, assignments=None, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignment"].queryset = assignments
-        self.fields["assignment"].label_from_instance = (
-            lambda a: f"{a.unit.name} {a.get_role_display()} {a.person.name}")
+        self.fields["assignment"].label_from_instance = lambda a: (
+            f"{a.unit.name} {a.get_role_display()} {a.person.name}"
+        )
         self.fields["new_person"].queryset = people
 
 
@@ -181,6 +201,7 @@ class AgendaForm(forms.Form):
 class RaiseForm(AgendaForm):
     topic = None
     title = forms.CharField(label="重大事项", max_length=100)
-    description = forms.CharField(label="事项说明（需报告省委、省政府的理由）", max_length=5000,
-                                  widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(
+        label="事项说明（需报告省委、省政府的理由）", max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
     note = None

@@ -40,22 +40,41 @@ class MinutesSource:
         return bool(ctx.unit_ids)
 
     def _qs(self, ctx, filters):
-        answered = MinutesReview.objects.filter(minutes=OuterRef("meeting__minutes"),
-                                                round=OuterRef("meeting__minutes__round"), unit_id=OuterRef("unit_id"))
-        qs = MeetingUnit.objects.filter(unit_id__in=ctx.member_unit_ids(filters), attended=True,
-                                        meeting__minutes__status=Minutes.Status.CONSULTING).exclude(Exists(answered))
+        answered = MinutesReview.objects.filter(
+            minutes=OuterRef("meeting__minutes"), round=OuterRef("meeting__minutes__round"), unit_id=OuterRef("unit_id")
+        )
+        qs = MeetingUnit.objects.filter(
+            unit_id__in=ctx.member_unit_ids(filters), attended=True, meeting__minutes__status=Minutes.Status.CONSULTING
+        ).exclude(Exists(answered))
         if filters.q:
             qs = qs.filter(meeting__minutes__title__contains=filters.q)
         return qs.none() if undated_excluded(filters) else qs
 
     def entries(self, ctx, *, after, limit, filters):
         href = _href("meetings:minutes")
-        return [InboxEntry(kind=self.kind, pk=pk, title=title, unit_name=unit, due=None, url=href.format(minutes_id),
-                           verb="会签", since=held, status_label=f"第 {round_} 轮征求意见")
-                for pk, minutes_id, title, unit, held, round_ in keyset(self._qs(ctx, filters), after, due=None,
-                                                                        limit=limit).values_list(
-                    "pk", "meeting__minutes__id", "meeting__minutes__title", "unit__name", "meeting__starts_at",
-                    "meeting__minutes__round")]
+        return [
+            InboxEntry(
+                kind=self.kind,
+                pk=pk,
+                title=title,
+                unit_name=unit,
+                due=None,
+                url=href.format(minutes_id),
+                verb="会签",
+                since=held,
+                status_label=f"第 {round_} 轮征求意见",
+            )
+            for pk, minutes_id, title, unit, held, round_ in keyset(
+                self._qs(ctx, filters), after, due=None, limit=limit
+            ).values_list(
+                "pk",
+                "meeting__minutes__id",
+                "meeting__minutes__title",
+                "unit__name",
+                "meeting__starts_at",
+                "meeting__minutes__round",
+            )
+        ]
 
     def count_queryset(self, ctx, *, filters):
         return self._qs(ctx, filters)
@@ -86,11 +105,22 @@ class MeetingSource:
         detail, schedule, labels = _href("meetings:detail"), _href("meetings:schedule"), _labels(Meeting.Status.choices)
         out = []
         for pk, title, unit, status, at in keyset(self._qs(ctx, filters), after, due=None, limit=limit).values_list(
-                "pk", "title", "proposing_unit__name", "status", "proposed_at"):
+            "pk", "title", "proposing_unit__name", "status", "proposed_at"
+        ):
             proposed = status == Meeting.Status.PROPOSED
-            out.append(InboxEntry(kind=self.kind, pk=pk, title=title, unit_name=unit or "联席会议办公室", due=None,
-                                  url=(detail if proposed else schedule).format(pk), verb="审批" if proposed else "安排",
-                                  since=at, status_label=labels[status]))
+            out.append(
+                InboxEntry(
+                    kind=self.kind,
+                    pk=pk,
+                    title=title,
+                    unit_name=unit or "联席会议办公室",
+                    due=None,
+                    url=(detail if proposed else schedule).format(pk),
+                    verb="审批" if proposed else "安排",
+                    since=at,
+                    status_label=labels[status],
+                )
+            )
         return out
 
     def count_queryset(self, ctx, *, filters):
@@ -112,21 +142,35 @@ class MembershipSource:
             wanted |= Q(status=MembershipChange.Status.PROPOSED)
         if ctx.has_perm(DECIDE):
             wanted |= Q(status=MembershipChange.Status.CHECKED)
-        qs = _member_unit_filter(MembershipChange.objects.filter(wanted, mechanism_id=ctx.mechanism_id), filters,
-                                 "unit_id")
+        qs = _member_unit_filter(
+            MembershipChange.objects.filter(wanted, mechanism_id=ctx.mechanism_id), filters, "unit_id"
+        )
         return due_filter(qs, filters, ctx.today, due="effective_date")
 
     def entries(self, ctx, *, after, limit, filters):
-        href, kinds, labels = _href("meetings:change"), _labels(MembershipChange.Kind.choices), _labels(
-            MembershipChange.Status.choices)
+        href, kinds, labels = (
+            _href("meetings:change"),
+            _labels(MembershipChange.Kind.choices),
+            _labels(MembershipChange.Status.choices),
+        )
         out = []
         for pk, kind, unit, new_unit, due, status, at in keyset(
-                self._qs(ctx, filters), after, due="effective_date", limit=limit).values_list(
-                "pk", "kind", "unit__name", "new_unit", "effective_date", "status", "proposed_at"):
+            self._qs(ctx, filters), after, due="effective_date", limit=limit
+        ).values_list("pk", "kind", "unit__name", "new_unit", "effective_date", "status", "proposed_at"):
             name = unit or (new_unit or {}).get("name", "")
-            out.append(InboxEntry(kind=self.kind, pk=pk, title=f"{kinds[kind]}：{name}", unit_name=name, due=due,
-                                  url=href.format(pk), since=at, status_label=labels[status],
-                                  verb="审核" if status == MembershipChange.Status.PROPOSED else "确认"))
+            out.append(
+                InboxEntry(
+                    kind=self.kind,
+                    pk=pk,
+                    title=f"{kinds[kind]}：{name}",
+                    unit_name=name,
+                    due=due,
+                    url=href.format(pk),
+                    since=at,
+                    status_label=labels[status],
+                    verb="审核" if status == MembershipChange.Status.PROPOSED else "确认",
+                )
+            )
         return out
 
     def count_queryset(self, ctx, *, filters):
@@ -138,8 +182,12 @@ class EscalationSource:
     and closes; the convener or deputy approves the report. Due with the agreed matter."""
 
     kind, label, order = "escalation", "重大事项", 90
-    OFFICE_STEPS = {Escalation.Status.DRAFTING: "起草报告", Escalation.Status.APPROVED: "报送",
-                    Escalation.Status.SENT: "登记批复", Escalation.Status.REPLIED: "办结"}
+    OFFICE_STEPS = {
+        Escalation.Status.DRAFTING: "起草报告",
+        Escalation.Status.APPROVED: "报送",
+        Escalation.Status.SENT: "登记批复",
+        Escalation.Status.REPLIED: "办结",
+    }
 
     def applies(self, ctx) -> bool:
         return ctx.mechanism_id is not None and (ctx.has_perm(DECIDE) or ctx.has_perm(OFFICE))
@@ -161,11 +209,22 @@ class EscalationSource:
         href, labels = _href("meetings:escalation"), _labels(Escalation.Status.choices)
         out = []
         for pk, title, number, content, due, status in keyset(
-                self._qs(ctx, filters), after, due="matter__due_date", limit=limit).values_list(
-                "pk", "matter__minutes__title", "matter__number", "matter__content", "matter__due_date", "status"):
-            out.append(InboxEntry(kind=self.kind, pk=pk, title=f"{title} 第{number}项：{content[:40]}", unit_name="",
-                                  due=due, url=href.format(pk), status_label=labels[status],
-                                  verb=self.OFFICE_STEPS.get(status, "审定")))
+            self._qs(ctx, filters), after, due="matter__due_date", limit=limit
+        ).values_list(
+            "pk", "matter__minutes__title", "matter__number", "matter__content", "matter__due_date", "status"
+        ):
+            out.append(
+                InboxEntry(
+                    kind=self.kind,
+                    pk=pk,
+                    title=f"{title} 第{number}项：{content[:40]}",
+                    unit_name="",
+                    due=due,
+                    url=href.format(pk),
+                    status_label=labels[status],
+                    verb=self.OFFICE_STEPS.get(status, "审定"),
+                )
+            )
         return out
 
     def count_queryset(self, ctx, *, filters):

@@ -44,12 +44,24 @@ class Meeting(models.Model):
     title = models.CharField(_("会议名称"), max_length=100)
     topics = models.TextField(_("议题"), max_length=3000)
     reasons = models.TextField(_("提议理由"), max_length=3000)
-    proposing_unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="proposed_meetings", verbose_name=_("提议单位"),
-                                       help_text=_("为空表示由联席会议办公室提议。"))
+    proposing_unit = models.ForeignKey(
+        MemberUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposed_meetings",
+        verbose_name=_("提议单位"),
+        help_text=_("为空表示由联席会议办公室提议。"),
+    )
     # Empty for a regular meeting (例会) generated from the mechanism's rule (`regular_period`).
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    null=True, blank=True, verbose_name=_("提议人"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("提议人"),
+    )
     proposed_at = models.DateTimeField(_("提议时间"), auto_now_add=True)
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.PROPOSED)
     # 例会: the period of the rule it was generated for ("2026-H1"), the date the rule plans it for,
@@ -57,8 +69,14 @@ class Meeting(models.Model):
     regular_period = models.CharField(_("例会期次"), max_length=20, blank=True, editable=False)
     planned_on = models.DateField(_("计划召开日期"), null=True, blank=True)
     agenda_cutoff = models.DateField(_("议题征集截止日期"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("审批人"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.CharField(_("审批意见"), max_length=500, blank=True)
     # The deputy convener chairs and decides "受召集人委托" (工作规则): the record must say so.
@@ -68,12 +86,15 @@ class Meeting(models.Model):
     # The chair as shown (kept for meetings scheduled before the rule, whose chair was typed).
     chair = models.CharField(_("主持"), max_length=60, blank=True)
     # The rule (notice 三): 由召集人或召集人委托副召集人主持. A deputy chairs only with the delegation recorded.
-    chair_person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                     verbose_name=_("主持人"))
-    chair_delegation = models.CharField(_("召集人委托"), max_length=200, blank=True,
-                                        help_text=_("副召集人主持时填写：委托方式、日期或文号。"))
-    units = models.ManyToManyField(MemberUnit, through="MeetingUnit", related_name="meetings",
-                                   verbose_name=_("参会成员单位"))
+    chair_person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("主持人")
+    )
+    chair_delegation = models.CharField(
+        _("召集人委托"), max_length=200, blank=True, help_text=_("副召集人主持时填写：委托方式、日期或文号。")
+    )
+    units = models.ManyToManyField(
+        MemberUnit, through="MeetingUnit", related_name="meetings", verbose_name=_("参会成员单位")
+    )
     invited_at = models.DateTimeField(_("通知发出时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -82,8 +103,13 @@ class Meeting(models.Model):
         verbose_name_plural = _("会议")
         ordering = ["-proposed_at", "-id"]
         indexes = [models.Index(fields=["status", "starts_at"], name="meeting_status_start_idx")]
-        constraints = [models.UniqueConstraint(fields=["mechanism", "regular_period"], condition=~Q(regular_period=""),
-                                               name="meeting_one_regular_per_period")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mechanism", "regular_period"],
+                condition=~Q(regular_period=""),
+                name="meeting_one_regular_per_period",
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -97,8 +123,15 @@ class AgendaProposal(models.Model):
     """A unit's proposed agenda item (议题) for a meeting, before its agenda cutoff."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_proposals")
-    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                             verbose_name=_("提出单位"), help_text=_("为空表示联席会议办公室。"))
+    unit = models.ForeignKey(
+        MemberUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提出单位"),
+        help_text=_("为空表示联席会议办公室。"),
+    )
     topic = models.CharField(_("议题"), max_length=200)
     note = models.TextField(_("说明"), max_length=2000, blank=True)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -174,15 +207,24 @@ class Minutes(models.Model):
     # Each time the office sends the draft out, a new round of agreement starts.
     round = models.PositiveSmallIntegerField(_("征求意见轮次"), default=0)
     issued_at = models.DateTimeField(_("印发时间"), null=True, blank=True)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", verbose_name=_("印发人"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("印发人"),
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("会议纪要")
         verbose_name_plural = _("会议纪要")
-        constraints = [models.UniqueConstraint(fields=["doc_number"], condition=~Q(doc_number=""),
-                                               name="minutes_doc_number_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doc_number"], condition=~Q(doc_number=""), name="minutes_doc_number_unique"
+            )
+        ]
 
     def __str__(self):
         return self.title
@@ -206,11 +248,17 @@ class AgreedMatter(models.Model):
     done_criteria = models.CharField(_("完成标准"), max_length=500)
     due_date = models.DateField(_("完成时限"))
     units = models.ManyToManyField(MemberUnit, through="AgreedMatterUnit", related_name="agreed_matters")
-    is_major = models.BooleanField(_("重大事项"), default=False,
-                                   help_text=_("需向省委、省政府报告。"))
-    item = models.OneToOneField("tasks.Item", on_delete=models.PROTECT, null=True, blank=True, editable=False,
-                                related_name="agreed_matter", verbose_name=_("督办事项"),
-                                help_text=_("印发后交办生成的督办事项。"))
+    is_major = models.BooleanField(_("重大事项"), default=False, help_text=_("需向省委、省政府报告。"))
+    item = models.OneToOneField(
+        "tasks.Item",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="agreed_matter",
+        verbose_name=_("督办事项"),
+        help_text=_("印发后交办生成的督办事项。"),
+    )
 
     class Meta:
         verbose_name = _("议定事项")
@@ -265,8 +313,9 @@ class MinutesReview(models.Model):
     decision = models.CharField(_("意见"), max_length=8, choices=Decision.choices)
     comment = models.TextField(_("修改意见"), max_length=2000, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    acting_for = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                   verbose_name=_("代理的A角"))
+    acting_for = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("代理的A角")
+    )
     at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
@@ -299,20 +348,40 @@ class Escalation(models.Model):
     }
 
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, null=True, related_name="escalations")
-    matter = models.OneToOneField(AgreedMatter, on_delete=models.PROTECT, related_name="escalation", null=True,
-                                  blank=True)
+    matter = models.OneToOneField(
+        AgreedMatter, on_delete=models.PROTECT, related_name="escalation", null=True, blank=True
+    )
     title = models.CharField(_("事项"), max_length=100, blank=True)
     description = models.TextField(_("事项说明"), max_length=5000, blank=True)
-    raised_by_unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                       verbose_name=_("提出单位"), help_text=_("为空表示联席会议办公室。"))
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", verbose_name=_("提出人"))
+    raised_by_unit = models.ForeignKey(
+        MemberUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提出单位"),
+        help_text=_("为空表示联席会议办公室。"),
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提出人"),
+    )
     raised_at = models.DateTimeField(_("提出时间"), null=True, blank=True)
     report = models.TextField(_("请示报告"), max_length=10000, blank=True)
     sent_to = models.CharField(_("报送机关"), max_length=60, default="省委、省政府")
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFTING)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+", verbose_name=_("审定人"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审定人"),
+    )
     approved_at = models.DateTimeField(_("审定时间"), null=True, blank=True)
     on_behalf_of_convener = models.BooleanField(_("受召集人委托"), default=False)
     sent_on = models.DateField(_("报送日期"), null=True, blank=True)
@@ -325,8 +394,9 @@ class Escalation(models.Model):
         verbose_name = _("重大事项报告")
         verbose_name_plural = _("重大事项报告")
         ordering = ["-id"]
-        constraints = [models.CheckConstraint(condition=Q(matter__isnull=False) | ~Q(title=""),
-                                              name="escalation_has_a_subject")]
+        constraints = [
+            models.CheckConstraint(condition=Q(matter__isnull=False) | ~Q(title=""), name="escalation_has_a_subject")
+        ]
 
     def __str__(self):
         return f"重大事项：{self.matter if self.matter_id else self.title}"
@@ -380,29 +450,51 @@ class MembershipChange(models.Model):
 
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="membership_changes")
     kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
-    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="membership_changes", verbose_name=_("成员单位"))
+    unit = models.ForeignKey(
+        MemberUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="membership_changes",
+        verbose_name=_("成员单位"),
+    )
     # REPLACE: which role, who takes it (an existing person of the unit, or a new one named here).
-    assignment = models.ForeignKey(RoleAssignment, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("原任职"))
-    new_person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                                   verbose_name=_("新任人员"))
+    assignment = models.ForeignKey(
+        RoleAssignment, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("原任职")
+    )
+    new_person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("新任人员")
+    )
     new_person_name = models.CharField(_("新任人员姓名"), max_length=30, blank=True)
     new_person_title = models.CharField(_("新任人员职务"), max_length=60, blank=True)
-    new_person_division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True,
-                                            related_name="+", verbose_name=_("新任人员处室"))
+    new_person_division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("新任人员处室")
+    )
     # ADD_UNIT: the new unit, its divisions, member and liaison (checked by the service).
     new_unit = models.JSONField(_("新增单位信息"), default=dict, blank=True)
     effective_date = models.DateField(_("生效日期"))
     reason = models.TextField(_("理由"), max_length=1000)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("提出人"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提出人")
+    )
     proposed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("审核人"))
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("确认人"))
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
     decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     on_behalf_of_convener = models.BooleanField(_("受召集人委托"), default=False)
     decision_note = models.CharField(_("意见"), max_length=500, blank=True)

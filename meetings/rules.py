@@ -17,11 +17,11 @@ PERIODS = {"year": "年度", "half_year": "半年"}
 @dataclass(frozen=True)
 class RegularRule:
     title: str
-    every: str                   # "year" | "half_year"
-    months: tuple[int, ...]      # the months it is held in (one for a year, two for a half-year)
-    day: int                     # the day of the month it is planned for
-    notice_days: int             # generated (and units asked for agenda items) this many days before
-    agenda_days: int             # agenda proposals close this many days before the planned day
+    every: str  # "year" | "half_year"
+    months: tuple[int, ...]  # the months it is held in (one for a year, two for a half-year)
+    day: int  # the day of the month it is planned for
+    notice_days: int  # generated (and units asked for agenda items) this many days before
+    agenda_days: int  # agenda proposals close this many days before the planned day
 
     def occasions(self, year: int) -> list[tuple[str, date]]:
         """(period code, planned day) for `year`: ("2026-H1", 2026-06-20)…"""
@@ -60,19 +60,28 @@ def meeting_rules_parse(raw: dict | None) -> MeetingRules:
     if regular:
         every = regular.get("every")
         if every not in PERIODS:
-            raise DomainError("会议规则配置错误：regular_meetings.every 应为 year 或 half_year。",
-                              code="mechanism_config_invalid")
+            raise DomainError(
+                "会议规则配置错误：regular_meetings.every 应为 year 或 half_year。", code="mechanism_config_invalid"
+            )
         months = tuple(_int(m, "regular_meetings.months", 1, 12) for m in regular.get("months") or ())
         if len(months) != (1 if every == "year" else 2) or list(months) != sorted(set(months)):
-            raise DomainError("会议规则配置错误：regular_meetings.months 应按时间顺序列出每期召开的月份"
-                              "（年度一个，半年两个）。", code="mechanism_config_invalid")
-        rule = RegularRule(title=str(regular.get("title") or "联席会议例会"), every=every, months=months,
-                           day=_int(regular.get("day", 15), "regular_meetings.day", 1, 28),
-                           notice_days=_int(regular.get("notice_days", 30), "regular_meetings.notice_days", 1, 120),
-                           agenda_days=_int(regular.get("agenda_days", 10), "regular_meetings.agenda_days", 1, 60))
+            raise DomainError(
+                "会议规则配置错误：regular_meetings.months 应按时间顺序列出每期召开的月份（年度一个，半年两个）。",
+                code="mechanism_config_invalid",
+            )
+        rule = RegularRule(
+            title=str(regular.get("title") or "联席会议例会"),
+            every=every,
+            months=months,
+            day=_int(regular.get("day", 15), "regular_meetings.day", 1, 28),
+            notice_days=_int(regular.get("notice_days", 30), "regular_meetings.notice_days", 1, 120),
+            agenda_days=_int(regular.get("agenda_days", 10), "regular_meetings.agenda_days", 1, 60),
+        )
         if rule.agenda_days >= rule.notice_days:
-            raise DomainError("会议规则配置错误：议题征集截止（agenda_days）须晚于例会生成（notice_days）。",
-                              code="mechanism_config_invalid")
+            raise DomainError(
+                "会议规则配置错误：议题征集截止（agenda_days）须晚于例会生成（notice_days）。",
+                code="mechanism_config_invalid",
+            )
     return MeetingRules(duties=duties, duties_text=str(raw.get("duties_text") or ""), regular=rule)
 
 

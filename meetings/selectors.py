@@ -69,8 +69,11 @@ def get_minutes_for_user_or_404(user, pk) -> Minutes:
 
 
 def matters_for_user(user):
-    return (AgreedMatter.objects.filter(minutes__in=minutes_for_user(user))
-            .select_related("minutes").prefetch_related(_units_prefetch()))
+    return (
+        AgreedMatter.objects.filter(minutes__in=minutes_for_user(user))
+        .select_related("minutes")
+        .prefetch_related(_units_prefetch())
+    )
 
 
 def _units_prefetch():
@@ -89,14 +92,28 @@ def matter_status(matter: AgreedMatter, today: date | None = None, items: dict |
     today = today or timezone.localdate()
     if matter.minutes.status != Minutes.Status.ISSUED:
         return {"code": "draft", "label": "待印发", "open": True, "colour": "", "item_id": None}
-    info = (items or {}).get(matter.item_id) if items is not None else dispatch.item_statuses([matter.item_id]).get(
-        matter.item_id)
+    info = (
+        (items or {}).get(matter.item_id)
+        if items is not None
+        else dispatch.item_statuses([matter.item_id]).get(matter.item_id)
+    )
     if info is None:
-        return {"code": "undispatched", "label": "待交办", "open": True, "colour": colour_for(matter.due_date, today),
-                "item_id": None}
+        return {
+            "code": "undispatched",
+            "label": "待交办",
+            "open": True,
+            "colour": colour_for(matter.due_date, today),
+            "item_id": None,
+        }
     due = info.get("due_date") or matter.due_date
-    return {"code": info["code"], "label": info["label"], "open": not info["done"], "item_id": matter.item_id,
-            "colour": "" if info["done"] else colour_for(due, today), "due_date": due}
+    return {
+        "code": info["code"],
+        "label": info["label"],
+        "open": not info["done"],
+        "item_id": matter.item_id,
+        "colour": "" if info["done"] else colour_for(due, today),
+        "due_date": due,
+    }
 
 
 def matters_with_status(matters, today: date | None = None) -> list[AgreedMatter]:
@@ -109,9 +126,12 @@ def matters_with_status(matters, today: date | None = None) -> list[AgreedMatter
 
 def matters_open(mechanism, *, exclude_meeting=None, today: date | None = None) -> list[AgreedMatter]:
     """Agreed matters of issued minutes whose supervised item is not yet accepted as done."""
-    qs = (AgreedMatter.objects.filter(minutes__meeting__mechanism=mechanism, minutes__status=Minutes.Status.ISSUED)
-          .select_related("minutes").prefetch_related(_units_prefetch())
-          .order_by("minutes__issued_at", "number"))
+    qs = (
+        AgreedMatter.objects.filter(minutes__meeting__mechanism=mechanism, minutes__status=Minutes.Status.ISSUED)
+        .select_related("minutes")
+        .prefetch_related(_units_prefetch())
+        .order_by("minutes__issued_at", "number")
+    )
     if exclude_meeting is not None:
         qs = qs.exclude(minutes__meeting=exclude_meeting)
     return [m for m in matters_with_status(qs, today) if m.live["open"]]
@@ -119,15 +139,19 @@ def matters_open(mechanism, *, exclude_meeting=None, today: date | None = None) 
 
 def agenda(meeting: Meeting, today: date | None = None) -> dict:
     """The agenda starts with the agreed matters of earlier meetings still open, then the topics."""
-    return {"carried": matters_open(meeting.mechanism, exclude_meeting=meeting, today=today),
-            "topics": [t.strip() for t in meeting.topics.splitlines() if t.strip()]}
+    return {
+        "carried": matters_open(meeting.mechanism, exclude_meeting=meeting, today=today),
+        "topics": [t.strip() for t in meeting.topics.splitlines() if t.strip()],
+    }
 
 
 def review_state(minutes: Minutes) -> list[dict]:
     """For each attending unit: its answer to the current round (or None)."""
     answers = {r.unit_id: r for r in minutes.reviews.filter(round=minutes.round).select_related("by", "acting_for")}
-    return [{"unit": mu.unit, "review": answers.get(mu.unit_id)}
-            for mu in minutes.meeting.meeting_units.filter(attended=True).select_related("unit")]
+    return [
+        {"unit": mu.unit, "review": answers.get(mu.unit_id)}
+        for mu in minutes.meeting.meeting_units.filter(attended=True).select_related("unit")
+    ]
 
 
 def reviewable_units(user, minutes: Minutes) -> list:
@@ -136,8 +160,11 @@ def reviewable_units(user, minutes: Minutes) -> list:
         return []
     answered = set(minutes.reviews.filter(round=minutes.round).values_list("unit_id", flat=True))
     ids = set(_unit_ids(user))
-    return [mu.unit for mu in minutes.meeting.meeting_units.filter(attended=True).select_related("unit")
-            if mu.unit_id in ids and mu.unit_id not in answered]
+    return [
+        mu.unit
+        for mu in minutes.meeting.meeting_units.filter(attended=True).select_related("unit")
+        if mu.unit_id in ids and mu.unit_id not in answered
+    ]
 
 
 def minutes_awaiting_user(user):
@@ -146,8 +173,10 @@ def minutes_awaiting_user(user):
     if not ids:
         return Minutes.objects.none()
     pending = MeetingUnit.objects.filter(meeting=OuterRef("meeting"), unit_id__in=ids, attended=True).exclude(
-        unit_id__in=MinutesReview.objects.filter(minutes=OuterRef(OuterRef("pk")), round=OuterRef(OuterRef("round")))
-        .values("unit_id"))
+        unit_id__in=MinutesReview.objects.filter(
+            minutes=OuterRef(OuterRef("pk")), round=OuterRef(OuterRef("round"))
+        ).values("unit_id")
+    )
     return Minutes.objects.filter(status=Minutes.Status.CONSULTING).filter(Exists(pending)).select_related("meeting")
 
 
@@ -155,7 +184,8 @@ def escalations_for_user(user):
     """Major matters are the convener's, the deputy's and the office's business; a unit sees the ones
     it raised itself."""
     qs = Escalation.objects.select_related("matter__minutes", "approved_by", "raised_by_unit").filter(
-        mechanism_id=mechanism_id_for(user))
+        mechanism_id=mechanism_id_for(user)
+    )
     if is_overseer(user):
         return qs
     ids = _unit_ids(user)
@@ -185,7 +215,8 @@ def get_notice_for_user_or_404(user, pk) -> ProgressNotice:
 def changes_for_user(user):
     """Overseers: every membership change. A unit: only its own."""
     qs = MembershipChange.objects.select_related("unit", "assignment__person", "new_person", "proposed_by").filter(
-        mechanism_id=mechanism_id_for(user))
+        mechanism_id=mechanism_id_for(user)
+    )
     if is_overseer(user):
         return qs
     ids = _unit_ids(user)

@@ -78,12 +78,16 @@ def meeting_list(request):
     units = list(units_for_user(user))
     if not is_overseer(user) and not units:
         raise Http404("无权查看会议。")
-    return render(request, "meetings/meeting_list.html", {
-        "meetings": sel.meetings_for_user(user)[:200],
-        "awaiting": sel.minutes_awaiting_user(user),
-        "may_propose": sel.is_office(user) or bool(units),
-        "office": sel.is_office(user),
-    })
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "meetings": sel.meetings_for_user(user)[:200],
+            "awaiting": sel.minutes_awaiting_user(user),
+            "may_propose": sel.is_office(user) or bool(units),
+            "office": sel.is_office(user),
+        },
+    )
 
 
 def meeting_propose(request):
@@ -99,8 +103,10 @@ def meeting_propose(request):
         result = {}
 
         def go():
-            result["m"] = meeting_services.meeting_propose(title=d["title"], topics=d["topics"], reasons=d["reasons"],
-                                                   unit=unit, by=request.user)
+            result["m"] = meeting_services.meeting_propose(
+                title=d["title"], topics=d["topics"], reasons=d["reasons"], unit=unit, by=request.user
+            )
+
         if _run(request, go, "会议提议已提交，待召集人审批。", form):
             return redirect("meetings:detail", result["m"].pk)
     return render(request, "meetings/form.html", {"form": form, "title": "提议召开会议"})
@@ -114,17 +120,28 @@ def meeting_detail(request, pk):
         minutes = None
     units = list(units_for_user(request.user))
     office = sel.is_office(request.user)
-    agenda_open = (meeting_services.agenda_accepts(meeting) and (units or office)
-                   and not (meeting.agenda_cutoff and timezone.localdate() > meeting.agenda_cutoff))
-    return render(request, "meetings/meeting_detail.html", {
-        "proposals": meeting.agenda_proposals.select_related("unit", "proposed_by"),
-        "agenda_form": AgendaForm(units=units, office=office) if agenda_open else None,
-        "meeting": meeting, "minutes": minutes, "agenda": sel.agenda(meeting),
-        "meeting_units": meeting.meeting_units.select_related("unit"), "guests": meeting.guests.all(),
-        "office": sel.is_office(request.user), "decider": sel.is_decider(request.user),
-        "decide_form": DecideForm(initial={"version": meeting.version}),
-        "waiting_on": step_open(MeetingFlow, meeting),
-    })
+    agenda_open = (
+        meeting_services.agenda_accepts(meeting)
+        and (units or office)
+        and not (meeting.agenda_cutoff and timezone.localdate() > meeting.agenda_cutoff)
+    )
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {
+            "proposals": meeting.agenda_proposals.select_related("unit", "proposed_by"),
+            "agenda_form": AgendaForm(units=units, office=office) if agenda_open else None,
+            "meeting": meeting,
+            "minutes": minutes,
+            "agenda": sel.agenda(meeting),
+            "meeting_units": meeting.meeting_units.select_related("unit"),
+            "guests": meeting.guests.all(),
+            "office": sel.is_office(request.user),
+            "decider": sel.is_decider(request.user),
+            "decide_form": DecideForm(initial={"version": meeting.version}),
+            "waiting_on": step_open(MeetingFlow, meeting),
+        },
+    )
 
 
 @require_POST
@@ -135,9 +152,17 @@ def meeting_decide(request, pk):
         messages.error(request, "请选择审批意见。")
     else:
         approve = form.cleaned_data["decision"] == "approve"
-        _run(request, lambda: meeting_services.meeting_decide(meeting=meeting, approve=approve, note=form.cleaned_data["note"],
-                                                      by=request.user, version=form.cleaned_data["version"]),
-             "已同意召开。" if approve else "已决定不召开。")
+        _run(
+            request,
+            lambda: meeting_services.meeting_decide(
+                meeting=meeting,
+                approve=approve,
+                note=form.cleaned_data["note"],
+                by=request.user,
+                version=form.cleaned_data["version"],
+            ),
+            "已同意召开。" if approve else "已决定不召开。",
+        )
     return redirect("meetings:detail", meeting.pk)
 
 
@@ -146,17 +171,31 @@ def meeting_schedule(request, pk):
     meeting = sel.get_meeting_for_user_or_404(request.user, pk)
     if not sel.is_office(request.user):
         raise PermissionDenied("只有联席会议办公室可以安排会议。")
-    form = ScheduleForm(request.POST or None, initial={"version": meeting.version},
-                        chairs=meeting_services.chair_choices(meeting.mechanism_id))
+    form = ScheduleForm(
+        request.POST or None,
+        initial={"version": meeting.version},
+        chairs=meeting_services.chair_choices(meeting.mechanism_id),
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _run(request, lambda: meeting_services.meeting_schedule(
-                meeting=meeting, starts_at=d["starts_at"], place=d["place"], chair=form.chair_person(),
-                chair_delegation=d["chair_delegation"], units=list(d["units"]),
-                guests=form.guests(), by=request.user, version=d["version"]), "会议已安排，通知已发出。", form):
+        if _run(
+            request,
+            lambda: meeting_services.meeting_schedule(
+                meeting=meeting,
+                starts_at=d["starts_at"],
+                place=d["place"],
+                chair=form.chair_person(),
+                chair_delegation=d["chair_delegation"],
+                units=list(d["units"]),
+                guests=form.guests(),
+                by=request.user,
+                version=d["version"],
+            ),
+            "会议已安排，通知已发出。",
+            form,
+        ):
             return redirect("meetings:detail", meeting.pk)
-    return render(request, "meetings/form.html", {"form": form, "title": f"安排会议：{meeting.title}",
-                                                  "back": meeting})
+    return render(request, "meetings/form.html", {"form": form, "title": f"安排会议：{meeting.title}", "back": meeting})
 
 
 def meeting_attendance(request, pk):
@@ -171,13 +210,22 @@ def meeting_attendance(request, pk):
         attended = [mu.unit for mu in meeting_units if str(mu.unit_id) in ids]
         attendees = {mu.unit_id: request.POST.get(f"attendees_{mu.unit_id}", "") for mu in meeting_units}
         guest_ids = set(request.POST.getlist("guests"))
-        if _run(request, lambda: meeting_services.meeting_attendance_record(
-                meeting=meeting, attended_units=attended, attendees=attendees, by=request.user,
-                attended_guests=[g for g in guests if str(g.pk) in guest_ids], version=_version(request)),
-                "出席情况已登记，可以起草纪要。"):
+        if _run(
+            request,
+            lambda: meeting_services.meeting_attendance_record(
+                meeting=meeting,
+                attended_units=attended,
+                attendees=attendees,
+                by=request.user,
+                attended_guests=[g for g in guests if str(g.pk) in guest_ids],
+                version=_version(request),
+            ),
+            "出席情况已登记，可以起草纪要。",
+        ):
             return redirect("meetings:minutes_edit", meeting.minutes.pk)
-    return render(request, "meetings/attendance.html", {"meeting": meeting, "meeting_units": meeting_units,
-                                                        "guests": guests})
+    return render(
+        request, "meetings/attendance.html", {"meeting": meeting, "meeting_units": meeting_units, "guests": guests}
+    )
 
 
 # --- minutes ------------------------------------------------------------------------------------------
@@ -187,22 +235,35 @@ def minutes_detail(request, pk):
     _nav(request)
     minutes = sel.get_minutes_for_user_or_404(request.user, pk)
     matters = sel.matters_with_status(minutes.matters.prefetch_related("unit_roles__unit"))
-    return render(request, "meetings/minutes_detail.html", {
-        "minutes": minutes, "meeting": minutes.meeting, "matters": matters,
-        "reviews": sel.review_state(minutes), "history": minutes.reviews.select_related("unit", "by", "acting_for"),
-        "my_units": sel.reviewable_units(request.user, minutes), "office": sel.is_office(request.user),
-        "issue_form": IssueForm(initial={"doc_number": minutes.doc_number, "version": minutes.version}),
-    })
+    return render(
+        request,
+        "meetings/minutes_detail.html",
+        {
+            "minutes": minutes,
+            "meeting": minutes.meeting,
+            "matters": matters,
+            "reviews": sel.review_state(minutes),
+            "history": minutes.reviews.select_related("unit", "by", "acting_for"),
+            "my_units": sel.reviewable_units(request.user, minutes),
+            "office": sel.is_office(request.user),
+            "issue_form": IssueForm(initial={"doc_number": minutes.doc_number, "version": minutes.version}),
+        },
+    )
 
 
 def minutes_print(request, pk):
     minutes = sel.get_minutes_for_user_or_404(request.user, pk)
-    return render(request, "meetings/minutes_print.html", {
-        "minutes": minutes, "meeting": minutes.meeting,
-        "matters": minutes.matters.prefetch_related("unit_roles__unit"),
-        "attended": minutes.meeting.meeting_units.filter(attended=True).select_related("unit"),
-        "guests": minutes.meeting.guests.filter(attended=True),
-    })
+    return render(
+        request,
+        "meetings/minutes_print.html",
+        {
+            "minutes": minutes,
+            "meeting": minutes.meeting,
+            "matters": minutes.matters.prefetch_related("unit_roles__unit"),
+            "attended": minutes.meeting.meeting_units.filter(attended=True).select_related("unit"),
+            "guests": minutes.meeting.guests.filter(attended=True),
+        },
+    )
 
 
 def minutes_docx(request, pk):
@@ -221,9 +282,17 @@ def minutes_docx(request, pk):
 
 
 def _matter_initial(minutes):
-    return [{"content": m.content, "done_criteria": m.done_criteria, "due_date": m.due_date,
-             "lead_units": m.lead_units, "participating_units": m.participating_units, "is_major": m.is_major}
-            for m in minutes.matters.prefetch_related("unit_roles__unit")]
+    return [
+        {
+            "content": m.content,
+            "done_criteria": m.done_criteria,
+            "due_date": m.due_date,
+            "lead_units": m.lead_units,
+            "participating_units": m.participating_units,
+            "is_major": m.is_major,
+        }
+        for m in minutes.matters.prefetch_related("unit_roles__unit")
+    ]
 
 
 def minutes_edit(request, pk):
@@ -240,25 +309,53 @@ def minutes_edit(request, pk):
         data = data.copy()
         total = data.get("m-TOTAL_FORMS", "0")
         data["m-TOTAL_FORMS"] = str(min((int_or_none(total, max_value=1000) or 0) + 1, MatterFormSet.max_num))
-    form = MinutesForm(data, initial={"title": minutes.title, "summary": minutes.summary,
-                                      "doc_number": minutes.doc_number, "version": minutes.version})
+    form = MinutesForm(
+        data,
+        initial={
+            "title": minutes.title,
+            "summary": minutes.summary,
+            "doc_number": minutes.doc_number,
+            "version": minutes.version,
+        },
+    )
     formset = MatterFormSet(data, initial=_matter_initial(minutes), prefix="m")
     if request.method == "POST" and not adding and form.is_valid() and formset.is_valid():
         d = form.cleaned_data
         matters = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.is_blank()]
-        if _run(request, lambda: minutes_services.minutes_save(
-                minutes=minutes, title=d["title"], summary=d["summary"], doc_number=d["doc_number"], matters=matters,
-                by=request.user, version=d["version"]), "纪要草稿已保存。", form):
+        if _run(
+            request,
+            lambda: minutes_services.minutes_save(
+                minutes=minutes,
+                title=d["title"],
+                summary=d["summary"],
+                doc_number=d["doc_number"],
+                matters=matters,
+                by=request.user,
+                version=d["version"],
+            ),
+            "纪要草稿已保存。",
+            form,
+        ):
             if "submit" in request.POST:
                 minutes.refresh_from_db()
-                if _run(request, lambda: minutes_services.minutes_submit(minutes=minutes, by=request.user),
-                        "纪要已送出席单位会签。"):
+                if _run(
+                    request,
+                    lambda: minutes_services.minutes_submit(minutes=minutes, by=request.user),
+                    "纪要已送出席单位会签。",
+                ):
                     return redirect("meetings:minutes", minutes.pk)
                 return redirect("meetings:minutes_edit", minutes.pk)
             return redirect("meetings:minutes_edit", minutes.pk)
-    return render(request, "meetings/minutes_edit.html", {
-        "minutes": minutes, "form": form, "formset": formset,
-        "comments": minutes.reviews.filter(decision="changes").select_related("unit")})
+    return render(
+        request,
+        "meetings/minutes_edit.html",
+        {
+            "minutes": minutes,
+            "form": form,
+            "formset": formset,
+            "comments": minutes.reviews.filter(decision="changes").select_related("unit"),
+        },
+    )
 
 
 @require_POST
@@ -272,8 +369,13 @@ def minutes_review(request, pk):
     unit = units_for_user(request.user).filter(pk=d["unit"]).first()
     if unit is None:
         raise Http404("单位不存在。")
-    _run(request, lambda: minutes_services.minutes_review(minutes=minutes, unit=unit, agree=d["decision"] == "agree",
-                                                  comment=d["comment"], by=request.user), "意见已提交。")
+    _run(
+        request,
+        lambda: minutes_services.minutes_review(
+            minutes=minutes, unit=unit, agree=d["decision"] == "agree", comment=d["comment"], by=request.user
+        ),
+        "意见已提交。",
+    )
     return redirect("meetings:minutes", minutes.pk)
 
 
@@ -284,9 +386,16 @@ def minutes_issue(request, pk):
     if not form.is_valid():
         messages.error(request, "请填写文号。")
     else:
-        _run(request, lambda: minutes_services.minutes_issue(minutes=minutes, doc_number=form.cleaned_data["doc_number"],
-                                                     by=request.user, version=form.cleaned_data["version"]),
-             "纪要已印发，议定事项已交办。")
+        _run(
+            request,
+            lambda: minutes_services.minutes_issue(
+                minutes=minutes,
+                doc_number=form.cleaned_data["doc_number"],
+                by=request.user,
+                version=form.cleaned_data["version"],
+            ),
+            "纪要已印发，议定事项已交办。",
+        )
     return redirect("meetings:minutes", minutes.pk)
 
 
@@ -298,15 +407,20 @@ def notice_list(request):
     if not is_overseer(request.user) and not units_for_user(request.user).exists():
         raise Http404("无权查看通报。")
     mechanism = mechanism_current()
-    return render(request, "meetings/notice_list.html", {
-        "notices": sel.notices_for_user(request.user)[:100], "office": sel.is_office(request.user),
-        "open_matters": sel.matters_open(mechanism) if mechanism and is_overseer(request.user) else []})
+    return render(
+        request,
+        "meetings/notice_list.html",
+        {
+            "notices": sel.notices_for_user(request.user)[:100],
+            "office": sel.is_office(request.user),
+            "open_matters": sel.matters_open(mechanism) if mechanism and is_overseer(request.user) else [],
+        },
+    )
 
 
 def notice_detail(request, pk):
     _nav(request)
-    return render(request, "meetings/notice_detail.html",
-                  {"notice": sel.get_notice_for_user_or_404(request.user, pk)})
+    return render(request, "meetings/notice_detail.html", {"notice": sel.get_notice_for_user_or_404(request.user, pk)})
 
 
 @require_POST
@@ -325,9 +439,14 @@ def escalation_list(request):
     if not is_overseer(request.user) and not units_for_user(request.user).exists():
         raise Http404("无权查看重大事项。")
     qs = sel.escalations_for_user(request.user)
-    return render(request, "meetings/escalation_list.html", {
-        "open": qs.exclude(status=Escalation.Status.CLOSED)[:200],
-        "closed": qs.filter(status=Escalation.Status.CLOSED)[:50]})
+    return render(
+        request,
+        "meetings/escalation_list.html",
+        {
+            "open": qs.exclude(status=Escalation.Status.CLOSED)[:200],
+            "closed": qs.filter(status=Escalation.Status.CLOSED)[:50],
+        },
+    )
 
 
 def escalation_raise(request):
@@ -343,12 +462,18 @@ def escalation_raise(request):
         unit = next((u for u in units if str(u.pk) == d["unit"]), None)
 
         def go():
-            out["e"] = escalation_services.escalation_raise(title=d["title"], description=d["description"], unit=unit,
-                                                 by=request.user)
+            out["e"] = escalation_services.escalation_raise(
+                title=d["title"], description=d["description"], unit=unit, by=request.user
+            )
+
         if _run(request, go, "重大事项已提出，联席会议办公室将起草报告报召集人审定。", form):
             return redirect("meetings:escalation", out["e"].pk)
-    return render(request, "meetings/form.html", {"form": form, "title": "提出重大事项"},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "meetings/form.html",
+        {"form": form, "title": "提出重大事项"},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_POST
@@ -361,17 +486,29 @@ def agenda_propose(request, pk):
     else:
         d = form.cleaned_data
         unit = next((u for u in units if str(u.pk) == d["unit"]), None)
-        _run(request, lambda: meeting_services.agenda_propose(meeting=meeting, topic=d["topic"], note=d["note"], unit=unit,
-                                                      by=request.user), "议题建议已提交。")
+        _run(
+            request,
+            lambda: meeting_services.agenda_propose(
+                meeting=meeting, topic=d["topic"], note=d["note"], unit=unit, by=request.user
+            ),
+            "议题建议已提交。",
+        )
     return redirect("meetings:detail", meeting.pk)
 
 
 def escalation_detail(request, pk):
     _nav(request, "escalations")
     e = sel.get_escalation_for_user_or_404(request.user, pk)
-    return render(request, "meetings/escalation_detail.html", {
-        "e": e, "office": sel.is_office(request.user), "decider": sel.is_decider(request.user),
-        "today": timezone.localdate()})
+    return render(
+        request,
+        "meetings/escalation_detail.html",
+        {
+            "e": e,
+            "office": sel.is_office(request.user),
+            "decider": sel.is_decider(request.user),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @require_POST
@@ -384,15 +521,28 @@ def escalation_act(request, pk, action):
             return timezone.datetime.strptime(p.get(name, ""), "%Y-%m-%d").date()
         except ValueError:
             return None
+
     actions = {
-        "submit": (lambda: escalation_services.escalation_submit(escalation=e, report=p.get("report", ""), by=by, version=v),
-                   "报告已送召集人审定。"),
-        "approve": (lambda: escalation_services.escalation_decide(escalation=e, approve=p.get("decision") != "no",
-                                                       note=p.get("note", ""), by=by, version=v), "审定意见已记录。"),
-        "send": (lambda: escalation_services.escalation_send(escalation=e, sent_on=parse_date("sent_on"), by=by, version=v),
-                 "已登记报送。"),
-        "reply": (lambda: escalation_services.escalation_reply(escalation=e, reply=p.get("reply", ""),
-                                                    reply_on=parse_date("reply_on"), by=by, version=v), "批复已登记。"),
+        "submit": (
+            lambda: escalation_services.escalation_submit(escalation=e, report=p.get("report", ""), by=by, version=v),
+            "报告已送召集人审定。",
+        ),
+        "approve": (
+            lambda: escalation_services.escalation_decide(
+                escalation=e, approve=p.get("decision") != "no", note=p.get("note", ""), by=by, version=v
+            ),
+            "审定意见已记录。",
+        ),
+        "send": (
+            lambda: escalation_services.escalation_send(escalation=e, sent_on=parse_date("sent_on"), by=by, version=v),
+            "已登记报送。",
+        ),
+        "reply": (
+            lambda: escalation_services.escalation_reply(
+                escalation=e, reply=p.get("reply", ""), reply_on=parse_date("reply_on"), by=by, version=v
+            ),
+            "批复已登记。",
+        ),
         "close": (lambda: escalation_services.escalation_close(escalation=e, by=by, version=v), "重大事项已办结。"),
     }
     if action not in actions:
@@ -410,17 +560,28 @@ def change_list(request):
     units = list(units_for_user(request.user))
     if not is_overseer(request.user) and not units:
         raise Http404("无权查看成员调整。")
-    return render(request, "meetings/change_list.html", {
-        "changes": sel.changes_for_user(request.user)[:200], "units": units,
-        "office": sel.is_office(request.user),
-        "backups": RoleAssignment.objects.filter(role=Role.BACKUP_LIAISON, unit__in=units if not is_overseer(
-            request.user) else MemberUnit.objects.in_current_mechanism(), end_date__gt=timezone.localdate())
-        .select_related("person", "acting_for__person", "unit")})
+    return render(
+        request,
+        "meetings/change_list.html",
+        {
+            "changes": sel.changes_for_user(request.user)[:200],
+            "units": units,
+            "office": sel.is_office(request.user),
+            "backups": RoleAssignment.objects.filter(
+                role=Role.BACKUP_LIAISON,
+                unit__in=units if not is_overseer(request.user) else MemberUnit.objects.in_current_mechanism(),
+                end_date__gt=timezone.localdate(),
+            ).select_related("person", "acting_for__person", "unit"),
+        },
+    )
 
 
 def _own_assignments(user):
-    return (RoleAssignment.objects.active().filter(unit__in=units_for_user(user), role__in=[Role.MEMBER, Role.LIAISON])
-            .select_related("unit", "person"))
+    return (
+        RoleAssignment.objects.active()
+        .filter(unit__in=units_for_user(user), role__in=[Role.MEMBER, Role.LIAISON])
+        .select_related("unit", "person")
+    )
 
 
 def change_propose(request):
@@ -428,8 +589,9 @@ def change_propose(request):
     units = units_for_user(request.user)
     if not units.exists():
         raise Http404("只有成员单位可以提出本单位人员调整。")
-    form = ReplaceForm(request.POST or None, assignments=_own_assignments(request.user),
-                       people=Person.objects.filter(unit__in=units))
+    form = ReplaceForm(
+        request.POST or None, assignments=_own_assignments(request.user), people=Person.objects.filter(unit__in=units)
+    )
     if request.method == "POST":
         # Another unit's role or person is not offered, so it fails as "not found" (404), not 403.
         ids = {k: int_or_none(request.POST.get(k)) for k in ("assignment", "new_person")}
@@ -444,9 +606,15 @@ def change_propose(request):
 
         def go():
             out["c"] = membership_services.change_propose_replace(
-                assignment=d["assignment"], new_person=d["new_person"], new_person_name=d["new_person_name"],
-                new_person_title=d["new_person_title"], effective_date=d["effective_date"], reason=d["reason"],
-                by=request.user)
+                assignment=d["assignment"],
+                new_person=d["new_person"],
+                new_person_name=d["new_person_name"],
+                new_person_title=d["new_person_title"],
+                effective_date=d["effective_date"],
+                reason=d["reason"],
+                by=request.user,
+            )
+
         if _run(request, go, "调整申请已提交，待办公室审核。", form):
             return redirect("meetings:change", out["c"].pk)
     return render(request, "meetings/form.html", {"form": form, "title": "提出人员调整"})
@@ -464,10 +632,17 @@ def change_unit_add(request):
 
         def go():
             out["c"] = membership_services.change_propose_unit_add(
-                name=d["name"], code=d["code"], full_name=d["full_name"], divisions=divisions,
+                name=d["name"],
+                code=d["code"],
+                full_name=d["full_name"],
+                divisions=divisions,
                 member={"name": d["member_name"], "title": d["member_title"]},
                 liaison={"name": d["liaison_name"], "title": d["liaison_title"]},
-                effective_date=d["effective_date"], reason=d["reason"], by=request.user)
+                effective_date=d["effective_date"],
+                reason=d["reason"],
+                by=request.user,
+            )
+
         if _run(request, go, "增补申请已提交，待召集人确认。", form):
             return redirect("meetings:change", out["c"].pk)
     return render(request, "meetings/form.html", {"form": form, "title": "增补成员单位"})
@@ -494,11 +669,21 @@ def change_act(request, pk, action):
     d = form.cleaned_data
     yes = d["decision"] == "yes"
     if action == "check":
-        fn = lambda: membership_services.change_check(change=change, passed=yes, note=d["note"], by=request.user,  # noqa: E731
-                                           version=d["version"])
+        fn = lambda: membership_services.change_check(  # noqa: E731
+            change=change,
+            passed=yes,
+            note=d["note"],
+            by=request.user,
+            version=d["version"],
+        )
     elif action == "confirm":
-        fn = lambda: membership_services.change_confirm(change=change, confirm=yes, note=d["note"], by=request.user,  # noqa: E731
-                                             version=d["version"])
+        fn = lambda: membership_services.change_confirm(  # noqa: E731
+            change=change,
+            confirm=yes,
+            note=d["note"],
+            by=request.user,
+            version=d["version"],
+        )
     else:
         raise Http404()
     _run(request, fn, "意见已记录。")
@@ -510,8 +695,9 @@ def backup_name(request):
     units = units_for_user(request.user)
     if not units.exists():
         raise Http404("只有成员单位可以指定B角。")
-    liaisons = RoleAssignment.objects.active().filter(unit__in=units, role=Role.LIAISON).select_related("unit",
-                                                                                                         "person")
+    liaisons = (
+        RoleAssignment.objects.active().filter(unit__in=units, role=Role.LIAISON).select_related("unit", "person")
+    )
     form = BackupForm(request.POST or None, liaisons=liaisons, people=Person.objects.filter(unit__in=units))
     if request.method == "POST":
         liaison = int_or_none(request.POST.get("liaison"))
@@ -519,10 +705,18 @@ def backup_name(request):
             raise Http404("联络员不存在。")
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        if _run(request, lambda: membership_services.backup_name(liaison=d["liaison"], backup=d["backup"],
-                                                      start_date=d["start_date"], end_date=d["end_date"],
-                                                      reason=d["reason"], by=request.user), "B角已指定。", form):
+        if _run(
+            request,
+            lambda: membership_services.backup_name(
+                liaison=d["liaison"],
+                backup=d["backup"],
+                start_date=d["start_date"],
+                end_date=d["end_date"],
+                reason=d["reason"],
+                by=request.user,
+            ),
+            "B角已指定。",
+            form,
+        ):
             return redirect("meetings:changes")
     return render(request, "meetings/form.html", {"form": form, "title": "指定B角（请假期间代为办理）"})
-
-

@@ -61,9 +61,21 @@ NO_ACCESS = Access((), (), (), (), frozenset())
 
 
 def access_key(user) -> str:
-    return ":".join(str(x) for x in (
-        "access", 5, user.pk, user.access_stamp, timezone.localdate().isoformat(), int(user.is_active),
-        int(user.is_staff), int(user.is_superuser), user.person_id or "", user.reporting_unit_id or ""))
+    return ":".join(
+        str(x)
+        for x in (
+            "access",
+            5,
+            user.pk,
+            user.access_stamp,
+            timezone.localdate().isoformat(),
+            int(user.is_active),
+            int(user.is_staff),
+            int(user.is_superuser),
+            user.person_id or "",
+            user.reporting_unit_id or "",
+        )
+    )
 
 
 def access_for(user) -> Access:
@@ -102,14 +114,21 @@ def _compute(user) -> Access:
 
     from .models import MemberUnit, Person, ReportingUnit, RoleAssignment
 
-    units = list(get_objects_for_user(user, UNIT_PERM, klass=MemberUnit, accept_global_perms=False,
-                                      with_superuser=False).order_by("order", "pk").values_list("pk", flat=True))
-    reporting = list(get_objects_for_user(user, REPORTING_PERM, klass=ReportingUnit, accept_global_perms=False,
-                                          with_superuser=False).order_by("order", "pk").values_list("pk", "name"))
+    units = list(
+        get_objects_for_user(user, UNIT_PERM, klass=MemberUnit, accept_global_perms=False, with_superuser=False)
+        .order_by("order", "pk")
+        .values_list("pk", flat=True)
+    )
+    reporting = list(
+        get_objects_for_user(user, REPORTING_PERM, klass=ReportingUnit, accept_global_perms=False, with_superuser=False)
+        .order_by("order", "pk")
+        .values_list("pk", "name")
+    )
     roles, divisions, reviews = [], [], []
     if user.person_id:
-        for a in (RoleAssignment.objects.active().filter(person_id=user.person_id).select_related("acting_for")
-                  .order_by("pk")):
+        for a in (
+            RoleAssignment.objects.active().filter(person_id=user.person_id).select_related("acting_for").order_by("pk")
+        ):
             roles.append((a.role, str(a.get_role_display())))
             division_id = a.division_id or (a.acting_for.division_id if a.acting_for_id else None)
             if division_id and a.role in ("liaison", "backup_liaison", "member"):
@@ -125,10 +144,20 @@ def _compute(user) -> Access:
     if user.person_id:
         mechanism_id = Person.objects.filter(pk=user.person_id).values_list("unit__mechanism_id", flat=True).first()
     elif user.reporting_unit_id:
-        mechanism_id = ReportingUnit.objects.filter(pk=user.reporting_unit_id).values_list(
-            "mechanism_id", flat=True).first()
-    return Access(tuple(units), tuple(r[0] for r in reporting), tuple(r[1] for r in reporting), tuple(roles),
-                  perms, second_factor, mechanism_id, tuple(dict.fromkeys(divisions)), tuple(dict.fromkeys(reviews)))
+        mechanism_id = (
+            ReportingUnit.objects.filter(pk=user.reporting_unit_id).values_list("mechanism_id", flat=True).first()
+        )
+    return Access(
+        tuple(units),
+        tuple(r[0] for r in reporting),
+        tuple(r[1] for r in reporting),
+        tuple(roles),
+        perms,
+        second_factor,
+        mechanism_id,
+        tuple(dict.fromkeys(divisions)),
+        tuple(dict.fromkeys(reviews)),
+    )
 
 
 class AccountBackend(ModelBackend):
@@ -242,6 +271,10 @@ def connect_signals() -> None:
 def _on_permission_delete(sender, instance, **kwargs):
     from .models import User
 
-    access_changed([*instance.user_set.values_list("pk", flat=True),
-                    *_group_users(instance.group_set.values_list("pk", flat=True)),
-                    *User.objects.filter(userobjectpermission__permission=instance).values_list("pk", flat=True)])
+    access_changed(
+        [
+            *instance.user_set.values_list("pk", flat=True),
+            *_group_users(instance.group_set.values_list("pk", flat=True)),
+            *User.objects.filter(userobjectpermission__permission=instance).values_list("pk", flat=True),
+        ]
+    )

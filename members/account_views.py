@@ -32,9 +32,12 @@ from .services import (
 
 
 class TokenForm(forms.Form):
-    token = forms.CharField(label="验证码", max_length=16, strip=True,
-                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                                          "autofocus": True}))
+    token = forms.CharField(
+        label="验证码",
+        max_length=16,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
 
 
 class ResetForm(forms.Form):
@@ -43,8 +46,9 @@ class ResetForm(forms.Form):
 
 def _next_url(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return reverse("home")
 
@@ -60,7 +64,7 @@ def _secret_text(device) -> str:
     from base64 import b32encode
 
     secret = b32encode(device.bin_key).decode()
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 @second_factor_exempt
@@ -93,12 +97,22 @@ def second_factor(request):
         else:
             django_otp.login(request, device)
             request.session.cycle_key()
-            return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": _next_url(request),
-                                                                    "first_time": True})
-    return render(request, "accounts/second_factor_setup.html", {
-        "form": form, "next": _next_url(request), "qr_svg": _qr_svg(device.config_url),
-        "secret": _secret_text(device), "required": is_privileged(user),
-    })
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": _next_url(request), "first_time": True},
+            )
+    return render(
+        request,
+        "accounts/second_factor_setup.html",
+        {
+            "form": form,
+            "next": _next_url(request),
+            "qr_svg": _qr_svg(device.config_url),
+            "secret": _secret_text(device),
+            "required": is_privileged(user),
+        },
+    )
 
 
 @require_POST
@@ -124,8 +138,11 @@ def second_factor_reset_view(request, user_id: int):
         else:
             messages.success(request, f"已重置 {target} 的两步验证；该账号下次登录时须重新设置。")
             return redirect("admin:members_user_changelist")
-    return render(request, "accounts/second_factor_reset.html", {"form": form, "target": target,
-                                                                 "enrolled": has_second_factor(target)})
+    return render(
+        request,
+        "accounts/second_factor_reset.html",
+        {"form": form, "target": target, "enrolled": has_second_factor(target)},
+    )
 
 
 # --- Passwords ---------------------------------------------------------------------------------------------

@@ -111,10 +111,20 @@ class ReportingUnitAdmin(AuditedAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "display_name", "person", "reporting_unit", "is_demo", "is_staff", "is_active",
-                    "second_factor"]
+    list_display = [
+        "username",
+        "display_name",
+        "person",
+        "reporting_unit",
+        "is_demo",
+        "is_staff",
+        "is_active",
+        "second_factor",
+    ]
     list_filter = ["is_demo", "is_staff", "is_active", "reporting_unit"]
-    fieldsets = BaseUserAdmin.fieldsets + (("联席会议", {"fields": ("display_name", "person", "reporting_unit", "is_demo")}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("联席会议", {"fields": ("display_name", "person", "reporting_unit", "is_demo")}),
+    )
     raw_id_fields = ["person"]
     # Derived from role assignments by access_sync: shown, never edited by hand.
     readonly_fields = ["groups", "user_permissions", "last_login", "date_joined"]

@@ -35,8 +35,20 @@ class RosterEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RoleAssignment
-        fields = ["id", "role", "role_display", "person", "title", "unit", "unit_name", "division",
-                  "start_date", "end_date", "mobile", "email"]
+        fields = [
+            "id",
+            "role",
+            "role_display",
+            "person",
+            "title",
+            "unit",
+            "unit_name",
+            "division",
+            "start_date",
+            "end_date",
+            "mobile",
+            "email",
+        ]
 
     def _contact(self, obj, field):
         if may_see_contacts(self.context["request"].user):
@@ -86,14 +98,17 @@ class MemberUnitViewSet(_MechanismScoped):
         return self.mechanism_filter(MemberUnit.objects.prefetch_related("divisions"))
 
 
-@extend_schema_view(list=extend_schema(summary="联席会议人员名单（当前在任）"), retrieve=extend_schema(summary="任职记录"))
+@extend_schema_view(
+    list=extend_schema(summary="联席会议人员名单（当前在任）"), retrieve=extend_schema(summary="任职记录")
+)
 class RosterViewSet(_MechanismScoped):
     queryset = RoleAssignment.objects.none()  # for the schema's path types; get_queryset scopes the data
     serializer_class = RosterEntrySerializer
 
     def get_queryset(self):
         qs = RoleAssignment.objects.select_related("person", "unit", "division").order_by(
-            "unit__order", "division__order", "id")
+            "unit__order", "division__order", "id"
+        )
         if self.action == "list" and self.request.query_params.get("history") != "1":
             qs = qs.active()
         return self.mechanism_filter(qs)
@@ -105,8 +120,11 @@ class WorkLineViewSet(_MechanismScoped):
     serializer_class = WorkLineSerializer
 
     def get_queryset(self):
-        return self.mechanism_filter(WorkLine.objects.prefetch_related(
-            Prefetch("assignments", queryset=WorkLineUnit.objects.select_related("unit").order_by("role", "order"))))
+        return self.mechanism_filter(
+            WorkLine.objects.prefetch_related(
+                Prefetch("assignments", queryset=WorkLineUnit.objects.select_related("unit").order_by("role", "order"))
+            )
+        )
 
 
 @extend_schema_view(list=extend_schema(summary="市州报送单位"), retrieve=extend_schema(summary="市州报送单位"))

@@ -15,6 +15,7 @@ class MembersConfig(AppConfig):
         connect_signals()
         current_mechanism_from(mechanism_id_current)
         from . import schema  # noqa: F401 — registers the API's authentication with the OpenAPI schema
+
         post_save.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.save")
         post_delete.connect(unit_choices_forget, sender=MemberUnit, dispatch_uid="members.unit_choices.delete")
 

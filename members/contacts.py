@@ -111,8 +111,16 @@ def _clean_preferences(preferences: dict) -> dict:
     return out
 
 
-def contact_update(*, user, by, mobile: str, email: str, wecom_userid: str = "", dingtalk_userid: str = "",
-                   preferences: dict | None = None) -> Contact:
+def contact_update(
+    *,
+    user,
+    by,
+    mobile: str,
+    email: str,
+    wecom_userid: str = "",
+    dingtalk_userid: str = "",
+    preferences: dict | None = None,
+) -> Contact:
     """Save a person's own contact details. A new mobile or e-mail is kept but not used until its code
     is confirmed (`contact_code_send`, `contact_code_confirm`)."""
     mobile, email = _clean_mobile(mobile), _clean_email(email)
@@ -147,31 +155,40 @@ def contact_code_send(*, user, kind: str, by, now=None) -> ContactCode:
     if address is None:
         raise DomainError("不支持的验证方式。")
     if not address:
-        raise DomainError("请先填写并保存手机号码。" if kind == ContactCode.MOBILE else "请先填写并保存电子邮箱。",
-                          field="mobile" if kind == ContactCode.MOBILE else "email")
-    if (contact.mobile_ok if kind == ContactCode.MOBILE else contact.email_ok):
+        raise DomainError(
+            "请先填写并保存手机号码。" if kind == ContactCode.MOBILE else "请先填写并保存电子邮箱。",
+            field="mobile" if kind == ContactCode.MOBILE else "email",
+        )
+    if contact.mobile_ok if kind == ContactCode.MOBILE else contact.email_ok:
         raise DomainError("该联系方式已经验证，无需再次验证。")
     with transaction.atomic():
-        last = (ContactCode.objects.select_for_update().filter(user=user, kind=kind).order_by("-created_at").first())
+        last = ContactCode.objects.select_for_update().filter(user=user, kind=kind).order_by("-created_at").first()
         if last and last.used_at is None and (now - last.created_at).total_seconds() < CODE_RESEND_SECONDS:
             raise DomainError("验证码已发送，请 1 分钟后再重新获取。")
-        code = f"{random_codes.randbelow(10 ** 6):06d}"
-        row = ContactCode.objects.create(user=user, kind=kind, address=address, code_hash="",
-                                         expires_at=now + timedelta(minutes=CODE_MINUTES))
+        code = f"{random_codes.randbelow(10**6):06d}"
+        row = ContactCode.objects.create(
+            user=user, kind=kind, address=address, code_hash="", expires_at=now + timedelta(minutes=CODE_MINUTES)
+        )
         row.code_hash = _hash(row.pk, code)
         row.save(update_fields=["code_hash"])
         from core.services import audit_record
 
-        audit_record(actor=by, action="contact.code_send", obj=contact if contact.pk else user,
-                     reason="发送验证码", changes={kind: [None, address]})
+        audit_record(
+            actor=by,
+            action="contact.code_send",
+            obj=contact if contact.pk else user,
+            reason="发送验证码",
+            changes={kind: [None, address]},
+        )
         _send_code(user=user, kind=kind, address=address, code=code, row=row, now=now)
     return row
 
 
 def _send_code(*, user, kind, address, code, row, now):
     """Hand the code to the outbox (deadlines listens: members does not import it), sent on commit."""
-    contact_code_issued.send(sender=ContactCode, user=user, kind=kind, address=address, code=code,
-                             code_id=row.pk, now=now)
+    contact_code_issued.send(
+        sender=ContactCode, user=user, kind=kind, address=address, code=code, code_id=row.pk, now=now
+    )
 
 
 def contact_code_confirm(*, user, kind: str, code: str, by, now=None) -> Contact:
@@ -180,8 +197,12 @@ def contact_code_confirm(*, user, kind: str, code: str, by, now=None) -> Contact
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(user=user).first()
         address = (contact.mobile if kind == ContactCode.MOBILE else contact.email) if contact else ""
-        row = (ContactCode.objects.select_for_update().filter(user=user, kind=kind, used_at__isnull=True)
-               .order_by("-created_at").first())
+        row = (
+            ContactCode.objects.select_for_update()
+            .filter(user=user, kind=kind, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
         if row is None or not address or row.address != address:
             raise DomainError("请先获取验证码。", field="code")
         if row.expires_at < now:
@@ -201,8 +222,9 @@ def contact_code_confirm(*, user, kind: str, code: str, by, now=None) -> Contact
             contact.save(update_fields=[field, "updated_at"])
             from core.services import audit_record
 
-            audit_record(actor=by, action="contact.verify", obj=contact, reason="验证码确认",
-                         changes={field: [old, address]})
+            audit_record(
+                actor=by, action="contact.verify", obj=contact, reason="验证码确认", changes={field: [old, address]}
+            )
     if error is not None:  # raised after the atomic block so the counted try is kept
         raise error
     return contact
@@ -218,15 +240,26 @@ def unit_contact_get(*, unit: MemberUnit | None) -> UnitContact:
 
 
 def robot_masks(uc: UnitContact) -> dict:
-    return {"wecom_key": secret_mask(secret_open(uc.wecom_key)),
-            "dingtalk_token": secret_mask(secret_open(uc.dingtalk_token)),
-            "dingtalk_secret": secret_mask(secret_open(uc.dingtalk_secret)),
-            "unreadable": any(v and not secret_open(v) for v in (uc.wecom_key, uc.dingtalk_token, uc.dingtalk_secret))}
+    return {
+        "wecom_key": secret_mask(secret_open(uc.wecom_key)),
+        "dingtalk_token": secret_mask(secret_open(uc.dingtalk_token)),
+        "dingtalk_secret": secret_mask(secret_open(uc.dingtalk_secret)),
+        "unreadable": any(v and not secret_open(v) for v in (uc.wecom_key, uc.dingtalk_token, uc.dingtalk_secret)),
+    }
 
 
-def unit_contact_update(*, unit: MemberUnit | None, by, phone: str, email: str, wecom_key: str = "",
-                        dingtalk_token: str = "", dingtalk_secret: str = "", clear_wecom: bool = False,
-                        clear_dingtalk: bool = False) -> UnitContact:
+def unit_contact_update(
+    *,
+    unit: MemberUnit | None,
+    by,
+    phone: str,
+    email: str,
+    wecom_key: str = "",
+    dingtalk_token: str = "",
+    dingtalk_secret: str = "",
+    clear_wecom: bool = False,
+    clear_dingtalk: bool = False,
+) -> UnitContact:
     """The office saves a unit's (unit=None: the office's own) contact phone, e-mail and group robots.
     Blank secret fields keep what is stored; the audit row records that a secret changed, never its value."""
     email = _clean_email(email)
@@ -240,9 +273,11 @@ def unit_contact_update(*, unit: MemberUnit | None, by, phone: str, email: str, 
     if "access_token=" in dingtalk_token:
         dingtalk_token = dingtalk_token.split("access_token=", 1)[1].split("&")[0]
     dingtalk_secret = (dingtalk_secret or "").strip()
-    for value, field, label in ((wecom_key, "wecom_key", "企业微信群机器人 key"),
-                                (dingtalk_token, "dingtalk_token", "钉钉 access_token"),
-                                (dingtalk_secret, "dingtalk_secret", "钉钉加签密钥")):
+    for value, field, label in (
+        (wecom_key, "wecom_key", "企业微信群机器人 key"),
+        (dingtalk_token, "dingtalk_token", "钉钉 access_token"),
+        (dingtalk_secret, "dingtalk_secret", "钉钉加签密钥"),
+    ):
         if value and not re.match(r"^[A-Za-z0-9_\-]{8,200}$", value):
             raise DomainError(f"{label}格式不正确。", field=field)
     with transaction.atomic():
@@ -254,9 +289,11 @@ def unit_contact_update(*, unit: MemberUnit | None, by, phone: str, email: str, 
             if getattr(uc, field) != value:
                 changes[field] = [getattr(uc, field), value]
                 setattr(uc, field, value)
-        for field, value, clear in (("wecom_key", wecom_key, clear_wecom),
-                                    ("dingtalk_token", dingtalk_token, clear_dingtalk),
-                                    ("dingtalk_secret", dingtalk_secret, clear_dingtalk)):
+        for field, value, clear in (
+            ("wecom_key", wecom_key, clear_wecom),
+            ("dingtalk_token", dingtalk_token, clear_dingtalk),
+            ("dingtalk_secret", dingtalk_secret, clear_dingtalk),
+        ):
             old_set = bool(getattr(uc, field))
             if clear and old_set:
                 setattr(uc, field, "")
@@ -288,31 +325,57 @@ def reachability(mechanism, on=None) -> dict:
 
     units = list(MemberUnit.objects.current(on).filter(mechanism=mechanism).order_by("order", "id"))
     robots = {uc.unit_id: uc for uc in UnitContact.objects.filter(unit__in=units)}
-    people = list(Person.objects.filter(unit__in=units, roles__isnull=False).distinct()
-                  .select_related("unit").order_by("unit__order", "id"))
+    people = list(
+        Person.objects.filter(unit__in=units, roles__isnull=False)
+        .distinct()
+        .select_related("unit")
+        .order_by("unit__order", "id")
+    )
     users = {u.person_id: u for u in User.objects.filter(person__in=people, is_active=True).select_related("person")}
     contacts_prefetch(list(users.values()))
     unit_rows, person_rows = [], []
     for unit in units:
         uc = robots.get(unit.pk)
-        missing = [label for ok, label in ((uc and uc.has_wecom, "企业微信群"), (uc and uc.has_dingtalk, "钉钉群"),
-                                           (uc and uc.phone, "联系电话"), (uc and uc.email, "单位邮箱")) if not ok]
+        missing = [
+            label
+            for ok, label in (
+                (uc and uc.has_wecom, "企业微信群"),
+                (uc and uc.has_dingtalk, "钉钉群"),
+                (uc and uc.phone, "联系电话"),
+                (uc and uc.email, "单位邮箱"),
+            )
+            if not ok
+        ]
         group_ok = bool(uc and (uc.has_wecom or uc.has_dingtalk))
         unit_rows.append({"unit": unit, "contact": uc, "missing": missing, "group_ok": group_ok})
     for person in people:
         user = users.get(person.pk)
         if user is None:
-            person_rows.append({"name": person.name, "where": person.unit.name, "missing": ["没有账号（任何渠道都收不到）"]})
+            person_rows.append(
+                {"name": person.name, "where": person.unit.name, "missing": ["没有账号（任何渠道都收不到）"]}
+            )
             continue
-        missing = [label for channel, label in (("sms", "短信（无已验证手机）"), ("email", "邮件（无邮箱）"))
-                   if not contact_address(user, channel)]
+        missing = [
+            label
+            for channel, label in (("sms", "短信（无已验证手机）"), ("email", "邮件（无邮箱）"))
+            if not contact_address(user, channel)
+        ]
         if missing:
             person_rows.append({"name": str(user), "where": person.unit.name, "missing": missing})
-    for user in User.objects.filter(reporting_unit__mechanism=mechanism, is_active=True).select_related("reporting_unit"):
-        missing = [label for channel, label in (("sms", "短信（无已验证手机）"), ("email", "邮件（无邮箱）"))
-                   if not contact_address(user, channel)]
+    for user in User.objects.filter(reporting_unit__mechanism=mechanism, is_active=True).select_related(
+        "reporting_unit"
+    ):
+        missing = [
+            label
+            for channel, label in (("sms", "短信（无已验证手机）"), ("email", "邮件（无邮箱）"))
+            if not contact_address(user, channel)
+        ]
         if missing:
             person_rows.append({"name": str(user), "where": user.reporting_unit.name, "missing": missing})
     office = UnitContact.objects.filter(key=UnitContact.OFFICE).first()
-    return {"units": unit_rows, "people": person_rows, "office": office,
-            "units_unreachable": sum(1 for r in unit_rows if not r["group_ok"])}
+    return {
+        "units": unit_rows,
+        "people": person_rows,
+        "office": office,
+        "units_unreachable": sum(1 for r in unit_rows if not r["group_ok"]),
+    }

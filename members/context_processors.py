@@ -48,18 +48,24 @@ def _navigation(user) -> dict:
 
     oversight = []
     if overseer or user.is_superuser:
-        oversight += [("overdue", "逾期督办", reverse("deadlines:overdue")),
-                      ("preview", "截止日期预览", reverse("deadlines:preview"))]
+        oversight += [
+            ("overdue", "逾期督办", reverse("deadlines:overdue")),
+            ("preview", "截止日期预览", reverse("deadlines:preview")),
+        ]
     if overseer:
-        oversight += [("evaluation", "年度考评", reverse("evaluation:index")),
-                      ("practices", "经验做法", reverse("evaluation:practices"))]
+        oversight += [
+            ("evaluation", "年度考评", reverse("evaluation:index")),
+            ("practices", "经验做法", reverse("evaluation:practices")),
+        ]
     elif has_unit or reporting_units:
         work.append(("evaluation", "考评结果", reverse("evaluation:index")))
 
     meeting = [("mechanism", "联席会议", reverse("members:mechanism"))]
     if overseer or any(role in UNIT_ROLES for role, _ in roles):
-        meeting += [("meetings", "会议与纪要", reverse("meetings:list")),
-                    ("membership", "成员调整", reverse("meetings:changes"))]
+        meeting += [
+            ("meetings", "会议与纪要", reverse("meetings:list")),
+            ("membership", "成员调整", reverse("meetings:changes")),
+        ]
     if overseer or has_unit:  # a unit raises major matters and follows the ones it raised
         meeting.append(("escalations", "重大事项", reverse("meetings:escalations")))
     # 督导检查: overseers, prefecture users (inspections of their area) and unit people (who may be on a
@@ -77,9 +83,11 @@ def _navigation(user) -> dict:
     if dispatcher:
         system.append(("division-settings", "处室与成员审核", reverse("divisions:settings")))
     if dispatcher or user.is_staff:
-        system += [("calendar", "节假日日历", reverse("deadlines:calendar")),
-                   ("deliveries", "发送记录", reverse("deadlines:deliveries")),
-                   ("reach", "联系可达性", reverse("me:reach"))]
+        system += [
+            ("calendar", "节假日日历", reverse("deadlines:calendar")),
+            ("deliveries", "发送记录", reverse("deadlines:deliveries")),
+            ("reach", "联系可达性", reverse("me:reach")),
+        ]
     if overseer or user.is_staff:
         system.append(("health", "运行状态", reverse("health")))
     if user.is_staff:
@@ -87,9 +95,17 @@ def _navigation(user) -> dict:
     if dispatcher or user.is_staff:  # the API's Swagger page: for the office and administrators
         system.append(("api", "接口文档", reverse("api-docs")))
 
-    groups = [(title, items) for title, items in (
-        ("日常工作", work), ("督办", oversight), ("联席会议", meeting), ("社区创建", communities), ("设置与服务", system),
-    ) if items]
+    groups = [
+        (title, items)
+        for title, items in (
+            ("日常工作", work),
+            ("督办", oversight),
+            ("联席会议", meeting),
+            ("社区创建", communities),
+            ("设置与服务", system),
+        )
+        if items
+    ]
     role_labels = sorted({label for _, label in roles})
     if reporting_units:
         role_labels.append(f"{reporting_units[0]}报送用户")

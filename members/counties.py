@@ -37,13 +37,23 @@ def prefecture_ids_for_user(user) -> tuple[int, ...]:
     own = access_for(user).reporting_unit_ids
     if not own:
         return ()
-    return tuple(sorted(set(ReportingUnit.objects.filter(parent_id__in=own).order_by().values_list("parent_id", flat=True).distinct())))
+    return tuple(
+        sorted(
+            set(
+                ReportingUnit.objects.filter(parent_id__in=own)
+                .order_by()
+                .values_list("parent_id", flat=True)
+                .distinct()
+            )
+        )
+    )
 
 
 def county_accounts(prefecture_id) -> dict[int, list]:
     """county id → its active accounts (what a prefecture's county page lists; the office keeps them)."""
     out: dict[int, list] = {}
-    for user in (User.objects.filter(is_active=True, reporting_unit__parent_id=prefecture_id)
-                 .order_by("reporting_unit__order", "username")):
+    for user in User.objects.filter(is_active=True, reporting_unit__parent_id=prefecture_id).order_by(
+        "reporting_unit__order", "username"
+    ):
         out.setdefault(user.reporting_unit_id, []).append(user)
     return out

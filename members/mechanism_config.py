@@ -18,7 +18,13 @@ from .models import Role
 
 MECHANISM_DIR = Path(__file__).resolve().parent / "mechanisms"
 SCHEMA_VERSION = 1
-KNOWN_SECTIONS = {"deadline_rules", "assessment", "targets", "evaluation", "meeting_rules"}  # read by later apps, kept opaque here
+KNOWN_SECTIONS = {
+    "deadline_rules",
+    "assessment",
+    "targets",
+    "evaluation",
+    "meeting_rules",
+}  # read by later apps, kept opaque here
 
 
 class ConfigError(DomainError):
@@ -187,9 +193,21 @@ def mechanism_spec_parse(raw: bytes, *, filename: str) -> MechanismSpec:
         raise ConfigError(f"{filename}：文件为空。")
 
     top = r.mapping(
-        root, "（根）",
-        required=("schema", "code", "version", "name", "province", "established_on", "units", "office",
-                  "people", "work_lines", "reporting_units"),
+        root,
+        "（根）",
+        required=(
+            "schema",
+            "code",
+            "version",
+            "name",
+            "province",
+            "established_on",
+            "units",
+            "office",
+            "people",
+            "work_lines",
+            "reporting_units",
+        ),
         optional=("document", "reporting_unit_bureau", *KNOWN_SECTIONS),
     )
     schema = r.value(top["schema"])
@@ -230,7 +248,8 @@ def mechanism_spec_parse(raw: bytes, *, filename: str) -> MechanismSpec:
         reporting_units=reporting_units,
         reporting_unit_bureau=(
             r.text(top["reporting_unit_bureau"], "reporting_unit_bureau", max_length=60)
-            if "reporting_unit_bureau" in top else ""
+            if "reporting_unit_bureau" in top
+            else ""
         ),
         extra={key: r.value(top[key]) for key in KNOWN_SECTIONS if key in top},
     )
@@ -252,15 +271,17 @@ def _read_units(r, node) -> tuple[UnitSpec, ...]:
     for i, n in enumerate(nodes):
         p = f"units[{i}]"
         m = r.mapping(n, p, required=("code", "name", "duties", "divisions"), optional=("full_name", "lead"))
-        units.append(UnitSpec(
-            code=r.code(m["code"], f"{p}.code"),
-            name=r.text(m["name"], f"{p}.name", max_length=60),
-            full_name=r.text(m["full_name"], f"{p}.full_name", max_length=100) if "full_name" in m else "",
-            is_lead=r.boolean(m["lead"], f"{p}.lead") if "lead" in m else False,
-            duties=r.text(m["duties"], f"{p}.duties", max_length=2000),
-            divisions=r.text_list(m["divisions"], f"{p}.divisions", max_length=60),
-            order=i,
-        ))
+        units.append(
+            UnitSpec(
+                code=r.code(m["code"], f"{p}.code"),
+                name=r.text(m["name"], f"{p}.name", max_length=60),
+                full_name=r.text(m["full_name"], f"{p}.full_name", max_length=100) if "full_name" in m else "",
+                is_lead=r.boolean(m["lead"], f"{p}.lead") if "lead" in m else False,
+                duties=r.text(m["duties"], f"{p}.duties", max_length=2000),
+                divisions=r.text_list(m["divisions"], f"{p}.divisions", max_length=60),
+                order=i,
+            )
+        )
     _unique(r, nodes, [u.code for u in units], "units", "单位代码")
     _unique(r, nodes, [u.name for u in units], "units", "单位名称")
     return tuple(units)
@@ -284,18 +305,23 @@ def _read_people(r, node, unit_by_code) -> tuple[PersonSpec, ...]:
             r.fail(m["roles"], f"{p}.roles", "至少需要一个角色。")
         for j, role in enumerate(roles):
             if role not in valid_roles:
-                r.fail(m["roles"].value[j], f"{p}.roles[{j}]",
-                       f"未知角色 “{role}”（可选：{'、'.join(sorted(valid_roles))}）。")
+                r.fail(
+                    m["roles"].value[j],
+                    f"{p}.roles[{j}]",
+                    f"未知角色 “{role}”（可选：{'、'.join(sorted(valid_roles))}）。",
+                )
             if role in {Role.MEMBER, Role.LIAISON} and not division:
                 r.fail(m["roles"].value[j], f"{p}.roles[{j}]", "成员和联络员必须注明处室（division）。")
-        people.append(PersonSpec(
-            name=r.text(m["name"], f"{p}.name", max_length=30),
-            unit=unit,
-            division=division,
-            title=r.text(m["title"], f"{p}.title", max_length=60, allow_empty=True) if "title" in m else "",
-            roles=roles,
-            order=i,
-        ))
+        people.append(
+            PersonSpec(
+                name=r.text(m["name"], f"{p}.name", max_length=30),
+                unit=unit,
+                division=division,
+                title=r.text(m["title"], f"{p}.title", max_length=60, allow_empty=True) if "title" in m else "",
+                roles=roles,
+                order=i,
+            )
+        )
     _unique(r, nodes, [(x.unit, x.name) for x in people], "people", "同一单位的人员")
     for role in (Role.CONVENER, Role.DEPUTY_CONVENER):
         holders = [x for x in people if role in x.roles]
@@ -311,7 +337,9 @@ def _read_work_lines(r, node, unit_by_code) -> tuple[WorkLineSpec, ...]:
         p = f"work_lines[{i}]"
         m = r.mapping(n, p, required=("code", "section", "title", "content", "lead"), optional=("participating",))
         lead = r.text_list(m["lead"], f"{p}.lead", max_length=32)
-        participating = r.text_list(m["participating"], f"{p}.participating", max_length=32) if "participating" in m else ()
+        participating = (
+            r.text_list(m["participating"], f"{p}.participating", max_length=32) if "participating" in m else ()
+        )
         if not lead:
             r.fail(m["lead"], f"{p}.lead", "至少需要一个牵头单位。")
         for key, codes in (("lead", lead), ("participating", participating)):
@@ -321,15 +349,17 @@ def _read_work_lines(r, node, unit_by_code) -> tuple[WorkLineSpec, ...]:
         both = set(lead) & set(participating)
         if both:
             r.fail(m["participating"], f"{p}.participating", f"单位 {'、'.join(sorted(both))} 不能既牵头又参与。")
-        lines.append(WorkLineSpec(
-            code=r.code(m["code"], f"{p}.code", max_length=8),
-            section=r.text(m["section"], f"{p}.section", max_length=60),
-            title=r.text(m["title"], f"{p}.title", max_length=120),
-            content=r.text(m["content"], f"{p}.content", max_length=4000),
-            lead=lead,
-            participating=participating,
-            order=i,
-        ))
+        lines.append(
+            WorkLineSpec(
+                code=r.code(m["code"], f"{p}.code", max_length=8),
+                section=r.text(m["section"], f"{p}.section", max_length=60),
+                title=r.text(m["title"], f"{p}.title", max_length=120),
+                content=r.text(m["content"], f"{p}.content", max_length=4000),
+                lead=lead,
+                participating=participating,
+                order=i,
+            )
+        )
     _unique(r, nodes, [x.code for x in lines], "work_lines", "编号")
     return tuple(lines)
 
@@ -344,16 +374,23 @@ def _read_reporting_units(r, node) -> tuple[ReportingUnitSpec, ...]:
         for j, c in enumerate(r.sequence(m["counties"], f"{p}.counties") if "counties" in m else []):
             q = f"{p}.counties[{j}]"
             cm = r.mapping(c, q, required=("code", "name"), optional=("kind",))
-            counties.append(ReportingUnitSpec(
-                code=r.code(cm["code"], f"{q}.code"), name=r.text(cm["name"], f"{q}.name", max_length=40),
-                kind=r.text(cm["kind"], f"{q}.kind", max_length=10) if "kind" in cm else "县市区", order=j))
-        out.append(ReportingUnitSpec(
-            code=r.code(m["code"], f"{p}.code"),
-            name=r.text(m["name"], f"{p}.name", max_length=40),
-            kind=r.text(m["kind"], f"{p}.kind", max_length=10),
-            order=i,
-            counties=tuple(counties),
-        ))
+            counties.append(
+                ReportingUnitSpec(
+                    code=r.code(cm["code"], f"{q}.code"),
+                    name=r.text(cm["name"], f"{q}.name", max_length=40),
+                    kind=r.text(cm["kind"], f"{q}.kind", max_length=10) if "kind" in cm else "县市区",
+                    order=j,
+                )
+            )
+        out.append(
+            ReportingUnitSpec(
+                code=r.code(m["code"], f"{p}.code"),
+                name=r.text(m["name"], f"{p}.name", max_length=40),
+                kind=r.text(m["kind"], f"{p}.kind", max_length=10),
+                order=i,
+                counties=tuple(counties),
+            )
+        )
     # Codes and names are unique across prefectures and counties alike (one table, one key).
     everything = [(n, x) for n, x in zip(nodes, out)] + [(n, c) for n, x in zip(nodes, out) for c in x.counties]
     _unique(r, [n for n, _ in everything], [x.code for _, x in everything], "reporting_units", "代码")

@@ -89,11 +89,18 @@ class MemberUnit(models.Model):
     # down. When set, the liaisons and members of the unit's *other* divisions see and are told only
     # of the parts given to their division. Empty: every liaison of the unit receives its work.
     coordinating_division = models.ForeignKey(
-        "Division", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("统筹处室"), help_text=_("接收本单位事项并二次交办给各处室的处室。"))
+        "Division",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("统筹处室"),
+        help_text=_("接收本单位事项并二次交办给各处室的处室。"),
+    )
     # 成员审核: what the unit's (or a division's) liaison submits goes to the responsible member first.
-    head_review = models.BooleanField(_("成员审核"), default=False,
-                                      help_text=_("开启后，联络员提交的反馈须经本单位（处室）成员审核后才报出。"))
+    head_review = models.BooleanField(
+        _("成员审核"), default=False, help_text=_("开启后，联络员提交的反馈须经本单位（处室）成员审核后才报出。")
+    )
 
     objects = CurrentQuerySet.as_manager()
 
@@ -184,8 +191,12 @@ UNIT_ROLES = {Role.MEMBER, Role.LIAISON, Role.BACKUP_LIAISON}
 def division_scoped(role: str, division_id, coordinating_division_id) -> bool:
     """True when a unit role held in `division_id` reaches only that division's parts of the unit's
     work: the unit names a coordinating division and this is another one (docs/divisions.md)."""
-    return (role in UNIT_ROLES and division_id is not None and coordinating_division_id is not None
-            and division_id != coordinating_division_id)
+    return (
+        role in UNIT_ROLES
+        and division_id is not None
+        and coordinating_division_id is not None
+        and division_id != coordinating_division_id
+    )
 
 
 class RoleAssignmentQuerySet(models.QuerySet):
@@ -201,16 +212,28 @@ class RoleAssignment(models.Model):
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="role_assignments")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="roles", verbose_name=_("人员"))
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
-    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="role_assignments",
-                             verbose_name=_("代表单位"))
-    division = models.ForeignKey(Division, on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="role_assignments", verbose_name=_("处室"))
+    unit = models.ForeignKey(
+        MemberUnit, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("代表单位")
+    )
+    division = models.ForeignKey(
+        Division,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name=_("处室"),
+    )
     start_date = models.DateField(_("起始日期"))
     end_date = models.DateField(_("终止日期"), null=True, blank=True)
     basis = models.CharField(_("依据"), max_length=200, blank=True)
     acting_for = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="backups",
-        verbose_name=_("代理的A角"), help_text=_("B角在A角请假期间代为办理；仅用于联络员（B角）。"),
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="backups",
+        verbose_name=_("代理的A角"),
+        help_text=_("B角在A角请假期间代为办理；仅用于联络员（B角）。"),
     )
 
     objects = RoleAssignmentQuerySet.as_manager()
@@ -225,11 +248,13 @@ class RoleAssignment(models.Model):
                 name="role_end_after_start",
             ),
             models.UniqueConstraint(
-                fields=["mechanism", "role"], condition=Q(end_date__isnull=True, role="convener"),
+                fields=["mechanism", "role"],
+                condition=Q(end_date__isnull=True, role="convener"),
                 name="one_open_convener",
             ),
             models.UniqueConstraint(
-                fields=["person", "role", "unit", "start_date"], name="role_assignment_unique",
+                fields=["person", "role", "unit", "start_date"],
+                name="role_assignment_unique",
             ),
             models.CheckConstraint(
                 condition=Q(role="backup_liaison", acting_for__isnull=False, end_date__isnull=False)
@@ -324,8 +349,15 @@ class ReportingUnit(models.Model):
     (县市区, `parent` set) — see docs/counties.md."""
 
     mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, related_name="reporting_units")
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="counties",
-                               verbose_name=_("所属市州"), help_text=_("县（市、区）填写其所属市州；市州留空。"))
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="counties",
+        verbose_name=_("所属市州"),
+        help_text=_("县（市、区）填写其所属市州；市州留空。"),
+    )
     code = models.SlugField(_("代码"), max_length=32)
     name = models.CharField(_("名称"), max_length=40)
     kind = models.CharField(_("类别"), max_length=10)
@@ -364,10 +396,12 @@ class User(AbstractUser):
     """A sign-in account: a roster person, a prefecture bureau user, or an administrator."""
 
     display_name = models.CharField(_("显示名称"), max_length=60, blank=True)
-    person = models.OneToOneField(Person, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="user", verbose_name=_("对应人员"))
-    reporting_unit = models.ForeignKey(ReportingUnit, on_delete=models.PROTECT, null=True, blank=True,
-                                       related_name="users", verbose_name=_("所属市州"))
+    person = models.OneToOneField(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="user", verbose_name=_("对应人员")
+    )
+    reporting_unit = models.ForeignKey(
+        ReportingUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("所属市州")
+    )
     is_demo = models.BooleanField(_("演示账号"), default=False)
     # Changes whenever anything this account may see or do can have changed (members.access): every
     # save of the row, and the signals on groups, permissions, unit grants and role assignments.
@@ -406,8 +440,9 @@ class Contact(models.Model):
     URGENCIES = [(URGENT, _("紧急")), (NORMAL, _("一般")), (INFO, _("知悉"))]
     DEFAULT_PREFERENCES = {URGENT: ["inapp", "sms", "email"], NORMAL: ["inapp", "email"], INFO: ["inapp"]}
 
-    user = models.OneToOneField("members.User", on_delete=models.CASCADE, related_name="contact",
-                                verbose_name=_("账号"))
+    user = models.OneToOneField(
+        "members.User", on_delete=models.CASCADE, related_name="contact", verbose_name=_("账号")
+    )
     mobile = models.CharField(_("手机"), max_length=20, blank=True)
     mobile_verified = models.CharField(max_length=20, blank=True, editable=False)
     email = models.EmailField(_("电子邮箱"), blank=True)
@@ -461,8 +496,9 @@ class UnitContact(models.Model):
 
     OFFICE = "office"
     key = models.CharField(max_length=20, unique=True, editable=False)
-    unit = models.OneToOneField(MemberUnit, on_delete=models.CASCADE, null=True, blank=True,
-                                related_name="contact", verbose_name=_("单位"))
+    unit = models.OneToOneField(
+        MemberUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="contact", verbose_name=_("单位")
+    )
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     email = models.EmailField(_("单位邮箱"), blank=True)
     # All three are sealed (members.secrets): whoever holds one can post into the group.
@@ -474,8 +510,11 @@ class UnitContact(models.Model):
     class Meta:
         verbose_name = _("单位联系方式")
         verbose_name_plural = _("单位联系方式")
-        constraints = [models.CheckConstraint(condition=Q(unit__isnull=False) | Q(key="office"),
-                                              name="unit_contact_unit_or_office")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False) | Q(key="office"), name="unit_contact_unit_or_office"
+            )
+        ]
 
     def __str__(self):
         return "联席会议办公室" if self.key == self.OFFICE else str(self.unit)

@@ -79,8 +79,13 @@ class SecondFactorMiddleware:
         if not user.is_authenticated or is_verified(user) or not second_factor_required(user):
             return None
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": "该账号须完成两步验证：请先在网页上登录并输入动态验证码。",
-                                 "code": "second_factor_required"}, status=403)
+            return JsonResponse(
+                {
+                    "detail": "该账号须完成两步验证：请先在网页上登录并输入动态验证码。",
+                    "code": "second_factor_required",
+                },
+                status=403,
+            )
         return redirect(f"{reverse('second-factor')}?{urlencode({'next': request.get_full_path()})}")
 
 
@@ -120,8 +125,7 @@ class SessionLifetimeMiddleware:
             seen = request.session.get(SESSION_SEEN, started)
             if started is None:  # a session from before this rule: its clock starts now
                 request.session[SESSION_STARTED] = request.session[SESSION_SEEN] = started = seen = now
-            expired = (now - started > settings.SESSION_ABSOLUTE_SECONDS
-                       or now - seen > settings.SESSION_IDLE_SECONDS)
+            expired = now - started > settings.SESSION_ABSOLUTE_SECONDS or now - seen > settings.SESSION_IDLE_SECONDS
             if expired:
                 logout(request)
                 if request.path.startswith("/api/"):
@@ -144,7 +148,7 @@ def _networks(spec: tuple[str, ...]):
 def _parse(value: str):
     value = value.strip().strip('"')
     if value.startswith("[") and "]" in value:  # [v6]:port
-        value = value[1:value.index("]")]
+        value = value[1 : value.index("]")]
     elif value.count(":") == 1:  # v4:port
         value = value.split(":")[0]
     try:
@@ -186,8 +190,10 @@ class LockoutHandler(AxesDatabaseHandler):
       (higher: a whole office may sign in from behind one NAT address)."""
 
     def get_failures(self, request, credentials=None) -> int:
-        counts = [attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
-                  for attempts in self.get_user_attempts(request, credentials)]
+        counts = [
+            attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        ]
         if not counts:
             return 0
         per_account = counts[0]
@@ -211,5 +217,6 @@ class BasicAuthentication(authentication.BasicAuthentication):
         user, auth = super().authenticate_credentials(userid, password, request)
         if second_factor_required(user):
             raise exceptions.AuthenticationFailed(
-                "该账号须完成两步验证，不能使用用户名和密码直接访问 API：请在网页上登录并完成两步验证后使用会话访问。")
+                "该账号须完成两步验证，不能使用用户名和密码直接访问 API：请在网页上登录并完成两步验证后使用会话访问。"
+            )
         return user, auth

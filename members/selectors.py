@@ -118,8 +118,12 @@ def roles_for_user(user, on=None) -> list[RoleAssignment]:
 def roster(mechanism: Mechanism, on=None):
     """Everything the 联席会议 page shows, in a fixed number of queries."""
     on = on or timezone.localdate()
-    assignments = (RoleAssignment.objects.active(on).filter(mechanism=mechanism)
-                   .select_related("person", "unit", "division").order_by("unit__order", "division__order", "id"))
+    assignments = (
+        RoleAssignment.objects.active(on)
+        .filter(mechanism=mechanism)
+        .select_related("person", "unit", "division")
+        .order_by("unit__order", "division__order", "id")
+    )
     by_role = {role: [] for role in Role}
     for a in assignments:
         by_role[Role(a.role)].append(a)
@@ -148,12 +152,17 @@ def unit_recipients(unit: MemberUnit, on=None) -> list[Person]:
 def units_recipients(unit_ids, on=None) -> dict[int, list[Person]]:
     """`unit_recipients` for many units in one query (the reminder sweeps use it)."""
     on = on or timezone.localdate()
-    active = list(RoleAssignment.objects.active(on)
-                  .filter(unit_id__in=list(unit_ids), role__in=[Role.LIAISON, Role.BACKUP_LIAISON, Role.MEMBER])
-                  .select_related("person").order_by("unit_id", "division__order", "id")
-                  .annotate(coordinating_id=F("unit__coordinating_division_id"), acting_division_id=F("acting_for__division_id")))
+    active = list(
+        RoleAssignment.objects.active(on)
+        .filter(unit_id__in=list(unit_ids), role__in=[Role.LIAISON, Role.BACKUP_LIAISON, Role.MEMBER])
+        .select_related("person")
+        .order_by("unit_id", "division__order", "id")
+        .annotate(coordinating_id=F("unit__coordinating_division_id"), acting_division_id=F("acting_for__division_id"))
+    )
     # The liaisons of a unit's other divisions hear of their own division's parts only (docs/divisions.md).
-    active = [a for a in active if not division_scoped(a.role, a.division_id or a.acting_division_id, a.coordinating_id)]
+    active = [
+        a for a in active if not division_scoped(a.role, a.division_id or a.acting_division_id, a.coordinating_id)
+    ]
     covered = {a.acting_for_id: a.person for a in active if a.role == Role.BACKUP_LIAISON}
     out: dict[int, list[Person]] = {}
     for unit_id in {a.unit_id for a in active}:
@@ -168,8 +177,10 @@ def units_recipients(unit_ids, on=None) -> dict[int, list[Person]]:
 def units_recipient_users(unit_ids, on=None) -> dict[int, list]:
     """unit id → the active accounts of `units_recipients` (people without an account are skipped)."""
     people = units_recipients(unit_ids, on)
-    users = {u.person_id: u for u in User.objects.filter(is_active=True, person__in=[p for ps in people.values()
-                                                                                    for p in ps])}
+    users = {
+        u.person_id: u
+        for u in User.objects.filter(is_active=True, person__in=[p for ps in people.values() for p in ps])
+    }
     return {unit_id: [users[p.pk] for p in ps if p.pk in users] for unit_id, ps in people.items()}
 
 
@@ -183,8 +194,11 @@ def reporting_units_users(reporting_unit_ids) -> dict[int, list]:
 
 def convener_users(mechanism_id, on=None) -> list:
     """Active accounts of the convener and deputy convener: escalation goes to them."""
-    person_ids = RoleAssignment.objects.active(on).filter(
-        mechanism_id=mechanism_id, role__in=[Role.CONVENER, Role.DEPUTY_CONVENER]).values("person_id")
+    person_ids = (
+        RoleAssignment.objects.active(on)
+        .filter(mechanism_id=mechanism_id, role__in=[Role.CONVENER, Role.DEPUTY_CONVENER])
+        .values("person_id")
+    )
     return list(User.objects.filter(is_active=True, person_id__in=person_ids))
 
 
@@ -192,8 +206,12 @@ def acting_for(user, unit: MemberUnit, on=None) -> Person | None:
     """The liaison this user stands in for at `unit` today, if they act as B角 (for 'X 代 Y' records)."""
     if not user.is_authenticated or not user.person_id:
         return None
-    backup = (RoleAssignment.objects.active(on).filter(person_id=user.person_id, unit=unit, role=Role.BACKUP_LIAISON)
-              .select_related("acting_for__person").first())
+    backup = (
+        RoleAssignment.objects.active(on)
+        .filter(person_id=user.person_id, unit=unit, role=Role.BACKUP_LIAISON)
+        .select_related("acting_for__person")
+        .first()
+    )
     return backup.acting_for.person if backup else None
 
 
@@ -209,8 +227,12 @@ def unit_choices(on=None) -> list[dict]:
     key = f"members:unit-choices:{mechanism_id}:{on.isoformat()}"
     rows = cache.get(key)
     if rows is None:
-        rows = list(MemberUnit.objects.current(on).filter(mechanism_id=mechanism_id).order_by("order", "pk")
-                    .values("pk", "name"))
+        rows = list(
+            MemberUnit.objects.current(on)
+            .filter(mechanism_id=mechanism_id)
+            .order_by("order", "pk")
+            .values("pk", "name")
+        )
         cache.set(key, rows, UNIT_CHOICES_SECONDS)
     return rows
 
@@ -227,8 +249,12 @@ def unit_names() -> dict[int, str]:
 
 def unit_choices_forget(**kwargs) -> None:
     day = timezone.localdate().isoformat()
-    cache.delete_many([*(f"members:unit-choices:{pk}:{day}" for pk in Mechanism.objects.values_list("pk", flat=True)),
-                       "members:unit-names"])
+    cache.delete_many(
+        [
+            *(f"members:unit-choices:{pk}:{day}" for pk in Mechanism.objects.values_list("pk", flat=True)),
+            "members:unit-names",
+        ]
+    )
 
 
 # --- divisions (二次交办, docs/divisions.md) -------------------------------------------------------------
@@ -238,27 +264,37 @@ def divisions_recipient_users(division_ids, on=None) -> dict[int, list]:
     """division id → the active accounts who receive a division's parts: its liaisons (their B角 while
     one acts for them), else its members. One query for the roles, one for the accounts."""
     on = on or timezone.localdate()
-    active = list(RoleAssignment.objects.active(on)
-                  .filter(role__in=[Role.LIAISON, Role.BACKUP_LIAISON, Role.MEMBER])
-                  .filter(Q(division_id__in=list(division_ids)) | Q(role=Role.BACKUP_LIAISON,
-                                                                   acting_for__division_id__in=list(division_ids)))
-                  .annotate(acting_division_id=F("acting_for__division_id")).order_by("id"))
+    active = list(
+        RoleAssignment.objects.active(on)
+        .filter(role__in=[Role.LIAISON, Role.BACKUP_LIAISON, Role.MEMBER])
+        .filter(
+            Q(division_id__in=list(division_ids))
+            | Q(role=Role.BACKUP_LIAISON, acting_for__division_id__in=list(division_ids))
+        )
+        .annotate(acting_division_id=F("acting_for__division_id"))
+        .order_by("id")
+    )
     covered = {a.acting_for_id: a.person_id for a in active if a.role == Role.BACKUP_LIAISON}
     people: dict[int, list[int]] = {}
     for division_id in division_ids:
         mine = [a for a in active if (a.division_id or a.acting_division_id) == division_id]
         ids = [covered.get(a.pk, a.person_id) for a in mine if a.role == Role.LIAISON]
         people[division_id] = list(dict.fromkeys(ids or [a.person_id for a in mine if a.role == Role.MEMBER]))
-    users = {u.person_id: u for u in User.objects.filter(is_active=True, person_id__in={p for ps in people.values()
-                                                                                       for p in ps})}
+    users = {
+        u.person_id: u
+        for u in User.objects.filter(is_active=True, person_id__in={p for ps in people.values() for p in ps})
+    }
     return {d: [users[p] for p in ps if p in users] for d, ps in people.items()}
 
 
 def division_reviewer_users(division_ids, on=None) -> dict[int, list]:
     """division id → the active accounts of its members (division heads): who reviews its parts."""
     on = on or timezone.localdate()
-    rows = list(RoleAssignment.objects.active(on).filter(role=Role.MEMBER, division_id__in=list(division_ids))
-                .values_list("division_id", "person_id"))
+    rows = list(
+        RoleAssignment.objects.active(on)
+        .filter(role=Role.MEMBER, division_id__in=list(division_ids))
+        .values_list("division_id", "person_id")
+    )
     users = {u.person_id: u for u in User.objects.filter(is_active=True, person_id__in={p for _, p in rows})}
     out: dict[int, list] = {d: [] for d in division_ids}
     for division_id, person_id in rows:
@@ -271,8 +307,9 @@ def unit_reviewer_users(unit: MemberUnit, on=None) -> list:
     """The active accounts of the unit's members who are not confined to another division: who reviews
     the unit's own feedback when 成员审核 is on (docs/divisions.md)."""
     on = on or timezone.localdate()
-    rows = list(RoleAssignment.objects.active(on).filter(unit=unit, role=Role.MEMBER).values_list(
-        "division_id", "person_id"))
+    rows = list(
+        RoleAssignment.objects.active(on).filter(unit=unit, role=Role.MEMBER).values_list("division_id", "person_id")
+    )
     people = [p for d, p in rows if not division_scoped(Role.MEMBER, d, unit.coordinating_division_id)]
     return list(User.objects.filter(is_active=True, person_id__in=people).order_by("pk"))
 

@@ -77,22 +77,46 @@ def mechanism_load(*, spec: MechanismSpec, by=None) -> LoadReport:
             f"{spec.code}.yaml 的内容已改动，但版本号仍为 “{spec.version}”：请更新 version 后再载入。",
             field="version",
         )
-    mechanism = _upsert(Mechanism, report, f"机制 {spec.code}", lookup={"code": spec.code}, values={
-        "name": spec.name, "province": spec.province, "document": spec.document,
-        "established_on": spec.established_on, "config_version": spec.version, "config_digest": spec.digest,
-        "loaded_at": existing.loaded_at if existing and existing.config_digest == spec.digest else timezone.now(),
-    })
+    mechanism = _upsert(
+        Mechanism,
+        report,
+        f"机制 {spec.code}",
+        lookup={"code": spec.code},
+        values={
+            "name": spec.name,
+            "province": spec.province,
+            "document": spec.document,
+            "established_on": spec.established_on,
+            "config_version": spec.version,
+            "config_digest": spec.digest,
+            "loaded_at": existing.loaded_at if existing and existing.config_digest == spec.digest else timezone.now(),
+        },
+    )
 
     units = {}
     divisions = {}
     for u in spec.units:
-        units[u.code] = _upsert(MemberUnit, report, f"成员单位 {u.name}", lookup={"mechanism": mechanism, "code": u.code},
-                                values={"name": u.name, "full_name": u.full_name, "is_lead": u.is_lead,
-                                        "duties": u.duties, "order": u.order})
+        units[u.code] = _upsert(
+            MemberUnit,
+            report,
+            f"成员单位 {u.name}",
+            lookup={"mechanism": mechanism, "code": u.code},
+            values={
+                "name": u.name,
+                "full_name": u.full_name,
+                "is_lead": u.is_lead,
+                "duties": u.duties,
+                "order": u.order,
+            },
+        )
         for order, name in enumerate(u.divisions):
-            divisions[(u.code, name)] = _upsert(Division, report, f"处室 {u.name}{name}",
-                                                lookup={"unit": units[u.code], "name": name},
-                                                values={"order": order})
+            divisions[(u.code, name)] = _upsert(
+                Division,
+                report,
+                f"处室 {u.name}{name}",
+                lookup={"unit": units[u.code], "name": name},
+                values={"order": order},
+            )
     report.kept += [f"成员单位 {u.name}" for u in mechanism.units.exclude(code__in=units)]
     # The office's division coordinates the lead unit's work (二次交办, docs/divisions.md); set once, so
     # a reload never undoes the office's later choice.
@@ -104,21 +128,40 @@ def mechanism_load(*, spec: MechanismSpec, by=None) -> LoadReport:
     for p in spec.people:
         unit = units[p.unit]
         division = divisions[(p.unit, p.division)] if p.division else None
-        person = _upsert(Person, report, f"人员 {p.name}", lookup={"unit": unit, "name": p.name},
-                         values={"division": division, "title": p.title})
+        person = _upsert(
+            Person,
+            report,
+            f"人员 {p.name}",
+            lookup={"unit": unit, "name": p.name},
+            values={"division": division, "title": p.title},
+        )
         for role in p.roles:
-            _upsert(RoleAssignment, report, f"{Role(role).label} {p.name}",
-                    lookup={"person": person, "role": role, "unit": unit, "start_date": spec.established_on},
-                    values={"mechanism": mechanism, "division": division, "basis": spec.document})
+            _upsert(
+                RoleAssignment,
+                report,
+                f"{Role(role).label} {p.name}",
+                lookup={"person": person, "role": role, "unit": unit, "start_date": spec.established_on},
+                values={"mechanism": mechanism, "division": division, "basis": spec.document},
+            )
 
     for w in spec.work_lines:
-        line = _upsert(WorkLine, report, f"工作事项 {w.code}", lookup={"mechanism": mechanism, "code": w.code},
-                       values={"section": w.section, "title": w.title, "content": w.content, "order": w.order})
+        line = _upsert(
+            WorkLine,
+            report,
+            f"工作事项 {w.code}",
+            lookup={"mechanism": mechanism, "code": w.code},
+            values={"section": w.section, "title": w.title, "content": w.content, "order": w.order},
+        )
         wanted = {units[c].pk: (WorkLineUnit.LEAD, i) for i, c in enumerate(w.lead)}
         wanted |= {units[c].pk: (WorkLineUnit.PARTICIPATING, i) for i, c in enumerate(w.participating)}
         for unit_id, (role, order) in wanted.items():
-            _upsert(WorkLineUnit, report, f"工作事项 {w.code} 分工", lookup={"work_line": line, "unit_id": unit_id},
-                    values={"role": role, "order": order})
+            _upsert(
+                WorkLineUnit,
+                report,
+                f"工作事项 {w.code} 分工",
+                lookup={"work_line": line, "unit_id": unit_id},
+                values={"role": role, "order": order},
+            )
         stale = line.assignments.exclude(unit_id__in=wanted)
         if stale.exists():
             # The division of labour is the plan's text, not history: the file is the authority.
@@ -126,17 +169,36 @@ def mechanism_load(*, spec: MechanismSpec, by=None) -> LoadReport:
             stale.delete()
 
     for ru in spec.reporting_units:
-        prefecture = _upsert(ReportingUnit, report, f"报送单位 {ru.name}", lookup={"mechanism": mechanism, "code": ru.code},
-                             values={"name": ru.name, "kind": ru.kind, "order": ru.order,
-                                     "bureau": spec.reporting_unit_bureau})
+        prefecture = _upsert(
+            ReportingUnit,
+            report,
+            f"报送单位 {ru.name}",
+            lookup={"mechanism": mechanism, "code": ru.code},
+            values={"name": ru.name, "kind": ru.kind, "order": ru.order, "bureau": spec.reporting_unit_bureau},
+        )
         for county in ru.counties:
-            _upsert(ReportingUnit, report, f"县（市、区） {county.name}", lookup={"mechanism": mechanism, "code": county.code},
-                    values={"name": county.name, "kind": county.kind, "order": county.order, "parent": prefecture,
-                            "bureau": spec.reporting_unit_bureau})
+            _upsert(
+                ReportingUnit,
+                report,
+                f"县（市、区） {county.name}",
+                lookup={"mechanism": mechanism, "code": county.code},
+                values={
+                    "name": county.name,
+                    "kind": county.kind,
+                    "order": county.order,
+                    "parent": prefecture,
+                    "bureau": spec.reporting_unit_bureau,
+                },
+            )
 
     if report.changed:
-        audit_record(actor=by, action="mechanism.load", obj=mechanism, reason=f"载入配置 {spec.code} 版本 {spec.version}",
-                     changes={"created": report.created, "updated": report.updated})
+        audit_record(
+            actor=by,
+            action="mechanism.load",
+            obj=mechanism,
+            reason=f"载入配置 {spec.code} 版本 {spec.version}",
+            changes={"created": report.created, "updated": report.updated},
+        )
         transaction.on_commit(access_sync_all)
     mechanism_loaded.send(sender=Mechanism, mechanism=mechanism, spec=spec, by=by)
     return report
@@ -150,7 +212,8 @@ GROUP_OFFICE = "联席会议办公室"
 # Role assignments are only viewed there: a role is a grant, changed through 成员调整 and A/B角 (or by
 # an administrator), never by the office in the admin.
 OFFICE_ADMIN_PERMISSIONS = [
-    f"members.{action}_{model}" for model in ("person", "division", "memberunit", "reportingunit")
+    f"members.{action}_{model}"
+    for model in ("person", "division", "memberunit", "reportingunit")
     for action in ("view", "add", "change")
 ] + ["members.view_roleassignment", "members.view_workline", "members.view_user", "core.view_auditentry"]
 GROUP_PERMISSIONS = {
@@ -168,8 +231,9 @@ def groups_ensure() -> dict[str, Group]:
     groups = {}
     for name, perms in GROUP_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        wanted = [Permission.objects.get(content_type__app_label=p.split(".")[0], codename=p.split(".")[1])
-                  for p in perms]
+        wanted = [
+            Permission.objects.get(content_type__app_label=p.split(".")[0], codename=p.split(".")[1]) for p in perms
+        ]
         group.permissions.set(wanted)
         groups[name] = group
     return groups
@@ -189,8 +253,11 @@ def access_sync(*, user: User, on=None) -> None:
     end on a future date). See docs/permissions.md."""
     on = on or timezone.localdate()
     groups = groups_ensure()
-    active = list(RoleAssignment.objects.active(on).filter(person_id=user.person_id)
-                  .select_related("unit", "acting_for")) if user.person_id else []
+    active = (
+        list(RoleAssignment.objects.active(on).filter(person_id=user.person_id).select_related("unit", "acting_for"))
+        if user.person_id
+        else []
+    )
     roles = {a.role for a in active}
 
     wanted_groups = set()
@@ -211,17 +278,30 @@ def access_sync(*, user: User, on=None) -> None:
     for codename in ("handle_unit_work", "review_unit_work"):
         # A role held in a division other than the unit's coordinating one reaches that division's parts
         # only (docs/divisions.md): no grant on the whole unit.
-        wanted_units = {a.unit_id for a in active if f"members.{codename}" in UNIT_PERMISSIONS.get(a.role, [])
-                        and not role_division_scoped(a)}
-        held = set(get_objects_for_user(user, f"members.{codename}", klass=MemberUnit, with_superuser=False,
-                                        accept_global_perms=False).values_list("pk", flat=True))
+        wanted_units = {
+            a.unit_id
+            for a in active
+            if f"members.{codename}" in UNIT_PERMISSIONS.get(a.role, []) and not role_division_scoped(a)
+        }
+        held = set(
+            get_objects_for_user(
+                user, f"members.{codename}", klass=MemberUnit, with_superuser=False, accept_global_perms=False
+            ).values_list("pk", flat=True)
+        )
         for unit in MemberUnit.objects.filter(pk__in=held - wanted_units):
             remove_perm(codename, user, unit)
         for unit in MemberUnit.objects.filter(pk__in=wanted_units - held):
             assign_perm(codename, user, unit)
 
-    held_ru = set(get_objects_for_user(user, "members.submit_for_reporting_unit", klass=ReportingUnit,
-                                       with_superuser=False, accept_global_perms=False).values_list("pk", flat=True))
+    held_ru = set(
+        get_objects_for_user(
+            user,
+            "members.submit_for_reporting_unit",
+            klass=ReportingUnit,
+            with_superuser=False,
+            accept_global_perms=False,
+        ).values_list("pk", flat=True)
+    )
     wanted_ru = {user.reporting_unit_id} if user.reporting_unit_id else set()
     for ru in ReportingUnit.objects.filter(pk__in=held_ru - wanted_ru):
         remove_perm("submit_for_reporting_unit", user, ru)
@@ -237,7 +317,8 @@ def access_sync(*, user: User, on=None) -> None:
 
 def access_sync_all(on=None) -> int:
     users = User.objects.filter(is_active=True).filter(person__isnull=False) | User.objects.filter(
-        is_active=True, reporting_unit__isnull=False)
+        is_active=True, reporting_unit__isnull=False
+    )
     count = 0
     for user in users.distinct():
         access_sync(user=user, on=on)
@@ -246,20 +327,44 @@ def access_sync_all(on=None) -> int:
 
 
 @transaction.atomic
-def account_create(*, username: str, password: str, by=None, person: Person | None = None,
-                   reporting_unit: ReportingUnit | None = None, display_name: str = "", is_demo=False,
-                   is_staff=False, is_superuser=False, email: str = "") -> User:
-    user = User(username=username, person=person, reporting_unit=reporting_unit, is_demo=is_demo,
-                display_name=display_name, is_staff=is_staff, is_superuser=is_superuser, email=email)
+def account_create(
+    *,
+    username: str,
+    password: str,
+    by=None,
+    person: Person | None = None,
+    reporting_unit: ReportingUnit | None = None,
+    display_name: str = "",
+    is_demo=False,
+    is_staff=False,
+    is_superuser=False,
+    email: str = "",
+) -> User:
+    user = User(
+        username=username,
+        person=person,
+        reporting_unit=reporting_unit,
+        is_demo=is_demo,
+        display_name=display_name,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+        email=email,
+    )
     user.set_password(password)
     user.full_clean()
     user.save()
-    audit_record(actor=by, action="account.create", obj=user,
-                 changes={"person": person.name if person else None,
-                          "reporting_unit": reporting_unit.name if reporting_unit else None, "is_demo": is_demo})
+    audit_record(
+        actor=by,
+        action="account.create",
+        obj=user,
+        changes={
+            "person": person.name if person else None,
+            "reporting_unit": reporting_unit.name if reporting_unit else None,
+            "is_demo": is_demo,
+        },
+    )
     access_sync(user=user)
     return user
-
 
 
 # --- Changes to who holds a role ---------------------------------------------------------------------
@@ -276,16 +381,23 @@ def _sync_people_on_commit(*people):
 
 
 @transaction.atomic
-def role_replace(*, assignment: RoleAssignment, new_person: Person, effective_date: date, by, reason: str,
-                 basis: str = "") -> RoleAssignment:
+def role_replace(
+    *, assignment: RoleAssignment, new_person: Person, effective_date: date, by, reason: str, basis: str = ""
+) -> RoleAssignment:
     """Hand a role to another person from `effective_date`: the old assignment ends that day (end
     dates are exclusive), the new one starts that day. Both rows stay, so history shows both holders.
     Grants move on the effective date (nightly access sync; at once if the date is today or past)."""
     assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
     if not reason.strip():
         raise DomainError("请填写调整理由。", field="reason")
-    if assignment.role not in (Role.MEMBER, Role.LIAISON, Role.CONVENER, Role.DEPUTY_CONVENER,
-                               Role.OFFICE_DIRECTOR, Role.OFFICE_STAFF):
+    if assignment.role not in (
+        Role.MEMBER,
+        Role.LIAISON,
+        Role.CONVENER,
+        Role.DEPUTY_CONVENER,
+        Role.OFFICE_DIRECTOR,
+        Role.OFFICE_STAFF,
+    ):
         raise DomainError("该职务不能通过人员调整变更。")
     if assignment.end_date is not None and assignment.end_date <= effective_date:
         raise DomainError("原任职在生效日期前已终止，无需调整。", code="role_already_ended")
@@ -300,32 +412,57 @@ def role_replace(*, assignment: RoleAssignment, new_person: Person, effective_da
     assignment.full_clean()
     assignment.save(update_fields=["end_date"])
     successor = RoleAssignment(
-        mechanism_id=assignment.mechanism_id, person=new_person, role=assignment.role, unit_id=assignment.unit_id,
-        division=new_person.division or assignment.division, start_date=effective_date, end_date=old_end,
+        mechanism_id=assignment.mechanism_id,
+        person=new_person,
+        role=assignment.role,
+        unit_id=assignment.unit_id,
+        division=new_person.division or assignment.division,
+        start_date=effective_date,
+        end_date=old_end,
         basis=basis or reason[:200],
     )
     successor.full_clean()
     successor.save()
     # Backups acting for the old liaison after the change now act for the successor.
     RoleAssignment.objects.filter(acting_for=assignment, start_date__gte=effective_date).update(acting_for=successor)
-    audit_record(actor=by, action="role.replace", obj=successor, reason=reason, changes={
-        "role": assignment.get_role_display(), "from": assignment.person.name, "to": new_person.name,
-        "effective_date": effective_date.isoformat(),
-    })
+    audit_record(
+        actor=by,
+        action="role.replace",
+        obj=successor,
+        reason=reason,
+        changes={
+            "role": assignment.get_role_display(),
+            "from": assignment.person.name,
+            "to": new_person.name,
+            "effective_date": effective_date.isoformat(),
+        },
+    )
     _sync_people_on_commit(assignment.person, new_person)
     return successor
 
 
 @transaction.atomic
-def unit_add(*, mechanism: Mechanism, code: str, name: str, full_name: str = "", divisions: list[str],
-             member: dict, liaison: dict, joined_on: date, basis: str, reason: str, by) -> MemberUnit:
+def unit_add(
+    *,
+    mechanism: Mechanism,
+    code: str,
+    name: str,
+    full_name: str = "",
+    divisions: list[str],
+    member: dict,
+    liaison: dict,
+    joined_on: date,
+    basis: str,
+    reason: str,
+    by,
+) -> MemberUnit:
     """增补成员单位: the unit with its divisions, its member and liaison holding their roles from
     `joined_on`. `member`/`liaison` are {"name", "title", "division"} (a division named in
     `divisions`). Callers (the meeting's confirmation) have checked that the code and name are free."""
-    order = (MemberUnit.objects.filter(mechanism=mechanism).order_by("-order").values_list("order", flat=True)
-             .first() or 0) + 1
-    unit = MemberUnit(mechanism=mechanism, code=code, name=name, full_name=full_name, order=order,
-                      joined_on=joined_on)
+    order = (
+        MemberUnit.objects.filter(mechanism=mechanism).order_by("-order").values_list("order", flat=True).first() or 0
+    ) + 1
+    unit = MemberUnit(mechanism=mechanism, code=code, name=name, full_name=full_name, order=order, joined_on=joined_on)
     unit.full_clean()
     unit.save()
     by_name = {div: Division.objects.create(unit=unit, name=div, order=i) for i, div in enumerate(divisions)}
@@ -336,21 +473,41 @@ def unit_add(*, mechanism: Mechanism, code: str, name: str, full_name: str = "",
             person = Person(unit=unit, division=by_name[data["division"]], name=data["name"], title=data["title"])
             person.full_clean()
             person.save()
-        ra = RoleAssignment(mechanism=mechanism, person=person, role=role, unit=unit, division=person.division,
-                            start_date=joined_on, basis=basis)
+        ra = RoleAssignment(
+            mechanism=mechanism,
+            person=person,
+            role=role,
+            unit=unit,
+            division=person.division,
+            start_date=joined_on,
+            basis=basis,
+        )
         ra.full_clean()
         ra.save()
         people.append(person)
-    audit_record(actor=by, action="unit.add", obj=unit, reason=reason,
-                 changes={"code": code, "name": name, "full_name": full_name, "divisions": divisions,
-                          "member": member, "liaison": liaison, "joined_on": joined_on.isoformat()})
+    audit_record(
+        actor=by,
+        action="unit.add",
+        obj=unit,
+        reason=reason,
+        changes={
+            "code": code,
+            "name": name,
+            "full_name": full_name,
+            "divisions": divisions,
+            "member": member,
+            "liaison": liaison,
+            "joined_on": joined_on.isoformat(),
+        },
+    )
     _sync_people_on_commit(*people)
     return unit
 
 
 @transaction.atomic
-def backup_assign(*, liaison: RoleAssignment, backup: Person, start_date: date, end_date: date, by,
-                  reason: str) -> RoleAssignment:
+def backup_assign(
+    *, liaison: RoleAssignment, backup: Person, start_date: date, end_date: date, by, reason: str
+) -> RoleAssignment:
     """Name a B角 for a liaison's leave [start_date, end_date): during it the backup holds the unit's
     work and receives its reminders instead of the liaison; records say who acted for whom."""
     if liaison.role != Role.LIAISON:
@@ -364,18 +521,35 @@ def backup_assign(*, liaison: RoleAssignment, backup: Person, start_date: date, 
     if not reason.strip():
         raise DomainError("请填写请假或代理事由。", field="reason")
     overlapping = RoleAssignment.objects.filter(
-        acting_for=liaison, role=Role.BACKUP_LIAISON, start_date__lt=end_date, end_date__gt=start_date)
+        acting_for=liaison, role=Role.BACKUP_LIAISON, start_date__lt=end_date, end_date__gt=start_date
+    )
     if overlapping.exists():
         raise DomainError("该期间已有B角代理，请勿重复指定。", code="backup_overlap")
-    assignment = RoleAssignment(mechanism_id=liaison.mechanism_id, person=backup, role=Role.BACKUP_LIAISON,
-                                unit_id=liaison.unit_id, division=backup.division or liaison.division,
-                                start_date=start_date, end_date=end_date, acting_for=liaison, basis=reason[:200])
+    assignment = RoleAssignment(
+        mechanism_id=liaison.mechanism_id,
+        person=backup,
+        role=Role.BACKUP_LIAISON,
+        unit_id=liaison.unit_id,
+        division=backup.division or liaison.division,
+        start_date=start_date,
+        end_date=end_date,
+        acting_for=liaison,
+        basis=reason[:200],
+    )
     assignment.full_clean()
     assignment.save()
-    audit_record(actor=by, action="role.backup", obj=assignment, reason=reason, changes={
-        "liaison": liaison.person.name, "backup": backup.name,
-        "start_date": start_date.isoformat(), "end_date": end_date.isoformat(),
-    })
+    audit_record(
+        actor=by,
+        action="role.backup",
+        obj=assignment,
+        reason=reason,
+        changes={
+            "liaison": liaison.person.name,
+            "backup": backup.name,
+            "start_date": start_date.isoformat(),
+            "end_date": end_date.isoformat(),
+        },
+    )
     _sync_people_on_commit(backup)
     return assignment
 
@@ -432,8 +606,13 @@ def record_save(*, obj, by, reason: str = "", action: str | None = None):
     obj.save()
     if changes:
         name = model._meta.model_name
-        audit_record(actor=by, action=action or f"{name}.{'create' if old is None else 'change'}", obj=obj,
-                     reason=reason, changes=changes)
+        audit_record(
+            actor=by,
+            action=action or f"{name}.{'create' if old is None else 'change'}",
+            obj=obj,
+            reason=reason,
+            changes=changes,
+        )
     return obj
 
 
@@ -450,14 +629,30 @@ def role_assignment_save(*, assignment: RoleAssignment, by, reason: str = "") ->
     changes = _changes(old, assignment, _editable_fields(RoleAssignment))
     assignment.save()
     if changes:
-        audit_record(actor=by, action="role.create" if old is None else "role.change", obj=assignment,
-                     reason=reason, changes=changes)
+        audit_record(
+            actor=by,
+            action="role.create" if old is None else "role.change",
+            obj=assignment,
+            reason=reason,
+            changes=changes,
+        )
     _sync_people_on_commit(assignment.person, old.person if old is not None else None)
     return assignment
 
 
-ACCOUNT_ADMIN_FIELDS = ["username", "first_name", "last_name", "email", "display_name", "person", "reporting_unit",
-                        "is_demo", "is_active", "is_staff", "is_superuser"]
+ACCOUNT_ADMIN_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "display_name",
+    "person",
+    "reporting_unit",
+    "is_demo",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+]
 
 
 @transaction.atomic
@@ -472,8 +667,13 @@ def account_update(*, user: User, by, reason: str = "") -> User:
         changes["password"] = ["******", "******（已更改）"]
     user.save()
     if changes:
-        audit_record(actor=by, action="account.create" if old is None else "account.change", obj=user,
-                     reason=reason, changes=changes)
+        audit_record(
+            actor=by,
+            action="account.create" if old is None else "account.change",
+            obj=user,
+            reason=reason,
+            changes=changes,
+        )
     transaction.on_commit(lambda: access_sync(user=User.objects.get(pk=user.pk)))
     return user
 
@@ -516,8 +716,9 @@ def second_factor_confirm(*, user: User, device, token: str) -> list[str]:
     if device.user_id != user.pk or device.confirmed:
         raise DomainError("该验证器不在设置中，请重新开始设置。", code="second_factor_stale")
     if not device.verify_token(_token_clean(token)):
-        raise DomainError("验证码不正确或已过期，请输入手机验证器上当前显示的 6 位数字。", field="token",
-                          code="second_factor_wrong")
+        raise DomainError(
+            "验证码不正确或已过期，请输入手机验证器上当前显示的 6 位数字。", field="token", code="second_factor_wrong"
+        )
     with transaction.atomic():
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -525,8 +726,12 @@ def second_factor_confirm(*, user: User, device, token: str) -> list[str]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_write(user)
-        audit_record(actor=user, action="account.second_factor_enrol", obj=user,
-                     changes={"second_factor": [None, device.name], "recovery_codes": [None, len(codes)]})
+        audit_record(
+            actor=user,
+            action="account.second_factor_enrol",
+            obj=user,
+            changes={"second_factor": [None, device.name], "recovery_codes": [None, len(codes)]},
+        )
     return codes
 
 
@@ -549,13 +754,21 @@ def second_factor_check(*, user: User, token: str):
     for device in devices:
         allowed, _info = device.verify_is_allowed()
         if not allowed:
-            raise DomainError("验证码错误次数过多，请稍候再试（每错一次，等待时间加倍）。", field="token", code="second_factor_throttled")
+            raise DomainError(
+                "验证码错误次数过多，请稍候再试（每错一次，等待时间加倍）。",
+                field="token",
+                code="second_factor_throttled",
+            )
     for device in devices:
         if device.verify_token(token):
             if isinstance(device, StaticDevice):
                 with transaction.atomic():
-                    audit_record(actor=user, action="account.recovery_code_use", obj=user,
-                                 changes={"recovery_codes_left": device.token_set.count()})
+                    audit_record(
+                        actor=user,
+                        action="account.recovery_code_use",
+                        obj=user,
+                        changes={"recovery_codes_left": device.token_set.count()},
+                    )
             return device
     raise DomainError("验证码不正确或已过期，请重新输入。", field="token", code="second_factor_wrong")
 
@@ -570,8 +783,9 @@ def recovery_codes_renew(*, user: User, by) -> list[str]:
     if not has_second_factor(user):
         raise DomainError("请先设置手机验证器。", code="second_factor_missing")
     codes = _recovery_codes_write(user)
-    audit_record(actor=by, action="account.recovery_codes_renew", obj=user,
-                 changes={"recovery_codes": ["作废", len(codes)]})
+    audit_record(
+        actor=by, action="account.recovery_codes_renew", obj=user, changes={"recovery_codes": ["作废", len(codes)]}
+    )
     return codes
 
 
@@ -601,16 +815,18 @@ def second_factor_reset(*, user: User, by, reason: str) -> None:
 @transaction.atomic
 def password_changed_record(*, user: User, by, how: str) -> None:
     """Audit a password change made through Django's password views (`how`: change or reset)."""
-    audit_record(actor=by, action=f"account.password_{how}", obj=user,
-                 changes={"password": ["******", "******（已更改）"]})
+    audit_record(
+        actor=by, action=f"account.password_{how}", obj=user, changes={"password": ["******", "******（已更改）"]}
+    )
 
 
 # --- 二次交办 and 成员审核 settings of a unit (docs/divisions.md) -------------------------------------------
 
 
 @transaction.atomic
-def unit_division_settings_set(*, unit: MemberUnit, coordinating_division: Division | None, head_review: bool,
-                               by) -> MemberUnit:
+def unit_division_settings_set(
+    *, unit: MemberUnit, coordinating_division: Division | None, head_review: bool, by
+) -> MemberUnit:
     """The office sets which division coordinates a unit's work and whether 成员审核 is on. Audited;
     the unit's people's access follows at once (a role in another division becomes division-scoped)."""
     if not by.has_perm("members.dispatch"):
@@ -618,17 +834,25 @@ def unit_division_settings_set(*, unit: MemberUnit, coordinating_division: Divis
     unit = MemberUnit.objects.select_for_update().get(pk=unit.pk)
     if coordinating_division is not None and coordinating_division.unit_id != unit.pk:
         raise DomainError("统筹处室不属于该单位。", field="coordinating_division")
-    before = {"coordinating_division": unit.coordinating_division.name if unit.coordinating_division_id else None,
-              "head_review": unit.head_review}
-    after = {"coordinating_division": coordinating_division.name if coordinating_division else None,
-             "head_review": bool(head_review)}
+    before = {
+        "coordinating_division": unit.coordinating_division.name if unit.coordinating_division_id else None,
+        "head_review": unit.head_review,
+    }
+    after = {
+        "coordinating_division": coordinating_division.name if coordinating_division else None,
+        "head_review": bool(head_review),
+    }
     if before == after:
         return unit
     scope_changed = unit.coordinating_division_id != (coordinating_division.pk if coordinating_division else None)
     unit.coordinating_division, unit.head_review = coordinating_division, bool(head_review)
     unit.save(update_fields=["coordinating_division", "head_review"])
-    audit_record(actor=by, action="unit.division_settings", obj=unit,
-                 changes={k: [before[k], after[k]] for k in after if before[k] != after[k]})
+    audit_record(
+        actor=by,
+        action="unit.division_settings",
+        obj=unit,
+        changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+    )
     if scope_changed:
         people = list(Person.objects.filter(unit=unit))
         _sync_people_on_commit(*people)

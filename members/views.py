@@ -28,13 +28,17 @@ def home(request):
     if user.has_perm("members.dispatch"):
         return redirect("items:queue")
     request.nav_active = "home"
-    return render(request, "members/home.html", {
-        "roles": roles_for_user(user),
-        "units": list(units_for_user(user)),
-        "reporting_units": list(reporting_units_for_user(user)),
-        "overseer": is_overseer(user),
-        "mechanism": mechanism_current(),
-    })
+    return render(
+        request,
+        "members/home.html",
+        {
+            "roles": roles_for_user(user),
+            "units": list(units_for_user(user)),
+            "reporting_units": list(reporting_units_for_user(user)),
+            "overseer": is_overseer(user),
+            "mechanism": mechanism_current(),
+        },
+    )
 
 
 def mechanism_detail(request):

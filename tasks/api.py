@@ -1,14 +1,14 @@
 """API of supervised items: the same selectors, services and permissions as the pages.
 
-    /api/v1/items/                      list (keyset: cursor), create (交办, office)
-    /api/v1/items/{id}/                 read, with every unit's share
-    /api/v1/items/{id}/accept|revise/   办结 / 退回修改 (office)
-    /api/v1/items/{id}/comments/        发表意见
-    /api/v1/tasks/                      我的待办 (open tasks of the user's units)
-    /api/v1/tasks/{id}/                 read
-    /api/v1/tasks/{id}/claim|save|submit|extension|return|attachments/
-    /api/v1/requests/                   pending 延期/退回 (convener, deputy)
-    /api/v1/requests/{id}/decide/
+/api/v1/items/                      list (keyset: cursor), create (交办, office)
+/api/v1/items/{id}/                 read, with every unit's share
+/api/v1/items/{id}/accept|revise/   办结 / 退回修改 (office)
+/api/v1/items/{id}/comments/        发表意见
+/api/v1/tasks/                      我的待办 (open tasks of the user's units)
+/api/v1/tasks/{id}/                 read
+/api/v1/tasks/{id}/claim|save|submit|extension|return|attachments/
+/api/v1/requests/                   pending 延期/退回 (convener, deputy)
+/api/v1/requests/{id}/decide/
 """
 
 from django.http import Http404
@@ -69,9 +69,26 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ["id", "item", "item_title", "unit", "unit_code", "role", "role_label", "order", "status",
-                  "status_label", "due_date", "colour", "days_left", "result", "claimed_by", "claimed_at",
-                  "submitted_at", "version"]
+        fields = [
+            "id",
+            "item",
+            "item_title",
+            "unit",
+            "unit_code",
+            "role",
+            "role_label",
+            "order",
+            "status",
+            "status_label",
+            "due_date",
+            "colour",
+            "days_left",
+            "result",
+            "claimed_by",
+            "claimed_at",
+            "submitted_at",
+            "version",
+        ]
 
     def get_colour(self, obj) -> str:
         return selectors.ladder_for(obj.due_date, timezone.localdate())[0]
@@ -86,8 +103,18 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Item
-        fields = ["id", "number", "title", "source", "status", "status_label", "due_date", "contribution_due_date",
-                  "colour", "version"]
+        fields = [
+            "id",
+            "number",
+            "title",
+            "source",
+            "status",
+            "status_label",
+            "due_date",
+            "contribution_due_date",
+            "colour",
+            "version",
+        ]
 
     def get_colour(self, obj) -> str:
         return selectors.ladder_for(obj.due_date, timezone.localdate())[0]
@@ -98,8 +125,17 @@ class ItemDetailSerializer(ItemSerializer):
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta(ItemSerializer.Meta):
-        fields = [*ItemSerializer.Meta.fields, "content", "source_note", "work_line", "created_at", "accepted_at",
-                  "review_round", "assignments", "attachments"]
+        fields = [
+            *ItemSerializer.Meta.fields,
+            "content",
+            "source_note",
+            "work_line",
+            "created_at",
+            "accepted_at",
+            "review_round",
+            "assignments",
+            "attachments",
+        ]
 
 
 class RequestSerializer(serializers.ModelSerializer):
@@ -108,8 +144,22 @@ class RequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = UnitRequest
-        fields = ["id", "item", "assignment", "unit", "kind", "reason", "requested_due_date", "previous_due_date",
-                  "status", "requested_at", "decided_at", "decision_note", "granted_due_date", "rerouted_to"]
+        fields = [
+            "id",
+            "item",
+            "assignment",
+            "unit",
+            "kind",
+            "reason",
+            "requested_due_date",
+            "previous_due_date",
+            "status",
+            "requested_at",
+            "decided_at",
+            "decision_note",
+            "granted_due_date",
+            "rerouted_to",
+        ]
 
 
 class ItemCreateInput(serializers.Serializer):
@@ -118,13 +168,19 @@ class ItemCreateInput(serializers.Serializer):
     source = serializers.ChoiceField(label="来源", choices=Item.Source.choices)
     source_note = serializers.CharField(label="来源说明", required=False, allow_blank=True, default="")
     work_line = serializers.IntegerField(label="工作方案分工", required=False, allow_null=True, default=None)
-    lead_units = serializers.ListField(label="牵头单位", child=serializers.SlugField(), required=False,
-                                       help_text="单位代码，第一个为主牵头单位；不填则取工作方案分工的牵头单位")
-    participating_units = serializers.ListField(label="配合单位", child=serializers.SlugField(), required=False,
-                                                help_text="不填则取工作方案分工的参与单位")
+    lead_units = serializers.ListField(
+        label="牵头单位",
+        child=serializers.SlugField(),
+        required=False,
+        help_text="单位代码，第一个为主牵头单位；不填则取工作方案分工的牵头单位",
+    )
+    participating_units = serializers.ListField(
+        label="配合单位", child=serializers.SlugField(), required=False, help_text="不填则取工作方案分工的参与单位"
+    )
     due_date = serializers.DateField(label="办理时限")
-    contribution_due_date = serializers.DateField(label="配合单位反馈时限", required=False, allow_null=True,
-                                                  default=None)
+    contribution_due_date = serializers.DateField(
+        label="配合单位反馈时限", required=False, allow_null=True, default=None
+    )
 
 
 class VersionInput(serializers.Serializer):
@@ -153,11 +209,16 @@ class CommentInput(serializers.Serializer):
 
 class DecideInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("approve", "同意"), ("refuse", "不同意")])
-    units = serializers.ListField(child=serializers.SlugField(), required=False, default=list,
-                                  help_text="同意退回时改派的单位代码")
+    units = serializers.ListField(
+        child=serializers.SlugField(), required=False, default=list, help_text="同意退回时改派的单位代码"
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", help_text="不同意时必填理由")
-    granted_due_date = serializers.DateField(required=False, allow_null=True, default=None,
-                                             help_text="同意延期时可改为其他日期（部分延期）；不填则为申请的日期")
+    granted_due_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="同意延期时可改为其他日期（部分延期）；不填则为申请的日期",
+    )
 
 
 class UploadInput(serializers.Serializer):
@@ -203,8 +264,11 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.get_item_for_user_or_404(self.request.user, pk)
 
     def _detail(self, item, status=200):
-        item = selectors.items_for_user(self.request.user).prefetch_related("assignments__unit", "assignments__claimed_by__person", "attachments").get(
-            pk=item.pk)
+        item = (
+            selectors.items_for_user(self.request.user)
+            .prefetch_related("assignments__unit", "assignments__claimed_by__person", "attachments")
+            .get(pk=item.pk)
+        )
         return Response(ItemDetailSerializer(item).data, status=status)
 
     @extend_schema(request=ItemCreateInput, responses={201: ItemDetailSerializer}, summary="交办督办事项（办公室）")
@@ -216,15 +280,26 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
         work_line = None
         if d["work_line"]:
-            work_line = WorkLine.objects.in_current_mechanism().prefetch_related("assignments__unit").filter(pk=d["work_line"]).first()
+            work_line = (
+                WorkLine.objects.in_current_mechanism()
+                .prefetch_related("assignments__unit")
+                .filter(pk=d["work_line"])
+                .first()
+            )
             if work_line is None:
                 raise DomainError("没有这个工作方案分工。", field="work_line")
-        item = ts.item_dispatch(by=request.user, title=d["title"], content=d["content"], source=d["source"],
-                                source_note=d["source_note"], work_line=work_line,
-                                lead_units=_units(d["lead_units"]) if "lead_units" in d else None,
-                                participating_units=(_units(d["participating_units"]) if "participating_units" in d
-                                                     else None),
-                                due_date=d["due_date"], contribution_due_date=d["contribution_due_date"])
+        item = ts.item_dispatch(
+            by=request.user,
+            title=d["title"],
+            content=d["content"],
+            source=d["source"],
+            source_note=d["source_note"],
+            work_line=work_line,
+            lead_units=_units(d["lead_units"]) if "lead_units" in d else None,
+            participating_units=(_units(d["participating_units"]) if "participating_units" in d else None),
+            due_date=d["due_date"],
+            contribution_due_date=d["contribution_due_date"],
+        )
         return self._detail(item, 201)
 
     @extend_schema(request=VersionInput, responses=ItemDetailSerializer, summary="办结（办公室）")
@@ -281,15 +356,17 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def save(self, request, pk=None):
         d = _valid(WorkInput, request)
-        return self._out(ts.assignment_save(assignment=self._task(pk), result=d["result"], version=d["version"],
-                                            by=request.user))
+        return self._out(
+            ts.assignment_save(assignment=self._task(pk), result=d["result"], version=d["version"], by=request.user)
+        )
 
     @extend_schema(request=WorkInput, responses=AssignmentSerializer, summary="提交反馈 / 汇总报送")
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         d = _valid(WorkInput, request)
-        return self._out(ts.assignment_submit(assignment=self._task(pk), result=d["result"], version=d["version"],
-                                              by=request.user))
+        return self._out(
+            ts.assignment_submit(assignment=self._task(pk), result=d["result"], version=d["version"], by=request.user)
+        )
 
     @extend_schema(request=ExtensionInput, responses={201: RequestSerializer}, summary="申请延期")
     @action(detail=True, methods=["post"])
@@ -304,20 +381,23 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=ReasonInput, responses={201: RequestSerializer}, summary="退回（非本单位职责）")
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
-        req = ts.return_request(assignment=self._task(pk), reason=_valid(ReasonInput, request)["reason"],
-                                by=request.user)
+        req = ts.return_request(
+            assignment=self._task(pk), reason=_valid(ReasonInput, request)["reason"], by=request.user
+        )
         return Response(RequestSerializer(req).data, status=201)
 
-    @extend_schema(request={"multipart/form-data": UploadInput}, responses={201: AttachmentSerializer},
-                   summary="上传附件")
+    @extend_schema(
+        request={"multipart/form-data": UploadInput}, responses={201: AttachmentSerializer}, summary="上传附件"
+    )
     @action(detail=True, methods=["post"])
     def attachments(self, request, pk=None):
         a = self._task(pk)
         upload = request.FILES.get("file")
         if upload is None:
             raise DomainError("请选择要上传的文件。", field="file")
-        return Response(AttachmentSerializer(ts.attachment_add(assignment=a, upload=upload, by=request.user)).data,
-                        status=201)
+        return Response(
+            AttachmentSerializer(ts.attachment_add(assignment=a, upload=upload, by=request.user)).data, status=201
+        )
 
 
 class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -329,8 +409,11 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         user = self.request.user
         if not (user.has_perm("members.decide") or is_overseer(user)):
             return UnitRequest.objects.none()
-        qs = UnitRequest.objects.select_related("assignment__unit").filter(
-            assignment__unit__mechanism_id=mechanism_id_for(user)).order_by("requested_at", "pk")
+        qs = (
+            UnitRequest.objects.select_related("assignment__unit")
+            .filter(assignment__unit__mechanism_id=mechanism_id_for(user))
+            .order_by("requested_at", "pk")
+        )
         return qs.filter(status=UnitRequest.Status.PENDING) if self.action == "list" else qs
 
     @extend_schema(request=DecideInput, responses=RequestSerializer, summary="决定延期/退回申请（召集人、副召集人）")
@@ -340,8 +423,9 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         d = _valid(DecideInput, request)
         approve = d["decision"] == "approve"
         if req.kind == UnitRequest.Kind.EXTENSION:
-            ts.extension_decide(request=req, approve=approve, note=d["note"], by=request.user,
-                                granted_due_date=d["granted_due_date"])
+            ts.extension_decide(
+                request=req, approve=approve, note=d["note"], by=request.user, granted_due_date=d["granted_due_date"]
+            )
         else:
             ts.return_decide(request=req, approve=approve, units=_units(d["units"]), note=d["note"], by=request.user)
         req.refresh_from_db()

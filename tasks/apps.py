@@ -19,6 +19,11 @@ class TasksConfig(AppConfig):
         from . import inbox
         from .division_inbox import DivisionPartSource, HeadReviewSource
 
-        for source in (inbox.TaskSource(), inbox.ItemReviewSource(), inbox.RequestSource(), DivisionPartSource(),
-                       HeadReviewSource()):
+        for source in (
+            inbox.TaskSource(),
+            inbox.ItemReviewSource(),
+            inbox.RequestSource(),
+            DivisionPartSource(),
+            HeadReviewSource(),
+        ):
             register_inbox_source(source)  # 我的待办 (docs/inbox.md)

@@ -17,14 +17,25 @@ def parts_pending_for(user, *, limit: int = 50) -> list[dict]:
     division_ids = access_for(user).division_ids if user.is_authenticated else ()
     if not division_ids:
         return []
-    rows = (DivisionPart.objects.filter(division_id__in=division_ids, status__in=DivisionPart.WORKABLE)
-            .order_by("due_date", "pk")
-            .values_list("pk", "item_id", "item__title", "assignment__unit__name", "division__name", "due_date",
-                         "status")[:limit])
-    return [{"kind": "division_part", "key": f"part:{pk}", "title": title, "unit": f"{unit}{division}",
-             "due_on": due, "url": reverse("items:detail", args=[item_id]) + f"#part-{pk}",
-             "action": "修改后报送" if status == DivisionPart.Status.RETURNED else "办理并报送"}
-            for pk, item_id, title, unit, division, due, status in rows]
+    rows = (
+        DivisionPart.objects.filter(division_id__in=division_ids, status__in=DivisionPart.WORKABLE)
+        .order_by("due_date", "pk")
+        .values_list("pk", "item_id", "item__title", "assignment__unit__name", "division__name", "due_date", "status")[
+            :limit
+        ]
+    )
+    return [
+        {
+            "kind": "division_part",
+            "key": f"part:{pk}",
+            "title": title,
+            "unit": f"{unit}{division}",
+            "due_on": due,
+            "url": reverse("items:detail", args=[item_id]) + f"#part-{pk}",
+            "action": "修改后报送" if status == DivisionPart.Status.RETURNED else "办理并报送",
+        }
+        for pk, item_id, title, unit, division, due, status in rows
+    ]
 
 
 def reviews_pending_for(user, *, limit: int = 50) -> list[dict]:
@@ -38,14 +49,25 @@ def reviews_pending_for(user, *, limit: int = 50) -> list[dict]:
         return []
     from django.db.models import Q
 
-    rows = (HeadReview.objects.filter(status=HeadReview.Status.PENDING)
-            .filter(Q(division_id__in=access.review_division_ids) | Q(division__isnull=True, unit_id__in=units))
-            .annotate(due=Coalesce(F("part__due_date"), F("assignment__due_date")))
-            .order_by("due", "pk")
-            .values_list("pk", "item_id", "item__title", "unit__name", "division__name", "due")[:limit])
-    return [{"kind": "head_review", "key": f"review:{pk}", "title": title, "unit": f"{unit}{division or ''}",
-             "due_on": due, "url": reverse("items:detail", args=[item_id]) + f"#review-{pk}", "action": "成员审核"}
-            for pk, item_id, title, unit, division, due in rows]
+    rows = (
+        HeadReview.objects.filter(status=HeadReview.Status.PENDING)
+        .filter(Q(division_id__in=access.review_division_ids) | Q(division__isnull=True, unit_id__in=units))
+        .annotate(due=Coalesce(F("part__due_date"), F("assignment__due_date")))
+        .order_by("due", "pk")
+        .values_list("pk", "item_id", "item__title", "unit__name", "division__name", "due")[:limit]
+    )
+    return [
+        {
+            "kind": "head_review",
+            "key": f"review:{pk}",
+            "title": title,
+            "unit": f"{unit}{division or ''}",
+            "due_on": due,
+            "url": reverse("items:detail", args=[item_id]) + f"#review-{pk}",
+            "action": "成员审核",
+        }
+        for pk, item_id, title, unit, division, due in rows
+    ]
 
 
 def pending_for(user, *, limit: int = 50) -> list[dict]:
@@ -69,8 +91,9 @@ class DivisionPartSource:
     def _qs(self, ctx, filters):
         from workflow.inbox import due_filter
 
-        qs = DivisionPart.objects.filter(division_id__in=access_for(ctx.user).division_ids,
-                                         status__in=DivisionPart.WORKABLE)
+        qs = DivisionPart.objects.filter(
+            division_id__in=access_for(ctx.user).division_ids, status__in=DivisionPart.WORKABLE
+        )
         ref = filters.unit_ref()
         if ref is not None:
             qs = qs.filter(assignment__unit_id=ref[1]) if ref[0] == "mu" else qs.none()
@@ -82,13 +105,29 @@ class DivisionPartSource:
         from workflow.inbox import InboxEntry, keyset
 
         rows = keyset(self._qs(ctx, filters), after, due="due_date", limit=limit).values_list(
-            "pk", "item_id", "item__title", "assignment__unit__name", "division__name", "due_date", "status",
-            "assigned_at")
-        return [InboxEntry(kind=self.kind, pk=pk, title=title, unit_name=f"{unit}{division}", due=due,
-                           url=reverse("items:detail", args=[item_id]) + f"#part-{pk}",
-                           verb="修改后报送" if status == DivisionPart.Status.RETURNED else "办理",
-                           since=since, status_label=str(DivisionPart.Status(status).label))
-                for pk, item_id, title, unit, division, due, status, since in rows]
+            "pk",
+            "item_id",
+            "item__title",
+            "assignment__unit__name",
+            "division__name",
+            "due_date",
+            "status",
+            "assigned_at",
+        )
+        return [
+            InboxEntry(
+                kind=self.kind,
+                pk=pk,
+                title=title,
+                unit_name=f"{unit}{division}",
+                due=due,
+                url=reverse("items:detail", args=[item_id]) + f"#part-{pk}",
+                verb="修改后报送" if status == DivisionPart.Status.RETURNED else "办理",
+                since=since,
+                status_label=str(DivisionPart.Status(status).label),
+            )
+            for pk, item_id, title, unit, division, due, status, since in rows
+        ]
 
     def count_queryset(self, ctx, *, filters):
         return self._qs(ctx, filters)
@@ -112,10 +151,14 @@ class HeadReviewSource:
         from workflow.inbox import due_filter
 
         access = access_for(ctx.user)
-        qs = (HeadReview.objects.filter(status=HeadReview.Status.PENDING)
-              .filter(Q(division_id__in=access.review_division_ids)
-                      | Q(division__isnull=True, unit_id__in=_unit_reviewer_units(ctx.user)))
-              .annotate(due=Coalesce(F("part__due_date"), F("assignment__due_date"))))
+        qs = (
+            HeadReview.objects.filter(status=HeadReview.Status.PENDING)
+            .filter(
+                Q(division_id__in=access.review_division_ids)
+                | Q(division__isnull=True, unit_id__in=_unit_reviewer_units(ctx.user))
+            )
+            .annotate(due=Coalesce(F("part__due_date"), F("assignment__due_date")))
+        )
         ref = filters.unit_ref()
         if ref is not None:
             qs = qs.filter(unit_id=ref[1]) if ref[0] == "mu" else qs.none()
@@ -127,11 +170,22 @@ class HeadReviewSource:
         from workflow.inbox import InboxEntry, keyset
 
         rows = keyset(self._qs(ctx, filters), after, due="due", limit=limit).values_list(
-            "pk", "item_id", "item__title", "unit__name", "division__name", "due", "submitted_at")
-        return [InboxEntry(kind=self.kind, pk=pk, title=title, unit_name=f"{unit}{division or ''}", due=due,
-                           url=reverse("items:detail", args=[item_id]) + f"#review-{pk}", verb="审核",
-                           since=since, status_label="待成员审核")
-                for pk, item_id, title, unit, division, due, since in rows]
+            "pk", "item_id", "item__title", "unit__name", "division__name", "due", "submitted_at"
+        )
+        return [
+            InboxEntry(
+                kind=self.kind,
+                pk=pk,
+                title=title,
+                unit_name=f"{unit}{division or ''}",
+                due=due,
+                url=reverse("items:detail", args=[item_id]) + f"#review-{pk}",
+                verb="审核",
+                since=since,
+                status_label="待成员审核",
+            )
+            for pk, item_id, title, unit, division, due, since in rows
+        ]
 
     def count_queryset(self, ctx, *, filters):
         return self._qs(ctx, filters)

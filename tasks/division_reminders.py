@@ -39,14 +39,15 @@ class PartSource:
         ]
 
     def _open(self, mechanism_ids):
-        return (DivisionPart.objects.filter(status__in=DivisionPart.WORKABLE,
-                                            assignment__unit__mechanism_id__in=list(mechanism_ids))
-                .select_related("item", "assignment__unit", "division"))
+        return DivisionPart.objects.filter(
+            status__in=DivisionPart.WORKABLE, assignment__unit__mechanism_id__in=list(mechanism_ids)
+        ).select_related("item", "assignment__unit", "division")
 
     def owed(self, *, until: date, mechanism_ids):
         batch = []
-        for part in self._open(mechanism_ids).filter(due_date__lte=until).order_by("due_date", "id").iterator(
-                chunk_size=BATCH):
+        for part in (
+            self._open(mechanism_ids).filter(due_date__lte=until).order_by("due_date", "id").iterator(chunk_size=BATCH)
+        ):
             batch.append(part)
             if len(batch) == BATCH:
                 yield from self._reminders(batch)

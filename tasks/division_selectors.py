@@ -20,8 +20,9 @@ def parts_for_user(user):
     if is_overseer(user):
         return DivisionPart.objects.filter(assignment__unit__mechanism_id=mechanism_id_for(user))
     access = access_for(user)
-    return DivisionPart.objects.filter(Q(assignment__unit_id__in=access.unit_ids)
-                                       | Q(division_id__in=access.division_ids))
+    return DivisionPart.objects.filter(
+        Q(assignment__unit_id__in=access.unit_ids) | Q(division_id__in=access.division_ids)
+    )
 
 
 def get_part_for_user_or_404(user, pk) -> DivisionPart:
@@ -57,8 +58,15 @@ def _unit_reviewer_units(user) -> tuple:
 
     memo = getattr(user, "_review_units", None)
     if memo is None:
-        memo = tuple(get_objects_for_user(user, "members.review_unit_work", klass=MemberUnit, accept_global_perms=False,
-                                          with_superuser=False).values_list("pk", flat=True)) if user.is_authenticated else ()
+        memo = (
+            tuple(
+                get_objects_for_user(
+                    user, "members.review_unit_work", klass=MemberUnit, accept_global_perms=False, with_superuser=False
+                ).values_list("pk", flat=True)
+            )
+            if user.is_authenticated
+            else ()
+        )
         user._review_units = memo
     return memo
 
@@ -75,12 +83,22 @@ def division_panel(user, item) -> dict:
     access = access_for(user)
     overseer = is_overseer(user)
     dispatcher = user.has_perm("members.dispatch")
-    shares = [a for a in item.assignments.select_related("unit").order_by("role", "order", "pk")
-              if a.status != Assignment.Status.REROUTED]
-    parts = list(DivisionPart.objects.filter(item=item).select_related("division", "assignment__unit", "submitted_by__person")
-                 .prefetch_related("files").order_by("assignment_id", "division__order", "pk"))
-    reviews = list(HeadReview.objects.filter(item=item).select_related("division", "unit", "submitted_by__person",
-                                                                       "decided_by__person").order_by("submitted_at", "pk"))
+    shares = [
+        a
+        for a in item.assignments.select_related("unit").order_by("role", "order", "pk")
+        if a.status != Assignment.Status.REROUTED
+    ]
+    parts = list(
+        DivisionPart.objects.filter(item=item)
+        .select_related("division", "assignment__unit", "submitted_by__person")
+        .prefetch_related("files")
+        .order_by("assignment_id", "division__order", "pk")
+    )
+    reviews = list(
+        HeadReview.objects.filter(item=item)
+        .select_related("division", "unit", "submitted_by__person", "decided_by__person")
+        .order_by("submitted_at", "pk")
+    )
     unit_ids = set(access.unit_ids)
     review_units = set(_unit_reviewer_units(user)) if reviews else set()
     divisions_by_unit: dict = {}
@@ -92,18 +110,35 @@ def division_panel(user, item) -> dict:
         if a.unit_id in unit_ids or (dispatcher and overseer):
             a.division_parts = [p for p in parts if p.assignment_id == a.pk]
             a.unit_divisions = divisions_by_unit.get(a.unit_id, [])
-            a.pending_review = next((r for r in reviews if r.assignment_id == a.pk and r.part_id is None
-                                     and r.status == HeadReview.Status.PENDING), None)
+            a.pending_review = next(
+                (
+                    r
+                    for r in reviews
+                    if r.assignment_id == a.pk and r.part_id is None and r.status == HeadReview.Status.PENDING
+                ),
+                None,
+            )
             a.is_mine = a.unit_id in unit_ids
             a.may_assign = a.status in (Assignment.Status.TODO, Assignment.Status.CLAIMED, Assignment.Status.REVISION)
             if a.is_mine or a.division_parts or (a.may_assign and len(a.unit_divisions) > 1):
                 managed.append(a)
     my_parts = [p for p in parts if p.division_id in access.division_ids and p.status != DivisionPart.Status.WITHDRAWN]
-    my_reviews = [r for r in reviews if r.status == HeadReview.Status.PENDING and (
-        (r.division_id is not None and r.division_id in access.review_division_ids)
-        or (r.division_id is None and r.unit_id in review_units))]
+    my_reviews = [
+        r
+        for r in reviews
+        if r.status == HeadReview.Status.PENDING
+        and (
+            (r.division_id is not None and r.division_id in access.review_division_ids)
+            or (r.division_id is None and r.unit_id in review_units)
+        )
+    ]
     visible_reviews = [r for r in reviews if overseer or r.unit_id in unit_ids or r.division_id in access.division_ids]
     for a in managed:
         a.review_needed = a.is_mine and a.unit.head_review and bool(unit_reviewer_users(a.unit))
-    return {"division_shares": managed, "my_parts": my_parts, "my_reviews": my_reviews,
-            "review_record": visible_reviews, "overseer": overseer}
+    return {
+        "division_shares": managed,
+        "my_parts": my_parts,
+        "my_reviews": my_reviews,
+        "review_record": visible_reviews,
+        "overseer": overseer,
+    }

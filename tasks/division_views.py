@@ -59,8 +59,14 @@ def share_assign(request, pk):
     def run():
         if len(divisions) != len(set(ids)):
             raise DomainError("所选处室不属于该单位。", field="divisions")
-        ds.share_assign_divisions(assignment=a, divisions=divisions, note=request.POST.get("note", ""),
-                                  due_date=_date(request.POST.get("due_date")), by=request.user)
+        ds.share_assign_divisions(
+            assignment=a,
+            divisions=divisions,
+            note=request.POST.get("note", ""),
+            due_date=_date(request.POST.get("due_date")),
+            by=request.user,
+        )
+
     return _act(request, a.item, run, "已交由处室办理，处室联络员已收到通知。", f"#divisions-{a.pk}")
 
 
@@ -76,9 +82,15 @@ def _own_share(request, pk):
 def share_review(request, pk):
     """The unit's liaison submits the unit's feedback to its member (成员审核)."""
     a = _own_share(request, pk)
-    return _act(request, a.item, lambda: ds.feedback_review_request(
-        assignment=a, result=request.POST.get("result", ""), version=request.POST.get("version"), by=request.user),
-        "已提交成员审核。", f"#task-{a.pk}")
+    return _act(
+        request,
+        a.item,
+        lambda: ds.feedback_review_request(
+            assignment=a, result=request.POST.get("result", ""), version=request.POST.get("version"), by=request.user
+        ),
+        "已提交成员审核。",
+        f"#task-{a.pk}",
+    )
 
 
 @require_POST
@@ -87,8 +99,12 @@ def share_approve(request, pk):
     from .division_flow import share_consolidate
 
     a = _own_share(request, pk)
-    return _act(request, a.item, lambda: share_consolidate(assignment=a, result="", version=None, by=request.user),
-                "已审核通过，本单位反馈已报出。")
+    return _act(
+        request,
+        a.item,
+        lambda: share_consolidate(assignment=a, result="", version=None, by=request.user),
+        "已审核通过，本单位反馈已报出。",
+    )
 
 
 @require_POST
@@ -96,9 +112,13 @@ def part_return(request, pk):
     p = get_part_for_user_or_404(request.user, pk)
     if not ds.may_manage_share(request.user, p.assignment):
         raise Http404
-    return _act(request, p.item, lambda: ds.division_part_return(part=p, reason=request.POST.get("reason", ""),
-                                                                 by=request.user),
-                "已退回处室修改。", f"#divisions-{p.assignment_id}")
+    return _act(
+        request,
+        p.item,
+        lambda: ds.division_part_return(part=p, reason=request.POST.get("reason", ""), by=request.user),
+        "已退回处室修改。",
+        f"#divisions-{p.assignment_id}",
+    )
 
 
 @require_POST
@@ -106,9 +126,13 @@ def part_withdraw(request, pk):
     p = get_part_for_user_or_404(request.user, pk)
     if not ds.may_manage_share(request.user, p.assignment):
         raise Http404
-    return _act(request, p.item, lambda: ds.division_part_withdraw(part=p, reason=request.POST.get("reason", ""),
-                                                                   by=request.user),
-                "已撤回处室任务。", f"#divisions-{p.assignment_id}")
+    return _act(
+        request,
+        p.item,
+        lambda: ds.division_part_withdraw(part=p, reason=request.POST.get("reason", ""), by=request.user),
+        "已撤回处室任务。",
+        f"#divisions-{p.assignment_id}",
+    )
 
 
 # --- the division's liaison -------------------------------------------------------------------------------
@@ -130,13 +154,16 @@ def part_work(request, pk):
                 ds.part_attachment_add(part=p, upload=upload, by=request.user)
 
     if "submit" in request.POST:
+
         def submit():
             if files:
                 attach()
             ds.division_part_submit(part=p, result=result, version=version, by=request.user)
+
         label = "已提交成员审核。" if p.assignment.unit.head_review else "已报送本单位。"
         return _act(request, p.item, submit, label, anchor)
     if "upload" in request.POST or files:
+
         def upload():
             if not files:
                 raise DomainError("请选择要上传的文件。", field="file")
@@ -144,9 +171,15 @@ def part_work(request, pk):
                 if result.strip() != p.result:
                     ds.division_part_save(part=p, result=result, version=version, by=request.user)
                 attach()
+
         return _act(request, p.item, upload, "附件已上传。", anchor)
-    return _act(request, p.item, lambda: ds.division_part_save(part=p, result=result, version=version, by=request.user),
-                "已暂存。", anchor)
+    return _act(
+        request,
+        p.item,
+        lambda: ds.division_part_save(part=p, result=result, version=version, by=request.user),
+        "已暂存。",
+        anchor,
+    )
 
 
 def part_file(request, pk):
@@ -172,6 +205,7 @@ def review_decide(request, pk):
             share_consolidate(assignment=r.assignment, result="", version=None, by=request.user)
         else:
             ds.feedback_review(review=r, approve=decision == "approve", reason=reason, by=request.user)
+
     return _act(request, r.item, run, "已审核通过。" if decision == "approve" else "已退回修改。")
 
 
@@ -192,8 +226,13 @@ def division_settings(request):
     if not request.user.has_perm("members.dispatch"):
         raise Http404
     request.nav_active = "division-settings"
-    units = list(MemberUnit.objects.current().in_current_mechanism().prefetch_related("divisions")
-                 .select_related("coordinating_division").order_by("order", "pk"))
+    units = list(
+        MemberUnit.objects.current()
+        .in_current_mechanism()
+        .prefetch_related("divisions")
+        .select_related("coordinating_division")
+        .order_by("order", "pk")
+    )
     error, status = None, 200
     if request.method == "POST":
         unit = next((u for u in units if u.pk == int_or_none(request.POST.get("unit"))), None)
@@ -204,12 +243,20 @@ def division_settings(request):
         try:
             if request.POST.get("coordinating_division") and division is None:
                 raise DomainError("统筹处室不属于该单位。")
-            unit_division_settings_set(unit=unit, coordinating_division=division,
-                                       head_review=request.POST.get("head_review") == "on", by=request.user)
+            unit_division_settings_set(
+                unit=unit,
+                coordinating_division=division,
+                head_review=request.POST.get("head_review") == "on",
+                by=request.user,
+            )
         except DomainError as exc:
             error, status = exc.message, exc.status
         else:
             messages.success(request, f"已保存{unit.name}的设置。")
             return redirect("divisions:settings")
-    return render(request, "tasks/division_settings.html", {"units": units, "error": error,
-                                                            "overseer": is_overseer(request.user)}, status=status)
+    return render(
+        request,
+        "tasks/division_settings.html",
+        {"units": units, "error": error, "overseer": is_overseer(request.user)},
+        status=status,
+    )

@@ -44,8 +44,9 @@ def _label(part) -> str:
 
 
 def _lock_part(part) -> DivisionPart:
-    return (DivisionPart.objects.select_for_update().select_related("assignment__unit", "division", "item")
-            .get(pk=part.pk))
+    return (
+        DivisionPart.objects.select_for_update().select_related("assignment__unit", "division", "item").get(pk=part.pk)
+    )
 
 
 def may_manage_share(user, assignment) -> bool:
@@ -79,8 +80,9 @@ def part_due_default(share_due: date, today: date | None = None) -> date:
 
 
 @transaction.atomic
-def share_assign_divisions(*, assignment: Assignment, divisions: list[Division], note: str = "",
-                           due_date: date | None = None, by) -> list[DivisionPart]:
+def share_assign_divisions(
+    *, assignment: Assignment, divisions: list[Division], note: str = "", due_date: date | None = None, by
+) -> list[DivisionPart]:
     """Give (a part of) the unit's share to `divisions`. The unit's liaison does it for its own unit;
     the office may do it straight at dispatch time when it knows the division."""
     a = Assignment.objects.select_for_update().select_related("item", "unit").get(pk=assignment.pk)
@@ -102,17 +104,37 @@ def share_assign_divisions(*, assignment: Assignment, divisions: list[Division],
         raise DomainError("处室时限不能早于今天。", field="due_date")
     elif due_date > a.due_date:
         raise DomainError(f"处室时限不能晚于本单位的时限（{a.due_date:%Y年%-m月%-d日}）。", field="due_date")
-    live = set(a.parts.filter(status__in=[*DivisionPart.OPEN, DivisionPart.Status.SUBMITTED])
-               .values_list("division_id", flat=True))
+    live = set(
+        a.parts.filter(status__in=[*DivisionPart.OPEN, DivisionPart.Status.SUBMITTED]).values_list(
+            "division_id", flat=True
+        )
+    )
     taken = [d.name for d in divisions if d.pk in live]
     if taken:
         raise DomainError(f"{'、'.join(taken)}已在办理本单位的这项任务。", field="divisions")
-    parts = [DivisionPart.objects.create(assignment=a, item=a.item, division=d, note=note, due_date=due_date,
-                                         assigned_by=by) for d in divisions]
-    _audit(by, "part.assign", a.item, unit=a.unit.name, to=[d.name for d in divisions], note=note,
-           due_date=str(due_date), direct=not units_for_user(by).filter(pk=a.unit_id).exists())
-    event_notify(event="part_assigned", obj=a.item, by=by, divisions=divisions, unit=a.unit.name,
-                 note_line=f"交办内容：{note}" if note else "", due=due_date)
+    parts = [
+        DivisionPart.objects.create(assignment=a, item=a.item, division=d, note=note, due_date=due_date, assigned_by=by)
+        for d in divisions
+    ]
+    _audit(
+        by,
+        "part.assign",
+        a.item,
+        unit=a.unit.name,
+        to=[d.name for d in divisions],
+        note=note,
+        due_date=str(due_date),
+        direct=not units_for_user(by).filter(pk=a.unit_id).exists(),
+    )
+    event_notify(
+        event="part_assigned",
+        obj=a.item,
+        by=by,
+        divisions=divisions,
+        unit=a.unit.name,
+        note_line=f"交办内容：{note}" if note else "",
+        due=due_date,
+    )
     return parts
 
 
@@ -126,8 +148,9 @@ def division_part_withdraw(*, part: DivisionPart, reason: str, by) -> DivisionPa
     transition_apply(p, "withdraw", label="该处室任务")
     p.save(update_fields=["status", "version"])
     _audit(by, "part.withdraw", p.item, reason=reason, unit=_label(p))
-    event_notify(event="part_returned", obj=p.item, by=by, divisions=[p.division], reason=reason, unit=_label(p),
-                 what="撤回")
+    event_notify(
+        event="part_returned", obj=p.item, by=by, divisions=[p.division], reason=reason, unit=_label(p), what="撤回"
+    )
     return p
 
 
@@ -165,8 +188,11 @@ def division_part_submit(*, part: DivisionPart, result: str, version, by) -> Div
     goes to the division's member first."""
     _require_division(by, part)
     p = _lock_part(part)
-    if p.status in (DivisionPart.Status.IN_REVIEW, DivisionPart.Status.SUBMITTED) and p.submitted_by_id == by.pk \
-            and p.result == (result or "").strip():
+    if (
+        p.status in (DivisionPart.Status.IN_REVIEW, DivisionPart.Status.SUBMITTED)
+        and p.submitted_by_id == by.pk
+        and p.result == (result or "").strip()
+    ):
         p.repeated = True  # the user's own double click
         return p
     version_check(p, version, label="该处室任务")
@@ -179,15 +205,23 @@ def division_part_submit(*, part: DivisionPart, result: str, version, by) -> Div
     if reviewers:
         transition_apply(p, "ask_review", label="该处室任务")
         p.save(update_fields=["status", "result", "submitted_by", "submitted_at", "version"])
-        HeadReview.objects.create(assignment=p.assignment, part=p, item=p.item, division=p.division, unit=unit,
-                                  result=p.result, submitted_by=by)
+        HeadReview.objects.create(
+            assignment=p.assignment,
+            part=p,
+            item=p.item,
+            division=p.division,
+            unit=unit,
+            result=p.result,
+            submitted_by=by,
+        )
         _audit(by, "part.submit_for_review", p.item, unit=_label(p), reviewers=[str(u) for u in reviewers])
         event_notify(event="review_requested", obj=p.item, by=by, users=reviewers, unit=_label(p))
     else:
         transition_apply(p, "submit", label="该处室任务")
         p.save(update_fields=["status", "result", "submitted_by", "submitted_at", "version"])
-        _audit(by, "part.submit", p.item, unit=_label(p),
-               **({"review": "本处室未设审核成员"} if unit.head_review else {}))
+        _audit(
+            by, "part.submit", p.item, unit=_label(p), **({"review": "本处室未设审核成员"} if unit.head_review else {})
+        )
         event_notify(event="part_submitted", obj=p.item, by=by, units=[unit], unit=_label(p))
     return p
 
@@ -202,8 +236,9 @@ def division_part_return(*, part: DivisionPart, reason: str, by) -> DivisionPart
     transition_apply(p, "return", label="该处室任务")
     p.save(update_fields=["status", "version"])
     _audit(by, "part.return", p.item, reason=reason, unit=_label(p))
-    event_notify(event="part_returned", obj=p.item, by=by, divisions=[p.division], reason=reason, unit=_label(p),
-                 what="退回修改")
+    event_notify(
+        event="part_returned", obj=p.item, by=by, divisions=[p.division], reason=reason, unit=_label(p), what="退回修改"
+    )
     return p
 
 
@@ -250,8 +285,11 @@ def may_review(user, review: HeadReview) -> bool:
 def feedback_review(*, review: HeadReview, approve: bool, reason: str = "", by) -> HeadReview:
     """The member approves (a part goes to the unit) or sends back with a reason (to the liaison).
     Approving the unit's own feedback is done by `share_consolidate` (it also moves the item's flow)."""
-    r = (HeadReview.objects.select_for_update(of=("self",)).select_related("part", "unit", "item", "division")
-         .get(pk=review.pk))
+    r = (
+        HeadReview.objects.select_for_update(of=("self",))
+        .select_related("part", "unit", "item", "division")
+        .get(pk=review.pk)
+    )
     if not may_review(by, r):
         raise NotAllowed("只有负责审核的成员可以审核。")
     if r.status != HeadReview.Status.PENDING:
@@ -271,8 +309,15 @@ def feedback_review(*, review: HeadReview, approve: bool, reason: str = "", by) 
         transition_apply(p, "approve" if approve else "return", label="该处室任务")
         p.save(update_fields=["status", "version"])
     _audit(by, "review.approve" if approve else "review.return", r.item, reason=reason, unit=who)
-    event_notify(event="review_decided", obj=r.item, by=by, users=[r.submitted_by], reason=reason, unit=who,
-                 decision="审核通过" if approve else "退回修改")
+    event_notify(
+        event="review_decided",
+        obj=r.item,
+        by=by,
+        users=[r.submitted_by],
+        reason=reason,
+        unit=who,
+        decision="审核通过" if approve else "退回修改",
+    )
     if approve and r.part_id:
         event_notify(event="part_submitted", obj=r.item, by=by, units=[r.unit], unit=who)
     return r
@@ -282,8 +327,11 @@ def feedback_review(*, review: HeadReview, approve: bool, reason: str = "", by) 
 
 
 def _parts_in(a: Assignment) -> list[DivisionPart]:
-    parts = list(a.parts.select_for_update().filter(status__in=[*DivisionPart.OPEN, DivisionPart.Status.SUBMITTED])
-                 .select_related("division"))
+    parts = list(
+        a.parts.select_for_update()
+        .filter(status__in=[*DivisionPart.OPEN, DivisionPart.Status.SUBMITTED])
+        .select_related("division")
+    )
     waiting = [p.division.name for p in parts if p.status != DivisionPart.Status.SUBMITTED]
     if waiting:
         raise DomainError(f"尚有处室未报送（{'、'.join(waiting)}），请在各处室报送后汇总。", code="parts_missing")
@@ -298,8 +346,12 @@ def share_submit_gate(*, assignment: Assignment, result: str, by):
     parts = _parts_in(assignment)
     submitter = by
     if review_needed(assignment):
-        review = (assignment.head_reviews.select_for_update().filter(part__isnull=True, status=HeadReview.Status.PENDING)
-                  .select_related("submitted_by").first())
+        review = (
+            assignment.head_reviews.select_for_update()
+            .filter(part__isnull=True, status=HeadReview.Status.PENDING)
+            .select_related("submitted_by")
+            .first()
+        )
         if review is None or not may_review(by, review):
             if review is not None:
                 raise Conflict("已提交成员审核，请等待审核。", code="review_pending")
@@ -308,12 +360,20 @@ def share_submit_gate(*, assignment: Assignment, result: str, by):
         review.decided_by, review.decided_at = by, timezone.now()
         review.save(update_fields=["status", "decided_by", "decided_at"])
         _audit(by, "review.approve", assignment.item, unit=assignment.unit.name)
-        event_notify(event="review_decided", obj=assignment.item, by=by, users=[review.submitted_by], unit=assignment.unit.name,
-                     decision="审核通过")
+        event_notify(
+            event="review_decided",
+            obj=assignment.item,
+            by=by,
+            users=[review.submitted_by],
+            unit=assignment.unit.name,
+            decision="审核通过",
+        )
         submitter = review.submitted_by
     for p in parts:
         transition_apply(p, "consolidate", label="处室任务")
         p.save(update_fields=["status", "version"])
     if parts:
-        _audit(by, "part.consolidate", assignment.item, unit=assignment.unit.name, parts=[p.division.name for p in parts])
+        _audit(
+            by, "part.consolidate", assignment.item, unit=assignment.unit.name, parts=[p.division.name for p in parts]
+        )
     return submitter

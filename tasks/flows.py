@@ -27,8 +27,7 @@ class ItemFlow(flow.Flow):
 
     start = flow.StartHandle(this.start_item).Annotation(title="交办").Next(this.route)
 
-    route = (DataSplit(this.units_to_route).Annotation(title="分送各单位")
-             .Next(this.unit_work).OnEmpty(this.review))
+    route = DataSplit(this.units_to_route).Annotation(title="分送各单位").Next(this.unit_work).OnEmpty(this.review)
 
     unit_work = flow.Handle(this.unit_done).Annotation(title="单位办理").Next(this.join)
 
@@ -36,8 +35,12 @@ class ItemFlow(flow.Flow):
 
     review = flow.Handle(this.reviewed).Annotation(title="办公室审核").Next(this.decide)
 
-    decide = (flow.If(lambda act: act.process.data.get("accepted", False)).Annotation(title="审核结果")
-              .Then(this.end).Else(this.route))
+    decide = (
+        flow.If(lambda act: act.process.data.get("accepted", False))
+        .Annotation(title="审核结果")
+        .Then(this.end)
+        .Else(this.route)
+    )
 
     end = flow.End().Annotation(title="办结")
 
@@ -49,9 +52,11 @@ class ItemFlow(flow.Flow):
     def units_to_route(self, activation):
         """Units that have work to do now: all of them at dispatch, the 主牵头单位 after 退回修改."""
         item_id = activation.process.artifact_object_id
-        ids = (Assignment.objects.filter(item_id=item_id, status__in=[Assignment.Status.TODO,
-                                                                      Assignment.Status.REVISION])
-               .order_by("role", "order", "pk").values_list("pk", flat=True))
+        ids = (
+            Assignment.objects.filter(item_id=item_id, status__in=[Assignment.Status.TODO, Assignment.Status.REVISION])
+            .order_by("role", "order", "pk")
+            .values_list("pk", flat=True)
+        )
         return [{"assignment": pk} for pk in ids]
 
     def unit_done(self, activation):

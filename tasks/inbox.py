@@ -27,10 +27,17 @@ class TaskSource:
     kind, label, order = "task", "督办事项", 10
     extra_filters = {  # shown when 督办事项 is the chosen kind
         "status": ("状态", [(s.value, s.label) for s in Assignment.Status if s in Assignment.OPEN]),
-        "role": ("分工", [(Assignment.Role.LEAD.value, "主办（牵头）"), (Assignment.Role.PARTICIPATING.value, "协办（配合）")]),
+        "role": (
+            "分工",
+            [(Assignment.Role.LEAD.value, "主办（牵头）"), (Assignment.Role.PARTICIPATING.value, "协办（配合）")],
+        ),
     }
-    VERBS = {Assignment.Status.TODO: "签收", Assignment.Status.CLAIMED: "办理",
-             Assignment.Status.RETURN_REQUESTED: "等待决定", Assignment.Status.REVISION: "修改"}
+    VERBS = {
+        Assignment.Status.TODO: "签收",
+        Assignment.Status.CLAIMED: "办理",
+        Assignment.Status.RETURN_REQUESTED: "等待决定",
+        Assignment.Status.REVISION: "修改",
+    }
 
     def applies(self, ctx) -> bool:
         return bool(ctx.unit_ids)
@@ -48,12 +55,23 @@ class TaskSource:
 
     def entries(self, ctx, *, after, limit, filters):
         rows = keyset(self._qs(ctx, filters), after, due="due_date", limit=limit).values_list(
-            "pk", "item_id", "item__title", "unit__name", "due_date", "status", "role", "order", "claimed_at")
+            "pk", "item_id", "item__title", "unit__name", "due_date", "status", "role", "order", "claimed_at"
+        )
         href, labels = _detail_href(), _labels(Assignment.Status.choices)
-        return [InboxEntry(kind=self.kind, pk=pk, title=title, unit_name=unit, due=due,
-                           url=f"{href.format(item_id)}#task-{pk}", verb=self.VERBS.get(status, "办理"), since=claimed,
-                           status_label=f"{role_label_for(role, order)} · {labels[status]}")
-                for pk, item_id, title, unit, due, status, role, order, claimed in rows]
+        return [
+            InboxEntry(
+                kind=self.kind,
+                pk=pk,
+                title=title,
+                unit_name=unit,
+                due=due,
+                url=f"{href.format(item_id)}#task-{pk}",
+                verb=self.VERBS.get(status, "办理"),
+                since=claimed,
+                status_label=f"{role_label_for(role, order)} · {labels[status]}",
+            )
+            for pk, item_id, title, unit, due, status, role, order, claimed in rows
+        ]
 
     def count_queryset(self, ctx, *, filters):
         return self._qs(ctx, filters)
@@ -69,7 +87,8 @@ class ItemReviewSource:
 
     def _qs(self, ctx, filters):
         qs = Item.objects.filter(status=Item.Status.UNDER_REVIEW).filter(
-            Exists(Assignment.objects.filter(item=OuterRef("pk"), unit__mechanism_id=ctx.mechanism_id)))
+            Exists(Assignment.objects.filter(item=OuterRef("pk"), unit__mechanism_id=ctx.mechanism_id))
+        )
         ref = filters.unit_ref()
         if ref is not None:
             if ref[0] != "mu":
@@ -81,10 +100,21 @@ class ItemReviewSource:
 
     def entries(self, ctx, *, after, limit, filters):
         href = _detail_href()
-        return [InboxEntry(kind=self.kind, pk=pk, title=title, unit_name="", due=due, url=href.format(pk),
-                           verb="审核", status_label="待审核")
-                for pk, title, due in keyset(self._qs(ctx, filters), after, due="due_date", limit=limit)
-                .values_list("pk", "title", "due_date")]
+        return [
+            InboxEntry(
+                kind=self.kind,
+                pk=pk,
+                title=title,
+                unit_name="",
+                due=due,
+                url=href.format(pk),
+                verb="审核",
+                status_label="待审核",
+            )
+            for pk, title, due in keyset(self._qs(ctx, filters), after, due="due_date", limit=limit).values_list(
+                "pk", "title", "due_date"
+            )
+        ]
 
     def count_queryset(self, ctx, *, filters):
         return self._qs(ctx, filters)
@@ -99,8 +129,9 @@ class RequestSource:
         return ctx.has_perm("members.decide")
 
     def _qs(self, ctx, filters):
-        qs = UnitRequest.objects.filter(status=UnitRequest.Status.PENDING,
-                                        assignment__unit__mechanism_id=ctx.mechanism_id)
+        qs = UnitRequest.objects.filter(
+            status=UnitRequest.Status.PENDING, assignment__unit__mechanism_id=ctx.mechanism_id
+        )
         ref = filters.unit_ref()
         if ref is not None:
             qs = qs.filter(assignment__unit_id=ref[1]) if ref[0] == "mu" else qs.none()
@@ -111,15 +142,32 @@ class RequestSource:
     def entries(self, ctx, *, after, limit, filters):
         href, kinds = _detail_href(), _labels(UnitRequest.Kind.choices)
         rows = keyset(self._qs(ctx, filters), after, due="assignment__due_date", limit=limit).values_list(
-            "pk", "kind", "assignment__item_id", "assignment__item__title", "assignment__unit__name",
-            "assignment__due_date", "requested_at", "requested_due_date")
+            "pk",
+            "kind",
+            "assignment__item_id",
+            "assignment__item__title",
+            "assignment__unit__name",
+            "assignment__due_date",
+            "requested_at",
+            "requested_due_date",
+        )
         out = []
         for pk, kind, item_id, title, unit, due, at, wanted in rows:
             label = kinds[kind] + (f"：延至 {wanted.isoformat()}" if wanted else "")
-            out.append(InboxEntry(kind=self.kind, pk=pk, title=title, unit_name=unit, due=due,
-                                  url=f"{href.format(item_id)}#requests", verb="决定", since=at, status_label=label))
+            out.append(
+                InboxEntry(
+                    kind=self.kind,
+                    pk=pk,
+                    title=title,
+                    unit_name=unit,
+                    due=due,
+                    url=f"{href.format(item_id)}#requests",
+                    verb="决定",
+                    since=at,
+                    status_label=label,
+                )
+            )
         return out
 
     def count_queryset(self, ctx, *, filters):
         return self._qs(ctx, filters)
-

@@ -41,17 +41,18 @@ class Item(models.Model):
     title = models.CharField(_("标题"), max_length=120)
     content = models.TextField(_("事项内容"), max_length=5000)
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
-    source_note = models.CharField(_("来源说明"), max_length=200, blank=True,
-                                   help_text=_("如会议名称、批示文号。"))
-    work_line = models.ForeignKey(WorkLine, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="items", verbose_name=_("工作方案分工"))
+    source_note = models.CharField(_("来源说明"), max_length=200, blank=True, help_text=_("如会议名称、批示文号。"))
+    work_line = models.ForeignKey(
+        WorkLine, on_delete=models.PROTECT, null=True, blank=True, related_name="items", verbose_name=_("工作方案分工")
+    )
     due_date = models.DateField(_("办理时限"))
     contribution_due_date = models.DateField(_("配合单位反馈时限"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
     # Bumped by every write: a form carries the version it was drawn from, so a stale form is refused.
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("交办人"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("交办人")
+    )
     created_at = models.DateTimeField(_("交办时间"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     review_round = models.PositiveSmallIntegerField(_("审核轮次"), default=0)
@@ -62,8 +63,16 @@ class Item(models.Model):
     # The joint meeting whose units share the item (every share is given to one mechanism's units),
     # stored so 工作台 reads one index range instead of an EXISTS over the shares (docs/performance.md).
     # Written by tasks.services.item_dispatch; null only for rows written around the services.
-    mechanism = models.ForeignKey(Mechanism, on_delete=models.PROTECT, null=True, blank=True, editable=False,
-                                  related_name="+", db_index=False, verbose_name=_("联席会议"))
+    mechanism = models.ForeignKey(
+        Mechanism,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("联席会议"),
+    )
 
     class Meta:
         verbose_name = _("督办事项")
@@ -77,12 +86,14 @@ class Item(models.Model):
             # The same three per mechanism (工作台 of one province among 31).
             models.Index(fields=["mechanism", "due_date", "id"], name="item_mech_due_idx"),
             models.Index(fields=["mechanism", "status", "due_date", "id"], name="item_mech_status_due_idx"),
-            models.Index(fields=["mechanism", "due_date", "id"], condition=~Q(status="done"),
-                         name="item_mech_open_due_idx"),
+            models.Index(
+                fields=["mechanism", "due_date", "id"], condition=~Q(status="done"), name="item_mech_open_due_idx"
+            ),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(contribution_due_date__lte=models.F("due_date")),
-                                   name="item_contribution_before_due"),
+            models.CheckConstraint(
+                condition=Q(contribution_due_date__lte=models.F("due_date")), name="item_contribution_before_due"
+            ),
         ]
 
     def __str__(self):
@@ -130,25 +141,37 @@ class Assignment(models.Model):
     WORKABLE = (Status.CLAIMED, Status.REVISION)
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="assignments")
-    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="assignments",
-                             verbose_name=_("单位"))
+    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("单位"))
     role = models.CharField(_("分工"), max_length=16, choices=Role.choices)
     # Leads in order: the first (order 0) is the 主牵头单位 that consolidates (docs/items.md).
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     due_date = models.DateField(_("时限"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.TODO)
     result = models.TextField(_("办理情况"), max_length=5000, blank=True)
-    claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("签收人"))
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("签收人"),
+    )
     claimed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("提交人"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
     submitted_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     # The open viewflow task for this unit (a plain id: `tasks` does not import `workflow`).
     flow_task_id = models.BigIntegerField(null=True, blank=True, editable=False)
-    rerouted_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
-                                      related_name="+", verbose_name=_("改派自"))
+    rerouted_from = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("改派自")
+    )
 
     class Meta:
         verbose_name = _("单位任务")
@@ -159,13 +182,17 @@ class Assignment(models.Model):
             models.Index(fields=["unit", "status", "due_date", "id"], name="assignment_unit_due_idx"),
             models.Index(fields=["status", "due_date", "id"], name="assignment_status_due_idx"),
             # 我的待办: one unit's open tasks in due order straight from the index (no sort of all of them).
-            models.Index(fields=["unit", "due_date", "id"], name="assignment_open_unit_due_idx",
-                         condition=Q(status__in=["todo", "claimed", "return_requested", "revision"])),
+            models.Index(
+                fields=["unit", "due_date", "id"],
+                name="assignment_open_unit_due_idx",
+                condition=Q(status__in=["todo", "claimed", "return_requested", "revision"]),
+            ),
         ]
         constraints = [
             # A unit holds at most one live share of an item (a rerouted one may come back later).
-            models.UniqueConstraint(fields=["item", "unit"], condition=~Q(status="rerouted"),
-                                    name="assignment_one_live_per_unit"),
+            models.UniqueConstraint(
+                fields=["item", "unit"], condition=~Q(status="rerouted"), name="assignment_one_live_per_unit"
+            ),
         ]
 
     def __str__(self):
@@ -225,8 +252,9 @@ def _upload_to(instance, filename):
 
 class Attachment(models.Model):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="attachments")
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, null=True, blank=True,
-                                   related_name="attachments")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
     file = models.FileField(_("文件"), upload_to=_upload_to, max_length=255)
     name = models.CharField(_("文件名"), max_length=120)
     size = models.PositiveIntegerField(_("大小"))
@@ -281,8 +309,14 @@ class UnitRequest(models.Model):
     }
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("决定人"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("决定人"),
+    )
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     decision_note = models.CharField(_("决定意见"), max_length=500, blank=True)
     # For an approved extension: the date granted, which may differ from the one asked (a partial extension).
@@ -296,10 +330,13 @@ class UnitRequest(models.Model):
         ordering = ["requested_at", "id"]
         indexes = [models.Index(fields=["status", "requested_at"], name="unit_request_status_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["assignment"], condition=Q(status="pending"),
-                                    name="unit_request_one_pending"),
-            models.CheckConstraint(condition=~Q(kind="extension") | Q(requested_due_date__isnull=False),
-                                   name="unit_request_extension_has_date"),
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(status="pending"), name="unit_request_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="extension") | Q(requested_due_date__isnull=False),
+                name="unit_request_extension_has_date",
+            ),
         ]
 
     def __str__(self):
@@ -326,6 +363,7 @@ class ItemProcess(Process):
     @property
     def item(self) -> Item:
         return Item.objects.get(pk=self.artifact_object_id)
+
 
 # --- 二次交办 and 成员审核 inside a unit (docs/divisions.md) ------------------------------------------------
 
@@ -354,21 +392,30 @@ class DivisionPart(models.Model):
     OPEN = (Status.WORKING, Status.IN_REVIEW, Status.RETURNED)
     WORKABLE = (Status.WORKING, Status.RETURNED)
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="parts",
-                                   verbose_name=_("单位任务"))
-    division = models.ForeignKey("members.Division", on_delete=models.PROTECT, related_name="parts",
-                                 verbose_name=_("处室"))
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="parts", verbose_name=_("单位任务")
+    )
+    division = models.ForeignKey(
+        "members.Division", on_delete=models.PROTECT, related_name="parts", verbose_name=_("处室")
+    )
     # Copied from the share so lists and the reminder sweep read one table (a unit's share never moves).
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="parts")
     note = models.CharField(_("交办内容"), max_length=500, blank=True, help_text=_("交给该处室的是哪一部分。"))
     due_date = models.DateField(_("处室时限"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.WORKING)
     result = models.TextField(_("处室办理情况"), max_length=5000, blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("交办人"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("交办人")
+    )
     assigned_at = models.DateTimeField(_("交办时间"), auto_now_add=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name=_("提交人"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("提交人"),
+    )
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -378,15 +425,20 @@ class DivisionPart(models.Model):
         ordering = ["assignment", "division__order", "id"]
         indexes = [
             # A division's open parts, soonest first (the division liaison's 待办, the reminder sweep).
-            models.Index(fields=["division", "due_date", "id"], name="part_open_division_due_idx",
-                         condition=Q(status__in=["working", "in_review", "returned"])),
+            models.Index(
+                fields=["division", "due_date", "id"],
+                name="part_open_division_due_idx",
+                condition=Q(status__in=["working", "in_review", "returned"]),
+            ),
             models.Index(fields=["status", "due_date", "id"], name="part_status_due_idx"),
         ]
         constraints = [
             # One live part per division of a share; after consolidation (or withdrawal) it may be passed again.
-            models.UniqueConstraint(fields=["assignment", "division"],
-                                    condition=~Q(status__in=["withdrawn", "consolidated"]),
-                                    name="part_one_live_per_division"),
+            models.UniqueConstraint(
+                fields=["assignment", "division"],
+                condition=~Q(status__in=["withdrawn", "consolidated"]),
+                name="part_one_live_per_division",
+            ),
         ]
 
     def __str__(self):
@@ -439,20 +491,25 @@ class HeadReview(models.Model):
     }
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="head_reviews")
-    part = models.ForeignKey(DivisionPart, on_delete=models.CASCADE, null=True, blank=True,
-                             related_name="reviews")
+    part = models.ForeignKey(DivisionPart, on_delete=models.CASCADE, null=True, blank=True, related_name="reviews")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="+")
     # The division whose member reviews (a part's division; for the unit's feedback, null: the unit's members).
-    division = models.ForeignKey("members.Division", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+")
+    division = models.ForeignKey("members.Division", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="+")
     result = models.TextField(_("提交内容"), max_length=5000)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("提交人"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
+    )
     submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name=_("审核人"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
     decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     reason = models.CharField(_("审核意见"), max_length=500, blank=True)
 
@@ -461,16 +518,24 @@ class HeadReview(models.Model):
         verbose_name_plural = _("成员审核")
         ordering = ["submitted_at", "id"]
         indexes = [
-            models.Index(fields=["division", "submitted_at", "id"], name="review_pending_division_idx",
-                         condition=Q(status="pending")),
-            models.Index(fields=["unit", "submitted_at", "id"], name="review_pending_unit_idx",
-                         condition=Q(status="pending")),
+            models.Index(
+                fields=["division", "submitted_at", "id"],
+                name="review_pending_division_idx",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["unit", "submitted_at", "id"], name="review_pending_unit_idx", condition=Q(status="pending")
+            ),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["assignment", "part"], condition=Q(status="pending"),
-                                    name="review_one_pending_per_part"),
-            models.UniqueConstraint(fields=["assignment"], condition=Q(status="pending", part__isnull=True),
-                                    name="review_one_pending_per_share"),
+            models.UniqueConstraint(
+                fields=["assignment", "part"], condition=Q(status="pending"), name="review_one_pending_per_part"
+            ),
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=Q(status="pending", part__isnull=True),
+                name="review_one_pending_per_share",
+            ),
         ]
 
     def __str__(self):

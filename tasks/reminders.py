@@ -44,13 +44,16 @@ class TaskSource:
         ]
 
     def _open(self, mechanism_ids):
-        return (Assignment.objects.filter(status__in=Assignment.OPEN, unit__mechanism_id__in=list(mechanism_ids))
-                .select_related("item", "unit"))
+        return Assignment.objects.filter(
+            status__in=Assignment.OPEN, unit__mechanism_id__in=list(mechanism_ids)
+        ).select_related("item", "unit")
 
     def owed(self, *, until: date, mechanism_ids):
         # (status, due_date, id) index: the sweep reads only open shares due by `until`.
         batch = []
-        for assignment in self._open(mechanism_ids).filter(due_date__lte=until).order_by("due_date", "id").iterator(chunk_size=BATCH):
+        for assignment in (
+            self._open(mechanism_ids).filter(due_date__lte=until).order_by("due_date", "id").iterator(chunk_size=BATCH)
+        ):
             batch.append(assignment)
             if len(batch) == BATCH:
                 yield from self._reminders(batch)
@@ -64,8 +67,12 @@ class TaskSource:
         return Assignment.objects.filter(status__in=Assignment.OPEN, unit_id__in=unit_ids, due_date__lte=until)
 
     def overdue_units(self, *, until: date, mechanism_ids):
-        rows = (self._overdue(until, mechanism_ids).order_by().values("unit_id")
-                .annotate(n=Count("id"), oldest=Min("due_date")))
+        rows = (
+            self._overdue(until, mechanism_ids)
+            .order_by()
+            .values("unit_id")
+            .annotate(n=Count("id"), oldest=Min("due_date"))
+        )
         return [(f"mu:{r['unit_id']}", r["n"], r["oldest"]) for r in rows]
 
     def overdue_page(self, *, until: date, mechanism_ids, unit: str, after, limit: int):

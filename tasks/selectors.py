@@ -23,16 +23,32 @@ from .models import Assignment, Attachment, DivisionPart, Item, UnitRequest, rol
 
 PAGE_SIZE = 50
 ACTION_LABELS = {
-    "item.dispatch": "交办", "item.accept": "办结", "item.return_for_revision": "退回修改", "item.comment": "发表意见",
-    "assignment.claim": "签收", "assignment.save": "暂存办理情况", "assignment.submit": "提交反馈",
-    "attachment.add": "上传附件", "request.extension": "申请延期", "request.extension.approve": "同意延期",
-    "request.extension.refuse": "不同意延期", "request.return": "退回（非本单位职责）",
-    "request.return.refuse": "不同意退回", "request.return.reroute": "同意退回并改派",
+    "item.dispatch": "交办",
+    "item.accept": "办结",
+    "item.return_for_revision": "退回修改",
+    "item.comment": "发表意见",
+    "assignment.claim": "签收",
+    "assignment.save": "暂存办理情况",
+    "assignment.submit": "提交反馈",
+    "attachment.add": "上传附件",
+    "request.extension": "申请延期",
+    "request.extension.approve": "同意延期",
+    "request.extension.refuse": "不同意延期",
+    "request.return": "退回（非本单位职责）",
+    "request.return.refuse": "不同意退回",
+    "request.return.reroute": "同意退回并改派",
     # 二次交办 and 成员审核 (tasks.divisions)
-    "part.assign": "二次交办", "part.withdraw": "撤回处室任务", "part.save": "处室暂存办理情况",
-    "part.attach": "处室上传附件", "part.submit": "处室报送", "part.submit_for_review": "处室提交成员审核",
-    "part.return": "退回处室修改", "part.consolidate": "汇总处室反馈", "review.request": "提交成员审核",
-    "review.approve": "成员审核通过", "review.return": "成员审核退回",
+    "part.assign": "二次交办",
+    "part.withdraw": "撤回处室任务",
+    "part.save": "处室暂存办理情况",
+    "part.attach": "处室上传附件",
+    "part.submit": "处室报送",
+    "part.submit_for_review": "处室提交成员审核",
+    "part.return": "退回处室修改",
+    "part.consolidate": "汇总处室反馈",
+    "review.request": "提交成员审核",
+    "review.approve": "成员审核通过",
+    "review.return": "成员审核退回",
 }
 
 
@@ -94,7 +110,8 @@ def get_request_for_decider_or_404(user, pk) -> UnitRequest:
         raise Http404("未找到该申请。")
     try:
         return UnitRequest.objects.select_related("assignment__item", "assignment__unit").get(
-            pk=pk, assignment__unit__mechanism_id=mechanism_id_for(user))
+            pk=pk, assignment__unit__mechanism_id=mechanism_id_for(user)
+        )
     except (UnitRequest.DoesNotExist, ValueError, TypeError):
         raise Http404("未找到该申请。") from None
 
@@ -114,9 +131,14 @@ class Filters:
     @classmethod
     def from_query(cls, params):
         unit = params.get("unit") or ""
-        return cls(status=params.get("status", "")[:20], due=params.get("due", "")[:10],
-                   role=params.get("role", "")[:20], unit=int_or_none(unit),
-                   q=params.get("q", "").strip()[:50], after=params.get("after", "")[:40])
+        return cls(
+            status=params.get("status", "")[:20],
+            due=params.get("due", "")[:10],
+            role=params.get("role", "")[:20],
+            unit=int_or_none(unit),
+            q=params.get("q", "").strip()[:50],
+            after=params.get("after", "")[:40],
+        )
 
 
 def _parse_cursor(after: str):
@@ -256,7 +278,8 @@ def inbox(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
     if filters.q:
         qs = _title_search(qs, filters.q, "item__title")
     qs = _due_filter(qs, filters.due, today).values_list(
-        "pk", "item_id", "item__title", "unit__name", "role", "order", "due_date", "status")
+        "pk", "item_id", "item__title", "unit__name", "role", "order", "due_date", "status"
+    )
     rows, cursor = _page(qs, filters, limit, TaskRow)
     for row in rows:
         row.role_label = role_label_for(row.role, row.order)
@@ -276,8 +299,13 @@ def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
     else:
         qs = items.exclude(status=Item.Status.DONE)
     if filters.unit:
-        qs = qs.filter(Exists(Assignment.objects.filter(item=OuterRef("pk"), unit_id=filters.unit)
-                              .exclude(status=Assignment.Status.REROUTED)))
+        qs = qs.filter(
+            Exists(
+                Assignment.objects.filter(item=OuterRef("pk"), unit_id=filters.unit).exclude(
+                    status=Assignment.Status.REROUTED
+                )
+            )
+        )
     if filters.q:
         qs = _title_search(qs, filters.q, "title")
     qs = _due_filter(qs, filters.due, today).values_list("pk", "title", "due_date", "status", "progress")
@@ -289,8 +317,10 @@ def queue(user, filters: Filters, *, limit: int = PAGE_SIZE, today: date | None 
     # Each row carries its shares' summary (Item.progress, kept by tasks.services): no second query.
     labels, names = _labels(Assignment), unit_names()
     for row in rows:
-        row.units = [UnitProgress(names.get(unit_id, "?"), role, role_label_for(role, order), labels[status])
-                     for unit_id, role, order, status in row.units]
+        row.units = [
+            UnitProgress(names.get(unit_id, "?"), role, role_label_for(role, order), labels[status])
+            for unit_id, role, order, status in row.units
+        ]
     return rows, cursor
 
 
@@ -313,11 +343,23 @@ def pending_requests(user, *, limit: int = 50) -> list[PendingRow]:
     if not user.has_perm("members.decide") and not user.has_perm("members.oversee"):
         return []
     # Plain values: the page shows eight of them, and model rows cost more than the query.
-    rows = [PendingRow(*v) for v in UnitRequest.objects.filter(
-            status=UnitRequest.Status.PENDING, assignment__unit__mechanism_id=mechanism_id_for(user))
-            .order_by("requested_at", "pk").values_list(
-                "pk", "kind", "reason", "requested_due_date", "requested_at", "assignment__item_id",
-                "assignment__item__title", "assignment__unit__name")[:limit]]
+    rows = [
+        PendingRow(*v)
+        for v in UnitRequest.objects.filter(
+            status=UnitRequest.Status.PENDING, assignment__unit__mechanism_id=mechanism_id_for(user)
+        )
+        .order_by("requested_at", "pk")
+        .values_list(
+            "pk",
+            "kind",
+            "reason",
+            "requested_due_date",
+            "requested_at",
+            "assignment__item_id",
+            "assignment__item__title",
+            "assignment__unit__name",
+        )[:limit]
+    ]
     kinds = {value: str(label) for value, label in UnitRequest.Kind.choices}
     for row in rows:
         row.kind_label = kinds[row.kind]
@@ -328,8 +370,11 @@ def item_detail(item: Item, today: date | None = None) -> dict:
     """Everything the item page shows, in a fixed number of queries."""
     today = today or timezone.localdate()
     item = Item.objects.select_related("created_by__person", "work_line").get(pk=item.pk)
-    assignments = list(item.assignments.select_related("unit", "claimed_by__person", "submitted_by__person")
-                       .order_by("role", "order", "pk"))
+    assignments = list(
+        item.assignments.select_related("unit", "claimed_by__person", "submitted_by__person").order_by(
+            "role", "order", "pk"
+        )
+    )
     _decorate(assignments, today)
     attachments = list(item.attachments.select_related("uploaded_by__person", "assignment__unit"))
     by_assignment = {}
@@ -337,10 +382,16 @@ def item_detail(item: Item, today: date | None = None) -> dict:
         by_assignment.setdefault(att.assignment_id, []).append(att)
     for a in assignments:
         a.files = by_assignment.get(a.pk, [])
-    requests = list(UnitRequest.objects.filter(assignment__item=item)
-                    .select_related("assignment__unit", "requested_by__person", "decided_by__person").order_by("requested_at", "pk"))
-    history = list(AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item),
-                                             object_id=str(item.pk)).select_related("actor__person").order_by("at", "pk"))
+    requests = list(
+        UnitRequest.objects.filter(assignment__item=item)
+        .select_related("assignment__unit", "requested_by__person", "decided_by__person")
+        .order_by("requested_at", "pk")
+    )
+    history = list(
+        AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item), object_id=str(item.pk))
+        .select_related("actor__person")
+        .order_by("at", "pk")
+    )
     for h in history:
         h.label = ACTION_LABELS.get(h.action, h.action)
         if h.action == "assignment.submit" and h.changes.get("consolidated"):

@@ -39,9 +39,13 @@ TITLE_MAX, CONTENT_MAX, RESULT_MAX, REASON_MAX, COMMENT_MAX = 120, 5000, 5000, 1
 
 def progress_of(item_id) -> list:
     """What `Item.progress` must hold: the item's live shares in display order."""
-    return [list(row) for row in Assignment.objects.filter(item_id=item_id).exclude(
-        status=Assignment.Status.REROUTED).order_by("role", "order", "pk").values_list("unit_id", "role", "order",
-                                                                                      "status")]
+    return [
+        list(row)
+        for row in Assignment.objects.filter(item_id=item_id)
+        .exclude(status=Assignment.Status.REROUTED)
+        .order_by("role", "order", "pk")
+        .values_list("unit_id", "role", "order", "status")
+    ]
 
 
 # The same summary for every item at once, on PostgreSQL (the migration, the bulk data generators).
@@ -95,8 +99,14 @@ def contribution_due_default(due_date: date, today: date | None = None) -> date:
 
 
 def _last_audit(item, action):
-    return (AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item), object_id=str(item.pk),
-                                      action=action).select_related("actor").order_by("-at", "-pk").first())
+    return (
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Item), object_id=str(item.pk), action=action
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
 
 
 def _live_units(item) -> list:
@@ -104,8 +114,12 @@ def _live_units(item) -> list:
 
 
 def _primary_lead_units(item) -> list:
-    return [a.unit for a in item.assignments.filter(role=Assignment.Role.LEAD, order=0)
-            .exclude(status=Assignment.Status.REROUTED).select_related("unit")]
+    return [
+        a.unit
+        for a in item.assignments.filter(role=Assignment.Role.LEAD, order=0)
+        .exclude(status=Assignment.Status.REROUTED)
+        .select_related("unit")
+    ]
 
 
 def _audit(by, action, item, *, reason="", **changes):
@@ -115,9 +129,19 @@ def _audit(by, action, item, *, reason="", **changes):
 # --- items --------------------------------------------------------------------------------------------
 
 
-def item_create(*, title: str, content: str, source: str, lead_units: list[MemberUnit] | None,
-                participating_units: list[MemberUnit] | None, due_date: date, by,
-                contribution_due_date: date | None = None, source_note: str = "", work_line=None) -> Item:
+def item_create(
+    *,
+    title: str,
+    content: str,
+    source: str,
+    lead_units: list[MemberUnit] | None,
+    participating_units: list[MemberUnit] | None,
+    due_date: date,
+    by,
+    contribution_due_date: date | None = None,
+    source_note: str = "",
+    work_line=None,
+) -> Item:
     """Create an item with one assignment per unit. The first lead unit is the 主牵头单位.
 
     Units left as None are taken from the work line (its lead and participating units), so an item
@@ -153,7 +177,9 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
         raise DomainError("请至少选择一个牵头单位。", field="lead_units")
     both = set(lead_units) & set(participating_units)
     if both:
-        raise DomainError(f"{'、'.join(u.name for u in both)}不能同时是牵头单位和配合单位。", field="participating_units")
+        raise DomainError(
+            f"{'、'.join(u.name for u in both)}不能同时是牵头单位和配合单位。", field="participating_units"
+        )
     # The dispatcher's joint meeting: an item is given to the units of one mechanism only.
     mechanism_id = mechanism_id_for(by)
     current = set(MemberUnit.objects.current().filter(mechanism_id=mechanism_id).values_list("pk", flat=True))
@@ -162,20 +188,38 @@ def item_create(*, title: str, content: str, source: str, lead_units: list[Membe
         raise DomainError(f"{'、'.join(gone)}已不是成员单位。", field="lead_units")
 
     with transaction.atomic():
-        item = Item(title=title, content=content, source=source, source_note=source_note, work_line=work_line,
-                    due_date=due_date, contribution_due_date=contribution_due_date, created_by=by,
-                    mechanism_id=mechanism_id)
+        item = Item(
+            title=title,
+            content=content,
+            source=source,
+            source_note=source_note,
+            work_line=work_line,
+            due_date=due_date,
+            contribution_due_date=contribution_due_date,
+            created_by=by,
+            mechanism_id=mechanism_id,
+        )
         item.full_clean()
         item.save()
-        rows = [Assignment(item=item, unit=u, role=Assignment.Role.LEAD, order=i, due_date=due_date)
-                for i, u in enumerate(lead_units)]
-        rows += [Assignment(item=item, unit=u, role=Assignment.Role.PARTICIPATING, order=i,
-                            due_date=contribution_due_date) for i, u in enumerate(participating_units)]
+        rows = [
+            Assignment(item=item, unit=u, role=Assignment.Role.LEAD, order=i, due_date=due_date)
+            for i, u in enumerate(lead_units)
+        ]
+        rows += [
+            Assignment(item=item, unit=u, role=Assignment.Role.PARTICIPATING, order=i, due_date=contribution_due_date)
+            for i, u in enumerate(participating_units)
+        ]
         Assignment.objects.bulk_create(rows)
         item_progress_refresh(item=item)
-        _audit(by, "item.dispatch", item, lead=[u.name for u in lead_units],
-               participating=[u.name for u in participating_units], due_date=str(due_date),
-               contribution_due_date=str(contribution_due_date))
+        _audit(
+            by,
+            "item.dispatch",
+            item,
+            lead=[u.name for u in lead_units],
+            participating=[u.name for u in participating_units],
+            due_date=str(due_date),
+            contribution_due_date=str(contribution_due_date),
+        )
         event_notify(event="dispatched", obj=item, by=by, units=[*lead_units, *participating_units])
     return item
 
@@ -211,8 +255,9 @@ def _item_return_write(*, item: Item, reason: str, version, by) -> Assignment:
     transition_apply(item, "return_for_revision", version=version, label="该督办事项")
     item.review_round += 1
     item.save(update_fields=["status", "review_round", "version"])
-    primary = item.assignments.select_for_update().get(role=Assignment.Role.LEAD, order=0,
-                                                         status=Assignment.Status.SUBMITTED)
+    primary = item.assignments.select_for_update().get(
+        role=Assignment.Role.LEAD, order=0, status=Assignment.Status.SUBMITTED
+    )
     transition_apply(primary, "return_for_revision", label="主牵头单位的任务")
     primary.save(update_fields=["status", "version"])
     item_progress_refresh(item=item)
@@ -245,7 +290,9 @@ def assignment_claim(*, assignment: Assignment, by) -> Assignment:
     item_progress_refresh(item=a.item_id)
     _audit(by, "assignment.claim", a.item, unit=a.unit.name)
     if a.due_date < timezone.localdate():
-        event_notify(event="claimed_late", obj=a.item, by=by, unit=a.unit.name, when=timezone.localdate(), due=a.due_date)
+        event_notify(
+            event="claimed_late", obj=a.item, by=by, unit=a.unit.name, when=timezone.localdate(), due=a.due_date
+        )
     return a
 
 
@@ -274,24 +321,28 @@ def _assignment_submit_write(*, assignment: Assignment, result: str, version, by
             return a
         when = f"{timezone.localtime(a.submitted_at):%Y-%m-%d %H:%M}"
         if a.submitted_by_id == by.pk:
-            raise Conflict(f"您已于{when}提交，请勿重复提交；本次填写的内容未提交（见本单位任务）。",
-                           code="already_submitted")
-        raise Conflict(f"本单位已由{a.submitted_by}于{when}提交，您填写的内容未提交（见本单位任务）。",
-                       code="already_submitted")
+            raise Conflict(
+                f"您已于{when}提交，请勿重复提交；本次填写的内容未提交（见本单位任务）。", code="already_submitted"
+            )
+        raise Conflict(
+            f"本单位已由{a.submitted_by}于{when}提交，您填写的内容未提交（见本单位任务）。", code="already_submitted"
+        )
     version_check(a, version, label="该任务")
     if not a.is_workable:
         raise Conflict(f"该任务当前为“{a.get_status_display()}”，不能提交。请先签收。", code="not_workable")
     a.result = text_clean(result, label="办理情况", field="result", max_length=RESULT_MAX)
     item = _lock_item(a.item)
     if a.is_primary_lead:
-        waiting = (item.assignments.exclude(pk=a.pk).exclude(status__in=[Assignment.Status.SUBMITTED,
-                                                                          Assignment.Status.DONE,
-                                                                          Assignment.Status.REROUTED])
-                   .select_related("unit"))
+        waiting = (
+            item.assignments.exclude(pk=a.pk)
+            .exclude(status__in=[Assignment.Status.SUBMITTED, Assignment.Status.DONE, Assignment.Status.REROUTED])
+            .select_related("unit")
+        )
         if waiting:
             names = "、".join(w.unit.name for w in waiting)
-            raise DomainError(f"尚有单位未反馈（{names}），主牵头单位需在各单位反馈后汇总报送。",
-                              code="contributions_missing")
+            raise DomainError(
+                f"尚有单位未反馈（{names}），主牵头单位需在各单位反馈后汇总报送。", code="contributions_missing"
+            )
     # 二次交办 and 成员审核 (docs/divisions.md): every division's part in, the member's approval if required.
     from .divisions import share_submit_gate
 
@@ -349,10 +400,17 @@ def extension_request(*, assignment: Assignment, reason: str, new_due_date: date
     if new_due_date < timezone.localdate():
         raise DomainError("申请的日期不能早于今天。", field="new_due_date")
     if a.role == Assignment.Role.PARTICIPATING and new_due_date > a.item.due_date:
-        raise DomainError(f"配合单位的反馈时限不能晚于牵头单位的办理时限（{a.item.due_date:%Y年%-m月%-d日}）。",
-                          field="new_due_date")
-    req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.EXTENSION, reason=reason,
-                                     requested_due_date=new_due_date, previous_due_date=a.due_date, requested_by=by)
+        raise DomainError(
+            f"配合单位的反馈时限不能晚于牵头单位的办理时限（{a.item.due_date:%Y年%-m月%-d日}）。", field="new_due_date"
+        )
+    req = UnitRequest.objects.create(
+        assignment=a,
+        kind=UnitRequest.Kind.EXTENSION,
+        reason=reason,
+        requested_due_date=new_due_date,
+        previous_due_date=a.due_date,
+        requested_by=by,
+    )
     _audit(by, "request.extension", a.item, reason=reason, unit=a.unit.name, new_due_date=str(new_due_date))
     event_notify(event="ext_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name, date=new_due_date)
     return req
@@ -366,8 +424,9 @@ def _decision_note(note, approve: bool) -> str:
 
 
 @transaction.atomic
-def extension_decide(*, request: UnitRequest, approve: bool, note: str, by,
-                     granted_due_date: date | None = None) -> UnitRequest:
+def extension_decide(
+    *, request: UnitRequest, approve: bool, note: str, by, granted_due_date: date | None = None
+) -> UnitRequest:
     """The convener or deputy approves (the due date moves) or refuses (with a reason) an extension.
     An approval may grant another date than the one asked (`granted_due_date`, a partial extension)."""
     _require_perm(by, "members.decide", "只有召集人或副召集人可以决定延期申请。")
@@ -385,8 +444,10 @@ def extension_decide(*, request: UnitRequest, approve: bool, note: str, by,
         if granted < timezone.localdate():
             raise DomainError("同意延至的日期不能早于今天。", field="granted_due_date")
         if a.role == Assignment.Role.PARTICIPATING and granted > a.item.due_date:
-            raise DomainError(f"配合单位的反馈时限不能晚于牵头单位的办理时限（{a.item.due_date:%Y年%-m月%-d日}）。",
-                              field="granted_due_date")
+            raise DomainError(
+                f"配合单位的反馈时限不能晚于牵头单位的办理时限（{a.item.due_date:%Y年%-m月%-d日}）。",
+                field="granted_due_date",
+            )
     transition_apply(req, "approve" if approve else "refuse", label="该申请")
     req.decided_by, req.decided_at, req.decision_note = by, timezone.now(), note
     req.granted_due_date = granted
@@ -402,15 +463,32 @@ def extension_decide(*, request: UnitRequest, approve: bool, note: str, by,
             _touch(item)
             item.save(update_fields=["due_date", "version"])
             item.assignments.filter(role=Assignment.Role.LEAD, due_date__lt=item.due_date).exclude(
-                status__in=[Assignment.Status.REROUTED, Assignment.Status.DONE]).update(due_date=item.due_date)
-    _audit(by, "request.extension." + ("approve" if approve else "refuse"), a.item, reason=note,
-           unit=a.unit.name, requested_due_date=str(req.requested_due_date), previous_due_date=str(req.previous_due_date),
-           granted_due_date=str(granted) if granted else None)
+                status__in=[Assignment.Status.REROUTED, Assignment.Status.DONE]
+            ).update(due_date=item.due_date)
+    _audit(
+        by,
+        "request.extension." + ("approve" if approve else "refuse"),
+        a.item,
+        reason=note,
+        unit=a.unit.name,
+        requested_due_date=str(req.requested_due_date),
+        previous_due_date=str(req.previous_due_date),
+        granted_due_date=str(granted) if granted else None,
+    )
     partial = approve and granted != req.requested_due_date
-    event_notify(event="ext_decided", obj=a.item, by=by, reason=note, units=[a.unit],
-                 decision=("部分同意" if partial else "同意") if approve else "不同意",
-                 detail=(f"申请延至 {req.requested_due_date:%Y年%-m月%-d日}，同意延至 {granted:%Y年%-m月%-d日}。" if partial
-                         else f"办理时限为 {a.due_date:%Y年%-m月%-d日}。"))
+    event_notify(
+        event="ext_decided",
+        obj=a.item,
+        by=by,
+        reason=note,
+        units=[a.unit],
+        decision=("部分同意" if partial else "同意") if approve else "不同意",
+        detail=(
+            f"申请延至 {req.requested_due_date:%Y年%-m月%-d日}，同意延至 {granted:%Y年%-m月%-d日}。"
+            if partial
+            else f"办理时限为 {a.due_date:%Y年%-m月%-d日}。"
+        ),
+    )
     return req
 
 
@@ -424,8 +502,9 @@ def return_request(*, assignment: Assignment, reason: str, by) -> UnitRequest:
         raise Conflict("该任务已有待决定的申请，请等待召集人决定。", code="request_pending")
     transition_apply(a, "request_return", label="该任务")
     a.save(update_fields=["status", "version"])
-    req = UnitRequest.objects.create(assignment=a, kind=UnitRequest.Kind.RETURN, reason=reason,
-                                     previous_due_date=a.due_date, requested_by=by)
+    req = UnitRequest.objects.create(
+        assignment=a, kind=UnitRequest.Kind.RETURN, reason=reason, previous_due_date=a.due_date, requested_by=by
+    )
     item_progress_refresh(item=a.item_id)
     _audit(by, "request.return", a.item, reason=reason, unit=a.unit.name)
     event_notify(event="return_requested", obj=a.item, by=by, reason=reason, unit=a.unit.name)
@@ -448,8 +527,15 @@ def _return_refuse(*, request: UnitRequest, note: str, by) -> UnitRequest:
         req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         item_progress_refresh(item=a.item_id)
         _audit(by, "request.return.refuse", a.item, reason=note, unit=a.unit.name)
-        event_notify(event="return_decided", obj=a.item, by=by, reason=note, units=[a.unit], decision="不同意",
-                     detail="该任务仍由贵单位办理。")
+        event_notify(
+            event="return_decided",
+            obj=a.item,
+            by=by,
+            reason=note,
+            units=[a.unit],
+            decision="不同意",
+            detail="该任务仍由贵单位办理。",
+        )
     return req
 
 
@@ -498,8 +584,15 @@ def _return_reroute_write(*, request: UnitRequest, units: list[MemberUnit], note
     item.save(update_fields=["version"])
     item_progress_refresh(item=item)
     _audit(by, "request.return.reroute", item, reason=note, unit=old.unit.name, to=[u.name for u in units])
-    event_notify(event="return_decided", obj=item, by=by, reason=note, units=[old.unit], decision="同意",
-                 detail=f"该任务已改由{'、'.join(u.name for u in units)}办理。" if units else "贵单位不再参与办理。")
+    event_notify(
+        event="return_decided",
+        obj=item,
+        by=by,
+        reason=note,
+        units=[old.unit],
+        decision="同意",
+        detail=f"该任务已改由{'、'.join(u.name for u in units)}办理。" if units else "贵单位不再参与办理。",
+    )
     event_notify(event="rerouted", obj=item, by=by, units=units, unit=old.unit.name)
     return new
 
@@ -579,8 +672,9 @@ def return_decide(*, request: UnitRequest, approve: bool, by, units=(), note: st
     with flow_lock(ItemFlow, process):
         new = _return_reroute_write(request=request, units=list(units), note=note, by=by)
         old = Assignment.objects.get(pk=request.assignment_id)
-        step_branch(ItemFlow.unit_work, process=process, from_task_id=old.flow_task_id,
-                    data=[{"assignment": a.pk} for a in new])
+        step_branch(
+            ItemFlow.unit_work, process=process, from_task_id=old.flow_task_id, data=[{"assignment": a.pk} for a in new]
+        )
         _link_open_tasks(process)
         step_run(ItemFlow.unit_work, process=process, task_id=old.flow_task_id)
     request.refresh_from_db()

@@ -54,7 +54,9 @@ def item_create(request):
         initial = {}
         line_id = int_or_none(request.GET.get("work_line"))
         if line_id is not None:
-            line = WorkLine.objects.in_current_mechanism().prefetch_related("assignments__unit").filter(pk=line_id).first()
+            line = (
+                WorkLine.objects.in_current_mechanism().prefetch_related("assignments__unit").filter(pk=line_id).first()
+            )
             if line:
                 initial = ItemForm.initial_from_work_line(line)
         form = ItemForm(initial=initial)
@@ -76,15 +78,18 @@ def _detail_context(request, item, *, error=None, posted=None):
         a.pending_request = pending_by_assignment.get(a.pk)
         if a.unit_id in my_units and a.is_live:
             mine.append(a)
-    ctx.update({
-        "mine": mine,
-        "may_review": selectors.may_review(user, item),
-        "may_decide": user.has_perm("members.decide"),
-        "pending_requests": [r for r in ctx["requests"] if r.is_pending],
-        "units": MemberUnit.objects.current().in_current_mechanism().order_by("order", "pk"),
-        "error": error, "posted": posted or {},
-        "submitted": [a for a in ctx["assignments"] if a.result and a.is_live],
-    })
+    ctx.update(
+        {
+            "mine": mine,
+            "may_review": selectors.may_review(user, item),
+            "may_decide": user.has_perm("members.decide"),
+            "pending_requests": [r for r in ctx["requests"] if r.is_pending],
+            "units": MemberUnit.objects.current().in_current_mechanism().order_by("order", "pk"),
+            "error": error,
+            "posted": posted or {},
+            "submitted": [a for a in ctx["assignments"] if a.result and a.is_live],
+        }
+    )
     return ctx
 
 
@@ -103,8 +108,12 @@ def _act(request, item, action, success: str, anchor: str = ""):
         raise
     except DomainError as exc:
         item.refresh_from_db()
-        return render(request, "tasks/item_detail.html",
-                      _detail_context(request, item, error=exc.message, posted=request.POST), status=exc.status)
+        return render(
+            request,
+            "tasks/item_detail.html",
+            _detail_context(request, item, error=exc.message, posted=request.POST),
+            status=exc.status,
+        )
     messages.success(request, success)
     return redirect(reverse("items:detail", args=[item.pk]) + anchor)
 
@@ -127,8 +136,9 @@ def _date(value):
 @require_POST
 def task_claim(request, pk):
     a = _assignment(request, pk)
-    return _act(request, a.item, lambda: ts.assignment_claim(assignment=a, by=request.user), "已签收，请办理。",
-                f"#task-{a.pk}")
+    return _act(
+        request, a.item, lambda: ts.assignment_claim(assignment=a, by=request.user), "已签收，请办理。", f"#task-{a.pk}"
+    )
 
 
 @require_POST
@@ -139,17 +149,24 @@ def task_work(request, pk):
     result, version = request.POST.get("result", ""), request.POST.get("version")
     files = request.FILES.getlist("file")
     if "submit" in request.POST:
+
         def submit():
             if files:  # attached first, in their own transaction; the version does not move
                 _attach(a, files, request.user)
             # A repeat of the user's own submission (a double click) succeeds without writing again.
             ts.assignment_submit(assignment=a, result=result, version=version, by=request.user)
+
         label = "已汇总报送办公室审核。" if a.is_primary_lead else "已提交反馈。"
         return _act(request, a.item, submit, label)
     if "upload" in request.POST or files:
         return _upload(request, a, result, version, files)
-    return _act(request, a.item, lambda: ts.assignment_save(assignment=a, result=result, version=version,
-                                                             by=request.user), "已暂存。", f"#task-{a.pk}")
+    return _act(
+        request,
+        a.item,
+        lambda: ts.assignment_save(assignment=a, result=result, version=version, by=request.user),
+        "已暂存。",
+        f"#task-{a.pk}",
+    )
 
 
 def _attach(a, files, user):
@@ -166,6 +183,7 @@ def _upload(request, a, result, version, files):
             if result is not None and result.strip() != a.result:
                 ts.assignment_save(assignment=a, result=result, version=version, by=request.user)
             _attach(a, files, request.user)
+
     kept = "办理情况已暂存。" if (result or "").strip() else ""
     return _act(request, a.item, run, f"附件已上传。{kept}", f"#task-{a.pk}")
 
@@ -174,45 +192,70 @@ def _upload(request, a, result, version, files):
 def task_attach(request, pk):
     """The upload on its own (older pages and scripts): the same as the work form's 上传附件."""
     a = _assignment(request, pk)
-    return _upload(request, a, request.POST.get("result"), request.POST.get("version"),
-                   request.FILES.getlist("file"))
+    return _upload(request, a, request.POST.get("result"), request.POST.get("version"), request.FILES.getlist("file"))
 
 
 @require_POST
 def task_extension(request, pk):
     a = _assignment(request, pk)
-    return _act(request, a.item, lambda: ts.extension_request(
-        assignment=a, reason=request.POST.get("reason", ""), new_due_date=_date(request.POST.get("new_due_date")),
-        by=request.user), "延期申请已提交，等待召集人决定。")
+    return _act(
+        request,
+        a.item,
+        lambda: ts.extension_request(
+            assignment=a,
+            reason=request.POST.get("reason", ""),
+            new_due_date=_date(request.POST.get("new_due_date")),
+            by=request.user,
+        ),
+        "延期申请已提交，等待召集人决定。",
+    )
 
 
 @require_POST
 def task_return(request, pk):
     a = _assignment(request, pk)
-    return _act(request, a.item, lambda: ts.return_request(assignment=a, reason=request.POST.get("reason", ""),
-                                                            by=request.user), "已退回，等待召集人决定。")
+    return _act(
+        request,
+        a.item,
+        lambda: ts.return_request(assignment=a, reason=request.POST.get("reason", ""), by=request.user),
+        "已退回，等待召集人决定。",
+    )
 
 
 @require_POST
 def item_accept(request, pk):
     item = selectors.get_item_for_user_or_404(request.user, pk)
-    return _act(request, item, lambda: ts.item_accept(item=item, version=request.POST.get("version"),
-                                                       by=request.user), "已办结。")
+    return _act(
+        request,
+        item,
+        lambda: ts.item_accept(item=item, version=request.POST.get("version"), by=request.user),
+        "已办结。",
+    )
 
 
 @require_POST
 def item_revise(request, pk):
     item = selectors.get_item_for_user_or_404(request.user, pk)
-    return _act(request, item, lambda: ts.item_return_for_revision(
-        item=item, reason=request.POST.get("reason", ""), version=request.POST.get("version"), by=request.user),
-        "已退回主牵头单位修改。")
+    return _act(
+        request,
+        item,
+        lambda: ts.item_return_for_revision(
+            item=item, reason=request.POST.get("reason", ""), version=request.POST.get("version"), by=request.user
+        ),
+        "已退回主牵头单位修改。",
+    )
 
 
 @require_POST
 def item_comment(request, pk):
     item = selectors.get_item_for_user_or_404(request.user, pk)
-    return _act(request, item, lambda: ts.comment_add(item=item, body=request.POST.get("body", ""), by=request.user),
-                "意见已发表。", "#comments")
+    return _act(
+        request,
+        item,
+        lambda: ts.comment_add(item=item, body=request.POST.get("body", ""), by=request.user),
+        "意见已发表。",
+        "#comments",
+    )
 
 
 @require_POST
@@ -227,12 +270,18 @@ def request_decide(request, pk):
             raise DomainError("请选择同意或不同意。")
         approve = decision == "approve"
         if req.kind == UnitRequest.Kind.EXTENSION:
-            ts.extension_decide(request=req, approve=approve, note=note, by=request.user,
-                                granted_due_date=_date(request.POST.get("granted_due_date")))
+            ts.extension_decide(
+                request=req,
+                approve=approve,
+                note=note,
+                by=request.user,
+                granted_due_date=_date(request.POST.get("granted_due_date")),
+            )
         else:
             ids = [n for n in map(int_or_none, request.POST.getlist("units")) if n is not None]
             units = list(MemberUnit.objects.current().in_current_mechanism().filter(pk__in=ids))
             ts.return_decide(request=req, approve=approve, units=units, note=note, by=request.user)
+
     return _act(request, item, run, "已决定。")
 
 

@@ -73,9 +73,17 @@ def _account_for(person_name: str, username: str):
 
 def _create_users(mechanism):
     lead = mechanism.units.get(is_lead=True)
-    office_person = Person.objects.create(unit=lead, division=lead.divisions.get(name="城市建设处"), name="办公室测试员")
-    RoleAssignment.objects.create(mechanism=mechanism, person=office_person, role=Role.OFFICE_STAFF, unit=lead,
-                                  division=office_person.division, start_date=mechanism.established_on)
+    office_person = Person.objects.create(
+        unit=lead, division=lead.divisions.get(name="城市建设处"), name="办公室测试员"
+    )
+    RoleAssignment.objects.create(
+        mechanism=mechanism,
+        person=office_person,
+        role=Role.OFFICE_STAFF,
+        unit=lead,
+        division=office_person.division,
+        start_date=mechanism.established_on,
+    )
     outsider_person = Person.objects.create(unit=lead, name="无职务人员")
     _account_for("陈维明", "convener")
     _account_for("张春晖", "deputy")
@@ -90,8 +98,19 @@ def _create_users(mechanism):
     account_create(username="admin", password=PASSWORD, is_staff=True, is_superuser=True)
 
 
-USERNAMES = ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "liaison_zjt", "liaison_gat",
-             "city_guiyang", "city_zunyi", "outsider", "admin"]
+USERNAMES = [
+    "convener",
+    "deputy",
+    "office",
+    "member_mzt",
+    "liaison_mzt",
+    "liaison_zjt",
+    "liaison_gat",
+    "city_guiyang",
+    "city_zunyi",
+    "outsider",
+    "admin",
+]
 
 
 def _base_world():
@@ -108,8 +127,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 def _wipe_base_world():
-    tables = [t for t in connection.introspection.django_table_names(only_existing=True, include_views=False)
-              if t not in STRUCTURAL_TABLES]
+    tables = [
+        t
+        for t in connection.introspection.django_table_names(only_existing=True, include_views=False)
+        if t not in STRUCTURAL_TABLES
+    ]
     with connection.cursor() as cursor:
         for sql in connection.ops.sql_flush(no_style(), tables, allow_cascade=True):
             cursor.execute(sql)
@@ -123,7 +145,8 @@ def _base_world_or_empty(request):
         yield
         return
     transactional = bool(names & {"transactional_db", "live_server"}) or (
-        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
     request.getfixturevalue("transactional_db" if transactional else "db")
     # Base accounts keep their stamps from test to test (a rollback restores them): a snapshot cached
     # by an earlier test that changed access without renewing a stamp must not reach this one.
@@ -168,6 +191,7 @@ def users(mechanism):
 def client_for():
     """A client signed in as `user`; an account that needs a second factor has passed it (see
     `verified_login`). Tests of the second factor itself sign in through the real pages."""
+
     def make(user):
         return verified_login(Client(), user)
 
@@ -246,8 +270,15 @@ def browser_page(live_server):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         context = browser.new_context(locale="zh-CN", base_url=live_server.url)
         page = context.new_page()

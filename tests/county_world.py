@@ -5,8 +5,11 @@ from members.models import ReportingUnit, User
 from members.services import account_create
 
 PASSWORD = "correct-horse-battery-9"
-COUNTIES = [("gy_chengdong", "城东区", "city_chengdong"), ("gy_chengxi", "城西区", "city_chengxi"),
-            ("gy_shannan", "山南县", "city_shannan")]
+COUNTIES = [
+    ("gy_chengdong", "城东区", "city_chengdong"),
+    ("gy_chengxi", "城西区", "city_chengxi"),
+    ("gy_shannan", "山南县", "city_shannan"),
+]
 OTHER = ("zy_beishan", "北山县", "city_beishan")  # a county of 遵义市: 贵阳市 must not see it
 
 
@@ -18,10 +21,18 @@ def county_world(users=None) -> dict:
     out = {}
     for order, (code, name, username) in enumerate([*COUNTIES, OTHER]):
         parent = zunyi if code == OTHER[0] else guiyang
-        county = ReportingUnit.objects.create(mechanism=parent.mechanism, parent=parent, code=code, name=name,
-                                              kind="县市区", order=order, bureau=parent.bureau)
-        user = account_create(username=username, password=PASSWORD, reporting_unit=county,
-                              email=f"{username}@example.gov.cn")
+        county = ReportingUnit.objects.create(
+            mechanism=parent.mechanism,
+            parent=parent,
+            code=code,
+            name=name,
+            kind="县市区",
+            order=order,
+            bureau=parent.bureau,
+        )
+        user = account_create(
+            username=username, password=PASSWORD, reporting_unit=county, email=f"{username}@example.gov.cn"
+        )
         out[username] = user
         out[code] = county
     if users is not None:

@@ -50,6 +50,7 @@ def wsgi_app():
 
 def test_the_api_answers_what_its_schema_says(users, wsgi_app):
     """One schema (it is the same for everyone), exercised by two kinds of user."""
+
     def auth_for(who):
         user = users[who]
         if not second_factor_required(user):
@@ -59,9 +60,11 @@ def test_the_api_answers_what_its_schema_says(users, wsgi_app):
         client = verified_login(Client(), user)
         session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
         token = "schemathesisCsrfToken0123456789a"
-        return {"X-Test-Cookie": f"{django_settings.SESSION_COOKIE_NAME}={session}; "
-                                 f"{django_settings.CSRF_COOKIE_NAME}={token}",
-                "X-CSRFToken": token}
+        return {
+            "X-Test-Cookie": f"{django_settings.SESSION_COOKIE_NAME}={session}; "
+            f"{django_settings.CSRF_COOKIE_NAME}={token}",
+            "X-CSRFToken": token,
+        }
 
     # lists with something in them: an item, reports, a meeting, a community with an assessment
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST), tick=False):
@@ -76,8 +79,14 @@ def test_the_api_answers_what_its_schema_says(users, wsgi_app):
             auth = auth_for(who)
 
             @given(case=operation.as_strategy())
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.explicit, Phase.generate],
+            )
             def run(case):  # called at once below, in this iteration: `auth` is the one meant
                 response = case.call(headers=auth)  # noqa: B023
                 case.validate_response(response, checks=CHECKS, headers=auth)  # noqa: B023

@@ -67,18 +67,40 @@ def _world(users):
     from tasks import services as flow
 
     unit = lambda code: MemberUnit.objects.get(code=code)  # noqa: E731
-    flow.item_dispatch(by=users["office"], title="推进老旧小区绿色化改造", content="请按分工办理。", source="ad_hoc",
-                       lead_units=[unit("mzt")], participating_units=[unit("zjt")], due_date=dt.date(2026, 3, 20))
+    flow.item_dispatch(
+        by=users["office"],
+        title="推进老旧小区绿色化改造",
+        content="请按分工办理。",
+        source="ad_hoc",
+        lead_units=[unit("mzt")],
+        participating_units=[unit("zjt")],
+        due_date=dt.date(2026, 3, 20),
+    )
     obligations_generate()
-    m = meeting_propose(title="第一次联席会议", topics="审议年度工作要点", reasons="年度工作部署",
-      unit=unit("mzt"), by=users["liaison_mzt"])
+    m = meeting_propose(
+        title="第一次联席会议",
+        topics="审议年度工作要点",
+        reasons="年度工作部署",
+        unit=unit("mzt"),
+        by=users["liaison_mzt"],
+    )
     meeting_decide(meeting=m, approve=True, by=users["convener"])
-    meeting_schedule(meeting=m, starts_at=dt.datetime(2026, 3, 10, 9, 30, tzinfo=CST), place="会议室",
-   chair="陈维明", units=[unit("mzt"), unit("zjt")], by=users["office"])
+    meeting_schedule(
+        meeting=m,
+        starts_at=dt.datetime(2026, 3, 10, 9, 30, tzinfo=CST),
+        place="会议室",
+        chair="陈维明",
+        units=[unit("mzt"), unit("zjt")],
+        by=users["office"],
+    )
     meeting_attendance_record(meeting=m, attended_units=[unit("mzt"), unit("zjt")], by=users["office"])
     city = users["city_guiyang"]
-    community = community_join(community=community_create(
-        reporting_unit=ReportingUnit.objects.get(code="guiyang"), name="中华南路社区", county="云岩区", by=city), by=city)
+    community = community_join(
+        community=community_create(
+            reporting_unit=ReportingUnit.objects.get(code="guiyang"), name="中华南路社区", county="云岩区", by=city
+        ),
+        by=city,
+    )
     assessment_start(community=community, by=city)
 
 
@@ -147,7 +169,7 @@ def _path_attacks(url):
     out = []
     for m in re.finditer(r"(?<=/)\d+(?=[/.])", path):
         for value in (HUGE, "%00", "-1"):
-            out.append(path[:m.start()] + value + path[m.end():])
+            out.append(path[: m.start()] + value + path[m.end() :])
     out.append(path.rstrip("/") + "/%00/" if path.endswith("/") else path + "%00")
     return out
 
@@ -158,7 +180,7 @@ def _query_attacks(url):
     out = []
     for i, (name, _) in enumerate(params):
         for value in VALUES.values():
-            changed = params[:i] + [(name, value)] + params[i + 1:]
+            changed = params[:i] + [(name, value)] + params[i + 1 :]
             out.append(parts.path + "?" + urlencode(changed))
     return out
 
@@ -194,15 +216,24 @@ def test_bad_input_never_answers_a_server_error(users, client_for, who):
             response = client.get(url, data) if method == "get" else client.post(url, data or {})
             if response.status_code >= 500 and not (url.startswith("/health/") and response.status_code == 503):
                 error = getattr(response, "exc_info", None)
-                failures.append((method, url[:120], {k: (v[:12] if isinstance(v, str) else v)
-                                                    for k, v in (data or {}).items()}, response.status_code,
-                                 repr(error[1])[:300] if error else ""))
+                failures.append(
+                    (
+                        method,
+                        url[:120],
+                        {k: (v[:12] if isinstance(v, str) else v) for k, v in (data or {}).items()},
+                        response.status_code,
+                        repr(error[1])[:300] if error else "",
+                    )
+                )
             return response
 
         starts = ["/", "/accounts/login/"] + _patterns()
         pages = _walk(client, starts)
-        failures += [("get", url, {}, status) for url, (status, _) in pages.items()
-                     if status >= 500 and not (url.startswith("/health/") and status == 503)]
+        failures += [
+            ("get", url, {}, status)
+            for url, (status, _) in pages.items()
+            if status >= 500 and not (url.startswith("/health/") and status == 503)
+        ]
 
         shapes, params = set(), set()
         for url in list(pages):
@@ -219,7 +250,7 @@ def test_bad_input_never_answers_a_server_error(users, client_for, who):
 
         forms = {}
         for url, (_, page) in pages.items():
-            for form in (page.forms if page else ()):
+            for form in page.forms if page else ():
                 target = _form_url(url, form)
                 if target is None or target.startswith("/accounts/logout/"):
                     continue
@@ -232,8 +263,17 @@ def test_bad_input_never_answers_a_server_error(users, client_for, who):
         assert not failures, "\n".join(map(repr, failures))
 
 
-@pytest.mark.parametrize("url", ["/calendar/%00.ics", "/calendar/a%00b.ics", f"/calendar/{HUGE}.ics",
-                                 "/communities/%00/", f"/items/{HUGE}/", "/items/1%00/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/calendar/%00.ics",
+        "/calendar/a%00b.ics",
+        f"/calendar/{HUGE}.ics",
+        "/communities/%00/",
+        f"/items/{HUGE}/",
+        "/items/1%00/",
+    ],
+)
 def test_a_nul_or_a_huge_number_in_the_path_is_refused_without_sign_in(client, url):
     client.raise_request_exception = False
     response = client.get(url)
@@ -250,9 +290,15 @@ def under_review(users, client_for):
     from tasks import services as flow
 
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=CST), tick=False):
-        item = flow.item_dispatch(by=users["office"], title="推进老旧小区绿色化改造", content="请按分工办理。",
-                                  source="ad_hoc", lead_units=[MemberUnit.objects.get(code="zjt")],
-                                  participating_units=[], due_date=dt.date(2026, 3, 20))
+        item = flow.item_dispatch(
+            by=users["office"],
+            title="推进老旧小区绿色化改造",
+            content="请按分工办理。",
+            source="ad_hoc",
+            lead_units=[MemberUnit.objects.get(code="zjt")],
+            participating_units=[],
+            due_date=dt.date(2026, 3, 20),
+        )
         a = item.assignments.get()
         liaison = client_for(users["liaison_zjt"])
         liaison.post(f"/items/tasks/{a.pk}/claim/")
@@ -285,8 +331,10 @@ def test_a_nul_in_a_django_form_re_renders_it_with_the_typed_values(users, clien
     from members.models import ReportingUnit
 
     unit = ReportingUnit.objects.get(code="guiyang")
-    response = client_for(users["city_guiyang"]).post("/communities/new/", {
-        "reporting_unit": unit.pk, "name": "中华\x00南路社区", "county": "云岩区", "renovation": "none"})
+    response = client_for(users["city_guiyang"]).post(
+        "/communities/new/",
+        {"reporting_unit": unit.pk, "name": "中华\x00南路社区", "county": "云岩区", "renovation": "none"},
+    )
     assert response.status_code == 200
     page = response.content.decode()
     assert "含有无效字符（空字符），请删除后重试。" in page and "云岩区" in page
@@ -301,9 +349,17 @@ def test_a_forged_form_count_builds_no_thousand_forms(users, client_for):
     assert len(formset.forms) <= 30 and not formset.is_valid()
 
 
-@pytest.mark.parametrize("url", ["/items/queue/?unit=²", "/items/queue/?unit=" + HUGE, "/items/new/?work_line=²",
-                                 "/items/new/?work_line=" + HUGE, "/dashboard/list/?metric=open&unit=mu:²",
-                                 "/dashboard/list/?metric=open&unit=mu:" + HUGE])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/items/queue/?unit=²",
+        "/items/queue/?unit=" + HUGE,
+        "/items/new/?work_line=²",
+        "/items/new/?work_line=" + HUGE,
+        "/dashboard/list/?metric=open&unit=mu:²",
+        "/dashboard/list/?metric=open&unit=mu:" + HUGE,
+    ],
+)
 def test_digits_python_will_not_parse_are_not_a_500(users, client_for, url):
     """'²'.isdigit() is True but int('²') fails: ids are parsed by core.parsing, not by isdigit()."""
     client = client_for(users["office"])

@@ -30,14 +30,23 @@ from tasks.services import item_dispatch
 from .test_no_server_errors import _paths
 
 TZ = ZoneInfo("Asia/Shanghai")
-MADE = datetime(2026, 11, 2, 9, tzinfo=TZ)     # a Monday: the work is made
+MADE = datetime(2026, 11, 2, 9, tzinfo=TZ)  # a Monday: the work is made
 WALKED = datetime(2026, 11, 16, 10, tzinfo=TZ)  # a Monday two weeks on: items and reports are overdue
 PASSWORD = "test-pass-2026"
 
 # Names that exist in one mechanism only: none may ever reach a page of the other.
 GUIZHOU_MARKS = ["贵州督办事项甲", "贵州会议甲", "贵州社区甲", "贵阳市", "省住房城乡建设厅", "陈维明", "贵州城东区"]
-ZHEJIANG_MARKS = ["浙江督办事项甲", "浙江会议甲", "浙江社区甲", "杭州市", "省民政部门", "浙江办公室甲", "浙江召集人甲",
-                  "浙江联络员甲", "浙江西湖区"]
+ZHEJIANG_MARKS = [
+    "浙江督办事项甲",
+    "浙江会议甲",
+    "浙江社区甲",
+    "杭州市",
+    "省民政部门",
+    "浙江办公室甲",
+    "浙江召集人甲",
+    "浙江联络员甲",
+    "浙江西湖区",
+]
 
 
 def _zhejiang_people(zj):
@@ -46,16 +55,20 @@ def _zhejiang_people(zj):
 
     def person(name, unit, role, username, division=None):
         p = Person.objects.create(unit=unit, division=division, name=name)
-        RoleAssignment.objects.create(mechanism=zj, person=p, role=role, unit=unit, division=division,
-                                      start_date=zj.established_on)
+        RoleAssignment.objects.create(
+            mechanism=zj, person=p, role=role, unit=unit, division=division, start_date=zj.established_on
+        )
         return account_create(username=username, password=PASSWORD, person=p)
 
     return {
         "zj_office": person("浙江办公室甲", jst, Role.OFFICE_STAFF, "zj_office", division),
         "zj_convener": person("浙江召集人甲", jst, Role.CONVENER, "zj_convener", division),
         "zj_liaison": person("浙江联络员甲", mz, Role.LIAISON, "zj_liaison"),
-        "zj_city": account_create(username="zj_city", password=PASSWORD,
-                                  reporting_unit=ReportingUnit.objects.get(mechanism=zj, code="hangzhou")),
+        "zj_city": account_create(
+            username="zj_city",
+            password=PASSWORD,
+            reporting_unit=ReportingUnit.objects.get(mechanism=zj, code="hangzhou"),
+        ),
         "zj_county": _county_account(zj, "hangzhou", "hz_xihu", "浙江西湖区", "zj_county"),
     }
 
@@ -69,15 +82,33 @@ def _county_account(mechanism, prefecture, code, name, username):
 
 def _work(*, office, convener, city, lead, participating, reporting_unit, mark, mechanism):
     """One mechanism's work, made by its own people through the services."""
-    item = item_dispatch(by=office, title=f"{mark}督办事项甲", content="请按分工办理。", source="ad_hoc",
-                         lead_units=[lead], participating_units=[participating], due_date=date(2026, 11, 6))
+    item = item_dispatch(
+        by=office,
+        title=f"{mark}督办事项甲",
+        content="请按分工办理。",
+        source="ad_hoc",
+        lead_units=[lead],
+        participating_units=[participating],
+        due_date=date(2026, 11, 6),
+    )
     meeting = meeting_propose(title=f"{mark}会议甲", topics="议题", reasons="理由", by=office)
-    community = community_create(reporting_unit=reporting_unit, name=f"{mark}社区甲", by=city,
-                                 old_estates=f"{mark}小区", renovation="in_progress")
+    community = community_create(
+        reporting_unit=reporting_unit,
+        name=f"{mark}社区甲",
+        by=city,
+        old_estates=f"{mark}小区",
+        renovation="in_progress",
+    )
     obligations_generate(today=MADE.date(), mechanism_ids=[mechanism.pk])
     feed = feed_token_create(user=convener, by=convener)
-    return {"item": item, "assignment": item.assignments.first(), "meeting": meeting, "community": community,
-            "obligation": Obligation.objects.filter(rule__mechanism=mechanism).first(), "feed": feed}
+    return {
+        "item": item,
+        "assignment": item.assignments.first(),
+        "meeting": meeting,
+        "community": community,
+        "obligation": Obligation.objects.filter(rule__mechanism=mechanism).first(),
+        "feed": feed,
+    }
 
 
 @pytest.fixture
@@ -87,20 +118,35 @@ def world(users, mechanism):
         zj = Mechanism.objects.get(code="zhejiang")
         zj_users = _zhejiang_people(zj)
         users = {**users, "gz_county": _county_account(mechanism, "guiyang", "gy_chengdong", "贵州城东区", "gz_county")}
-        gz = _work(office=users["office"], convener=users["convener"], city=users["city_guiyang"],
-                   lead=MemberUnit.objects.get(mechanism=mechanism, code="zjt"),
-                   participating=MemberUnit.objects.get(mechanism=mechanism, code="mzt"),
-                   reporting_unit=ReportingUnit.objects.get(mechanism=mechanism, code="guiyang"), mark="贵州",
-                   mechanism=mechanism)
-        zw = _work(office=zj_users["zj_office"], convener=zj_users["zj_convener"], city=zj_users["zj_city"],
-                   lead=MemberUnit.objects.get(mechanism=zj, code="mz"),
-                   participating=MemberUnit.objects.get(mechanism=zj, code="fgw"),
-                   reporting_unit=ReportingUnit.objects.get(mechanism=zj, code="hangzhou"), mark="浙江",
-                   mechanism=zj)
+        gz = _work(
+            office=users["office"],
+            convener=users["convener"],
+            city=users["city_guiyang"],
+            lead=MemberUnit.objects.get(mechanism=mechanism, code="zjt"),
+            participating=MemberUnit.objects.get(mechanism=mechanism, code="mzt"),
+            reporting_unit=ReportingUnit.objects.get(mechanism=mechanism, code="guiyang"),
+            mark="贵州",
+            mechanism=mechanism,
+        )
+        zw = _work(
+            office=zj_users["zj_office"],
+            convener=zj_users["zj_convener"],
+            city=zj_users["zj_city"],
+            lead=MemberUnit.objects.get(mechanism=zj, code="mz"),
+            participating=MemberUnit.objects.get(mechanism=zj, code="fgw"),
+            reporting_unit=ReportingUnit.objects.get(mechanism=zj, code="hangzhou"),
+            mark="浙江",
+            mechanism=zj,
+        )
         # 贵阳市 passes its 阶段性总结 down to its county: the share is Guizhou's work too.
         cascade.obligation_pass_down(
-            obligation=Obligation.objects.get(reporting_unit__code="guiyang", rule__code="stage_summary", period="2026-1115"),
-            counties=[users["gz_county"].reporting_unit], due_on=date(2026, 11, 11), by=users["city_guiyang"])
+            obligation=Obligation.objects.get(
+                reporting_unit__code="guiyang", rule__code="stage_summary", period="2026-1115"
+            ),
+            counties=[users["gz_county"].reporting_unit],
+            due_on=date(2026, 11, 11),
+            by=users["city_guiyang"],
+        )
     assert Obligation.objects.filter(rule__mechanism=zj).exists() and gz["obligation"] is not None
     return {"gz": mechanism, "zj": zj, "users": {**users, **zj_users}, "gz_work": gz, "zj_work": zw}
 
@@ -140,8 +186,18 @@ def _leaks(client, paths, marks):
     return leaks
 
 
-GUIZHOU_ROLES = ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "liaison_zjt", "city_guiyang", "gz_county",
-                 "outsider", "admin"]
+GUIZHOU_ROLES = [
+    "convener",
+    "deputy",
+    "office",
+    "member_mzt",
+    "liaison_mzt",
+    "liaison_zjt",
+    "city_guiyang",
+    "gz_county",
+    "outsider",
+    "admin",
+]
 ZHEJIANG_ROLES = ["zj_office", "zj_convener", "zj_liaison", "zj_city", "zj_county"]
 
 
@@ -166,13 +222,16 @@ def test_each_mechanism_sees_its_own_work_and_counts(world, client_for):
     """The walk above could pass on empty pages: each side's overseers do see their own work, and the
     counts are exactly their own mechanism's."""
     with time_machine.travel(WALKED, tick=False):
-        for office, convener, own, marks in (("office", "convener", world["gz"], GUIZHOU_MARKS[:4]),
-                                             ("zj_office", "zj_convener", world["zj"], ZHEJIANG_MARKS[:4])):
+        for office, convener, own, marks in (
+            ("office", "convener", world["gz"], GUIZHOU_MARKS[:4]),
+            ("zj_office", "zj_convener", world["zj"], ZHEJIANG_MARKS[:4]),
+        ):
             o, c = client_for(world["users"][office]), client_for(world["users"][convener])
             overdue = _body(c.get("/deadlines/overdue/"))
             assert marks[0] in overdue  # the item's shares are overdue
-            own_owed = Obligation.objects.filter(rule__mechanism=own, status__in=Obligation.OWED,
-                                                 due_on__lt=WALKED.date())
+            own_owed = Obligation.objects.filter(
+                rule__mechanism=own, status__in=Obligation.OWED, due_on__lt=WALKED.date()
+            )
             assert own_owed.exists()
             assert all(o_.obligor_name in overdue for o_ in own_owed)
             assert marks[0] in _body(o.get("/items/queue/"))
@@ -182,8 +241,12 @@ def test_each_mechanism_sees_its_own_work_and_counts(world, client_for):
             assert api["count"] == Obligation.objects.filter(rule__mechanism=own).count()
             items = o.get("/api/v1/items/").json()
             ids = [row["id"] for row in items["results"]]
-            assert ids == list(Item.objects.filter(assignments__unit__mechanism=own).distinct()
-                               .order_by("due_date", "pk").values_list("pk", flat=True))
+            assert ids == list(
+                Item.objects.filter(assignments__unit__mechanism=own)
+                .distinct()
+                .order_by("due_date", "pk")
+                .values_list("pk", flat=True)
+            )
             dashboard = _body(c.get("/dashboard/list/?metric=overdue"))
             assert marks[0] in dashboard
 
@@ -194,8 +257,10 @@ def test_sweep_and_feed_stay_within_the_mechanism(world, client_for):
         written = reminders_plan()  # the deployment's mechanism: Guizhou (settings.MECHANISM)
         assert written > 0
         swept = Message.objects.filter(pk__gt=before)
-        zj_subjects = {f"obligation:{pk}" for pk in Obligation.objects.filter(rule__mechanism=world["zj"])
-                       .values_list("pk", flat=True)}
+        zj_subjects = {
+            f"obligation:{pk}"
+            for pk in Obligation.objects.filter(rule__mechanism=world["zj"]).values_list("pk", flat=True)
+        }
         zj_subjects |= {f"task:{a.pk}" for a in world["zj_work"]["item"].assignments.all()}
         assert not swept.filter(subject__in=zj_subjects).exists()
         zj_people = [u.pk for k, u in world["users"].items() if k.startswith("zj_")]
@@ -205,7 +270,8 @@ def test_sweep_and_feed_stay_within_the_mechanism(world, client_for):
         reminders_plan(mechanism_ids=[world["zj"].pk])
         assert Message.objects.filter(subject__in=zj_subjects).exists()
         assert set(Message.objects.filter(subject__in=zj_subjects).values_list("recipient_id", flat=True)) <= set(
-            zj_people)
+            zj_people
+        )
         for side, marks in (("gz_work", ZHEJIANG_MARKS), ("zj_work", GUIZHOU_MARKS)):
             token = world[side]["feed"].token
             ics = _body(client_for(world["users"]["admin"]).get(f"/calendar/{token}.ics"))

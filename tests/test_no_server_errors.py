@@ -39,6 +39,8 @@ def test_no_page_answers_500(users, client_for, who):
     for path in _paths():
         for url in (path, path + JUNK, path + NUL):
             response = client.get(url)
-            if response.status_code >= 500 and not (path == "/health/" and response.status_code == 503):  # 503 = "degraded", by design
+            if response.status_code >= 500 and not (
+                path == "/health/" and response.status_code == 503
+            ):  # 503 = "degraded", by design
                 failures.append((url, response.status_code))
     assert failures == []

@@ -57,8 +57,15 @@ METRICS = ["open", "soon", "overdue", "yellow", "red"]
 
 def _grow(seed: int, factor: int) -> None:
     args = [f"--{name}={n * factor}" for name, n in SMALL.items()]
-    call_command("generate_national_data", "--provinces=2", f"--seed={seed}", "--more", *args,
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "generate_national_data",
+        "--provinces=2",
+        f"--seed={seed}",
+        "--more",
+        *args,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
 
 
 def _urls(mechanism) -> list[str]:
@@ -69,12 +76,21 @@ def _urls(mechanism) -> list[str]:
     meeting = Meeting.objects.filter(mechanism=mechanism).order_by("id").first()
     community = Community.objects.order_by("id").first()
     mzt = MemberUnit.objects.get(mechanism=mechanism, code="mzt")
-    urls += [f"{reverse('deadlines:overdue')}?unit=mu:{mzt.pk}", f"{reverse('deadlines:obligations')}?status=all",
-             f"{reverse('deadlines:obligations')}?status=all&page=2",
-             *(f"{reverse('dashboard:list')}?metric={m}" for m in METRICS)]
-    for name, obj in (("items:detail", item), ("item-detail", item), ("deadlines:obligation", obligation),
-                      ("obligation-detail", obligation), ("meetings:detail", meeting),
-                      ("communities:detail", community), ("community-detail", community)):
+    urls += [
+        f"{reverse('deadlines:overdue')}?unit=mu:{mzt.pk}",
+        f"{reverse('deadlines:obligations')}?status=all",
+        f"{reverse('deadlines:obligations')}?status=all&page=2",
+        *(f"{reverse('dashboard:list')}?metric={m}" for m in METRICS),
+    ]
+    for name, obj in (
+        ("items:detail", item),
+        ("item-detail", item),
+        ("deadlines:obligation", obligation),
+        ("obligation-detail", obligation),
+        ("meetings:detail", meeting),
+        ("communities:detail", community),
+        ("community-detail", community),
+    ):
         if obj is not None:
             urls.append(reverse(name, args=[obj.pk]))
     return urls

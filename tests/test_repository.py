@@ -30,8 +30,11 @@ def test_no_tracked_file_refers_outside_the_repository():
             continue
         text = path.read_text(encoding="utf-8", errors="ignore")
         hits += [f"{name}: {marker}" for marker in OUTSIDE if marker in text]
-        hits += [f"{name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
-                 for pattern in (OUTSIDE_PATH, OUTSIDE_DOCS) for m in pattern.finditer(text)]
+        hits += [
+            f"{name}:{text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
+            for pattern in (OUTSIDE_PATH, OUTSIDE_DOCS)
+            for m in pattern.finditer(text)
+        ]
     assert not hits, "\n".join(hits)
 
 
@@ -63,6 +66,7 @@ def test_ruff_lint():
 
 def test_ruff_format():
     """ruff format --check . — every Python file as the formatter writes it (`ruff format .` fixes it)."""
-    result = subprocess.run([BIN / "ruff", "format", "--check", "--no-cache", "."], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [BIN / "ruff", "format", "--check", "--no-cache", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -33,8 +33,9 @@ def form_error(form, exc: DomainError) -> int:
 def back_url(request) -> str:
     """The page the request came from, if it is this site's; else ""."""
     back = request.META.get("HTTP_REFERER", "")
-    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                                require_https=request.is_secure()):
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return back
     return ""
 

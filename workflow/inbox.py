@@ -63,6 +63,7 @@ def source_for(kind: str):
 
 # --- the colour ladder, given by the deadlines app -----------------------------------------------------
 
+
 def _no_urgency(due, today):
     return "none", "", ""
 
@@ -115,9 +116,14 @@ class InboxFilters:
 
     @classmethod
     def from_query(cls, params):
-        return cls(kind=params.get("kind", "")[:20], unit=params.get("unit", "")[:20], due=params.get("due", "")[:10],
-                   q=params.get("q", "").strip()[:50], after=params.get("after", "")[:80],
-                   extra={k: params.get(k, "")[:20] for k in EXTRA_NAMES if params.get(k)})
+        return cls(
+            kind=params.get("kind", "")[:20],
+            unit=params.get("unit", "")[:20],
+            due=params.get("due", "")[:10],
+            q=params.get("q", "").strip()[:50],
+            after=params.get("after", "")[:80],
+            extra={k: params.get(k, "")[:20] for k in EXTRA_NAMES if params.get(k)},
+        )
 
     def unit_ref(self) -> tuple[str, int] | None:
         """("mu", id) or ("ru", id) for the unit filter, None when none (or unreadable)."""
@@ -142,8 +148,13 @@ class InboxContext:
     @classmethod
     def for_user(cls, user, today: date | None = None):
         access = access_for(user)
-        return cls(user=user, today=today or timezone.localdate(), unit_ids=tuple(access.unit_ids),
-                   reporting_unit_ids=tuple(access.reporting_unit_ids), mechanism_id=mechanism_id_for(user))
+        return cls(
+            user=user,
+            today=today or timezone.localdate(),
+            unit_ids=tuple(access.unit_ids),
+            reporting_unit_ids=tuple(access.reporting_unit_ids),
+            mechanism_id=mechanism_id_for(user),
+        )
 
     def has_perm(self, perm: str) -> bool:
         return self.user.has_perm(perm)  # answered from the access snapshot (members.access), no query
@@ -165,8 +176,7 @@ class InboxContext:
 # --- helpers for sources -------------------------------------------------------------------------------
 
 
-def keyset(qs, after: tuple[date, int] | None, *, due: str | None, pk: str = "pk", nullable: bool = False,
-           limit: int):
+def keyset(qs, after: tuple[date, int] | None, *, due: str | None, pk: str = "pk", nullable: bool = False, limit: int):
     """`qs` in (due, pk) order (no due date last), strictly after `after`, at most `limit` rows: the page
     of a source. `after` is what `entries()` is given. `due=None`: the kind's steps have no due date
     (they sort after every dated step, oldest first)."""
@@ -272,8 +282,15 @@ class InboxPage:
         return sum(n for _, _, n in self.counts)
 
 
-def inbox_page(user, filters: InboxFilters | None = None, *, limit: int = PAGE_SIZE, today: date | None = None,
-               ctx: InboxContext | None = None, with_counts: bool = True) -> InboxPage:
+def inbox_page(
+    user,
+    filters: InboxFilters | None = None,
+    *,
+    limit: int = PAGE_SIZE,
+    today: date | None = None,
+    ctx: InboxContext | None = None,
+    with_counts: bool = True,
+) -> InboxPage:
     """The person's open steps across every registered flow, most urgent first, one page of `limit`."""
     filters = filters or InboxFilters()
     ctx = ctx or InboxContext.for_user(user, today)
@@ -297,15 +314,28 @@ def inbox_page(user, filters: InboxFilters | None = None, *, limit: int = PAGE_S
         entries.append(entry)
     # Counts per kind within the unit filter only: the kind tabs stay readable while one kind is shown.
     scope = InboxFilters(unit=filters.unit)
-    counts = list(zip([s.kind for s in every], [s.label for s in every],
-                      count_all([s.count_queryset(ctx, filters=scope) for s in every]))) if with_counts else []
+    counts = (
+        list(
+            zip(
+                [s.kind for s in every],
+                [s.label for s in every],
+                count_all([s.count_queryset(ctx, filters=scope) for s in every]),
+            )
+        )
+        if with_counts
+        else []
+    )
     # An occasional kind (a source with `shown_when_empty = False`: a division's parts, an inspection
     # team's visit) gets a tab only while the person has such a step, or while it is the chosen kind.
     hidden = {s.kind for s in every if not getattr(s, "shown_when_empty", True) and s.kind != filters.kind}
     hidden &= {kind for kind, _, n in counts if n == 0} if with_counts else set()
     counts = [c for c in counts if c[0] not in hidden]
-    return InboxPage(entries=entries, next_cursor=next_cursor, counts=counts,
-                     kinds=[(s.kind, s.label) for s in every if s.kind not in hidden])
+    return InboxPage(
+        entries=entries,
+        next_cursor=next_cursor,
+        counts=counts,
+        kinds=[(s.kind, s.label) for s in every if s.kind not in hidden],
+    )
 
 
 def count_all(querysets) -> list[int]:

@@ -28,10 +28,21 @@ class InboxEntrySerializer(serializers.Serializer):
 
     def to_representation(self, entry):
         since = entry.since.isoformat() if entry.since is not None else None
-        return {"kind": entry.kind, "kind_label": entry.kind_label, "key": entry.key, "title": entry.title,
-                "unit_name": entry.unit_name, "due": entry.due.isoformat() if entry.due else None,
-                "colour": entry.colour, "colour_label": entry.colour_label, "days_label": entry.days_label,
-                "verb": entry.verb, "status_label": entry.status_label, "url": entry.url, "since": since}
+        return {
+            "kind": entry.kind,
+            "kind_label": entry.kind_label,
+            "key": entry.key,
+            "title": entry.title,
+            "unit_name": entry.unit_name,
+            "due": entry.due.isoformat() if entry.due else None,
+            "colour": entry.colour,
+            "colour_label": entry.colour_label,
+            "days_label": entry.days_label,
+            "verb": entry.verb,
+            "status_label": entry.status_label,
+            "url": entry.url,
+            "since": since,
+        }
 
 
 class KindCountSerializer(serializers.Serializer):
@@ -57,17 +68,26 @@ def _limit(value) -> int:
 class InboxViewSet(viewsets.ViewSet):
     """我的待办: every open step of every flow for the signed-in person, most urgent first."""
 
-    @extend_schema(summary="我的待办（全部类别）", responses=InboxPageSerializer, parameters=[
-        OpenApiParameter("kind", OpenApiTypes.STR, description="只看一个类别"),
-        OpenApiParameter("unit", OpenApiTypes.STR, description="单位：mu:<成员单位编号> 或 ru:<市州编号>"),
-        OpenApiParameter("due", OpenApiTypes.STR, enum=["overdue", "soon"], description="已逾期 / 临期"),
-        OpenApiParameter("q", OpenApiTypes.STR, description="标题中的文字"),
-        OpenApiParameter("after", OpenApiTypes.STR, description="上一页返回的 next"),
-        OpenApiParameter("limit", OpenApiTypes.INT, description="每页条数（1–100，默认 50）"),
-    ])
+    @extend_schema(
+        summary="我的待办（全部类别）",
+        responses=InboxPageSerializer,
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, description="只看一个类别"),
+            OpenApiParameter("unit", OpenApiTypes.STR, description="单位：mu:<成员单位编号> 或 ru:<市州编号>"),
+            OpenApiParameter("due", OpenApiTypes.STR, enum=["overdue", "soon"], description="已逾期 / 临期"),
+            OpenApiParameter("q", OpenApiTypes.STR, description="标题中的文字"),
+            OpenApiParameter("after", OpenApiTypes.STR, description="上一页返回的 next"),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="每页条数（1–100，默认 50）"),
+        ],
+    )
     def list(self, request):
-        page = inbox_page(request.user, InboxFilters.from_query(request.query_params),
-                          limit=_limit(request.query_params.get("limit")))
-        return Response({
-            "results": InboxEntrySerializer(page.entries, many=True).data, "next": page.next_cursor,
-            "counts": [{"kind": kind, "label": label, "count": n} for kind, label, n in page.counts]})
+        page = inbox_page(
+            request.user, InboxFilters.from_query(request.query_params), limit=_limit(request.query_params.get("limit"))
+        )
+        return Response(
+            {
+                "results": InboxEntrySerializer(page.entries, many=True).data,
+                "next": page.next_cursor,
+                "counts": [{"kind": kind, "label": label, "count": n} for kind, label, n in page.counts],
+            }
+        )

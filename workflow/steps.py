@@ -30,8 +30,10 @@ STALE_FLOW_MESSAGE = "流程状态已变化，请刷新页面后重试。"
 def process_for(flow_class, obj=None, **lookup):
     """The process of `flow_class` whose artifact is `obj`, or the one matching `lookup`."""
     if obj is not None:
-        lookup = {"artifact_content_type": ContentType.objects.get_for_model(obj, for_concrete_model=False),
-                  "artifact_object_id": obj.pk}
+        lookup = {
+            "artifact_content_type": ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            "artifact_object_id": obj.pk,
+        }
     return flow_class.process_class.objects.get(flow_class=flow_class, **lookup)
 
 
@@ -70,8 +72,11 @@ def step_open(flow_class, obj=None, *, process=None):
         if obj is None:
             return None
         ct = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-        filters = {"process__artifact_content_type": ct, "process__artifact_object_id": obj.pk,
-                   "process__flow_class": flow_class}
+        filters = {
+            "process__artifact_content_type": ct,
+            "process__artifact_object_id": obj.pk,
+            "process__flow_class": flow_class,
+        }
     else:
         filters = {"process": process}
     task = Task.objects.filter(status=STATUS.NEW, **filters).order_by("-pk").first()

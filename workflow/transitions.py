@@ -43,8 +43,17 @@ def transition_allowed(obj, action: str) -> bool:
     return obj.status in sources
 
 
-def transition_apply(obj, action: str, *, by=None, version=None, label: str | None = None, audit: str = "",
-                     reason: str = "", changes: dict | None = None) -> str:
+def transition_apply(
+    obj,
+    action: str,
+    *,
+    by=None,
+    version=None,
+    label: str | None = None,
+    audit: str = "",
+    reason: str = "",
+    changes: dict | None = None,
+) -> str:
     """Move `obj` by `action` of its model's TRANSITIONS table; returns the new status.
 
     Checks `version` (when given and the model has one), refuses a move the table does not allow,
@@ -56,9 +65,11 @@ def transition_apply(obj, action: str, *, by=None, version=None, label: str | No
     if version is not None and hasattr(obj, "version"):
         version_check(obj, version, label=label)
     if obj.status not in sources:
-        raise Conflict(f"{_noun(obj, label)}当前为“{_status_label(model, obj.status)}”，"
-                       f"不能改为“{_status_label(model, target)}”。页面可能已过期，请刷新后重试。",
-                       code=BAD_TRANSITION)
+        raise Conflict(
+            f"{_noun(obj, label)}当前为“{_status_label(model, obj.status)}”，"
+            f"不能改为“{_status_label(model, target)}”。页面可能已过期，请刷新后重试。",
+            code=BAD_TRANSITION,
+        )
     obj.status = target
     if hasattr(obj, "version"):
         obj.version += 1

@@ -32,23 +32,29 @@ def progress_chart(rows, province, target_share):
     height = row_h * len(rows) + 28
     width = label_w + bar_w + 56
     target = float(target_share) if target_share not in (None, "") else None
-    parts = [f'<svg class="chart progress-chart" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-label="各市州达到创建标准的社区比例{"与目标" if target is not None else ""}：数据见下表">',
-             '<defs><pattern id="below-target" width="6" height="6" patternUnits="userSpaceOnUse" '
-             'patternTransform="rotate(45)"><rect width="6" height="6" class="bar-below"/>'
-             '<line x1="0" y1="0" x2="0" y2="6" class="hatch"/></pattern></defs>']
+    parts = [
+        f'<svg class="chart progress-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="各市州达到创建标准的社区比例{"与目标" if target is not None else ""}：数据见下表">',
+        '<defs><pattern id="below-target" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" class="bar-below"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" class="hatch"/></pattern></defs>',
+    ]
     for i, r in enumerate(rows):
         y = 6 + i * row_h
         pct = min(100.0, max(0.0, float(r.ratio or 0) * 100))
         below = target is not None and r.ratio is not None and pct < target
         fill = 'fill="url(#below-target)"' if below else 'class="bar-met"'
-        parts.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" class="axis">{escape(r.label)}</text>'
-                     f'<rect x="{label_w}" y="{y}" width="{bar_w * pct / 100:.1f}" height="16" {fill}/>'
-                     f'<text x="{label_w + bar_w * pct / 100 + 4:.1f}" y="{y + 13}" class="value">'
-                     f'{percent(r.ratio)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end" class="axis">{escape(r.label)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{bar_w * pct / 100:.1f}" height="16" {fill}/>'
+            f'<text x="{label_w + bar_w * pct / 100 + 4:.1f}" y="{y + 13}" class="value">'
+            f"{percent(r.ratio)}</text>"
+        )
     if target is not None:
         x = label_w + bar_w * target / 100
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="2" y2="{height - 20}" class="target-line"/>'
-                     f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" class="target-label">目标 {target:g}%</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="2" y2="{height - 20}" class="target-line"/>'
+            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" class="target-label">目标 {target:g}%</text>'
+        )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — labels escaped, numbers formatted

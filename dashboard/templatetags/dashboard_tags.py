@@ -50,15 +50,21 @@ def rate_lines(rows, quarters, title="按时办结率（%）"):
 
     left, top, step, height = 36, 12, 90, 150
     width = left + step * max(len(quarters) - 1, 1) + 150
-    parts = [f'<svg class="chart chart-lines" viewBox="0 0 {width} {height + 40}" role="img" '
-             f'aria-label="{escape(title)}：数据见下表">']
+    parts = [
+        f'<svg class="chart chart-lines" viewBox="0 0 {width} {height + 40}" role="img" '
+        f'aria-label="{escape(title)}：数据见下表">'
+    ]
     for pct in (0, 50, 100):
         y = top + height * (1 - pct / 100)
-        parts.append(f'<line x1="{left}" x2="{left + step * (len(quarters) - 1)}" y1="{y:.1f}" y2="{y:.1f}" class="grid-line"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">{pct}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{left + step * (len(quarters) - 1)}" y1="{y:.1f}" y2="{y:.1f}" class="grid-line"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="axis">{pct}</text>'
+        )
     for i, q in enumerate(quarters):
-        parts.append(f'<text x="{left + step * i}" y="{top + height + 22}" text-anchor="middle" class="axis">'
-                     f'{q.year}Q{q.q}</text>')
+        parts.append(
+            f'<text x="{left + step * i}" y="{top + height + 22}" text-anchor="middle" class="axis">'
+            f"{q.year}Q{q.q}</text>"
+        )
     for n, row in enumerate(rows):
         colour, shape = SERIES_COLOURS[n % len(SERIES_COLOURS)], MARKERS[n % len(MARKERS)]
         points, segment, last = [], [], None
@@ -80,7 +86,9 @@ def rate_lines(rows, quarters, title="按时办结率（%）"):
                 parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
             parts += [_marker(shape, x, y, colour) for x, y in seg]
         if last:
-            parts.append(f'<text x="{last[0] + 8:.1f}" y="{last[1] + 4:.1f}" fill="{colour}" class="series-label">'
-                         f"{escape(row.name)}</text>")
+            parts.append(
+                f'<text x="{last[0] + 8:.1f}" y="{last[1] + 4:.1f}" fill="{colour}" class="series-label">'
+                f"{escape(row.name)}</text>"
+            )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 — names escaped, numbers formatted

@@ -46,18 +46,27 @@ def calendar_year_save(*, year: int, holidays: str, workdays: str, note: str = "
     bad_on = [d for d, _ in on if d.weekday() < 5]
     if bad_on:
         raise DomainError(f"{bad_on[0]} 是周一至周五，本来就上班，不是调休上班日。", field="workdays")
-    before = sorted(f"{d} {'上班' if w else '放假'}" for d, w in
-                    CalendarDay.objects.filter(day__year=year).values_list("day", "is_working"))
+    before = sorted(
+        f"{d} {'上班' if w else '放假'}"
+        for d, w in CalendarDay.objects.filter(day__year=year).values_list("day", "is_working")
+    )
     snapshot = owed_due_snapshot()
     CalendarDay.objects.filter(day__year=year).delete()
-    CalendarDay.objects.bulk_create([CalendarDay(day=d, is_working=False, name=n) for d, n in off] +
-                                    [CalendarDay(day=d, is_working=True, name=n) for d, n in on])
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(day=d, is_working=False, name=n) for d, n in off]
+        + [CalendarDay(day=d, is_working=True, name=n) for d, n in on]
+    )
     entry, _ = CalendarYear.objects.update_or_create(year=year, defaults={"note": note[:200], "entered_by": by})
     transaction.on_commit(calendar.cache_clear)
     calendar.cache_clear()
     moved = obligations_follow_calendar(snapshot=snapshot, by=by, why=f"录入 {year} 年节假日安排")
-    audit_record(actor=by, action="calendar.year_save", obj=entry, reason=note,
-                 changes={"before": before, "holidays": len(off), "workdays": len(on), "moved": moved})
+    audit_record(
+        actor=by,
+        action="calendar.year_save",
+        obj=entry,
+        reason=note,
+        changes={"before": before, "holidays": len(off), "workdays": len(on), "moved": moved},
+    )
     return entry
 
 
@@ -74,8 +83,13 @@ def calendar_year_delete(*, year: int, by) -> None:
     transaction.on_commit(calendar.cache_clear)
     calendar.cache_clear()
     moved = obligations_follow_calendar(snapshot=snapshot, by=by, why=f"删除 {year} 年录入的节假日安排")
-    audit_record(actor=by, action="calendar.year_delete", obj=entry, reason=f"删除 {year} 年录入的节假日",
-                 changes={"moved": moved})
+    audit_record(
+        actor=by,
+        action="calendar.year_delete",
+        obj=entry,
+        reason=f"删除 {year} 年录入的节假日",
+        changes={"moved": moved},
+    )
 
 
 # --- Stored due dates follow the calendar ---------------------------------------------------------------
@@ -126,17 +140,29 @@ def obligations_follow_calendar(*, snapshot: dict, by, why: str) -> int:
     for rule_id, period in new:
         candidates |= Q(rule_id=rule_id, period=period)
     moved = []
-    for o in (Obligation.objects.owed().filter(candidates).select_for_update(of=("self",))
-              .select_related("rule", "member_unit", "reporting_unit").order_by("due_on", "id")):
+    for o in (
+        Obligation.objects.owed()
+        .filter(candidates)
+        .select_for_update(of=("self",))
+        .select_related("rule", "member_unit", "reporting_unit")
+        .order_by("due_on", "id")
+    ):
         old_due, old_opens = snapshot[(o.rule_id, o.period)]
         if o.due_on != old_due:
             continue  # not the rule's day: someone set it, and a calendar change must not undo that
         new_due, new_opens = new[(o.rule_id, o.period)]
         o.due_on, o.opens_on = new_due, new_opens
         o.save(update_fields=["due_on", "opens_on"])
-        audit_record(actor=by, action="obligation.due_move", obj=o, reason=why,
-                     changes={"due_on": [old_due.isoformat(), new_due.isoformat()],
-                              "opens_on": [old_opens.isoformat(), new_opens.isoformat()]})
+        audit_record(
+            actor=by,
+            action="obligation.due_move",
+            obj=o,
+            reason=why,
+            changes={
+                "due_on": [old_due.isoformat(), new_due.isoformat()],
+                "opens_on": [old_opens.isoformat(), new_opens.isoformat()],
+            },
+        )
         moved.append((o, old_due))
     if not moved:
         return 0
@@ -145,19 +171,33 @@ def obligations_follow_calendar(*, snapshot: dict, by, why: str) -> int:
     for kind in REMINDER_KINDS:
         withdraw |= Q(kind=kind) | Q(kind__startswith=f"{kind}:")
     for o, old_due in moved:
-        Message.objects.filter(withdraw, subject=f"obligation:{o.pk}", period=old_due.isoformat(),
-                               status=Message.PENDING).delete()
+        Message.objects.filter(
+            withdraw, subject=f"obligation:{o.pk}", period=old_due.isoformat(), status=Message.PENDING
+        ).delete()
     for o, old_due in moved:
-        event_notify(event="date_moved", obj=o, by=by, old=old_due, why=why,
-                     units=[o.member_unit_id] if o.member_unit_id else [],
-                     reporting_units=[o.reporting_unit_id] if o.reporting_unit_id else [],
-                     period=f"{old_due.isoformat()}>{o.due_on.isoformat()}")
+        event_notify(
+            event="date_moved",
+            obj=o,
+            by=by,
+            old=old_due,
+            why=why,
+            units=[o.member_unit_id] if o.member_unit_id else [],
+            reporting_units=[o.reporting_unit_id] if o.reporting_unit_id else [],
+            period=f"{old_due.isoformat()}>{o.due_on.isoformat()}",
+        )
     return len(moved)
 
 
-HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
-                 "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
-                 "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日"}
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
 
 
 def calendar_year_from_package(year: int) -> tuple[str, str]:

@@ -21,8 +21,8 @@ from ..models import Attachment, DeadlineRule, Obligation, Submission, Submissio
 
 # --- Obligations -------------------------------------------------------------------------------------
 
-LOOKBACK_DAYS = 31     # a period due up to a month ago is still created (the task may have been down)
-HORIZON_DAYS = 120     # created about four months ahead: the liaison sees what is coming
+LOOKBACK_DAYS = 31  # a period due up to a month ago is still created (the task may have been down)
+HORIZON_DAYS = 120  # created about four months ahead: the liaison sees what is coming
 
 
 @dataclass
@@ -40,8 +40,9 @@ def obligors_for(rule: DeadlineRule, on: date):
     return [("ru", u) for u in units]
 
 
-def obligations_generate(*, today: date | None = None, horizon_days: int = HORIZON_DAYS,
-                         mechanism_ids=None) -> GenerateReport:
+def obligations_generate(
+    *, today: date | None = None, horizon_days: int = HORIZON_DAYS, mechanism_ids=None
+) -> GenerateReport:
     """Create every obligation (rule × obligor × period) due from a month ago to `horizon_days` ahead,
     for the deployment's mechanism (or `mechanism_ids`). Idempotent and safe to race: the unique key
     (rule, obligor, period) drops duplicates."""
@@ -56,16 +57,28 @@ def obligations_generate(*, today: date | None = None, horizon_days: int = HORIZ
         rows = []
         for period in periods:
             for kind, unit in obligors_for(rule, period.due):
-                rows.append(Obligation(
-                    rule=rule, member_unit=unit if kind == "mu" else None,
-                    reporting_unit=unit if kind == "ru" else None, obligor_key=f"{kind}:{unit.pk}",
-                    period=period.key, period_label=period.label, period_start=period.start,
-                    period_end=period.end, opens_on=period.opens, due_on=period.due))
+                rows.append(
+                    Obligation(
+                        rule=rule,
+                        member_unit=unit if kind == "mu" else None,
+                        reporting_unit=unit if kind == "ru" else None,
+                        obligor_key=f"{kind}:{unit.pk}",
+                        period=period.key,
+                        period_label=period.label,
+                        period_start=period.start,
+                        period_end=period.end,
+                        opens_on=period.opens,
+                        due_on=period.due,
+                    )
+                )
         if not rows:
             continue
         keys = {(o.obligor_key, o.period) for o in rows}
-        have = set(Obligation.objects.filter(rule=rule, period__in={p.key for p in periods})
-                   .values_list("obligor_key", "period"))
+        have = set(
+            Obligation.objects.filter(rule=rule, period__in={p.key for p in periods}).values_list(
+                "obligor_key", "period"
+            )
+        )
         new = [o for o in rows if (o.obligor_key, o.period) not in have]
         report.existing += len(keys) - len(new)
         if new:
@@ -112,8 +125,10 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), keep=(), b
         locked = Obligation.objects.select_for_update().get(pk=obligation.pk)
         transition_apply(locked, "submit", label="该报送任务")
         if timezone.localdate(now) < locked.opens_on:
-            raise DomainError(f"报送期自 {locked.opens_on:%Y年%-m月%-d日} 起，现在还不能报送（报告反映的时段尚未结束）。"
-                              "请届时再报送。")
+            raise DomainError(
+                f"报送期自 {locked.opens_on:%Y年%-m月%-d日} 起，现在还不能报送（报告反映的时段尚未结束）。"
+                "请届时再报送。"
+            )
         late = timezone.localdate(now) > locked.due_on
         submission = Submission(obligation=locked, text=text, submitted_by=by, submitted_at=now, is_late=late)
         submission.full_clean(exclude=["obligation", "submitted_by"])
@@ -133,9 +148,13 @@ def obligation_submit(*, obligation: Obligation, text: str, files=(), keep=(), b
         else:  # a returned report comes back
             step_run(SubmissionFlow.revise, process=process, by=by)
         county_submitted_notify(obligation=locked, by=by)  # a county's return tells its prefecture (cascade)
-        audit_record(actor=by, action="obligation.submit", obj=locked,
-                     reason="逾期报送" if late else "", changes={"submission": submission.pk, "files": len(files) + len(kept),
-                                                              "kept": [a.name for a in kept]})
+        audit_record(
+            actor=by,
+            action="obligation.submit",
+            obj=locked,
+            reason="逾期报送" if late else "",
+            changes={"submission": submission.pk, "files": len(files) + len(kept), "kept": [a.name for a in kept]},
+        )
     obligation.refresh_from_db()
     return submission
 
@@ -172,11 +191,21 @@ def obligation_decide(*, obligation: Obligation, accept: bool, reason: str = "",
             locked.accepted_at = now
         locked.save(update_fields=["status", "accepted_at"])
         step_run(SubmissionFlow.receive, process=process_for(SubmissionFlow, obligation=locked), accepted=accept, by=by)
-        audit_record(actor=by, action=f"obligation.{action}", obj=locked, reason=reason,
-                     changes={"submission": submission.pk, "late": submission.is_late, "quality": quality})
-        event_notify(event="accepted" if accept else "returned", obj=locked, by=by, reason=reason,
-                     units=[locked.member_unit_id] if locked.member_unit_id else [],
-                     reporting_units=[locked.reporting_unit_id] if locked.reporting_unit_id else [])
+        audit_record(
+            actor=by,
+            action=f"obligation.{action}",
+            obj=locked,
+            reason=reason,
+            changes={"submission": submission.pk, "late": submission.is_late, "quality": quality},
+        )
+        event_notify(
+            event="accepted" if accept else "returned",
+            obj=locked,
+            by=by,
+            reason=reason,
+            units=[locked.member_unit_id] if locked.member_unit_id else [],
+            reporting_units=[locked.reporting_unit_id] if locked.reporting_unit_id else [],
+        )
     obligation.refresh_from_db()
     return obligation
 
@@ -195,8 +224,13 @@ def obligation_press(*, obligation: Obligation, by, note: str = ""):
         sent = reminder_press(subject=f"obligation:{locked.pk}", by=by)
         if sent is None:
             raise Conflict("该报送任务已不需报送，无需催办。")
-        audit_record(actor=by, action="obligation.press", obj=locked, reason=note[:500],
-                     changes={"messages": sent.rows, "reached": sent.reached})
+        audit_record(
+            actor=by,
+            action="obligation.press",
+            obj=locked,
+            reason=note[:500],
+            changes={"messages": sent.rows, "reached": sent.reached},
+        )
     return sent
 
 
@@ -213,6 +247,11 @@ def subject_press(*, subject: str, by):
             raise Conflict("该事项已办结或不存在，无需催办。")
         first = Message.objects.filter(subject=subject, kind__startswith="press:").order_by("-id").first()
         if first is not None:
-            audit_record(actor=by, action="subject.press", obj=first, reason=subject,
-                         changes={"messages": sent.rows, "reached": sent.reached})
+            audit_record(
+                actor=by,
+                action="subject.press",
+                obj=first,
+                reason=subject,
+                changes={"messages": sent.rows, "reached": sent.reached},
+            )
     return sent

@@ -55,14 +55,24 @@ def rules_load(*, mechanism, spec, by=None) -> RulesReport:
     writes nothing. A rule no longer in the file is retired (kept with its obligations), not deleted.
     Runs inside `members.services.mechanism_load`'s transaction (via members.signals.mechanism_loaded),
     so a bad rule makes the whole load fail with nothing half-written."""
-    parsed = schedules.rules_parse(spec.extra.get("deadline_rules"), established_on=spec.established_on,
-                                   where=_line_finder(spec))
+    parsed = schedules.rules_parse(
+        spec.extra.get("deadline_rules"), established_on=spec.established_on, where=_line_finder(spec)
+    )
     report = RulesReport()
     existing = {r.code: r for r in DeadlineRule.objects.select_for_update().filter(mechanism=mechanism)}
     for rs in parsed:
-        values = {"title": rs.title, "obligors": rs.obligors, "schedule": DeadlineRule.schedule_json(rs.schedule),
-                  "starts": rs.starts, "ends": rs.ends, "blue_from": rs.blue_from, "red_after": rs.red_after,
-                  "reminders": rs.reminders, "order": rs.order, "active": True}
+        values = {
+            "title": rs.title,
+            "obligors": rs.obligors,
+            "schedule": DeadlineRule.schedule_json(rs.schedule),
+            "starts": rs.starts,
+            "ends": rs.ends,
+            "blue_from": rs.blue_from,
+            "red_after": rs.red_after,
+            "reminders": rs.reminders,
+            "order": rs.order,
+            "active": True,
+        }
         rule = existing.get(rs.code)
         if rule is None:
             rule = DeadlineRule(mechanism=mechanism, code=rs.code, **values)
@@ -84,11 +94,14 @@ def rules_load(*, mechanism, spec, by=None) -> RulesReport:
             rule.save(update_fields=["active"])
             report.retired.append(code)
     if report.created or report.updated or report.retired:
-        audit_record(actor=by, action="deadline_rules.load", obj=mechanism,
-                     reason=f"载入时限规则（配置版本 {spec.version}）",
-                     changes={"created": report.created, "updated": report.updated, "retired": report.retired})
+        audit_record(
+            actor=by,
+            action="deadline_rules.load",
+            obj=mechanism,
+            reason=f"载入时限规则（配置版本 {spec.version}）",
+            changes={"created": report.created, "updated": report.updated, "retired": report.retired},
+        )
     return report
-
 
 
 def rules_loaded_receiver(sender, *, mechanism, spec, by=None, **kwargs):

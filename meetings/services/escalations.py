@@ -54,8 +54,13 @@ def escalation_decide(*, escalation: Escalation, approve: bool, by, note: str = 
     if approve:
         e.approved_by, e.approved_at, e.on_behalf_of_convener = by, timezone.now(), on_behalf
     e.save()
-    audit_record(actor=by, action="escalation.approve" if approve else "escalation.return", obj=e, reason=note,
-                 changes={"on_behalf_of_convener": on_behalf})
+    audit_record(
+        actor=by,
+        action="escalation.approve" if approve else "escalation.return",
+        obj=e,
+        reason=note,
+        changes={"on_behalf_of_convener": on_behalf},
+    )
     step_run(EscalationFlow.approval, process=process_for(EscalationFlow, e), approved=approve)
     return e
 
@@ -113,13 +118,22 @@ def escalation_raise(*, title: str, description: str, by, unit: MemberUnit | Non
     mechanism = mechanism_for(by)
     if mechanism is None:
         raise DomainError("联席会议尚未载入。")
-    escalation = Escalation(mechanism=mechanism, title=text_clean(title, label="事项名称", field="title", max_length=100),
-                            description=text_clean(description, label="事项说明", field="description", max_length=5000),
-                            raised_by_unit=unit, raised_by=by, raised_at=timezone.now())
+    escalation = Escalation(
+        mechanism=mechanism,
+        title=text_clean(title, label="事项名称", field="title", max_length=100),
+        description=text_clean(description, label="事项说明", field="description", max_length=5000),
+        raised_by_unit=unit,
+        raised_by=by,
+        raised_at=timezone.now(),
+    )
     escalation.full_clean()
     escalation.save()
-    audit_record(actor=by, action="escalation.raise", obj=escalation, changes={
-        "unit": unit.name if unit else "联席会议办公室", "title": escalation.title})
+    audit_record(
+        actor=by,
+        action="escalation.raise",
+        obj=escalation,
+        changes={"unit": unit.name if unit else "联席会议办公室", "title": escalation.title},
+    )
     EscalationFlow.start.run(escalation=escalation)
     event_notify(event="escalation_raised", obj=escalation, by=by, unit=unit.name if unit else "联席会议办公室")
     return escalation

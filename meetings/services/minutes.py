@@ -47,16 +47,25 @@ def _matter_rows(matters, today: date, mechanism_id: int):
             raise DomainError(f"请为{where}选择牵头单位。", field="matters")
         both = set(leads) & set(parts)
         if both:
-            raise DomainError(f"{where}：{'、'.join(u.name for u in both)}不能同时是牵头单位和参与单位。",
-                              field="matters")
-        rows.append((AgreedMatter(number=n, content=content, done_criteria=criteria, due_date=due,
-                                  is_major=bool(m.get("is_major"))), leads, parts))
+            raise DomainError(
+                f"{where}：{'、'.join(u.name for u in both)}不能同时是牵头单位和参与单位。", field="matters"
+            )
+        rows.append(
+            (
+                AgreedMatter(
+                    number=n, content=content, done_criteria=criteria, due_date=due, is_major=bool(m.get("is_major"))
+                ),
+                leads,
+                parts,
+            )
+        )
     return rows
 
 
 @transaction.atomic
-def minutes_save(*, minutes: Minutes, title: str, summary: str, matters: list[dict], by, doc_number: str = "",
-                 version=None) -> Minutes:
+def minutes_save(
+    *, minutes: Minutes, title: str, summary: str, matters: list[dict], by, doc_number: str = "", version=None
+) -> Minutes:
     """The office writes (or revises) the draft: title, summary and the numbered agreed matters.
     Each matter: content, done_criteria, due_date, lead_units, participating_units, is_major."""
     _require_office(by, "起草纪要")
@@ -78,10 +87,17 @@ def minutes_save(*, minutes: Minutes, title: str, summary: str, matters: list[di
         matter.save()
         AgreedMatterUnit.objects.bulk_create(
             [AgreedMatterUnit(matter=matter, unit=u, role=AgreedMatterUnit.LEAD, order=i) for i, u in enumerate(leads)]
-            + [AgreedMatterUnit(matter=matter, unit=u, role=AgreedMatterUnit.PARTICIPATING, order=i)
-               for i, u in enumerate(parts)])
-    audit_record(actor=by, action="minutes.save", obj=minutes, changes={
-        "matters": [f"{m.number}. {m.content[:40]}" for m, _l, _p in rows]})
+            + [
+                AgreedMatterUnit(matter=matter, unit=u, role=AgreedMatterUnit.PARTICIPATING, order=i)
+                for i, u in enumerate(parts)
+            ]
+        )
+    audit_record(
+        actor=by,
+        action="minutes.save",
+        obj=minutes,
+        changes={"matters": [f"{m.number}. {m.content[:40]}" for m, _l, _p in rows]},
+    )
     return minutes
 
 
@@ -121,11 +137,26 @@ def minutes_review(*, minutes: Minutes, unit: MemberUnit, agree: bool, by, comme
         raise Conflict(f"{unit.name}已对本轮征求意见稿表示意见。", code="duplicate")
     comment = text_clean(comment, label="修改意见", field="comment", max_length=2000, required=not agree)
     review = MinutesReview.objects.create(
-        minutes=minutes, round=minutes.round, unit=unit, comment=comment, by=by, acting_for=acting_for(by, unit),
-        decision=MinutesReview.Decision.AGREE if agree else MinutesReview.Decision.CHANGES)
-    audit_record(actor=by, action="minutes.review", obj=minutes, reason=comment, changes={
-        "round": minutes.round, "unit": unit.name, "decision": review.get_decision_display(),
-        "acting_for": review.acting_for.name if review.acting_for else None})
+        minutes=minutes,
+        round=minutes.round,
+        unit=unit,
+        comment=comment,
+        by=by,
+        acting_for=acting_for(by, unit),
+        decision=MinutesReview.Decision.AGREE if agree else MinutesReview.Decision.CHANGES,
+    )
+    audit_record(
+        actor=by,
+        action="minutes.review",
+        obj=minutes,
+        reason=comment,
+        changes={
+            "round": minutes.round,
+            "unit": unit.name,
+            "decision": review.get_decision_display(),
+            "acting_for": review.acting_for.name if review.acting_for else None,
+        },
+    )
     answers = list(minutes.reviews.filter(round=minutes.round))
     if len(answers) == len(units):
         all_agreed = all(a.decision == MinutesReview.Decision.AGREE for a in answers)

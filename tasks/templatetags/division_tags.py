@@ -11,5 +11,10 @@ register = template.Library()
 @register.inclusion_tag("tasks/_division_panel.html", takes_context=True)
 def division_panel(context, item):
     request = context["request"]
-    return {**panel(request.user, item), "item": item, "posted": context.get("posted") or {},
-            "csrf_token": context.get("csrf_token"), "request": request}
+    return {
+        **panel(request.user, item),
+        "item": item,
+        "posted": context.get("posted") or {},
+        "csrf_token": context.get("csrf_token"),
+        "request": request,
+    }

@@ -51,7 +51,12 @@ def test_full_pass_counts_toward_the_target(city2, users, gy_community):
     gy_community.refresh_from_db()
     assert gy_community.status == CreationStatus.MEETS_STANDARD and gy_community.standard_met_on == date(2021, 6, 1)
     assert [h.to_status for h in gy_community.status_changes.all()] == [
-        "not_started", "taking_part", "self_assessed", "assessed", "meets_standard"]
+        "not_started",
+        "taking_part",
+        "self_assessed",
+        "assessed",
+        "meets_standard",
+    ]
     p = progress(user=office, year=2021)
     assert p["province"].met == 1 and p["province"].total == 1 and p["province"].target_reached
     assert progress(user=office, year=2020)["province"].met == 0
@@ -82,8 +87,16 @@ def test_returns_go_back_a_step_with_reason(city2, users, gy_community):
     assessment_review(assessment=a, approve=True, by=city2)
     a = assessment_confirm(assessment=a, approve=True, by=office)
     assert a.status == Assessment.Status.CONFIRMED
-    assert [s.action for s in a.steps.all()] == ["started", "submitted", "returned", "submitted", "approved",
-                                                 "office_returned", "approved", "confirmed"]
+    assert [s.action for s in a.steps.all()] == [
+        "started",
+        "submitted",
+        "returned",
+        "submitted",
+        "approved",
+        "office_returned",
+        "approved",
+        "confirmed",
+    ]
 
 
 def test_confirmed_fail_leaves_the_community_taking_part(city2, users, gy_community):
@@ -104,8 +117,17 @@ def test_zhejiang_score_through_the_flow(users, gy_community, settings):
     city = users["city_guiyang"]
     a = assessment_start(community=gy_community, by=city)
     assert a.standard == "zhejiang"
-    a = assessment_save(assessment=a, facts={**ZJ_PERFECT, "no_smart_security": True, "heritage": "damaged",
-                                             "property_management_coverage": "12", "bonus": 9}, by=city)
+    a = assessment_save(
+        assessment=a,
+        facts={
+            **ZJ_PERFECT,
+            "no_smart_security": True,
+            "heritage": "damaged",
+            "property_management_coverage": "12",
+            "bonus": 9,
+        },
+        by=city,
+    )
     assert a.total == 84 and a.passed  # 96 − 6 − 6 − 4 + 4 (bonus capped)
     with pytest.raises(DomainError, match="第14项"):
         assessment_save(assessment=a, facts={**ZJ_PERFECT, "trainings_per_year": ""}, by=city)

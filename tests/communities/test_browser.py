@@ -53,4 +53,6 @@ def test_self_assessment_reviewed_confirmed_and_counted(users, gy_community, cit
     province = page.locator("#province-row").inner_text()
     assert "100.0%" in province and "已达到" in province
     gy_community.refresh_from_db()
-    assert gy_community.status == "meets_standard" and Community.objects.filter(standard_met_on__isnull=False).count() == 1
+    assert (
+        gy_community.status == "meets_standard" and Community.objects.filter(standard_met_on__isnull=False).count() == 1
+    )

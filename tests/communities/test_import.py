@@ -26,24 +26,28 @@ def xlsx(rows, header=HEADER, name="台账.xlsx"):
         ws.append(r)
     buf = BytesIO()
     wb.save(buf)
-    return SimpleUploadedFile(name, buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return SimpleUploadedFile(
+        name, buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
 
 
 def test_bad_rows_refused_good_rows_written(users, gy_community, client_for):
-    upload = xlsx([
-        ["贵阳市", "南明区", "花果园社区", "花果园社区居委会", "", "正在改造"],      # 2 ok
-        ["毕节市", "七星关区", "某社区", "", "", ""],                              # 3 another prefecture
-        ["火星市", "", "某社区2", "", "", ""],                                      # 4 unknown unit
-        ["贵阳市", "云岩区", "中华南路社区", "", "", ""],                           # 5 already in the ledger
-        ["贵阳市", "南明区", "花果园社区", "", "", ""],                             # 6 repeated in the file
-        ["贵阳市", "南明区", "", "某居委会", "", ""],                               # 7 empty name
-        ["贵阳市", "南明区", "=HYPERLINK(\"http://x\",\"点我\")", "", "", ""],      # 8 a formula
-        ["贵阳市", "南明区", "@SUM(A1)", "", "", ""],                               # 9 formula prefix
-        ["贵阳市", "南明区", "油榨街社区", "+8613800000000", "", ""],               # 10 formula prefix
-        ["贵阳市", "南明区", "新华社区", "", "", "拆了重建"],                       # 11 bad renovation
-        [None, None, None, None, None, None],                                        # 12 blank: skipped
-        ["贵阳市", "观山湖区", "世纪城社区", "", "世纪城小区", "已完成改造"],      # 13 ok
-    ])
+    upload = xlsx(
+        [
+            ["贵阳市", "南明区", "花果园社区", "花果园社区居委会", "", "正在改造"],  # 2 ok
+            ["毕节市", "七星关区", "某社区", "", "", ""],  # 3 another prefecture
+            ["火星市", "", "某社区2", "", "", ""],  # 4 unknown unit
+            ["贵阳市", "云岩区", "中华南路社区", "", "", ""],  # 5 already in the ledger
+            ["贵阳市", "南明区", "花果园社区", "", "", ""],  # 6 repeated in the file
+            ["贵阳市", "南明区", "", "某居委会", "", ""],  # 7 empty name
+            ["贵阳市", "南明区", '=HYPERLINK("http://x","点我")', "", "", ""],  # 8 a formula
+            ["贵阳市", "南明区", "@SUM(A1)", "", "", ""],  # 9 formula prefix
+            ["贵阳市", "南明区", "油榨街社区", "+8613800000000", "", ""],  # 10 formula prefix
+            ["贵阳市", "南明区", "新华社区", "", "", "拆了重建"],  # 11 bad renovation
+            [None, None, None, None, None, None],  # 12 blank: skipped
+            ["贵阳市", "观山湖区", "世纪城社区", "", "世纪城小区", "已完成改造"],  # 13 ok
+        ]
+    )
     response = client_for(users["city_guiyang"]).post("/communities/import/", {"file": upload})
     assert response.status_code == 200
     report = response.context["report"]
@@ -61,7 +65,7 @@ def test_bad_rows_refused_good_rows_written(users, gy_community, client_for):
         11: "老旧小区改造应为：无改造任务、列入改造计划、正在改造、已完成改造",
     }
     html = response.content.decode()
-    assert "已导入 <strong class=\"ok\">2</strong> 行" in html and "第8行" in html and "未知的市州“火星市”" in html
+    assert '已导入 <strong class="ok">2</strong> 行' in html and "第8行" in html and "未知的市州“火星市”" in html
     names = set(Community.objects.values_list("name", flat=True))
     assert names == {"中华南路社区", "花果园社区", "世纪城社区"}
     shijicheng = Community.objects.get(name="世纪城社区")
@@ -92,12 +96,15 @@ def test_too_long_name_is_refused_not_truncated(users, guiyang):
     assert not Community.objects.exists()
 
 
-@pytest.mark.parametrize("upload,message", [
-    (SimpleUploadedFile("list.csv", b"a,b\n"), "请上传 .xlsx"),
-    (SimpleUploadedFile("list.xlsx", b"not a zip at all"), "不是有效的 .xlsx"),
-    (SimpleUploadedFile("list.xlsx", b"PK\x03\x04broken"), "无法读取"),
-    (SimpleUploadedFile("big.xlsx", b"PK\x03\x04" + b"0" * (2 * 1024 * 1024)), "不能超过 2 MB"),
-])
+@pytest.mark.parametrize(
+    "upload,message",
+    [
+        (SimpleUploadedFile("list.csv", b"a,b\n"), "请上传 .xlsx"),
+        (SimpleUploadedFile("list.xlsx", b"not a zip at all"), "不是有效的 .xlsx"),
+        (SimpleUploadedFile("list.xlsx", b"PK\x03\x04broken"), "无法读取"),
+        (SimpleUploadedFile("big.xlsx", b"PK\x03\x04" + b"0" * (2 * 1024 * 1024)), "不能超过 2 MB"),
+    ],
+)
 def test_bad_files_are_refused(users, guiyang, client_for, upload, message):
     response = client_for(users["city_guiyang"]).post("/communities/import/", {"file": upload})
     assert response.status_code == 200 and message in response.content.decode()
@@ -105,8 +112,9 @@ def test_bad_files_are_refused(users, guiyang, client_for, upload, message):
 
 
 def test_missing_headers_are_named(users, guiyang, client_for):
-    response = client_for(users["city_guiyang"]).post("/communities/import/",
-                                                      {"file": xlsx([["贵阳市"]], header=["市州", "名称"])})
+    response = client_for(users["city_guiyang"]).post(
+        "/communities/import/", {"file": xlsx([["贵阳市"]], header=["市州", "名称"])}
+    )
     assert "第1行缺少表头：社区名称" in response.content.decode()
 
 
@@ -137,21 +145,27 @@ def _attack(builder, tmp_path, **size):
     return SimpleUploadedFile("台账.xlsx", path.read_bytes())
 
 
-@pytest.mark.parametrize("builder,size,message", [
-    # one shared string unpacking to 30 MB (the attack: 500 MB from 0.5 MB)
-    (huge_string_xlsx, {"chars": 30_000_000}, "文件解压后过大"),
-    # one shared string of 12 MB: under the total, over what any one part may hold
-    (huge_string_xlsx, {"chars": 12_000_000}, "表格内容过大"),
-    # five million blank rows (the attack: 170 million in 1.5 MB)
-    (blank_rows_xlsx, {"rows": 5_000_000}, "文件解压后过大"),
-    # blank rows count against the row limit even when the file is small
-    (blank_rows_xlsx, {"rows": excel.IMPORT_MAX_ROWS + 1}, "一次最多导入 5000 行（空行也计入）"),
-    # a row numbered 170 million right after row 2: the skipped rows are blank rows too
-    (far_row_xlsx, {"row": 170_000_000}, "一次最多导入 5000 行（空行也计入）"),
-])
-def test_a_file_built_to_exhaust_memory_is_refused_and_writes_nothing(users, guiyang, client_for, tmp_path,
-                                                                      builder, size, message):
-    response = client_for(users["city_guiyang"]).post("/communities/import/", {"file": _attack(builder, tmp_path, **size)})
+@pytest.mark.parametrize(
+    "builder,size,message",
+    [
+        # one shared string unpacking to 30 MB (the attack: 500 MB from 0.5 MB)
+        (huge_string_xlsx, {"chars": 30_000_000}, "文件解压后过大"),
+        # one shared string of 12 MB: under the total, over what any one part may hold
+        (huge_string_xlsx, {"chars": 12_000_000}, "表格内容过大"),
+        # five million blank rows (the attack: 170 million in 1.5 MB)
+        (blank_rows_xlsx, {"rows": 5_000_000}, "文件解压后过大"),
+        # blank rows count against the row limit even when the file is small
+        (blank_rows_xlsx, {"rows": excel.IMPORT_MAX_ROWS + 1}, "一次最多导入 5000 行（空行也计入）"),
+        # a row numbered 170 million right after row 2: the skipped rows are blank rows too
+        (far_row_xlsx, {"row": 170_000_000}, "一次最多导入 5000 行（空行也计入）"),
+    ],
+)
+def test_a_file_built_to_exhaust_memory_is_refused_and_writes_nothing(
+    users, guiyang, client_for, tmp_path, builder, size, message
+):
+    response = client_for(users["city_guiyang"]).post(
+        "/communities/import/", {"file": _attack(builder, tmp_path, **size)}
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert response.context["report"] is None and not Community.objects.exists()

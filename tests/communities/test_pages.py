@@ -13,8 +13,19 @@ from .conftest import ALL_MET
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "liaison_zjt", "liaison_gat",
-         "city_guiyang", "city_zunyi", "outsider", "admin"]
+ROLES = [
+    "convener",
+    "deputy",
+    "office",
+    "member_mzt",
+    "liaison_mzt",
+    "liaison_zjt",
+    "liaison_gat",
+    "city_guiyang",
+    "city_zunyi",
+    "outsider",
+    "admin",
+]
 OVERSEERS = {"convener", "deputy", "office", "admin"}
 LEDGER_USERS = OVERSEERS | {"city_guiyang", "city_zunyi"}
 
@@ -24,8 +35,9 @@ def world(users, gy_community, zy_community):
     city = users["city_guiyang"]
     a = assessment_start(community=gy_community, by=city)
     assessment_save(assessment=a, facts=ALL_MET, by=city)
-    ev = evidence_add(assessment=a, upload=SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100), by=city,
-                      item_no=7)
+    ev = evidence_add(
+        assessment=a, upload=SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100), by=city, item_no=7
+    )
     return {"c": gy_community, "a": a, "ev": ev}
 
 
@@ -73,8 +85,7 @@ def test_posts_on_another_prefectures_community_change_nothing(users, client_for
         client.post(f"/communities/assessments/{a.pk}/", {"item_1": "on"}),
         client.post(f"/communities/assessments/{a.pk}/submit/"),
         client.post(f"/communities/assessments/{a.pk}/review/", {"decision": "approve"}),
-        client.post(f"/communities/assessments/{a.pk}/evidence/",
-                    {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")}),
+        client.post(f"/communities/assessments/{a.pk}/evidence/", {"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")}),
     ]
     review = responses[6]
     for r in responses:
@@ -89,8 +100,9 @@ def test_posts_on_another_prefectures_community_change_nothing(users, client_for
     assert not c.nominations.exists() and c.assessments.count() == 1
 
 
-@pytest.mark.parametrize("who,status", [("city_guiyang", 403), ("city_zunyi", 404), ("convener", 403),
-                                        ("liaison_zjt", 404), ("office", 302)])
+@pytest.mark.parametrize(
+    "who,status", [("city_guiyang", 403), ("city_zunyi", 404), ("convener", 403), ("liaison_zjt", 404), ("office", 302)]
+)
 def test_only_the_office_confirms(city2, users, client_for, world, who, status):
     a = world["a"]
     city = users["city_guiyang"]
@@ -118,8 +130,10 @@ def test_prefecture_sees_annex2_of_its_own_unit_only(users, client_for, world):
 
 def test_create_edit_and_join_through_the_pages(users, client_for, guiyang):
     client = client_for(users["city_guiyang"])
-    r = client.post("/communities/new/", {"reporting_unit": guiyang.pk, "name": "黔灵社区", "county": "云岩区",
-                                          "renovation": "planned"})
+    r = client.post(
+        "/communities/new/",
+        {"reporting_unit": guiyang.pk, "name": "黔灵社区", "county": "云岩区", "renovation": "planned"},
+    )
     c = Community.objects.get(name="黔灵社区")
     assert r.status_code == 302 and r["Location"] == f"/communities/{c.pk}/"
     r = client.post("/communities/new/", {"reporting_unit": guiyang.pk, "name": "黔灵社区", "renovation": "none"})
@@ -127,7 +141,9 @@ def test_create_edit_and_join_through_the_pages(users, client_for, guiyang):
     r = client.post("/communities/new/", {"reporting_unit": guiyang.pk, "name": "=cmd()", "renovation": "none"})
     assert "不能以 =、+、-、@ 开头" in r.content.decode()
     assert Community.objects.count() == 1
-    r = client.post(f"/communities/{c.pk}/edit/", {"name": "黔灵山社区", "county": "云岩区", "renovation": "in_progress"})
+    r = client.post(
+        f"/communities/{c.pk}/edit/", {"name": "黔灵山社区", "county": "云岩区", "renovation": "in_progress"}
+    )
     c.refresh_from_db()
     assert r.status_code == 302 and c.name == "黔灵山社区" and c.renovation == "in_progress"
     client.post(f"/communities/{c.pk}/join/")
@@ -138,8 +154,9 @@ def test_create_edit_and_join_through_the_pages(users, client_for, guiyang):
 
 
 def test_prefecture_cannot_create_in_another_unit(users, client_for, zunyi):
-    r = client_for(users["city_guiyang"]).post("/communities/new/", {"reporting_unit": zunyi.pk, "name": "甲",
-                                                                     "renovation": "none"})
+    r = client_for(users["city_guiyang"]).post(
+        "/communities/new/", {"reporting_unit": zunyi.pk, "name": "甲", "renovation": "none"}
+    )
     assert r.status_code == 200 and "选择一个有效的选项" in r.content.decode()
     assert not Community.objects.exists()
 
@@ -168,7 +185,7 @@ def test_assessment_form_saves_and_computes(users, client_for, world):
     a.refresh_from_db()
     assert a.total == 15 and a.passed is False
     page = client.get(f"/communities/assessments/{a.pk}/").content.decode()
-    assert "达到 <strong id=\"total\">15</strong> / 16 项" in page and "未达到创建标准" in page
+    assert '达到 <strong id="total">15</strong> / 16 项' in page and "未达到创建标准" in page
 
 
 def test_zhejiang_form_refuses_out_of_range_values(users, client_for, gy_community, settings):
@@ -178,11 +195,20 @@ def test_zhejiang_form_refuses_out_of_range_values(users, client_for, gy_communi
     client = client_for(city)
     page = client.get(f"/communities/assessments/{a.pk}/").content.decode()
     assert "噪声扰民投诉处理率100%，每降低10%扣1分，低于60%此项不得分。" in page
-    r = client.post(f"/communities/assessments/{a.pk}/", {"trainings_per_year": 1, "property_management_coverage": "150",
-                                                          "heritage": "protected", "low_participation": 0})
+    r = client.post(
+        f"/communities/assessments/{a.pk}/",
+        {
+            "trainings_per_year": 1,
+            "property_management_coverage": "150",
+            "heritage": "protected",
+            "low_participation": 0,
+        },
+    )
     assert r.status_code == 200 and "确保该值小于或等于100" in r.content.decode().replace(" ", "")
-    r = client.post(f"/communities/assessments/{a.pk}/", {"trainings_per_year": 1, "property_management_coverage": "22.5",
-                                                          "heritage": "protected", "bonus": 2})
+    r = client.post(
+        f"/communities/assessments/{a.pk}/",
+        {"trainings_per_year": 1, "property_management_coverage": "22.5", "heritage": "protected", "bonus": 2},
+    )
     a.refresh_from_db()
     # 96 − 3 (one training missing) − 2 (7.5% lower → 2 steps) + 2
     assert r.status_code == 302 and a.total == 93 and a.passed

@@ -49,7 +49,7 @@ def test_guizhou_target_boundary_299_vs_300_per_mille(users, guiyang, zunyi):
     assert "目标 30%" in chart and 'class="target-line"' in chart
     bars = chart.split("<rect ")
     guiyang_bar = next(b for b in bars if b.startswith('x="84" y="6"'))
-    assert 'fill="url(#below-target)"' in guiyang_bar                 # 29.9% < 30%
+    assert 'fill="url(#below-target)"' in guiyang_bar  # 29.9% < 30%
     assert chart.count('class="bar-met"') >= 1 and "贵阳市" in chart and "29.9%" in chart
 
 
@@ -113,8 +113,13 @@ def test_annex2_table_and_export(users, guiyang, client_for, settings):
 
 def test_public_page_shows_only_the_list(users, gy_community, zunyi):
     Community.objects.create(reporting_unit=zunyi, name="不改造社区", renovation="none")
-    Community.objects.create(reporting_unit=zunyi, name="达标社区", renovation="finished",
-                             status=CreationStatus.MEETS_STANDARD, standard_met_on=date(2021, 1, 1))
+    Community.objects.create(
+        reporting_unit=zunyi,
+        name="达标社区",
+        renovation="finished",
+        status=CreationStatus.MEETS_STANDARD,
+        standard_met_on=date(2021, 1, 1),
+    )
     html = Client().get("/communities/public/old-estates/").content.decode()
     assert "中华南路社区" in html and "中华南路小区" in html and "已完成改造" in html and "创建中" in html
     assert "达标社区" in html and "达到绿色社区创建标准" in html
@@ -169,11 +174,15 @@ def test_pilot_pages(users, client_for, guiyang, zunyi):
     assert "贵阳甲" in page and "遵义乙" not in page  # a prefecture sees its own nominations
     assert client_for(users["city_guiyang"]).post("/communities/pilots/?year=2020", {}).status_code == 403
     office = client_for(users["office"])
-    r = office.post("/communities/pilots/?year=2020", {"year": 2020, "communities": [a.pk],
-                                                       "decision": "纪要", "decided_on": "2020-11-10"})
+    r = office.post(
+        "/communities/pilots/?year=2020",
+        {"year": 2020, "communities": [a.pk], "decision": "纪要", "decided_on": "2020-11-10"},
+    )
     assert "本次选择了1个" in r.content.decode()
-    r = office.post("/communities/pilots/?year=2020", {"year": 2020, "communities": [a.pk, b.pk],
-                                                       "decision": "第1次联席会议纪要", "decided_on": "2020-11-10"})
+    r = office.post(
+        "/communities/pilots/?year=2020",
+        {"year": 2020, "communities": [a.pk, b.pk], "decision": "第1次联席会议纪要", "decided_on": "2020-11-10"},
+    )
     assert r.status_code == 302
     selection = PilotSelection.objects.get()
     assert office.post(f"/communities/pilots/{selection.pk}/confirm/").status_code == 403
@@ -247,8 +256,9 @@ def test_public_list_pages_filters_searches_and_names_its_province(users, guiyan
 
     bulk_communities(guiyang, 60, prefix="贵阳改造", renovation="in_progress", county="云岩区")
     bulk_communities(zunyi, 3, prefix="遵义改造", renovation="finished", county="汇川区")
-    Community.objects.create(reporting_unit=zunyi, name="湘江社区", renovation="in_progress",
-                             old_estates="丁字口小区", county="红花岗区")
+    Community.objects.create(
+        reporting_unit=zunyi, name="湘江社区", renovation="in_progress", old_estates="丁字口小区", county="红花岗区"
+    )
     client = Client()
     first = client.get("/communities/public/old-estates/").content.decode()
     assert "贵州省进行改造的老旧小区清单" in first and "共 64 个社区" in first and "第 1 / 2 页" in first

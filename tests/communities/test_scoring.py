@@ -32,11 +32,15 @@ def test_perfect_community_scores_96_plus_bonus():
 
 # --- each item's rule ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("facts,expected", [
-    ({"no_documents": True}, 3),
-    ({"low_participation": 2}, 4),
-    ({"no_documents": True, "low_participation": 3}, 0),
-])
+
+@pytest.mark.parametrize(
+    "facts,expected",
+    [
+        ({"no_documents": True}, 3),
+        ({"low_participation": 2}, 4),
+        ({"no_documents": True, "low_participation": 3}, 0),
+    ],
+)
 def test_item_1(facts, expected):
     assert item(score(**facts), 1).score == expected
 
@@ -46,7 +50,9 @@ def test_item_1_judgement_outside_1_to_3_is_refused_not_clamped():
         score(low_participation=4)
 
 
-@pytest.mark.parametrize("facts,expected", [({"no_platform": True}, 3), ({"no_platform": True, "no_consultation": True}, 0)])
+@pytest.mark.parametrize(
+    "facts,expected", [({"no_platform": True}, 3), ({"no_platform": True, "no_consultation": True}, 0)]
+)
 def test_item_2(facts, expected):
     assert item(score(**facts), 2).score == expected
 
@@ -71,12 +77,19 @@ def test_item_7_two_judgements():
     assert item(score(green_space_layout=1, public_space_lacking=3), 7).score == 2
 
 
-@pytest.mark.parametrize("parking,spaces,lanes,expected", [
-    (1, 0, 0, 5), (2, 0, 0, 4), (9, 0, 0, 4),      # 乱停车 at most −2
-    (0, 5, 0, 4),                                   # 公共车位 at most −2
-    (0, 0, 1, 5), (0, 0, 4, 4),                     # 生命通道 at most −2
-    (3, 3, 3, 0), (1, 1, 1, 3),
-])
+@pytest.mark.parametrize(
+    "parking,spaces,lanes,expected",
+    [
+        (1, 0, 0, 5),
+        (2, 0, 0, 4),
+        (9, 0, 0, 4),  # 乱停车 at most −2
+        (0, 5, 0, 4),  # 公共车位 at most −2
+        (0, 0, 1, 5),
+        (0, 0, 4, 4),  # 生命通道 at most −2
+        (3, 3, 3, 0),
+        (1, 1, 1, 3),
+    ],
+)
 def test_item_8_three_capped_sub_rules(parking, spaces, lanes, expected):
     r = score(illegal_parking=parking, occupied_public_spaces=spaces, blocked_fire_lanes=lanes)
     assert item(r, 8).score == expected
@@ -87,18 +100,21 @@ def test_item_9():
     assert item(score(no_ageing_friendly=True, no_barrier_free=True), 9).score == 0
 
 
-@pytest.mark.parametrize("received,handled,expected", [
-    (0, 0, 6),     # no complaint: nothing left unhandled
-    (10, 10, 6),   # 100%
-    (10, 9, 5),    # 90%: −1
-    (20, 19, 5),   # 95%: part of a 10% step counts as a step
-    (10, 8, 4),    # 80%
-    (10, 7, 3),    # 70%
-    (10, 6, 2),    # 60%: −4, still scored
-    (100, 61, 2),  # 61%: 39% lower → 4 steps
-    (100, 59, 0),  # below 60%: the item scores 0
-    (10, 0, 0),
-])
+@pytest.mark.parametrize(
+    "received,handled,expected",
+    [
+        (0, 0, 6),  # no complaint: nothing left unhandled
+        (10, 10, 6),  # 100%
+        (10, 9, 5),  # 90%: −1
+        (20, 19, 5),  # 95%: part of a 10% step counts as a step
+        (10, 8, 4),  # 80%
+        (10, 7, 3),  # 70%
+        (10, 6, 2),  # 60%: −4, still scored
+        (100, 61, 2),  # 61%: 39% lower → 4 steps
+        (100, 59, 0),  # below 60%: the item scores 0
+        (10, 0, 0),
+    ],
+)
 def test_item_10_complaint_handling(received, handled, expected):
     r = score(noise_complaints_received=received, noise_complaints_handled=handled)
     assert item(r, 10).score == expected
@@ -113,9 +129,20 @@ def test_item_11():
     assert item(score(no_smart_security=True), 11).score == 0
 
 
-@pytest.mark.parametrize("coverage,expected", [
-    ("100", 6), ("30", 6), ("29.9", 5), ("25", 5), ("24.9", 4), ("20", 4), ("5", 1), ("0.1", 0), ("0", 0),
-])
+@pytest.mark.parametrize(
+    "coverage,expected",
+    [
+        ("100", 6),
+        ("30", 6),
+        ("29.9", 5),
+        ("25", 5),
+        ("24.9", 4),
+        ("20", 4),
+        ("5", 1),
+        ("0.1", 0),
+        ("0", 0),
+    ],
+)
 def test_item_12_coverage_minus_1_per_5_percent_at_most_6(coverage, expected):
     assert item(score(property_management_coverage=coverage), 12).score == expected
 
@@ -126,10 +153,18 @@ def test_item_12_bad_coverage_is_refused(bad):
         score(property_management_coverage=bad)
 
 
-@pytest.mark.parametrize("no_site,quarters,expected", [
-    (False, 0, 6), (True, 0, 4), (False, 1, 4), (False, 2, 2), (False, 4, 2),  # quarters at most −4
-    (True, 2, 0), (True, 4, 0),
-])
+@pytest.mark.parametrize(
+    "no_site,quarters,expected",
+    [
+        (False, 0, 6),
+        (True, 0, 4),
+        (False, 1, 4),
+        (False, 2, 2),
+        (False, 4, 2),  # quarters at most −4
+        (True, 2, 0),
+        (True, 4, 0),
+    ],
+)
 def test_item_13_site_and_quarterly_updates(no_site, quarters, expected):
     r = score(no_publicity_site=no_site, quarters_without_update=quarters)
     assert item(r, 13).score == expected
@@ -173,6 +208,7 @@ def test_bonus_item_17_capped_at_4(bonus, expected):
 
 # --- the 80-point line ---------------------------------------------------------------------------
 
+
 def test_80_passes_and_79_fails():
     # 96 − 6 (item 11) − 6 (item 16 damaged) − 4 (item 12 at 12%: 18% lower → 4 steps) = 80
     at_80 = score(no_smart_security=True, heritage="damaged", property_management_coverage="12")
@@ -180,19 +216,27 @@ def test_80_passes_and_79_fails():
     at_79 = score(no_smart_security=True, heritage="damaged", property_management_coverage="12", illegal_parking=1)
     assert at_79.total == 79 and not at_79.passed
     # the bonus can lift 79 over the line
-    assert score(no_smart_security=True, heritage="damaged", property_management_coverage="12",
-                 illegal_parking=1, bonus=1).passed
+    assert score(
+        no_smart_security=True, heritage="damaged", property_management_coverage="12", illegal_parking=1, bonus=1
+    ).passed
 
 
 def test_floor_reading_of_steps_is_available(monkeypatch):
     engine = engine_for("zhejiang")
     monkeypatch.setitem(engine.spec, "partial_step", "full_steps_only")
-    r = engine.evaluate({**PERFECT, "property_management_coverage": "29", "noise_complaints_received": 20,
-                         "noise_complaints_handled": 19})
+    r = engine.evaluate(
+        {
+            **PERFECT,
+            "property_management_coverage": "29",
+            "noise_complaints_received": 20,
+            "noise_complaints_handled": 19,
+        }
+    )
     assert item(r, 12).score == 6 and item(r, 10).score == 6
 
 
 # --- Guizhou's checklist -------------------------------------------------------------------------
+
 
 def test_guizhou_checklist_needs_all_16_items():
     all_met = {f"item_{n}": True for n in range(1, 17)}
@@ -210,6 +254,7 @@ def test_guizhou_has_16_items_in_5_areas():
 
 
 # --- texts are the seed's, word for word ---------------------------------------------------------
+
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
@@ -243,6 +288,7 @@ def test_guizhou_texts_are_in_the_seed():
 
 # --- targets -------------------------------------------------------------------------------------
 
+
 def test_targets_by_year():
     assert GZ.target_for(2020) is None
     assert GZ.target_for(2021)["share"] == 30 and GZ.target_for(2022)["share"] == 60
@@ -252,9 +298,19 @@ def test_targets_by_year():
     assert ZJ.report_by_county and not GZ.report_by_county
 
 
-@pytest.mark.parametrize("met,total,share,reached", [
-    (299, 1000, 30, False), (300, 1000, 30, True), (3, 10, 30, True), (2, 10, 30, False),
-    (399, 1000, 40, False), (400, 1000, 40, True), (0, 0, 30, False), (1, 1, 100, True), (99, 100, 100, False),
-])
+@pytest.mark.parametrize(
+    "met,total,share,reached",
+    [
+        (299, 1000, 30, False),
+        (300, 1000, 30, True),
+        (3, 10, 30, True),
+        (2, 10, 30, False),
+        (399, 1000, 40, False),
+        (400, 1000, 40, True),
+        (0, 0, 30, False),
+        (1, 1, 100, True),
+        (99, 100, 100, False),
+    ],
+)
 def test_share_reached_at_the_boundary(met, total, share, reached):
     assert share_reached(met, total, share) is reached

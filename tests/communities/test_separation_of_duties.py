@@ -49,8 +49,16 @@ def test_uploading_evidence_keeps_the_facts_being_filled_in(users, gy_community,
     [form] = [f for f in forms_in(c.get(url).content.decode()) if f["files"]]
     assert form["attrs"].get("enctype") == "multipart/form-data" and "file" in form["files"]
     assert form["attrs"].get("action", "") in ("", url)  # the same form as the facts
-    r = c.post(url, {"item_1": "on", "item_2": "on", "item_no": "1", "upload": "",
-                     "file": SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100)})
+    r = c.post(
+        url,
+        {
+            "item_1": "on",
+            "item_2": "on",
+            "item_no": "1",
+            "upload": "",
+            "file": SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100),
+        },
+    )
     assert r.status_code == 302
     a.refresh_from_db()
     assert a.facts.get("item_1") is True and a.facts.get("item_2") is True and a.evidence.count() == 1

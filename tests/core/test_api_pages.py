@@ -16,10 +16,20 @@ def ledger(users):
     return "/api/v1/communities/"
 
 
-@pytest.mark.parametrize("query, size", [
-    ("", 50), ("?limit=1000", 100), (f"?limit={HUGE}", 100), ("?limit=" + "9" * 10_000, 100),
-    ("?limit=abc", 50), ("?limit=-5", 50), ("?limit=0", 50), ("?limit=7", 7), ("?limit=100&offset=100", 50),
-])
+@pytest.mark.parametrize(
+    "query, size",
+    [
+        ("", 50),
+        ("?limit=1000", 100),
+        (f"?limit={HUGE}", 100),
+        ("?limit=" + "9" * 10_000, 100),
+        ("?limit=abc", 50),
+        ("?limit=-5", 50),
+        ("?limit=0", 50),
+        ("?limit=7", 7),
+        ("?limit=100&offset=100", 50),
+    ],
+)
 def test_the_page_size_is_capped(users, client_for, ledger, query, size):
     response = client_for(users["office"]).get(ledger + query)
     assert response.status_code == 200

@@ -12,8 +12,9 @@ from django.conf import settings
 from tests.formhtml import forms_in
 
 # The product's own apps: under the checkout, and not installed packages (the venv may live there too).
-PROJECT_APPS = [a for a in apps.get_app_configs()
-                if a.path.startswith(str(settings.BASE_DIR)) and "site-packages" not in a.path]
+PROJECT_APPS = [
+    a for a in apps.get_app_configs() if a.path.startswith(str(settings.BASE_DIR)) and "site-packages" not in a.path
+]
 
 
 def _project_forms():
@@ -71,8 +72,16 @@ def test_every_date_field_renders_iso_and_reads_it_back(cls, name, field):
 @pytest.mark.django_db
 def test_item_form_drawn_again_after_an_error_keeps_its_dates(users, client_for, mechanism):
     office = client_for(users["office"])
-    r = office.post("/items/new/", {"title": "", "content": "c", "source": "ad_hoc", "due_date": "2099-01-29",
-                                    "contribution_due_date": "2099-01-27"})
+    r = office.post(
+        "/items/new/",
+        {
+            "title": "",
+            "content": "c",
+            "source": "ad_hoc",
+            "due_date": "2099-01-29",
+            "contribution_due_date": "2099-01-27",
+        },
+    )
     assert r.status_code == 400
     [form] = [f for f in forms_in(r.content.decode()) if f["dates"]]
     assert ("due_date", "date", "2099-01-29") in form["dates"]

@@ -17,8 +17,7 @@ DEMO_PASSWORD = "demo-2026"
 def demo_admin(db):
     # As a trial database copied into production would hold them (load_demo refuses to create them there).
     account_create(username="demo_liaison", password=DEMO_PASSWORD, display_name="联络员（演示）", is_demo=True)
-    return account_create(username="demo_admin", password=DEMO_PASSWORD, is_demo=True, is_staff=True,
-                          is_superuser=True)
+    return account_create(username="demo_admin", password=DEMO_PASSWORD, is_demo=True, is_staff=True, is_superuser=True)
 
 
 def _login(username, password):

@@ -23,14 +23,16 @@ def _assert_product_page(response, status, title):
 
 def test_a_missing_page_is_a_chinese_404_with_a_way_back(users, client_for):
     client = client_for(users["office"])
-    html = _assert_product_page(client.get("/no-such-page/", HTTP_REFERER="http://testserver/items/queue/"),
-                                404, "页面不存在")
+    html = _assert_product_page(
+        client.get("/no-such-page/", HTTP_REFERER="http://testserver/items/queue/"), 404, "页面不存在"
+    )
     assert 'href="http://testserver/items/queue/"' in html  # 返回上一页, to where the user came from
 
 
 def test_the_way_back_never_leads_off_the_site(users, client_for):
-    html = _assert_product_page(client_for(users["office"]).get("/no-such-page/", HTTP_REFERER="https://evil.example/"),
-                                404, "页面不存在")
+    html = _assert_product_page(
+        client_for(users["office"]).get("/no-such-page/", HTTP_REFERER="https://evil.example/"), 404, "页面不存在"
+    )
     assert "evil.example" not in html and "返回上一页" not in html
 
 
@@ -70,9 +72,12 @@ def test_with_debug_on_permission_and_csrf_pages_stay_chinese(users):
 def test_make_run_settings_have_debug_off_unless_asked():
     """`make run` (config.settings.local) shows the product's pages, not Django's technical ones."""
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}}
-    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings.local'; django.setup(); "
-            "from django.conf import settings; from django.urls import get_resolver; "
-            "print(settings.DEBUG, get_resolver().resolve_error_handler(404).__module__)")
-    result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True,
-                            text=True, check=True)
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings.local'; django.setup(); "
+        "from django.conf import settings; from django.urls import get_resolver; "
+        "print(settings.DEBUG, get_resolver().resolve_error_handler(404).__module__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
     assert result.stdout.split() == ["False", "core.handlers"]

@@ -7,14 +7,18 @@ from core.exports import safe_cell, xlsx_bytes
 
 
 def test_typed_formulas_are_defused():
-    for text in ("=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)", "\t=1"):
+    for text in ('=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\t=1"):
         assert safe_cell(text) == "'" + text
     assert safe_cell("正常文字") == "正常文字" and safe_cell(3) == 3 and safe_cell(None) == ""
 
 
 def test_workbook_has_no_formula_and_keeps_values():
-    data = xlsx_bytes(title="台账", headers=["名称", "数量", "日期"],
-                      rows=[["=1+1", 2, date(2026, 1, 5)], ["@cmd", -3, None]], subtitle="截至 2026-11-23")
+    data = xlsx_bytes(
+        title="台账",
+        headers=["名称", "数量", "日期"],
+        rows=[["=1+1", 2, date(2026, 1, 5)], ["@cmd", -3, None]],
+        subtitle="截至 2026-11-23",
+    )
     ws = load_workbook(BytesIO(data)).active
     assert ws["A1"].value == "台账" and ws["A3"].value == "名称"
     assert ws["A4"].value == "'=1+1" and ws["A4"].data_type == "s"

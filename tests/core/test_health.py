@@ -36,9 +36,14 @@ def _monitor(settings):
 @pytest.mark.services
 def test_with_postgresql_unreachable_health_is_a_json_503_naming_the_database(require_postgres):
     """A real outage: the product started against a PostgreSQL port where nothing listens."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "HEALTH_TOKEN": TOKEN,
-           "DATABASE_URL": f"postgres://postgres@127.0.0.1:{_closed_port()}/nothing"}
-    code = """
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "HEALTH_TOKEN": TOKEN,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{_closed_port()}/nothing",
+    }
+    code = (
+        """
 import json, django
 django.setup()
 from django.test.utils import setup_test_environment
@@ -51,9 +56,12 @@ c = Client(); c.cookies["sessionid"] = "somesession"
 r = c.get("/health/")  # a signed-in browser: who it is cannot be known without the database
 out.append([r.status_code, r["Content-Type"], r.json()])
 print(json.dumps(out))
-""" % TOKEN  # noqa: UP031 — the braces-free child script keeps %r for the token
-    result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True,
-                            text=True, timeout=120)
+"""  # noqa: UP031 — the child script keeps %r for the token
+        % TOKEN
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     (status, content_type, data), (status2, content_type2, data2) = json.loads(result.stdout.strip().splitlines()[-1])
     assert status == 503 and content_type.startswith("application/json")
@@ -89,8 +97,16 @@ def test_the_heartbeat_has_a_queue_of_its_own_that_every_worker_consumes():
 
 
 def _message(user, channel, **fields):
-    return Message.objects.create(subject="obligation:1", kind="due", recipient=user, channel=channel,
-                                  period=fields.pop("period", "2026-12-01"), title="提醒", body="提醒", **fields)
+    return Message.objects.create(
+        subject="obligation:1",
+        kind="due",
+        recipient=user,
+        channel=channel,
+        period=fields.pop("period", "2026-12-01"),
+        title="提醒",
+        body="提醒",
+        **fields,
+    )
 
 
 def test_an_outbox_backlog_names_the_oldest_pending_message_age(users, settings):
@@ -111,8 +127,13 @@ def test_a_small_fresh_backlog_is_not_an_outage(users, settings):
 
 
 def test_sms_failing_since_its_last_success_is_down(users, settings):
-    _message(users["liaison_mzt"], Message.SMS, attempts=2, last_error="第 2 次：阿里云短信发送失败：isv.BUSINESS_LIMIT",
-             next_attempt_at=timezone.now() + timedelta(minutes=5))
+    _message(
+        users["liaison_mzt"],
+        Message.SMS,
+        attempts=2,
+        last_error="第 2 次：阿里云短信发送失败：isv.BUSINESS_LIMIT",
+        next_attempt_at=timezone.now() + timedelta(minutes=5),
+    )
     status, data = _monitor(settings)
     assert "sms" in data["down"] and "BUSINESS_LIMIT" in data["sms"]["info"]
     _message(users["liaison_zjt"], Message.SMS, status=Message.SENT, sent_at=timezone.now())

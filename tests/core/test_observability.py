@@ -111,8 +111,9 @@ def test_metrics_answer_only_to_the_token(client, settings):
 def test_task_metrics_count_runs(settings):
     from prometheus_client import REGISTRY
 
-    before = REGISTRY.get_sample_value("celery_tasks_total", {"task": "core.tasks.beat_heartbeat",
-                                                              "state": "SUCCESS"}) or 0
+    before = (
+        REGISTRY.get_sample_value("celery_tasks_total", {"task": "core.tasks.beat_heartbeat", "state": "SUCCESS"}) or 0
+    )
     beat_heartbeat.delay()  # eager in tests: the same signals fire
     after = REGISTRY.get_sample_value("celery_tasks_total", {"task": "core.tasks.beat_heartbeat", "state": "SUCCESS"})
     assert after == before + 1

@@ -33,9 +33,15 @@ def media(settings, tmp_path):
 def attachment(users, media):
     from members.models import MemberUnit
 
-    item = fs.item_dispatch(by=users["office"], title="整改", content="c", source="ad_hoc",
-                            lead_units=[MemberUnit.objects.get(code="mzt")], participating_units=[],
-                            due_date=timezone.localdate() + dt.timedelta(days=20))
+    item = fs.item_dispatch(
+        by=users["office"],
+        title="整改",
+        content="c",
+        source="ad_hoc",
+        lead_units=[MemberUnit.objects.get(code="mzt")],
+        participating_units=[],
+        due_date=timezone.localdate() + dt.timedelta(days=20),
+    )
     task = ts.assignment_claim(assignment=item.assignments.get(), by=users["liaison_mzt"])
     ts.attachment_add(assignment=task, upload=SimpleUploadedFile("方案.pdf", b"%PDF-1.4 ok"), by=users["liaison_mzt"])
     return Attachment.objects.get(), task, users["liaison_mzt"]

@@ -34,6 +34,7 @@ PASSWORD = "Prod-smoke-2026!"
 
 # --- The README's production steps ------------------------------------------------------------------
 
+
 def readme_production_steps() -> list[list[str]]:
     """The commands of the README's production block (without the `export` line), as argv lists."""
     readme = (BASE_DIR / "README.md").read_text(encoding="utf-8")
@@ -55,12 +56,16 @@ def _argv(step: list[str]) -> list[str]:
 
 def test_the_readme_production_block_names_every_step_this_file_runs():
     programs = [" ".join(step[:3]) for step in readme_production_steps()]
-    assert programs[:3] == [".venv/bin/python manage.py migrate", ".venv/bin/python manage.py collectstatic",
-                            ".venv/bin/python manage.py load_mechanism"]
+    assert programs[:3] == [
+        ".venv/bin/python manage.py migrate",
+        ".venv/bin/python manage.py collectstatic",
+        ".venv/bin/python manage.py load_mechanism",
+    ]
     assert any(step[0] == ".venv/bin/gunicorn" for step in readme_production_steps())
 
 
 # --- Environment ------------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -90,16 +95,18 @@ def smtp_server():
 @pytest.fixture
 def production_env(require_postgres, require_redis, smtp_server, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "CI"))}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "prod-smoke-" + "k3Y-9f" * 10,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_URL": smtp_server,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": "prod-smoke-" + "k3Y-9f" * 10,
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "EMAIL_URL": smtp_server,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "STATIC_ROOT": str(tmp_path / "static"),
+            "MEDIA_ROOT": str(tmp_path / "media"),
+        }
+    )
     return env
 
 
@@ -111,6 +118,7 @@ def _run(argv, env, timeout=600):
 
 # --- check --deploy ---------------------------------------------------------------------------------
 
+
 @pytest.mark.services
 def test_check_deploy_under_production_settings_prints_no_warning(production_env):
     result = _run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env)
@@ -120,6 +128,7 @@ def test_check_deploy_under_production_settings_prints_no_warning(production_env
 
 
 # --- No inline script or style (the CSP forbids both) -------------------------------------------------
+
 
 def test_templates_hold_no_inline_script_and_no_style_attribute():
     offenders = []
@@ -135,6 +144,7 @@ def test_templates_hold_no_inline_script_and_no_style_attribute():
 
 
 # --- gunicorn ---------------------------------------------------------------------------------------
+
 
 class Browser:
     """Just enough of a browser behind the documented nginx: every request arrives with
@@ -166,16 +176,24 @@ class Browser:
         return self.request("GET", path, **kwargs)
 
     def post_form(self, path, data):
-        return self.request("POST", path, body=urlencode(data), headers={
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Origin": f"https://127.0.0.1:{self.port}", "Referer": f"https://127.0.0.1:{self.port}{path}"})
+        return self.request(
+            "POST",
+            path,
+            body=urlencode(data),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": f"https://127.0.0.1:{self.port}",
+                "Referer": f"https://127.0.0.1:{self.port}{path}",
+            },
+        )
 
     def sign_in(self, username, password):
         response, content = self.get("/accounts/login/")
         assert response.status == 200, content[:500]
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1).decode()
-        response, content = self.post_form("/accounts/login/", {
-            "csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/"})
+        response, content = self.post_form(
+            "/accounts/login/", {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/"}
+        )
         assert response.status == 302, content[:2000]
         assert "sessionid" in self.cookies
 
@@ -184,8 +202,7 @@ class Browser:
         response, content = self.get("/accounts/2fa/")
         assert response.status == 200, content[:500]
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1).decode()
-        response, content = self.post_form("/accounts/2fa/", {"csrfmiddlewaretoken": token, "token": code,
-                                                              "next": "/"})
+        response, content = self.post_form("/accounts/2fa/", {"csrfmiddlewaretoken": token, "token": code, "next": "/"})
         assert response.status == 302, content[:2000]
 
 
@@ -216,14 +233,23 @@ def _accounts(mechanism):
     """A real (not demo) office account and a liaison account, as the office would open them."""
     lead = mechanism.units.get(is_lead=True)
     office = Person.objects.create(unit=lead, division=lead.divisions.first(), name="生产检查办公室人员")
-    RoleAssignment.objects.create(mechanism=mechanism, person=office, role=Role.OFFICE_STAFF, unit=lead,
-                                  division=office.division, start_date=mechanism.established_on)
+    RoleAssignment.objects.create(
+        mechanism=mechanism,
+        person=office,
+        role=Role.OFFICE_STAFF,
+        unit=lead,
+        division=office.division,
+        start_date=mechanism.established_on,
+    )
     unit = mechanism.units.filter(is_lead=False).order_by("pk").first()
     liaison = Person.objects.create(unit=unit, name="生产检查联络员")
-    RoleAssignment.objects.create(mechanism=mechanism, person=liaison, role=Role.LIAISON, unit=unit,
-                                  start_date=mechanism.established_on)
-    accounts = (account_create(username="prod_office", password=PASSWORD, person=office),
-                account_create(username="prod_liaison", password=PASSWORD, person=liaison))
+    RoleAssignment.objects.create(
+        mechanism=mechanism, person=liaison, role=Role.LIAISON, unit=unit, start_date=mechanism.established_on
+    )
+    accounts = (
+        account_create(username="prod_office", password=PASSWORD, person=office),
+        account_create(username="prod_liaison", password=PASSWORD, person=liaison),
+    )
     for account in accounts:  # hashed as production hashes (the test settings' fast hasher is not there)
         account.password = PBKDF2PasswordHasher().encode(PASSWORD, get_random_string(16))
         account.save(update_fields=["password"])
@@ -248,8 +274,15 @@ def test_gunicorn_with_production_settings_serves_the_main_pages(production_env,
     argv = _argv(gunicorn)
     argv[argv.index("-b") + 1] = f"127.0.0.1:{port}"
     argv[argv.index("-w") + 1] = "2"
-    proc = subprocess.Popen(argv, cwd=BASE_DIR, env=production_env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        argv,
+        cwd=BASE_DIR,
+        env=production_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _wait_until_serving(proc, port)
         browser = Browser(port)
@@ -268,8 +301,10 @@ def test_gunicorn_with_production_settings_serves_the_main_pages(production_env,
         response, css = browser.get(stylesheet.group(1).decode())
         assert response.status == 200 and response.headers["Content-Type"].startswith("text/css") and css
 
-        pages = {"prod_office": ["/", "/items/queue/", "/dashboard/", "/deadlines/", "/mechanism/"],
-                 "prod_liaison": ["/", "/items/inbox/", "/deadlines/", "/mechanism/"]}
+        pages = {
+            "prod_office": ["/", "/items/queue/", "/dashboard/", "/deadlines/", "/mechanism/"],
+            "prod_liaison": ["/", "/items/inbox/", "/deadlines/", "/mechanism/"],
+        }
         for username, paths in pages.items():
             browser = Browser(port)
             browser.sign_in(username, PASSWORD)

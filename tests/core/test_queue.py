@@ -71,6 +71,7 @@ def test_with_the_broker_up_nothing_is_said_about_the_queue(users, client_for):
     obligation = Obligation.objects.get(member_unit__code="mzt", period="2024Q3")
     with time_machine.travel(datetime(2024, 10, 14, 10, tzinfo=TZ), tick=False):
         response = client_for(users["convener"]).post(
-            "/deadlines/press/", {"subject": f"obligation:{obligation.pk}"}, follow=True)
+            "/deadlines/press/", {"subject": f"obligation:{obligation.pk}"}, follow=True
+        )
     page = response.content.decode()
     assert "已催办" in page and "消息队列暂时不可用" not in page

@@ -26,8 +26,9 @@ from tests.core.test_production import (  # noqa: F401 — fixtures used by name
 
 def _gunicorn(env, port):
     argv = [str(VENV_BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "60"]
-    return subprocess.Popen(argv, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        argv, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
 
 
 def _signed_in(browser) -> bool:
@@ -95,14 +96,19 @@ def test_two_worker_processes_send_each_message_once(broker_queue, reminders_due
     sms_file = tmp_path / "sms.jsonl"
     with SmtpSink() as smtp:
         env = worker_env(smtp, sms_file)
-        with celery_worker(queue=broker_queue, concurrency=2, extra_env=env) as (one, queue), \
-                celery_worker(queue=broker_queue, concurrency=2, extra_env=env) as (two, _):
+        with (
+            celery_worker(queue=broker_queue, concurrency=2, extra_env=env) as (one, queue),
+            celery_worker(queue=broker_queue, concurrency=2, extra_env=env) as (two, _),
+        ):
             for _ in range(2):  # the day's sweep delivered twice, to whichever worker takes it
                 reminders_sweep.apply_async((PLAN_DAY,), queue=queue)
             for _ in range(4):  # and the minute's dispatch racing it on both workers
                 outbox_dispatch.apply_async(queue=queue)
-            wait_for(lambda: Message.objects.filter(channel="sms").exists() and all_sent(), timeout=90,
-                     what="every reminder sent")
+            wait_for(
+                lambda: Message.objects.filter(channel="sms").exists() and all_sent(),
+                timeout=90,
+                what="every reminder sent",
+            )
             for _ in range(4):
                 outbox_dispatch.apply_async(queue=queue)
             time.sleep(2)

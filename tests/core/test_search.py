@@ -10,19 +10,61 @@ from tasks.models import Item
 pytestmark = pytest.mark.django_db
 
 TITLES = [
-    "推进老旧小区绿色化改造", "垃圾分类督办事项第12号", "垃圾", "噪声治理", "哈哈哈哈", "社区 绿色 出行",
-    "Smart Community 智慧安防", "smart 停车", "物业管理覆盖率≥30%", "it's 引号", "反斜杠\\路径", "🌱 绿色社区",
-    "第1号", "第12号", "第123号", "A", "",
+    "推进老旧小区绿色化改造",
+    "垃圾分类督办事项第12号",
+    "垃圾",
+    "噪声治理",
+    "哈哈哈哈",
+    "社区 绿色 出行",
+    "Smart Community 智慧安防",
+    "smart 停车",
+    "物业管理覆盖率≥30%",
+    "it's 引号",
+    "反斜杠\\路径",
+    "🌱 绿色社区",
+    "第1号",
+    "第12号",
+    "第123号",
+    "A",
+    "",
 ]
-QUERIES = ["垃圾", "垃圾分类", "圾分类督", "第12", "第12号", "哈哈哈", "哈哈哈哈哈", "区 绿", " 绿色", "SMART",
-           "smart comm", "≥30%", "it's", "斜杠\\", "🌱 绿", "绿色社区", "社区", "督办", "不存在的词", "色", "a", "号"]
+QUERIES = [
+    "垃圾",
+    "垃圾分类",
+    "圾分类督",
+    "第12",
+    "第12号",
+    "哈哈哈",
+    "哈哈哈哈哈",
+    "区 绿",
+    " 绿色",
+    "SMART",
+    "smart comm",
+    "≥30%",
+    "it's",
+    "斜杠\\",
+    "🌱 绿",
+    "绿色社区",
+    "社区",
+    "督办",
+    "不存在的词",
+    "色",
+    "a",
+    "号",
+]
 
 
 @pytest.fixture
 def items(users):
     for _i, title in enumerate(TITLES):
-        Item.objects.create(title=title, content="c", source="ad_hoc", due_date=dt.date(2026, 3, 10),
-                            contribution_due_date=dt.date(2026, 3, 8), created_by=users["office"])
+        Item.objects.create(
+            title=title,
+            content="c",
+            source="ad_hoc",
+            due_date=dt.date(2026, 3, 10),
+            contribution_due_date=dt.date(2026, 3, 8),
+            created_by=users["office"],
+        )
     return Item.objects.all()
 
 
@@ -51,4 +93,3 @@ def test_postgresql_answers_from_the_stored_bigrams(require_postgres, items):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "tasks_item_title_bigrams_idx" in plan
-

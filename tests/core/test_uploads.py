@@ -14,7 +14,9 @@ from core.uploads import NAME_MAX, UPLOAD_MAX_BYTES, storage_name, upload_check,
 
 pytestmark = pytest.mark.django_db
 
-LONG_CHINESE = ("贵州省绿色社区创建行动联席会议成员单位第三季度工作情况报送材料" * 3 + "附件一至附件三汇总说明及佐证照片")[:100]  # 100 characters
+LONG_CHINESE = (
+    "贵州省绿色社区创建行动联席会议成员单位第三季度工作情况报送材料" * 3 + "附件一至附件三汇总说明及佐证照片"
+)[:100]  # 100 characters
 PDF = b"%PDF-1.7 test"
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -62,9 +64,15 @@ def task(users, client_for, frozen):
     from tasks.models import Assignment
 
     unit = MemberUnit.objects.get
-    item = flow_services.item_dispatch(by=users["office"], title="推进老旧小区绿色化改造", content="请按分工办理。",
-                                       source="ad_hoc", lead_units=[unit(code="mzt")], participating_units=[],
-                                       due_date=dt.date(2026, 3, 20))
+    item = flow_services.item_dispatch(
+        by=users["office"],
+        title="推进老旧小区绿色化改造",
+        content="请按分工办理。",
+        source="ad_hoc",
+        lead_units=[unit(code="mzt")],
+        participating_units=[],
+        due_date=dt.date(2026, 3, 20),
+    )
     a = Assignment.objects.get(item=item, unit__code="mzt")
     client = client_for(users["liaison_mzt"])
     client.post(f"/items/tasks/{a.pk}/claim/")
@@ -97,8 +105,14 @@ def test_report_attachment_with_a_long_chinese_name(users, client_for, tmp_path,
     with time_machine.travel(dt.datetime(2024, 10, 8, 10, tzinfo=TZ), tick=False):
         client = client_for(users["liaison_mzt"])
         assert upload_rules_text() in client.get(f"/deadlines/obligations/{o.pk}/").content.decode()
-        response = client.post(f"/deadlines/obligations/{o.pk}/", {
-            "action": "submit", "text": "本季度工作情况见附件。", "files": [SimpleUploadedFile(LONG_CHINESE + ".pdf", PDF)]})
+        response = client.post(
+            f"/deadlines/obligations/{o.pk}/",
+            {
+                "action": "submit",
+                "text": "本季度工作情况见附件。",
+                "files": [SimpleUploadedFile(LONG_CHINESE + ".pdf", PDF)],
+            },
+        )
     assert response.status_code in (200, 302)
     attachment = o.submissions.get().attachments.get()
     assert attachment.name == LONG_CHINESE + ".pdf"
@@ -111,11 +125,14 @@ def test_evidence_with_a_long_chinese_name_and_the_rule_on_the_form(users, clien
 
     settings.MEDIA_ROOT = tmp_path
     city = users["city_guiyang"]
-    community = community_join(community=community_create(
-        reporting_unit=ReportingUnit.objects.get(code="guiyang"), name="中华南路社区", by=city), by=city)
+    community = community_join(
+        community=community_create(
+            reporting_unit=ReportingUnit.objects.get(code="guiyang"), name="中华南路社区", by=city
+        ),
+        by=city,
+    )
     a = assessment_start(community=community, by=city)
     client = client_for(city)
     assert upload_rules_text() in client.get(f"/communities/assessments/{a.pk}/").content.decode()
-    client.post(f"/communities/assessments/{a.pk}/evidence/",
-                {"file": SimpleUploadedFile(LONG_CHINESE + ".pdf", PDF)})
+    client.post(f"/communities/assessments/{a.pk}/evidence/", {"file": SimpleUploadedFile(LONG_CHINESE + ".pdf", PDF)})
     assert a.evidence.get().original_name == LONG_CHINESE + ".pdf"

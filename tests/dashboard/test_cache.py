@@ -57,8 +57,7 @@ def test_a_write_without_signal_shows_after_expiry(dataset, users, client_for, s
     settings.DASHBOARD_CACHE_SECONDS = 60
     client = client_for(users["convener"])
     before = _view(client)[0].context["totals"]["overdue"]
-    Obligation.objects.filter(pk=_overdue_owed(dataset).first().pk).update(status=Obligation.SUBMITTED,
-                                                                           is_late=True)
+    Obligation.objects.filter(pk=_overdue_owed(dataset).first().pk).update(status=Obligation.SUBMITTED, is_late=True)
     assert _view(client)[0].context["totals"]["overdue"] == before  # still the cached figure
     with time_machine.travel(dt.datetime(2026, 11, 18, 10, 1, 1, tzinfo=CST), tick=False):
         assert _view(client)[0].context["totals"]["overdue"] == before - 1

@@ -22,8 +22,8 @@ def _key(dataset, code):
 
 def test_ladder_bounds_follow_the_working_day_calendar(frozen):
     b = selectors.ladder_bounds(TODAY)
-    assert b.blue_until.isoformat() == "2026-11-23"     # Mon: 3 working days after Wed 18 Nov
-    assert b.red_through.isoformat() == "2026-11-12"    # Thu: 4 working days overdue
+    assert b.blue_until.isoformat() == "2026-11-23"  # Mon: 3 working days after Wed 18 Nov
+    assert b.red_through.isoformat() == "2026-11-12"  # Thu: 4 working days overdue
 
 
 def test_quarters():
@@ -75,14 +75,25 @@ def test_drill_down_lists_exactly_what_each_number_counts(dataset):
 def test_drill_down_names_the_rows(dataset):
     listed = selectors.drill(Filters(metric="late", quarter="2026Q4"), today=TODAY)
     titles = sorted(r["title"] for r in listed["rows"])
-    assert titles == sorted(["测试2期" + dataset["rule"].title, "测试4期" + dataset["rule"].title,
-                             dataset["items"][1].title])
+    assert titles == sorted(
+        ["测试2期" + dataset["rule"].title, "测试4期" + dataset["rule"].title, dataset["items"][1].title]
+    )
     red = selectors.drill(Filters(metric="red", unit=_key(dataset, "zjt")), today=TODAY)
-    assert [r["colour"] for r in red["rows"]] == ["red"] and red["rows"][0]["url"] == f"/items/{dataset['items'][1].pk}/"
+    assert [r["colour"] for r in red["rows"]] == ["red"] and red["rows"][0][
+        "url"
+    ] == f"/items/{dataset['items'][1].pk}/"
 
 
-@pytest.mark.parametrize("query", [{"metric": "nonsense"}, {"unit": "mu:999999"}, {"unit": "xx:1"},
-                                   {"metric": "due", "quarter": "2026Q9"}, {"quarter": "abc", "metric": "late"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"metric": "nonsense"},
+        {"unit": "mu:999999"},
+        {"unit": "xx:1"},
+        {"metric": "due", "quarter": "2026Q9"},
+        {"quarter": "abc", "metric": "late"},
+    ],
+)
 def test_bad_filters_are_404(dataset, client_for, users, query):
     response = client_for(users["convener"]).get("/dashboard/list/", query)
     assert response.status_code == 404
@@ -107,6 +118,7 @@ def test_query_count_does_not_grow_with_data(dataset, django_assert_num_queries,
     with CaptureQueriesContext(connection) as small:
         assert client.get("/dashboard/").status_code == 200
     from .conftest import _as, _item, _ob
+
     for n in range(20):
         _ob(dataset["rule"], 100 + n, mu=dataset["units"]["gat"], due=TODAY)
         item = _item(f"加量{n}", TODAY, users["office"])

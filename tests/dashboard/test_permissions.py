@@ -9,10 +9,26 @@ from deadlines.models import Message
 pytestmark = pytest.mark.django_db
 
 OVERSEERS = {"convener", "deputy", "office", "admin"}
-ROLES = ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "liaison_zjt", "liaison_gat",
-         "city_guiyang", "city_zunyi", "outsider", "admin"]
-PAGES = ["/dashboard/", "/dashboard/list/?metric=overdue", "/dashboard/ledger.xlsx?metric=open",
-         "/dashboard/notice/", "/dashboard/list/?metric=ontime&quarter=2026Q4"]
+ROLES = [
+    "convener",
+    "deputy",
+    "office",
+    "member_mzt",
+    "liaison_mzt",
+    "liaison_zjt",
+    "liaison_gat",
+    "city_guiyang",
+    "city_zunyi",
+    "outsider",
+    "admin",
+]
+PAGES = [
+    "/dashboard/",
+    "/dashboard/list/?metric=overdue",
+    "/dashboard/ledger.xlsx?metric=open",
+    "/dashboard/notice/",
+    "/dashboard/list/?metric=ontime&quarter=2026Q4",
+]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 # --- 催办 -----------------------------------------------------------------------------------------
 
+
 def _press_rows():
     return Message.objects.filter(subject__startswith=f"{PRESS_SUBJECT}:")
 
@@ -48,7 +49,7 @@ def test_press_all_writes_one_row_per_recipient_and_channel_once_a_day(dataset, 
 def test_press_all_the_next_day_presses_again(dataset, users):
     first = overdue_press_all(by=users["office"], today=TODAY)
     second = overdue_press_all(by=users["office"], today=TODAY + dt.timedelta(days=1))
-    assert (first.units, second.units) == (2, 3)      # 遵义市's report due on the 18th is overdue on the 19th
+    assert (first.units, second.units) == (2, 3)  # 遵义市's report due on the 18th is overdue on the 19th
     assert first.created > 0 and second.created > first.created
     assert overdue_press_all(by=users["office"], today=TODAY).created == 0
 
@@ -63,6 +64,7 @@ def test_press_all_refused_for_a_liaison(dataset, users):
 
 # --- Exports --------------------------------------------------------------------------------------
 
+
 def test_ledger_contents_and_formula_escaping(dataset, users, client_for):
     response = client_for(users["office"]).get("/dashboard/ledger.xlsx", {"metric": "late", "quarter": "2026Q4"})
     assert response.status_code == 200
@@ -75,7 +77,7 @@ def test_ledger_contents_and_formula_escaping(dataset, users, client_for):
     data = values[3:]
     assert len(data) == 3
     titles = {r[2] for r in data}
-    assert "'=HYPERLINK(\"http://evil\",\"点我\")" in titles          # typed formula defused
+    assert '\'=HYPERLINK("http://evil","点我")' in titles  # typed formula defused
     for row in ws.iter_rows(min_row=4):
         for cell in row:
             assert cell.data_type != "f"
@@ -109,10 +111,15 @@ def test_notice_as_a_word_document(dataset, users, client_for):
     assert response.status_code == 200
     doc = Document(io.BytesIO(response.content))
     texts = [p.text for p in doc.paragraphs]
-    assert texts[0].endswith("办公室") and "〔" in texts[1]                       # 版头 and a 文号 to fill in
+    assert texts[0].endswith("办公室") and "〔" in texts[1]  # 版头 and a 文号 to fill in
     assert "关于2026年第三季度督办工作情况的通报" in texts
     assert [t for t in texts if t[:2] in {"一、", "二、", "三、", "四、", "五、"}] == [
-        "一、总体情况", "二、按时办结情况", "三、经验做法和通报表扬", "四、存在的问题", "五、下一步工作要求"]
+        "一、总体情况",
+        "二、按时办结情况",
+        "三、经验做法和通报表扬",
+        "四、存在的问题",
+        "五、下一步工作要求",
+    ]
     assert any("共 4 项，按时办结 2 项，逾期办结或尚未办结 2 项，按时办结率 50.0%" in t for t in texts)
     table = doc.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["序号", "单位", "应办结", "按时办结", "逾期或未办结", "按时办结率"]
@@ -122,6 +129,7 @@ def test_notice_as_a_word_document(dataset, users, client_for):
 
 
 # --- iCal -----------------------------------------------------------------------------------------
+
 
 def _feed(client, token):
     response = client.get(f"/calendar/{token}.ics")
@@ -135,13 +143,13 @@ def test_feed_parses_and_holds_only_the_units_deadlines(dataset, users, client, 
     page.post("/dashboard/calendar/", {"action": "create"})
     token = FeedToken.objects.get(user=users["liaison_mzt"], revoked_at__isnull=True).token
     assert token in page.get("/dashboard/calendar/").content.decode()
-    events = _feed(client, token)     # no session: the token is the credential
+    events = _feed(client, token)  # no session: the token is the credential
     o, a = dataset["o"], dataset["a"]
     assert {f"obligation-{o[n].pk}@joint-meeting" for n in (1, 2, 3)} <= set(events)
     assert f"assignment-{a[1].pk}@joint-meeting" in events and f"assignment-{a[4].pk}@joint-meeting" in events
-    assert f"obligation-{o[4].pk}@joint-meeting" not in events      # 住建厅's
+    assert f"obligation-{o[4].pk}@joint-meeting" not in events  # 住建厅's
     assert f"assignment-{a[3].pk}@joint-meeting" not in events
-    assert f"obligation-{o[8].pk}@joint-meeting" not in events      # a year back: outside the window
+    assert f"obligation-{o[8].pk}@joint-meeting" not in events  # a year back: outside the window
     ev = events[f"assignment-{a[1].pk}@joint-meeting"]
     assert ev.decoded("dtstart") == dt.date(2026, 11, 24) and "改造老旧小区" in str(ev["summary"])
 
@@ -160,9 +168,16 @@ def test_feed_includes_meetings_of_the_unit(dataset, users, client, mechanism):
 
     from meetings.models import Meeting, MeetingUnit
 
-    m = Meeting.objects.create(mechanism=mechanism, title="第三次全体会议", topics="议题", reasons="理由",
-                               proposed_by=users["office"], status=Meeting.Status.SCHEDULED,
-                               starts_at=timezone.now() + dt.timedelta(days=7), place="省住建厅会议室")
+    m = Meeting.objects.create(
+        mechanism=mechanism,
+        title="第三次全体会议",
+        topics="议题",
+        reasons="理由",
+        proposed_by=users["office"],
+        status=Meeting.Status.SCHEDULED,
+        starts_at=timezone.now() + dt.timedelta(days=7),
+        place="省住建厅会议室",
+    )
     MeetingUnit.objects.create(meeting=m, unit=dataset["units"]["mzt"])
     mine = feed_token_create(user=users["liaison_mzt"], by=users["liaison_mzt"]).token
     theirs = feed_token_create(user=users["liaison_gat"], by=users["liaison_gat"]).token
@@ -174,10 +189,10 @@ def test_revoked_replaced_and_unknown_tokens_are_404(dataset, users, client, cli
     page = client_for(users["liaison_mzt"])
     first = feed_token_create(user=users["liaison_mzt"], by=users["liaison_mzt"])
     second = feed_token_create(user=users["liaison_mzt"], by=users["liaison_mzt"])
-    assert client.get(f"/calendar/{first.token}.ics").status_code == 404      # replaced
+    assert client.get(f"/calendar/{first.token}.ics").status_code == 404  # replaced
     assert client.get(f"/calendar/{second.token}.ics").status_code == 200
     page.post("/dashboard/calendar/", {"action": "revoke", "token": second.pk})
-    assert client.get(f"/calendar/{second.token}.ics").status_code == 404      # revoked
+    assert client.get(f"/calendar/{second.token}.ics").status_code == 404  # revoked
     assert client.get("/calendar/not-a-token.ics").status_code == 404
 
 

@@ -40,8 +40,15 @@ class SmtpSink:
                 return "451 client went away"
         mail = message_from_bytes(envelope.content)
         with self._lock:
-            self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(mail["Subject"]))),
-                                  "message_id": mail["Message-ID"], "key": mail["X-Outbox-Key"], "mail": mail})
+            self.messages.append(
+                {
+                    "to": envelope.rcpt_tos,
+                    "subject": str(make_header(decode_header(mail["Subject"]))),
+                    "message_id": mail["Message-ID"],
+                    "key": mail["X-Outbox-Key"],
+                    "mail": mail,
+                }
+            )
         return "250 OK"
 
     def __enter__(self):
@@ -75,7 +82,12 @@ class AliyunSmsEndpoint:
                     code = outer.fail_codes.pop(0)
                     answer = {"Code": code, "Message": "模拟失败", "RequestId": "r-fail"}
                 else:
-                    answer = {"Code": "OK", "Message": "OK", "BizId": f"biz-{len(outer.requests)}^0", "RequestId": "r-ok"}
+                    answer = {
+                        "Code": "OK",
+                        "Message": "OK",
+                        "BizId": f"biz-{len(outer.requests)}^0",
+                        "RequestId": "r-ok",
+                    }
                 data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json;charset=utf-8")
@@ -100,9 +112,15 @@ class AliyunSmsEndpoint:
         self.server.server_close()
 
     def env(self) -> dict:
-        return {"DEADLINES_SMS_BACKEND": "deadlines.sms.AliyunBackend", "ALIYUN_SMS_ACCESS_KEY_ID": "test-id",
-                "ALIYUN_SMS_ACCESS_KEY_SECRET": "test-secret", "ALIYUN_SMS_ENDPOINT": f"127.0.0.1:{self.port}",
-                "ALIYUN_SMS_PROTOCOL": "http", "ALIYUN_SMS_SIGN_NAME": "联席会议", "ALIYUN_SMS_TEMPLATE_CODE": "SMS_1"}
+        return {
+            "DEADLINES_SMS_BACKEND": "deadlines.sms.AliyunBackend",
+            "ALIYUN_SMS_ACCESS_KEY_ID": "test-id",
+            "ALIYUN_SMS_ACCESS_KEY_SECRET": "test-secret",
+            "ALIYUN_SMS_ENDPOINT": f"127.0.0.1:{self.port}",
+            "ALIYUN_SMS_PROTOCOL": "http",
+            "ALIYUN_SMS_SIGN_NAME": "联席会议",
+            "ALIYUN_SMS_TEMPLATE_CODE": "SMS_1",
+        }
 
 
 class RobotEndpoint:
@@ -114,7 +132,7 @@ class RobotEndpoint:
     def __init__(self, *, dingtalk_secrets: dict | None = None, script=(), per_minute: int = 20):
         import time as _time
 
-        self.accepted: list[dict] = []   # what a group would show: {"robot", "text", "at"}
+        self.accepted: list[dict] = []  # what a group would show: {"robot", "text", "at"}
         self.requests: list[dict] = []
         self.script = list(script)
         self.secrets = dict(dingtalk_secrets or {})
@@ -161,25 +179,41 @@ class RobotEndpoint:
             if step == "500":
                 return 500, {"errcode": -1, "errmsg": "internal error"}
             if step == "throttle":
-                return 200, ({"errcode": 45009, "errmsg": "api freq out of limit"} if wecom else
-                             {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})
+                return 200, (
+                    {"errcode": 45009, "errmsg": "api freq out of limit"}
+                    if wecom
+                    else {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
+                )
             if step == "badsign":
-                return 200, ({"errcode": 93000, "errmsg": "invalid webhook url"} if wecom else
-                             {"errcode": 310000, "errmsg": "sign not match"})
+                return 200, (
+                    {"errcode": 93000, "errmsg": "invalid webhook url"}
+                    if wecom
+                    else {"errcode": 310000, "errmsg": "sign not match"}
+                )
         if not wecom:
             secret = self.secrets.get(q.get("access_token"))
             ts = q.get("timestamp", "")
-            expected = base64.b64encode(hmac.new((secret or "").encode(), f"{ts}\n{secret}".encode(),
-                                                 hashlib.sha256).digest()).decode()
+            expected = base64.b64encode(
+                hmac.new((secret or "").encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest()
+            ).decode()
             if secret is None or q.get("sign") != expected or not ts.isdigit() or abs(now * 1000 - int(ts)) > 3600_000:
                 return 200, {"errcode": 310000, "errmsg": "sign not match"}
         recent = [a for a in self.accepted if a["robot"] == robot and now - a["at"] < 60]
         if len(recent) >= self.per_minute:
-            return 200, ({"errcode": 45009, "errmsg": "api freq out of limit"} if wecom else
-                         {"errcode": 130101, "errmsg": "send too fast"})
+            return 200, (
+                {"errcode": 45009, "errmsg": "api freq out of limit"}
+                if wecom
+                else {"errcode": 130101, "errmsg": "send too fast"}
+            )
         text = payload.get("text", {})
-        self.accepted.append({"robot": robot, "text": text.get("content", ""), "at": now,
-                              "mention": text.get("mentioned_list") or payload.get("at", {}).get("atUserIds", [])})
+        self.accepted.append(
+            {
+                "robot": robot,
+                "text": text.get("content", ""),
+                "at": now,
+                "mention": text.get("mentioned_list") or payload.get("at", {}).get("atUserIds", []),
+            }
+        )
         return 200, {"errcode": 0, "errmsg": "ok"}
 
     def __enter__(self):

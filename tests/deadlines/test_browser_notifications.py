@@ -22,10 +22,15 @@ def test_liaison_sees_the_badge_after_dispatch_and_clears_it(users, browser_page
     page.wait_for_url("**/items/inbox/")
     assert page.locator(".badge-unread").count() == 0
 
-    fs.item_dispatch(by=users["office"], title="建立社区议事协商平台", content="请反馈进展。", source="ad_hoc",
-                     lead_units=[MemberUnit.objects.get(code="zjt")],
-                     participating_units=[MemberUnit.objects.get(code="mzt")],
-                     due_date=dt.date.today() + dt.timedelta(days=30))
+    fs.item_dispatch(
+        by=users["office"],
+        title="建立社区议事协商平台",
+        content="请反馈进展。",
+        source="ad_hoc",
+        lead_units=[MemberUnit.objects.get(code="zjt")],
+        participating_units=[MemberUnit.objects.get(code="mzt")],
+        due_date=dt.date.today() + dt.timedelta(days=30),
+    )
 
     page.reload()
     badge = page.locator("header .badge-unread")

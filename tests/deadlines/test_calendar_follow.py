@@ -53,8 +53,8 @@ def test_entering_a_year_moves_owed_due_days_with_reminders_board_audit_and_noti
 
         owed = q1.filter(status=Obligation.OPEN).exclude(member_unit__code="zjt")
         assert owed.count() == 5 and set(owed.values_list("due_on", flat=True)) == {date(2027, 4, 6)}
-        assert q1.get(member_unit__code="gat").due_on == date(2027, 4, 5)   # submitted: kept
-        assert q1.get(member_unit__code="zjt").due_on == date(2027, 4, 9)   # set by a person: kept
+        assert q1.get(member_unit__code="gat").due_on == date(2027, 4, 5)  # submitted: kept
+        assert q1.get(member_unit__code="zjt").due_on == date(2027, 4, 9)  # set by a person: kept
         # The Q4 report due Tuesday 5 January is not touched by 1 January being a holiday.
         q4 = Obligation.objects.filter(rule__code="quarterly_report", period="2026Q4")
         assert set(q4.values_list("due_on", flat=True)) == {date(2027, 1, 5)}
@@ -69,8 +69,9 @@ def test_entering_a_year_moves_owed_due_days_with_reminders_board_audit_and_noti
 
         # The SMS planned for the old day and not sent is withdrawn; what was delivered stays in the log.
         assert not old_sms.exists()
-        assert Message.objects.filter(subject=f"obligation:{mzt.pk}", channel="inapp", period="2027-04-05",
-                                      kind="before:3").exists()
+        assert Message.objects.filter(
+            subject=f"obligation:{mzt.pk}", channel="inapp", period="2027-04-05", kind="before:3"
+        ).exists()
         # The unit is told, on the channels of a 'normal' event of the catalogue (in-app and e-mail).
         notices = Message.objects.filter(kind="date_moved", recipient=users["liaison_mzt"])
         assert {n.channel for n in notices} == {"inapp", "email"}

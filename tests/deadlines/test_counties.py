@@ -38,22 +38,31 @@ def tree(users):
     with time_machine.travel(NOW, tick=False):
         world = county_world(users)
         obligations_generate()
-    world["parent"] = Obligation.objects.get(reporting_unit__code="guiyang", rule__code="stage_summary", period="2026-1115")
+    world["parent"] = Obligation.objects.get(
+        reporting_unit__code="guiyang", rule__code="stage_summary", period="2026-1115"
+    )
     world["counties"] = [world[c] for c in ("gy_chengdong", "gy_chengxi", "gy_shannan")]
     return world
 
 
 def pass_down(users, tree, due=date(2026, 11, 11), counties=None, instructions="请报送本县（市、区）阶段性总结。"):
     with time_machine.travel(NOW, tick=False):
-        return cascade.obligation_pass_down(obligation=tree["parent"], counties=counties or tree["counties"],
-                                            due_on=due, instructions=instructions, by=users["city_guiyang"])
+        return cascade.obligation_pass_down(
+            obligation=tree["parent"],
+            counties=counties or tree["counties"],
+            due_on=due,
+            instructions=instructions,
+            by=users["city_guiyang"],
+        )
 
 
 def submitted(users, tree):
     shares = pass_down(users, tree)
     with time_machine.travel(at(2026, 11, 9), tick=False):
         for share, name in zip(shares, COUNTY_USERS):
-            obligation_submit(obligation=share, text=f"{share.reporting_unit.name}：完成创建 3 个社区。", by=users[name])
+            obligation_submit(
+                obligation=share, text=f"{share.reporting_unit.name}：完成创建 3 个社区。", by=users[name]
+            )
     return shares
 
 
@@ -78,8 +87,12 @@ def test_zhejiang_county_plans_and_assessment_rules_are_obligations_of_the_count
     with time_machine.travel(at(2020, 9, 10), tick=False):
         obligations_generate(mechanism_ids=[zhejiang.pk])
     owed = {(o.rule.code, o.reporting_unit.code) for o in Obligation.objects.filter(rule__mechanism=zhejiang)}
-    assert {("county_action_plan", "hz_a"), ("county_action_plan", "hz_b"), ("county_assessment_rules", "hz_a"),
-            ("county_assessment_rules", "hz_b")} <= owed
+    assert {
+        ("county_action_plan", "hz_a"),
+        ("county_action_plan", "hz_b"),
+        ("county_assessment_rules", "hz_a"),
+        ("county_assessment_rules", "hz_b"),
+    } <= owed
     assert ("implementation_plan", "hangzhou") in owed
     assert not any(r == "implementation_plan" and c.startswith("hz_") for r, c in owed)
     assert not any(r.startswith("county_") and not c.startswith("hz_") for r, c in owed)
@@ -91,10 +104,15 @@ def test_counties_are_read_from_the_mechanism_file(db):
     from members.mechanism_config import mechanism_path, mechanism_spec_parse
     from members.services import mechanism_load
 
-    text = mechanism_path("zhejiang").read_text(encoding="utf-8").replace(
-        "  - {code: ningbo, name: 宁波市, kind: 设区市}",
-        "  - code: ningbo\n    name: 宁波市\n    kind: 设区市\n    counties:\n"
-        "      - {code: nb_a, name: 甲区}\n      - {code: nb_b, name: 乙县, kind: 县}")
+    text = (
+        mechanism_path("zhejiang")
+        .read_text(encoding="utf-8")
+        .replace(
+            "  - {code: ningbo, name: 宁波市, kind: 设区市}",
+            "  - code: ningbo\n    name: 宁波市\n    kind: 设区市\n    counties:\n"
+            "      - {code: nb_a, name: 甲区}\n      - {code: nb_b, name: 乙县, kind: 县}",
+        )
+    )
     mechanism_load(spec=mechanism_spec_parse(text.encode(), filename="zhejiang.yaml"))
     ningbo = ReportingUnit.objects.get(code="ningbo")
     assert [(c.name, c.kind) for c in ningbo.counties.order_by("order")] == [("甲区", "县市区"), ("乙县", "县")]
@@ -109,7 +127,8 @@ def test_counties_are_read_from_the_mechanism_file(db):
 def test_pass_down_gives_each_county_a_share_with_the_earlier_day(users, tree):
     shares = pass_down(users, tree)
     assert [(s.reporting_unit.name, s.due_on, s.parent_id, s.period) for s in shares] == [
-        (c.name, date(2026, 11, 11), tree["parent"].pk, "2026-1115") for c in tree["counties"]]
+        (c.name, date(2026, 11, 11), tree["parent"].pk, "2026-1115") for c in tree["counties"]
+    ]
     assert all(s.status == Obligation.OPEN and s.title == tree["parent"].title for s in shares)
     entry = AuditEntry.objects.get(action="obligation.pass_down")
     assert entry.actor_id == users["city_guiyang"].pk and entry.changes["counties"] == ["城东区", "城西区", "山南县"]
@@ -128,11 +147,14 @@ def test_default_day_is_three_working_days_earlier_and_follows_the_calendar(user
         assert cascade.default_share_due(tree["parent"]) == date(2026, 11, 10)
 
 
-@pytest.mark.parametrize("due, words", [
-    (date(2026, 11, 17), "不能晚于本市州的截止日期"),
-    (date(2026, 11, 14), "不是工作日"),          # a Saturday
-    (date(2026, 10, 30), "不能早于今天"),
-])
+@pytest.mark.parametrize(
+    "due, words",
+    [
+        (date(2026, 11, 17), "不能晚于本市州的截止日期"),
+        (date(2026, 11, 14), "不是工作日"),  # a Saturday
+        (date(2026, 10, 30), "不能早于今天"),
+    ],
+)
 def test_the_county_day_is_a_working_day_not_after_the_prefectures(users, tree, due, words):
     with pytest.raises(DomainError, match=words):
         pass_down(users, tree, due=due)
@@ -150,8 +172,9 @@ def test_only_the_prefecture_passes_down_its_own_to_its_own_counties(users, tree
     for who in ("office", "city_zunyi", "city_chengdong", "convener"):
         with pytest.raises(NotAllowed):
             with time_machine.travel(NOW, tick=False):
-                cascade.obligation_pass_down(obligation=tree["parent"], counties=tree["counties"],
-                                             due_on=date(2026, 11, 11), by=users[who])
+                cascade.obligation_pass_down(
+                    obligation=tree["parent"], counties=tree["counties"], due_on=date(2026, 11, 11), by=users[who]
+                )
     with pytest.raises(DomainError, match="不属于本市州"):
         pass_down(users, tree, counties=[tree["zy_beishan"]])
     pass_down(users, tree, counties=tree["counties"][:1])
@@ -168,7 +191,8 @@ def test_only_the_prefecture_passes_down_its_own_to_its_own_counties(users, tree
 def test_a_county_submission_tells_its_prefecture_and_only_it_receives_it(users, tree):
     shares = submitted(users, tree)
     assert {m.title for m in inbox(users["city_guiyang"], "county_submitted")} == {
-        f"【县区报送】{c.name}已报送：{tree['parent'].title}" for c in tree["counties"]}
+        f"【县区报送】{c.name}已报送：{tree['parent'].title}" for c in tree["counties"]
+    }
     assert not inbox(users["office"], "county_submitted") and not inbox(users["city_zunyi"], "county_submitted")
     with pytest.raises(NotAllowed):
         obligation_decide(obligation=shares[0], accept=True, by=users["office"])
@@ -176,10 +200,16 @@ def test_a_county_submission_tells_its_prefecture_and_only_it_receives_it(users,
         with pytest.raises(NotAllowed):
             cascade.county_return_decide(obligation=shares[0], accept=True, by=users[who])
     with time_machine.travel(at(2026, 11, 9, 15), tick=False):
-        cascade.county_return_decide(obligation=shares[0], accept=False, reason="缺少社区名单", by=users["city_guiyang"])
+        cascade.county_return_decide(
+            obligation=shares[0], accept=False, reason="缺少社区名单", by=users["city_guiyang"]
+        )
         cascade.county_return_decide(obligation=shares[1], accept=True, by=users["city_guiyang"])
     (back,) = inbox(users["city_chengdong"], "county_returned")
-    assert "缺少社区名单" in back.body and "贵阳市" in back.body and back.url == reverse("deadlines:obligation", args=[shares[0].pk])
+    assert (
+        "缺少社区名单" in back.body
+        and "贵阳市" in back.body
+        and back.url == reverse("deadlines:obligation", args=[shares[0].pk])
+    )
     assert inbox(users["city_chengxi"], "county_accepted") and not inbox(users["city_shannan"], "county_")
     shares[0].refresh_from_db()
     assert shares[0].status == Obligation.RETURNED
@@ -223,7 +253,9 @@ def test_the_province_sees_the_consolidated_answer_and_opens_the_counties(users,
     assert 'value="accept"' not in page and "分解下发" not in page  # the province reads; the prefecture receives
     share = client.get(reverse("deadlines:obligation", args=[shares[0].pk])).content.decode()
     assert "城东区：完成创建 3 个社区。" in share and 'value="accept"' not in share and "报送对象：贵阳市" in share
-    r = client.post(reverse("deadlines:county_returns", args=[tree["parent"].pk]), {"action": "consolidate", "text": "x"})
+    r = client.post(
+        reverse("deadlines:county_returns", args=[tree["parent"].pk]), {"action": "consolidate", "text": "x"}
+    )
     assert r.status_code == 404
 
 
@@ -234,16 +266,22 @@ def test_pass_down_on_the_page_keeps_what_was_typed_on_a_bad_date(users, tree, c
         page = client.get(url).content.decode()
         assert 'value="2026-11-11"' in page and "城东区" in page and "北山县" not in page
         chosen = [tree["gy_chengdong"].pk, tree["gy_shannan"].pk]
-        r = client.post(url, {"action": "pass_down", "counties": chosen, "due_on": "2026-11-20", "instructions": "请按模板"})
+        r = client.post(
+            url, {"action": "pass_down", "counties": chosen, "due_on": "2026-11-20", "instructions": "请按模板"}
+        )
         body = r.content.decode()
         assert r.status_code == 400 and "不能晚于本市州的截止日期" in body and "请按模板" in body
         assert f'value="{tree["gy_chengxi"].pk}">' in body  # 城西区 left unticked stays unticked
         r = client.post(url, {"action": "pass_down", "counties": chosen, "due_on": "11/20/2026"})
         assert r.status_code == 400 and "年-月-日" in r.content.decode()
-        r = client.post(url, {"action": "pass_down", "counties": chosen, "due_on": "2026-11-12", "instructions": "请按模板"})
+        r = client.post(
+            url, {"action": "pass_down", "counties": chosen, "due_on": "2026-11-12", "instructions": "请按模板"}
+        )
         assert r.status_code == 302
     assert sorted(Obligation.objects.filter(parent=tree["parent"]).values_list("reporting_unit__code", flat=True)) == [
-        "gy_chengdong", "gy_shannan"]
+        "gy_chengdong",
+        "gy_shannan",
+    ]
 
 
 def test_the_county_page_costs_the_same_queries_for_three_counties_or_six(users, tree, client):
@@ -255,10 +293,17 @@ def test_the_county_page_costs_the_same_queries_for_three_counties_or_six(users,
         with CaptureQueriesContext(connection) as three:
             client.get(url)
         for n in range(3):
-            extra = ReportingUnit.objects.create(mechanism=tree["parent"].rule.mechanism, parent=tree["parent"].reporting_unit,
-                                                 code=f"gy_x{n}", name=f"新区{n}", kind="县市区", order=10 + n)
-            cascade.obligation_pass_down(obligation=tree["parent"], counties=[extra], due_on=date(2026, 11, 12),
-                                         by=users["city_guiyang"])
+            extra = ReportingUnit.objects.create(
+                mechanism=tree["parent"].rule.mechanism,
+                parent=tree["parent"].reporting_unit,
+                code=f"gy_x{n}",
+                name=f"新区{n}",
+                kind="县市区",
+                order=10 + n,
+            )
+            cascade.obligation_pass_down(
+                obligation=tree["parent"], counties=[extra], due_on=date(2026, 11, 12), by=users["city_guiyang"]
+            )
         with CaptureQueriesContext(connection) as six:
             client.get(url)
     assert len(six) == len(three), [q["sql"] for q in six.captured_queries]
@@ -272,12 +317,19 @@ def test_reminders_reach_the_county_and_an_overdue_county_is_escalated_to_its_pr
     with time_machine.travel(at(2026, 11, 11, 9), tick=False):
         reminders_plan(today=date(2026, 11, 11))
     for share, name in zip(shares, COUNTY_USERS):
-        due = set(Message.objects.filter(subject=f"obligation:{share.pk}", kind="due").values_list("recipient__username", flat=True))
+        due = set(
+            Message.objects.filter(subject=f"obligation:{share.pk}", kind="due").values_list(
+                "recipient__username", flat=True
+            )
+        )
         assert due == {name}
     with time_machine.travel(at(2026, 11, 16, 9), tick=False):
         reminders_plan(today=date(2026, 11, 16))
-    escalated = set(Message.objects.filter(kind__startswith="escalation", subject=f"obligation:{shares[0].pk}")
-                    .values_list("recipient__username", flat=True))
+    escalated = set(
+        Message.objects.filter(kind__startswith="escalation", subject=f"obligation:{shares[0].pk}").values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert escalated == {"city_guiyang"}
 
 
@@ -308,9 +360,13 @@ def test_bad_input_on_the_county_page_is_refused_in_words(users, tree, client, b
     verified_login(client, users["city_guiyang"])
     url = reverse("deadlines:county_returns", args=[tree["parent"].pk])
     with time_machine.travel(at(2026, 11, 10), tick=False):
-        for data in ({"action": "pass_down", "counties": bad, "due_on": bad, "instructions": bad},
-                     {"action": "return", "share": bad, "reason": bad}, {"action": "accept", "share": bad},
-                     {"action": "return", "share": shares[0].pk, "reason": bad},
-                     {"action": "consolidate", "text": bad}, {"action": bad}):
+        for data in (
+            {"action": "pass_down", "counties": bad, "due_on": bad, "instructions": bad},
+            {"action": "return", "share": bad, "reason": bad},
+            {"action": "accept", "share": bad},
+            {"action": "return", "share": shares[0].pk, "reason": bad},
+            {"action": "consolidate", "text": bad},
+            {"action": bad},
+        ):
             r = client.post(url, data)
             assert r.status_code in (302, 400, 404, 409), (data["action"][:10], r.status_code)

@@ -19,11 +19,23 @@ TZ = ZoneInfo("Asia/Shanghai")
 MADE = datetime(2026, 11, 2, 10, tzinfo=TZ)
 WALKED = datetime(2026, 11, 10, 10, tzinfo=TZ)
 OVERSEERS = ["convener", "deputy", "office", "admin"]
-COUNTY_OF = {"city_chengdong": "gy_chengdong", "city_chengxi": "gy_chengxi", "city_shannan": "gy_shannan",
-             "city_beishan": "zy_beishan"}
+COUNTY_OF = {
+    "city_chengdong": "gy_chengdong",
+    "city_chengxi": "gy_chengxi",
+    "city_shannan": "gy_shannan",
+    "city_beishan": "zy_beishan",
+}
 PREFECTURE_OF = {"city_guiyang": "guiyang", "city_zunyi": "zunyi"}
-EVERYONE = [*OVERSEERS, "member_mzt", "liaison_mzt", "liaison_zjt", "outsider", "city_guiyang", "city_zunyi",
-            *COUNTY_OF]
+EVERYONE = [
+    *OVERSEERS,
+    "member_mzt",
+    "liaison_mzt",
+    "liaison_zjt",
+    "outsider",
+    "city_guiyang",
+    "city_zunyi",
+    *COUNTY_OF,
+]
 
 
 @pytest.fixture
@@ -31,12 +43,18 @@ def tree(users):
     with time_machine.travel(MADE, tick=False):
         world = county_world(users)
         obligations_generate()
-        parents = {code: Obligation.objects.get(reporting_unit__code=code, rule__code="stage_summary", period="2026-1115")
-                   for code in ("guiyang", "zunyi")}
+        parents = {
+            code: Obligation.objects.get(reporting_unit__code=code, rule__code="stage_summary", period="2026-1115")
+            for code in ("guiyang", "zunyi")
+        }
         shares = {}
         for code, parent in parents.items():
-            for share in cascade.obligation_pass_down(obligation=parent, counties=parent.reporting_unit.counties.all(),
-                                                      due_on=date(2026, 11, 9), by=users[f"city_{code}"]):
+            for share in cascade.obligation_pass_down(
+                obligation=parent,
+                counties=parent.reporting_unit.counties.all(),
+                due_on=date(2026, 11, 9),
+                by=users[f"city_{code}"],
+            ):
                 shares[share.reporting_unit.code] = share
     with time_machine.travel(datetime(2026, 11, 5, 10, tzinfo=TZ), tick=False):
         for username, code in COUNTY_OF.items():
@@ -87,15 +105,20 @@ def test_no_page_shows_a_county_return_to_anyone_outside_its_tree(tree, users, c
     ids = [str(o.pk) for o in [*tree["parents"].values(), *tree["shares"].values()]]
     patterns = _paths()
     paths = [p for p in patterns if "/1" not in p]
-    paths += sorted({re.sub(r"/1(?=[/.])", f"/{pk}", p, count=1) for p in patterns if "/1" in p
-                     and p.startswith(("/deadlines/", "/api/")) for pk in ids})
+    paths += sorted(
+        {
+            re.sub(r"/1(?=[/.])", f"/{pk}", p, count=1)
+            for p in patterns
+            if "/1" in p and p.startswith(("/deadlines/", "/api/"))
+            for pk in ids
+        }
+    )
     leaks = []
     with time_machine.travel(WALKED, tick=False):
         for who in EVERYONE:
             if who in OVERSEERS:
                 continue  # the province sees every return
-            forbidden = [m for code, m in marks.items()
-                         if not _may_see(who, tree["shares"][code])]
+            forbidden = [m for code, m in marks.items() if not _may_see(who, tree["shares"][code])]
             client = client_for(users[who])
             client.raise_request_exception = False
             for path in paths:

@@ -24,8 +24,11 @@ def _fits(page, width):
 def _axe(page):
     from axe_playwright_python.sync_playwright import Axe
 
-    bad = [(v["id"], v["nodes"][0]["target"]) for v in Axe().run(page).response["violations"]
-           if v["impact"] in {"serious", "critical"}]
+    bad = [
+        (v["id"], v["nodes"][0]["target"])
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
     assert not bad, bad
 
 
@@ -35,8 +38,9 @@ def test_pass_down_submit_on_a_phone_consolidate(users, live_server, chromium): 
     obligations_generate(today=today)
     parent = Obligation.objects.filter(reporting_unit__code="guiyang").order_by("due_on").first()
     due = calendar.next_working_day(today + timedelta(days=21))
-    Obligation.objects.filter(pk=parent.pk).update(due_on=due, opens_on=today, period_start=today - timedelta(days=90),
-                                                   period_end=today)
+    Obligation.objects.filter(pk=parent.pk).update(
+        due_on=due, opens_on=today, period_start=today - timedelta(days=90), period_end=today
+    )
     parent.refresh_from_db()
 
     # 1. The prefecture passes it down, on a wide screen.

@@ -42,8 +42,17 @@ from tests.county_world import county_world
 
 CST = dt.timezone(dt.timedelta(hours=8))
 ROOT = Path(__file__).resolve().parents[2]
-PERSON_USERS = ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "liaison_zjt", "liaison_gat",
-                "outsider", "admin"]
+PERSON_USERS = [
+    "convener",
+    "deputy",
+    "office",
+    "member_mzt",
+    "liaison_mzt",
+    "liaison_zjt",
+    "liaison_gat",
+    "outsider",
+    "admin",
+]
 # Channels by urgency for a person with an e-mail and a mobile; city accounts have no mobile (no SMS).
 FULL = {"urgent": {"inapp", "sms", "email"}, "normal": {"inapp", "email"}, "info": {"inapp"}}
 
@@ -69,9 +78,15 @@ def world(users):
 
 
 def dispatch(users, lead=("zjt",), participating=("mzt", "gat"), due=dt.date(2026, 3, 20)):
-    return fs.item_dispatch(by=users["office"], title="推进老旧小区绿色化改造", content="请按分工办理。", source="ad_hoc",
-                            lead_units=[unit(c) for c in lead], participating_units=[unit(c) for c in participating],
-                            due_date=due)
+    return fs.item_dispatch(
+        by=users["office"],
+        title="推进老旧小区绿色化改造",
+        content="请按分工办理。",
+        source="ad_hoc",
+        lead_units=[unit(c) for c in lead],
+        participating_units=[unit(c) for c in participating],
+        due_date=due,
+    )
 
 
 def work(users, item, code, who):
@@ -89,26 +104,44 @@ def consolidated(users):
 
 
 def meeting(users, approve=True):
-    m = meeting_propose(title="第一次联席会议", topics="部署改造", reasons="年度部署", unit=unit("mzt"),
-                  by=users["liaison_mzt"])
+    m = meeting_propose(
+        title="第一次联席会议", topics="部署改造", reasons="年度部署", unit=unit("mzt"), by=users["liaison_mzt"]
+    )
     if approve:
         meeting_decide(meeting=m, approve=True, by=users["convener"])
     return m
 
 
 def schedule(users, m):
-    return meeting_schedule(meeting=m, starts_at=at(2026, 3, 10, 9), place="3楼会议室", chair="陈维明",
-                      units=[unit("mzt"), unit("zjt")], by=users["office"],
-                      guests=[{"kind": "expert", "name": "李教授", "organisation": "贵州大学",
-                               "email": "li@example.org"}])
+    return meeting_schedule(
+        meeting=m,
+        starts_at=at(2026, 3, 10, 9),
+        place="3楼会议室",
+        chair="陈维明",
+        units=[unit("mzt"), unit("zjt")],
+        by=users["office"],
+        guests=[{"kind": "expert", "name": "李教授", "organisation": "贵州大学", "email": "li@example.org"}],
+    )
 
 
 def minutes_draft(users):
     m = schedule(users, meeting(users))
     minutes = meeting_attendance_record(meeting=m, attended_units=[unit("mzt"), unit("zjt")], by=users["office"])
-    minutes_save(minutes=minutes, title="第一次联席会议纪要", summary="", by=users["office"],
-           matters=[{"content": "申请省级支持", "done_criteria": "书面反馈", "due_date": dt.date(2026, 4, 30),
-                     "lead_units": [unit("gat")], "participating_units": []}])
+    minutes_save(
+        minutes=minutes,
+        title="第一次联席会议纪要",
+        summary="",
+        by=users["office"],
+        matters=[
+            {
+                "content": "申请省级支持",
+                "done_criteria": "书面反馈",
+                "due_date": dt.date(2026, 4, 30),
+                "lead_units": [unit("gat")],
+                "participating_units": [],
+            }
+        ],
+    )
     return minutes
 
 
@@ -124,8 +157,11 @@ def minutes_agreed(users):
 def obligation(users, code, submit_as):
     with time_machine.travel(at(2024, 9, 20), tick=False):
         obligations_generate()
-    o = (Obligation.objects.get(member_unit__code=code, period="2024Q3") if code == "mzt" else
-         Obligation.objects.get(reporting_unit__code=code, period="2024-1115"))
+    o = (
+        Obligation.objects.get(member_unit__code=code, period="2024Q3")
+        if code == "mzt"
+        else Obligation.objects.get(reporting_unit__code=code, period="2024-1115")
+    )
     with time_machine.travel(at(2024, 10, 8), tick=False):
         obligation_submit(obligation=o, text="情况如下。", by=users[submit_as])
     return o
@@ -145,8 +181,12 @@ def assessment_reviewed(users):
 
 def change_checked(users):
     change = change_propose_replace(
-        assignment=RoleAssignment.objects.get(person__name="方海", role=Role.MEMBER), new_person_name="新成员",
-        effective_date=dt.date(2026, 5, 1), reason="调任", by=users["liaison_mzt"])
+        assignment=RoleAssignment.objects.get(person__name="方海", role=Role.MEMBER),
+        new_person_name="新成员",
+        effective_date=dt.date(2026, 5, 1),
+        reason="调任",
+        by=users["liaison_mzt"],
+    )
     return change_check(change=change, passed=True, by=users["office"])
 
 
@@ -165,8 +205,9 @@ def _division_liaison():
     person = Person.objects.get(name="刘光伦")  # 住建厅住房保障处's liaison: a division of a unit that has several
     person.mobile = "13900001234"
     person.save()
-    return account_create(username="div_liaison", password="x-pass-2026", person=person,
-                          email="div_liaison@example.gov.cn")
+    return account_create(
+        username="div_liaison", password="x-pass-2026", person=person, email="div_liaison@example.gov.cn"
+    )
 
 
 def part_assigned(users):
@@ -189,8 +230,9 @@ def review_ready(users):
     from members.services import unit_division_settings_set
 
     unit_division_settings_set(unit=unit("mzt"), coordinating_division=None, head_review=True, by=users["office"])
-    return ts.assignment_claim(assignment=Assignment.objects.get(item=dispatch(users), unit__code="mzt"),
-                               by=users["liaison_mzt"])
+    return ts.assignment_claim(
+        assignment=Assignment.objects.get(item=dispatch(users), unit__code="mzt"), by=users["liaison_mzt"]
+    )
 
 
 def review_ask(users, share):
@@ -214,94 +256,240 @@ OFFICE = ["office", "deputy"]  # 张春晖 is deputy convener and 办公室主�
 #          a text the notice must carry)
 SCENARIOS = {
     "dispatched": (lambda u: None, lambda u, s: dispatch(u), ["liaison_zjt", "liaison_mzt", "liaison_gat"], (), "交办"),
-    "claimed_late": (lambda u: dispatch(u),
-                     lambda u, s: _late_claim(u, s), OFFICE, (), "签收"),
-    "feedback": (lambda u: dispatch(u, participating=("mzt",)), lambda u, s: work(u, s, "mzt", "liaison_mzt"),
-                 ["liaison_zjt"], (), "省民政厅"),
-    "consolidated": (lambda u: dispatch(u, participating=()), lambda u, s: work(u, s, "zjt", "liaison_zjt"),
-                     OFFICE, (), "汇总报送"),
-    "revision": (consolidated, lambda u, s: fs.item_return_for_revision(item=s, reason="缺少资金测算", version=s.version,
-                                                                         by=u["office"]),
-                 ["liaison_zjt"], (), "缺少资金测算"),
-    "done": (consolidated, lambda u, s: fs.item_accept(item=s, version=s.version, by=u["office"]),
-             ["liaison_zjt", "liaison_mzt"], (), "已办结"),
-    "ext_requested": (lambda u: dispatch(u), lambda u, s: ts.extension_request(
-        assignment=Assignment.objects.get(item=s, unit__code="zjt"), reason="需征求意见", new_due_date=dt.date(2026, 4, 3),
-        by=u["liaison_zjt"]), ["convener", "deputy"], (), "需征求意见"),
-    "ext_decided": (lambda u: ts.extension_request(
-        assignment=Assignment.objects.get(item=dispatch(u), unit__code="zjt"), reason="需征求意见",
-        new_due_date=dt.date(2026, 4, 3), by=u["liaison_zjt"]),
+    "claimed_late": (lambda u: dispatch(u), lambda u, s: _late_claim(u, s), OFFICE, (), "签收"),
+    "feedback": (
+        lambda u: dispatch(u, participating=("mzt",)),
+        lambda u, s: work(u, s, "mzt", "liaison_mzt"),
+        ["liaison_zjt"],
+        (),
+        "省民政厅",
+    ),
+    "consolidated": (
+        lambda u: dispatch(u, participating=()),
+        lambda u, s: work(u, s, "zjt", "liaison_zjt"),
+        OFFICE,
+        (),
+        "汇总报送",
+    ),
+    "revision": (
+        consolidated,
+        lambda u, s: fs.item_return_for_revision(item=s, reason="缺少资金测算", version=s.version, by=u["office"]),
+        ["liaison_zjt"],
+        (),
+        "缺少资金测算",
+    ),
+    "done": (
+        consolidated,
+        lambda u, s: fs.item_accept(item=s, version=s.version, by=u["office"]),
+        ["liaison_zjt", "liaison_mzt"],
+        (),
+        "已办结",
+    ),
+    "ext_requested": (
+        lambda u: dispatch(u),
+        lambda u, s: ts.extension_request(
+            assignment=Assignment.objects.get(item=s, unit__code="zjt"),
+            reason="需征求意见",
+            new_due_date=dt.date(2026, 4, 3),
+            by=u["liaison_zjt"],
+        ),
+        ["convener", "deputy"],
+        (),
+        "需征求意见",
+    ),
+    "ext_decided": (
+        lambda u: ts.extension_request(
+            assignment=Assignment.objects.get(item=dispatch(u), unit__code="zjt"),
+            reason="需征求意见",
+            new_due_date=dt.date(2026, 4, 3),
+            by=u["liaison_zjt"],
+        ),
         lambda u, s: ts.extension_decide(request=s, approve=False, note="时限不宜推迟", by=u["convener"]),
-        ["liaison_zjt"], (), "时限不宜推迟"),
-    "return_requested": (lambda u: dispatch(u), lambda u, s: ts.return_request(
-        assignment=Assignment.objects.get(item=s, unit__code="gat"), reason="不属本单位职责", by=u["liaison_gat"]),
-        ["convener", "deputy"], (), "不属本单位职责"),
-    "return_decided": (lambda u: ts.return_request(
-        assignment=Assignment.objects.get(item=dispatch(u), unit__code="gat"), reason="不属本单位职责",
-        by=u["liaison_gat"]), lambda u, s: fs.return_decide(request=s, approve=False, note="属于职责范围", by=u["deputy"]),
-        ["liaison_gat"], (), "属于职责范围"),
-    "rerouted": (lambda u: ts.return_request(
-        assignment=Assignment.objects.get(item=dispatch(u, participating=("gat",)), unit__code="gat"),
-        reason="不属本单位职责", by=u["liaison_gat"]),
-        lambda u, s: fs.return_decide(request=s, approve=True, units=[unit("mzt")], note="改由民政厅", by=u["convener"]),
-        ["liaison_mzt"], ("return_decided",), "改派"),
-    "returned": (lambda u: obligation(u, "mzt", "liaison_mzt"),
-                 lambda u, s: obligation_decide(obligation=s, accept=False, reason="缺少第二部分", by=u["office"]),
-                 ["liaison_mzt"], (), "缺少第二部分"),
-    "accepted": (lambda u: obligation(u, "guiyang", "city_guiyang"),
-                 lambda u, s: obligation_decide(obligation=s, accept=True, by=u["office"]), ["city_guiyang"], (), "接收"),
+        ["liaison_zjt"],
+        (),
+        "时限不宜推迟",
+    ),
+    "return_requested": (
+        lambda u: dispatch(u),
+        lambda u, s: ts.return_request(
+            assignment=Assignment.objects.get(item=s, unit__code="gat"), reason="不属本单位职责", by=u["liaison_gat"]
+        ),
+        ["convener", "deputy"],
+        (),
+        "不属本单位职责",
+    ),
+    "return_decided": (
+        lambda u: ts.return_request(
+            assignment=Assignment.objects.get(item=dispatch(u), unit__code="gat"),
+            reason="不属本单位职责",
+            by=u["liaison_gat"],
+        ),
+        lambda u, s: fs.return_decide(request=s, approve=False, note="属于职责范围", by=u["deputy"]),
+        ["liaison_gat"],
+        (),
+        "属于职责范围",
+    ),
+    "rerouted": (
+        lambda u: ts.return_request(
+            assignment=Assignment.objects.get(item=dispatch(u, participating=("gat",)), unit__code="gat"),
+            reason="不属本单位职责",
+            by=u["liaison_gat"],
+        ),
+        lambda u, s: fs.return_decide(
+            request=s, approve=True, units=[unit("mzt")], note="改由民政厅", by=u["convener"]
+        ),
+        ["liaison_mzt"],
+        ("return_decided",),
+        "改派",
+    ),
+    "returned": (
+        lambda u: obligation(u, "mzt", "liaison_mzt"),
+        lambda u, s: obligation_decide(obligation=s, accept=False, reason="缺少第二部分", by=u["office"]),
+        ["liaison_mzt"],
+        (),
+        "缺少第二部分",
+    ),
+    "accepted": (
+        lambda u: obligation(u, "guiyang", "city_guiyang"),
+        lambda u, s: obligation_decide(obligation=s, accept=True, by=u["office"]),
+        ["city_guiyang"],
+        (),
+        "接收",
+    ),
     # The office enters 2026's calendar with 7 April as a holiday: the Q1 reports due that day move.
-    "date_moved": (lambda u: obligations_generate(),
-                   lambda u, s: calendar_year_save(year=2026, holidays="2026-04-04 清明节\n2026-04-05 清明节\n"
-                                                   "2026-04-06 清明节\n2026-04-07 测试", workdays="", by=u["office"]),
-                   ["liaison_mzt", "liaison_zjt", "liaison_gat"], (), "截止日期"),
-    "press": (lambda u: dispatch(u, participating=(), due=dt.date(2026, 3, 4)),
-              lambda u, s: _press_all(u), ["liaison_zjt"], (), "逾期"),
+    "date_moved": (
+        lambda u: obligations_generate(),
+        lambda u, s: calendar_year_save(
+            year=2026,
+            holidays="2026-04-04 清明节\n2026-04-05 清明节\n2026-04-06 清明节\n2026-04-07 测试",
+            workdays="",
+            by=u["office"],
+        ),
+        ["liaison_mzt", "liaison_zjt", "liaison_gat"],
+        (),
+        "截止日期",
+    ),
+    "press": (
+        lambda u: dispatch(u, participating=(), due=dt.date(2026, 3, 4)),
+        lambda u, s: _press_all(u),
+        ["liaison_zjt"],
+        (),
+        "逾期",
+    ),
     "proposed": (lambda u: None, lambda u, s: meeting(u, approve=False), ["convener", "deputy"], (), "年度部署"),
     "invitation": (lambda u: meeting(u), lambda u, s: schedule(u, s), ["liaison_mzt", "liaison_zjt"], (), "3楼会议室"),
-    "consult": (minutes_draft, lambda u, s: minutes_submit(minutes=s, by=u["office"]),
-       ["liaison_mzt", "liaison_zjt"], (), "征求意见稿"),
-    "issued": (minutes_agreed, lambda u, s: minutes_issue(minutes=s, doc_number="黔绿社联〔2026〕1号", by=u["office"]),
-      ["liaison_mzt", "liaison_zjt", "liaison_gat"], ("dispatched",), "已印发"),
-    "notice": (lambda u: None, lambda u, s: notice_send(by=u["office"]),
-      ["liaison_mzt", "liaison_zjt", "liaison_gat"], (), "落实情况"),
-    "membership_decided": (change_checked, lambda u, s: change_confirm(change=s, confirm=False, note="暂缓调整",
-                                                                 by=u["convener"]),
-                  ["liaison_mzt"], (), "暂缓调整"),
-    "assess_returned": (assessment_reviewed, lambda u, s: assessment_confirm(assessment=s, approve=False,
-                                                                             reason="佐证材料不足", by=u["office"]),
-                        ["city_guiyang"], (), "佐证材料不足"),
-    "evaluation_published": (evaluation_confirmed, lambda u, s: evaluation_publish(evaluation=s, by=u["office"]),
-                             ["liaison_mzt", "liaison_zjt", "liaison_gat", "city_guiyang", "city_zunyi"], (),
-                             "2025年度考评结果"),
+    "consult": (
+        minutes_draft,
+        lambda u, s: minutes_submit(minutes=s, by=u["office"]),
+        ["liaison_mzt", "liaison_zjt"],
+        (),
+        "征求意见稿",
+    ),
+    "issued": (
+        minutes_agreed,
+        lambda u, s: minutes_issue(minutes=s, doc_number="黔绿社联〔2026〕1号", by=u["office"]),
+        ["liaison_mzt", "liaison_zjt", "liaison_gat"],
+        ("dispatched",),
+        "已印发",
+    ),
+    "notice": (
+        lambda u: None,
+        lambda u, s: notice_send(by=u["office"]),
+        ["liaison_mzt", "liaison_zjt", "liaison_gat"],
+        (),
+        "落实情况",
+    ),
+    "membership_decided": (
+        change_checked,
+        lambda u, s: change_confirm(change=s, confirm=False, note="暂缓调整", by=u["convener"]),
+        ["liaison_mzt"],
+        (),
+        "暂缓调整",
+    ),
+    "assess_returned": (
+        assessment_reviewed,
+        lambda u, s: assessment_confirm(assessment=s, approve=False, reason="佐证材料不足", by=u["office"]),
+        ["city_guiyang"],
+        (),
+        "佐证材料不足",
+    ),
+    "evaluation_published": (
+        evaluation_confirmed,
+        lambda u, s: evaluation_publish(evaluation=s, by=u["office"]),
+        ["liaison_mzt", "liaison_zjt", "liaison_gat", "city_guiyang", "city_zunyi"],
+        (),
+        "2025年度考评结果",
+    ),
     # 二次交办 and 成员审核 (tasks.divisions, docs/divisions.md)
-    "part_assigned": (lambda u: (_division_liaison(), Assignment.objects.get(item=dispatch(u, participating=()),
-                                                                            unit__code="zjt")),
-                      lambda u, s: _divisions().share_assign_divisions(assignment=s[1], divisions=[s[0].person.division],
-                                                                       note="摸底部分", by=u["liaison_zjt"]),
-                      ["div_liaison"], (), "摸底部分"),
-    "part_submitted": (part_assigned, lambda u, s: _divisions().division_part_submit(part=s[0], result="已完成",
-                                                                                     version=None, by=s[1]),
-                       ["liaison_zjt"], (), "住房保障处"),
-    "part_returned": (part_in, lambda u, s: _divisions().division_part_return(part=s, reason="口径不一致",
-                                                                              by=u["liaison_zjt"]),
-                      ["div_liaison"], (), "口径不一致"),
+    "part_assigned": (
+        lambda u: (_division_liaison(), Assignment.objects.get(item=dispatch(u, participating=()), unit__code="zjt")),
+        lambda u, s: _divisions().share_assign_divisions(
+            assignment=s[1], divisions=[s[0].person.division], note="摸底部分", by=u["liaison_zjt"]
+        ),
+        ["div_liaison"],
+        (),
+        "摸底部分",
+    ),
+    "part_submitted": (
+        part_assigned,
+        lambda u, s: _divisions().division_part_submit(part=s[0], result="已完成", version=None, by=s[1]),
+        ["liaison_zjt"],
+        (),
+        "住房保障处",
+    ),
+    "part_returned": (
+        part_in,
+        lambda u, s: _divisions().division_part_return(part=s, reason="口径不一致", by=u["liaison_zjt"]),
+        ["div_liaison"],
+        (),
+        "口径不一致",
+    ),
     "review_requested": (review_ready, review_ask, ["member_mzt"], (), "省民政厅"),
-    "review_decided": (review_asked, lambda u, s: _divisions().feedback_review(review=s, approve=False, reason="请补充数据",
-                                                                               by=u["member_mzt"]),
-                       ["liaison_mzt"], (), "请补充数据"),
-    "assess_confirmed": (assessment_reviewed, lambda u, s: assessment_confirm(assessment=s, approve=True, by=u["office"]),
-                         ["city_guiyang"], (), "达标"),
+    "review_decided": (
+        review_asked,
+        lambda u, s: _divisions().feedback_review(review=s, approve=False, reason="请补充数据", by=u["member_mzt"]),
+        ["liaison_mzt"],
+        (),
+        "请补充数据",
+    ),
+    "assess_confirmed": (
+        assessment_reviewed,
+        lambda u, s: assessment_confirm(assessment=s, approve=True, by=u["office"]),
+        ["city_guiyang"],
+        (),
+        "达标",
+    ),
     # counties under 贵阳市 (tests/county_world.py): passed down, submitted, returned, accepted
-    "passed_down": (lambda u: _county_parent(u), lambda u, s: _pass_down(u, s),
-                    ["city_chengdong", "city_chengxi", "city_shannan"], (), "2026年3月11日"),
-    "county_submitted": (lambda u: _pass_down(u, _county_parent(u))[0],
-                         lambda u, s: obligation_submit(obligation=s, text="城东区情况。", by=u["city_chengdong"]),
-                         ["city_guiyang"], (), "城东区已报送"),
-    "county_returned": (lambda u: _county_submitted(u), lambda u, s: cascade.county_return_decide(
-        obligation=s, accept=False, reason="缺少社区名单", by=u["city_guiyang"]), ["city_chengdong"], (), "缺少社区名单"),
-    "county_accepted": (lambda u: _county_submitted(u), lambda u, s: cascade.county_return_decide(
-        obligation=s, accept=True, by=u["city_guiyang"]), ["city_chengdong"], (), "贵阳市接收"),
+    "passed_down": (
+        lambda u: _county_parent(u),
+        lambda u, s: _pass_down(u, s),
+        ["city_chengdong", "city_chengxi", "city_shannan"],
+        (),
+        "2026年3月11日",
+    ),
+    "county_submitted": (
+        lambda u: _pass_down(u, _county_parent(u))[0],
+        lambda u, s: obligation_submit(obligation=s, text="城东区情况。", by=u["city_chengdong"]),
+        ["city_guiyang"],
+        (),
+        "城东区已报送",
+    ),
+    "county_returned": (
+        lambda u: _county_submitted(u),
+        lambda u, s: cascade.county_return_decide(
+            obligation=s, accept=False, reason="缺少社区名单", by=u["city_guiyang"]
+        ),
+        ["city_chengdong"],
+        (),
+        "缺少社区名单",
+    ),
+    "county_accepted": (
+        lambda u: _county_submitted(u),
+        lambda u, s: cascade.county_return_decide(obligation=s, accept=True, by=u["city_guiyang"]),
+        ["city_chengdong"],
+        (),
+        "贵阳市接收",
+    ),
 }
 
 
@@ -316,20 +504,32 @@ def _county_parent(users):
 
 
 def _pass_down(users, parent):
-    return cascade.obligation_pass_down(obligation=parent, counties=parent.reporting_unit.counties.order_by("order"),
-                                        due_on=dt.date(2026, 3, 11), by=users["city_guiyang"])
+    return cascade.obligation_pass_down(
+        obligation=parent,
+        counties=parent.reporting_unit.counties.order_by("order"),
+        due_on=dt.date(2026, 3, 11),
+        by=users["city_guiyang"],
+    )
 
 
 def _county_submitted(users):
     share = _pass_down(users, _county_parent(users))[0]
     obligation_submit(obligation=share, text="城东区情况。", by=users["city_chengdong"])
     return share
+
+
 def _inspection(u):
     from inspections.services import inspection_plan
 
-    return inspection_plan(title="贵阳市督导检查", starts_on=dt.date(2026, 3, 3), ends_on=dt.date(2026, 3, 4),
-                           team=[u["liaison_gat"], u["member_mzt"]], leader=u["liaison_gat"],
-                           reporting_unit=ReportingUnit.objects.get(code="guiyang"), by=u["office"])
+    return inspection_plan(
+        title="贵阳市督导检查",
+        starts_on=dt.date(2026, 3, 3),
+        ends_on=dt.date(2026, 3, 4),
+        team=[u["liaison_gat"], u["member_mzt"]],
+        leader=u["liaison_gat"],
+        reporting_unit=ReportingUnit.objects.get(code="guiyang"),
+        by=u["office"],
+    )
 
 
 def _finding(u):
@@ -361,23 +561,48 @@ def _regular(u):
         return regular_meetings_generate()
 
 
-SCENARIOS.update({
-    "agenda_call": (lambda u: None, lambda u, s: _regular(u), ["liaison_mzt", "liaison_zjt", "liaison_gat"], (),
-                    "议题"),
-    "escalation_raised": (lambda u: None, lambda u, s: escalation_raise(
-        title="资金缺口", description="需省级统筹", unit=unit("gat"), by=u["liaison_gat"]), ["office", "deputy"], (),
-        "资金缺口"),
-    "inspection_planned": (lambda u: None, lambda u, s: _inspection(u), ["liaison_gat", "member_mzt"], (), "贵阳市"),
-    "rectification_issued": (_finding, _issue, ["city_guiyang"], ("dispatched",), "投放点无分类标识"),
-    "finding_closed": (_rectifying, lambda u, s: fs.item_accept(item=s, version=s.version, by=u["office"]),
-                       ["liaison_gat"], ("done",), "已销号"),
-})
+SCENARIOS.update(
+    {
+        "agenda_call": (
+            lambda u: None,
+            lambda u, s: _regular(u),
+            ["liaison_mzt", "liaison_zjt", "liaison_gat"],
+            (),
+            "议题",
+        ),
+        "escalation_raised": (
+            lambda u: None,
+            lambda u, s: escalation_raise(
+                title="资金缺口", description="需省级统筹", unit=unit("gat"), by=u["liaison_gat"]
+            ),
+            ["office", "deputy"],
+            (),
+            "资金缺口",
+        ),
+        "inspection_planned": (
+            lambda u: None,
+            lambda u, s: _inspection(u),
+            ["liaison_gat", "member_mzt"],
+            (),
+            "贵阳市",
+        ),
+        "rectification_issued": (_finding, _issue, ["city_guiyang"], ("dispatched",), "投放点无分类标识"),
+        "finding_closed": (
+            _rectifying,
+            lambda u, s: fs.item_accept(item=s, version=s.version, by=u["office"]),
+            ["liaison_gat"],
+            ("done",),
+            "已销号",
+        ),
+    }
+)
 
 
 def _late_claim(users, item):
     with time_machine.travel(at(2026, 3, 23), tick=False):
-        return ts.assignment_claim(assignment=Assignment.objects.get(item=item, unit__code="mzt"),
-                                   by=users["liaison_mzt"])
+        return ts.assignment_claim(
+            assignment=Assignment.objects.get(item=item, unit__code="mzt"), by=users["liaison_mzt"]
+        )
 
 
 def _press_all(users):
@@ -395,9 +620,20 @@ def test_every_event_has_a_label_a_rule_and_a_scenario():
 
 
 def test_every_event_is_emitted_by_some_service():
-    sources = "".join(p.read_text() for app in ("tasks", "deadlines", "meetings", "communities", "dashboard", "workflow",
-                                                "evaluation", "inspections")
-                      for p in (ROOT / app).rglob("*.py"))
+    sources = "".join(
+        p.read_text()
+        for app in (
+            "tasks",
+            "deadlines",
+            "meetings",
+            "communities",
+            "dashboard",
+            "workflow",
+            "evaluation",
+            "inspections",
+        )
+        for p in (ROOT / app).rglob("*.py")
+    )
     emitted = set(re.findall(r'event="(\w+)"', sources))
     emitted |= {c for pair in re.findall(r'event="(\w+)" if \w+ else "(\w+)"', sources) for c in pair}
     assert set(EVENTS) <= emitted, set(EVENTS) - emitted

@@ -24,5 +24,6 @@ def test_county_returns_wait_for_the_prefecture_not_the_office(users, tree):  # 
     assert _entries(users["city_zunyi"], "county_return") == []
     # The unit filter narrows to one county.
     one = shares[0].reporting_unit
-    assert [e.pk for e in inbox_page(users["city_guiyang"], InboxFilters(kind="county_return",
-                                                                         unit=f"ru:{one.pk}")).entries] == [shares[0].pk]
+    assert [
+        e.pk for e in inbox_page(users["city_guiyang"], InboxFilters(kind="county_return", unit=f"ru:{one.pk}")).entries
+    ] == [shares[0].pk]

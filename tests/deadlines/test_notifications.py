@@ -24,8 +24,9 @@ from .servers import SmtpSink
 
 CST = dt.timezone(dt.timedelta(hours=8))
 # Kinds as the outbox has written them over time: catalogue codes, numbered variants, reminder kinds.
-RAW_KINDS = list(dict.fromkeys([*EVENTS, *REMINDER_KINDS, "consult:1", "press:20261118", "before:3", "overdue:4",
-                                "revision:2"]))
+RAW_KINDS = list(
+    dict.fromkeys([*EVENTS, *REMINDER_KINDS, "consult:1", "press:20261118", "before:3", "overdue:4", "revision:2"])
+)
 
 
 def visible_text(html: str) -> str:
@@ -33,8 +34,16 @@ def visible_text(html: str) -> str:
 
 
 def _notice(user, kind="dispatched", title="【交办】推进改造", url="/items/1/", **extra):
-    notify(users=[user], subject=f"test:{kind}", kind=kind, title=title, body=f"内容 {title}", url=url,
-           channels=["inapp"], **extra)
+    notify(
+        users=[user],
+        subject=f"test:{kind}",
+        kind=kind,
+        title=title,
+        body=f"内容 {title}",
+        url=url,
+        channels=["inapp"],
+        **extra,
+    )
     return Message.objects.filter(recipient=user, kind=kind).latest("id")
 
 
@@ -117,8 +126,15 @@ def test_a_title_with_a_line_break_goes_out_with_an_absolute_link(users, setting
     settings.SITE_URL = "https://lxhy.example.gov.cn/"
     with SmtpSink() as smtp:
         settings.DEADLINES_EMAIL_URL = smtp.url
-        notify(users=[liaison], subject="item:9", kind="dispatched", title="【交办】第一行\r\n第二行\n",
-               body="请办理。", url="/items/9/", channels=["email"])
+        notify(
+            users=[liaison],
+            subject="item:9",
+            kind="dispatched",
+            title="【交办】第一行\r\n第二行\n",
+            body="请办理。",
+            url="/items/9/",
+            channels=["email"],
+        )
         for message_id in outbox.due_ids():
             assert outbox.message_deliver(message_id=message_id) == "sent"
         assert len(smtp.messages) == 1
@@ -133,13 +149,26 @@ def test_guests_mail_goes_through_the_outbox(users, django_capture_on_commit_cal
 
     from meetings.models import Meeting
 
-    meeting = Meeting.objects.create(mechanism=MemberUnit.objects.first().mechanism, title="专题会", topics="议题",
-                                     reasons="理由", proposed_by=users["office"], place="会议室", chair="陈维明")
+    meeting = Meeting.objects.create(
+        mechanism=MemberUnit.objects.first().mechanism,
+        title="专题会",
+        topics="议题",
+        reasons="理由",
+        proposed_by=users["office"],
+        place="会议室",
+        chair="陈维明",
+    )
     guest = type("Guest", (), {"email": "li@example.org"})
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        event_notify(event="invitation", obj=meeting, by=users["office"], units=[], guests=[guest],
-                     when=dt.datetime(2026, 3, 10, 9, tzinfo=CST))
+        event_notify(
+            event="invitation",
+            obj=meeting,
+            by=users["office"],
+            units=[],
+            guests=[guest],
+            when=dt.datetime(2026, 3, 10, 9, tzinfo=CST),
+        )
     row = Message.objects.get(address="li@example.org")
     assert row.recipient is None and row.channel == "email" and row.status == "sent" and row.url == ""
     assert [m.to for m in mail.outbox] == [["li@example.org"]] and "会议通知" in mail.outbox[0].subject
@@ -148,10 +177,15 @@ def test_guests_mail_goes_through_the_outbox(users, django_capture_on_commit_cal
 @pytest.fixture
 def overdue_share(users):
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, tzinfo=CST), tick=False):
-        item = fs.item_dispatch(by=users["office"], title="推进改造", content="请办理。", source="ad_hoc",
-                                lead_units=[MemberUnit.objects.get(code="zjt")],
-                                participating_units=[MemberUnit.objects.get(code="gat")],
-                                due_date=dt.date(2026, 3, 6))
+        item = fs.item_dispatch(
+            by=users["office"],
+            title="推进改造",
+            content="请办理。",
+            source="ad_hoc",
+            lead_units=[MemberUnit.objects.get(code="zjt")],
+            participating_units=[MemberUnit.objects.get(code="gat")],
+            due_date=dt.date(2026, 3, 6),
+        )
     return item
 
 
@@ -200,10 +234,27 @@ def test_the_migration_mends_titles_of_mails_not_yet_sent(users):
     from django.apps import apps
 
     mend = importlib.import_module("deadlines.migrations.0003_message_titles_one_line").mend
-    stuck = Message.objects.create(subject="item:1", kind="dispatched", recipient=users["liaison_mzt"], channel="email",
-                                   period="p", address="a@example.gov.cn", title="第一行\r\n第二行", body="…")
-    sent = Message.objects.create(subject="item:1", kind="dispatched", recipient=users["liaison_zjt"], channel="email",
-                                  period="p", address="b@example.gov.cn", title="旧\n标题", body="…", status="sent")
+    stuck = Message.objects.create(
+        subject="item:1",
+        kind="dispatched",
+        recipient=users["liaison_mzt"],
+        channel="email",
+        period="p",
+        address="a@example.gov.cn",
+        title="第一行\r\n第二行",
+        body="…",
+    )
+    sent = Message.objects.create(
+        subject="item:1",
+        kind="dispatched",
+        recipient=users["liaison_zjt"],
+        channel="email",
+        period="p",
+        address="b@example.gov.cn",
+        title="旧\n标题",
+        body="…",
+        status="sent",
+    )
     mend(apps, None)
     stuck.refresh_from_db()
     sent.refresh_from_db()

@@ -31,6 +31,7 @@ def notice(year: int) -> str:
 
 # --- Reading the notice --------------------------------------------------------------------------------
 
+
 def package_days(year):
     off, on = set(), set()
     day = date(year, 1, 1)
@@ -68,8 +69,11 @@ def test_2026_as_the_notice_words_it():
 
 def test_2025_cross_month_range_and_a_shared_name():
     reading = notice_parse(notice(2025), year=2025)
-    assert [d.day for d in reading.holidays if d.name == "端午节"] == [date(2025, 5, 31), date(2025, 6, 1),
-                                                                      date(2025, 6, 2)]
+    assert [d.day for d in reading.holidays if d.name == "端午节"] == [
+        date(2025, 5, 31),
+        date(2025, 6, 1),
+        date(2025, 6, 2),
+    ]
     assert [d.day for d in reading.holidays if d.name == "国庆节、中秋节"][-1] == date(2025, 10, 8)
 
 
@@ -80,9 +84,11 @@ def test_2024_encouraged_eve_is_not_a_holiday_and_is_shown():
 
 
 def test_cross_year_range_one_line_paste_and_compensatory_day():
-    text = ("国务院办公厅关于2019年部分节假日安排的通知 经国务院批准，现将安排通知如下：一、元旦：2018年12月30日至2019年1月1日放假调休，"
-            "共3天。2018年12月29日（星期六）上班。二、春节：2月4日至10日放假调休，共7天。2月2日（星期六）、2月3日（星期日）上班。"
-            "三、清明节：4月5日放假，与周末连休。")
+    text = (
+        "国务院办公厅关于2019年部分节假日安排的通知 经国务院批准，现将安排通知如下：一、元旦：2018年12月30日至2019年1月1日放假调休，"
+        "共3天。2018年12月29日（星期六）上班。二、春节：2月4日至10日放假调休，共7天。2月2日（星期六）、2月3日（星期日）上班。"
+        "三、清明节：4月5日放假，与周末连休。"
+    )
     reading = notice_parse(text, year=2019)
     assert reading.sections == ["元旦", "春节", "清明节"]
     assert [d.day for d in reading.other_years] == [date(2018, 12, 29), date(2018, 12, 30), date(2018, 12, 31)]
@@ -111,33 +117,49 @@ def test_wrong_year_nonsense_and_miscounted_ranges():
 
 def test_office_pastes_the_notice_confirms_and_saves(users, client_for):
     c = client_for(users["office"])
-    page = c.post("/deadlines/calendar/2026/", {"action": "parse", "notice": notice(2026), "holidays": "",
-                                                "workdays": "", "note": ""})
+    page = c.post(
+        "/deadlines/calendar/2026/",
+        {"action": "parse", "notice": notice(2026), "holidays": "", "workdays": "", "note": ""},
+    )
     html = page.content.decode()
     assert page.status_code == 200 and "从通知读取的安排（尚未保存）" in html
     assert "2026-02-16 春节" in html and "2026-10-10 国庆节调休上班" in html
     assert "国办发明电〔2025〕7号" in html
     assert not CalendarYear.objects.exists() and not CalendarDay.objects.exists()
     form = page.context["form"]
-    saved = c.post("/deadlines/calendar/2026/", {"action": "save", "holidays": form.data["holidays"],
-                                                 "workdays": form.data["workdays"], "note": form.data["note"]})
+    saved = c.post(
+        "/deadlines/calendar/2026/",
+        {
+            "action": "save",
+            "holidays": form.data["holidays"],
+            "workdays": form.data["workdays"],
+            "note": form.data["note"],
+        },
+    )
     assert saved.status_code == 302
     off, on = package_days(2026)
     assert set(CalendarDay.objects.filter(is_working=False).values_list("day", flat=True)) == off
     assert set(CalendarDay.objects.filter(is_working=True).values_list("day", flat=True)) == on
     assert CalendarYear.objects.get(year=2026).note.startswith("国务院办公厅关于2026年部分节假日安排的通知")
     # A notice for another year is refused beside the box; what was typed stays.
-    wrong = c.post("/deadlines/calendar/2027/", {"action": "parse", "notice": notice(2026),
-                                                 "holidays": "2027-01-01 元旦", "workdays": "", "note": "x"})
+    wrong = c.post(
+        "/deadlines/calendar/2027/",
+        {"action": "parse", "notice": notice(2026), "holidays": "2027-01-01 元旦", "workdays": "", "note": "x"},
+    )
     html = wrong.content.decode()
     assert "2026 年的通知，当前录入的是 2027 年" in html and "2027-01-01 元旦" in html
     assert not CalendarYear.objects.filter(year=2027).exists()
     for who in ("liaison_mzt", "city_guiyang", "convener"):
-        assert client_for(users[who]).post("/deadlines/calendar/2026/", {"action": "parse",
-                                                                        "notice": notice(2026)}).status_code == 404
+        assert (
+            client_for(users[who])
+            .post("/deadlines/calendar/2026/", {"action": "parse", "notice": notice(2026)})
+            .status_code
+            == 404
+        )
 
 
 # --- The provisional mark wherever such a due day is shown ----------------------------------------------
+
 
 def test_provisional_due_days_are_marked_for_every_role_and_in_the_api(mechanism, users, client_for):
     with time_machine.travel(at(2026, 9, 20), tick=False):

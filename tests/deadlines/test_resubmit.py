@@ -24,8 +24,14 @@ def test_a_returned_report_starts_from_the_earlier_text_and_keeps_its_files(user
     o = obligations["mzt"]
     liaison = client_for(users["liaison_mzt"])
     with time_machine.travel(at(2024, 10, 8), tick=False):
-        liaison.post(url(o), {"action": "submit", "text": "第三季度工作情况：第一部分。",
-                              "files": [SimpleUploadedFile("季度报告.pdf", b"%PDF-1.4 report")]})
+        liaison.post(
+            url(o),
+            {
+                "action": "submit",
+                "text": "第三季度工作情况：第一部分。",
+                "files": [SimpleUploadedFile("季度报告.pdf", b"%PDF-1.4 report")],
+            },
+        )
         obligation_decide(obligation=o, accept=False, reason="缺少第二部分", by=users["office"])
         page = liaison.get(url(o)).content.decode()
     [form] = [f for f in forms_in(page) if ("action", "submit") in f["fields"]]
@@ -34,8 +40,15 @@ def test_a_returned_report_starts_from_the_earlier_text_and_keeps_its_files(user
     earlier = Attachment.objects.get()
     assert ("keep", str(earlier.pk)) in form["fields"]  # the earlier file, ticked to be carried over
     with time_machine.travel(at(2024, 10, 9), tick=False):
-        r = liaison.post(url(o), {"action": "submit", "text": fields["text"] + "第二部分。", "keep": [str(earlier.pk)],
-                                  "files": [SimpleUploadedFile("补充.pdf", b"%PDF-1.4 more")]})
+        r = liaison.post(
+            url(o),
+            {
+                "action": "submit",
+                "text": fields["text"] + "第二部分。",
+                "keep": [str(earlier.pk)],
+                "files": [SimpleUploadedFile("补充.pdf", b"%PDF-1.4 more")],
+            },
+        )
     assert r.status_code == 302
     latest = o.submissions.order_by("-submitted_at").first()
     assert sorted(a.name for a in latest.attachments.all()) == ["季度报告.pdf", "补充.pdf"]
@@ -64,6 +77,7 @@ def test_the_loser_of_a_race_sees_the_current_state(users, obligations, client_f
     def colleague_first(**kw):  # the colleague's 报送 commits while this request is on its way
         real(obligation=o, text="同事先报送", by=users["member_mzt"])
         return real(**kw)
+
     monkeypatch.setattr(obligation_services, "obligation_submit", colleague_first)
     with time_machine.travel(at(2024, 10, 8), tick=False):
         r = client_for(users["liaison_mzt"]).post(url(o), {"action": "submit", "text": "我写的季度情况"})

@@ -26,10 +26,18 @@ def robots(mechanism, users, settings):
     """省民政厅 has both robots; 省住建厅 only DingTalk; the office a WeCom robot."""
     mzt, zjt = MemberUnit.objects.get(code="mzt"), MemberUnit.objects.get(code="zjt")
     office = users["office"]
-    unit_contact_update(unit=mzt, by=office, phone="", email="", wecom_key="mztkey0001",
-                        dingtalk_token="mzttoken01", dingtalk_secret=DING_SECRET)
-    unit_contact_update(unit=zjt, by=office, phone="", email="", dingtalk_token="zjttoken01",
-                        dingtalk_secret=DING_SECRET)
+    unit_contact_update(
+        unit=mzt,
+        by=office,
+        phone="",
+        email="",
+        wecom_key="mztkey0001",
+        dingtalk_token="mzttoken01",
+        dingtalk_secret=DING_SECRET,
+    )
+    unit_contact_update(
+        unit=zjt, by=office, phone="", email="", dingtalk_token="zjttoken01", dingtalk_secret=DING_SECRET
+    )
     unit_contact_update(unit=None, by=office, phone="", email="", wecom_key="officekey01")
     return {"mzt": mzt, "zjt": zjt}
 
@@ -78,15 +86,31 @@ def test_dingtalk_signature_is_the_documented_hmac():
 
 def test_unit_events_reach_each_units_group_once(robots, settings):
     with _endpoint(settings) as endpoint:
-        n = notify_units(units=[robots["mzt"], robots["zjt"], OFFICE], subject="item:1", kind="dispatched",
-                         title="【交办】测试事项", body="【交办】测试事项，请签收。", url="/items/1/")
+        n = notify_units(
+            units=[robots["mzt"], robots["zjt"], OFFICE],
+            subject="item:1",
+            kind="dispatched",
+            title="【交办】测试事项",
+            body="【交办】测试事项，请签收。",
+            url="/items/1/",
+        )
         assert n == 4  # mzt: wecom + dingtalk; zjt: dingtalk; office: wecom
-        assert notify_units(units=[robots["mzt"]], subject="item:1", kind="dispatched", title="x", body="y",
-                            period=Message.objects.filter(channel="wecom").first().period) == 0
+        assert (
+            notify_units(
+                units=[robots["mzt"]],
+                subject="item:1",
+                kind="dispatched",
+                title="x",
+                body="y",
+                period=Message.objects.filter(channel="wecom").first().period,
+            )
+            == 0
+        )
         _drain_until_done()
     groups = Counter(a["robot"] for a in endpoint.accepted)
-    assert groups == Counter({"wecom:mztkey0001": 1, "dingtalk:mzttoken01": 1, "dingtalk:zjttoken01": 1,
-                              "wecom:officekey01": 1})
+    assert groups == Counter(
+        {"wecom:mztkey0001": 1, "dingtalk:mzttoken01": 1, "dingtalk:zjttoken01": 1, "wecom:officekey01": 1}
+    )
     assert all("【交办】测试事项" in a["text"] and "/items/1/" in a["text"] for a in endpoint.accepted)
 
 
@@ -95,9 +119,14 @@ def test_rate_limits_bad_signature_and_errors_retry_without_loss_or_duplicates(r
     # answers throttle, a server error and a bad signature on the way.
     with _endpoint(settings, script=["500", "throttle", "badsign"]) as endpoint:
         for i in range(45):
-            notify_units(units=[robots["mzt"], robots["zjt"]], subject=f"item:{i}", kind="dispatched",
-                         title=f"【交办】事项{i:02d}" + "说明" * 200, body=f"【交办】事项{i:02d}" + "说明" * 200,
-                         period="p")
+            notify_units(
+                units=[robots["mzt"], robots["zjt"]],
+                subject=f"item:{i}",
+                kind="dispatched",
+                title=f"【交办】事项{i:02d}" + "说明" * 200,
+                body=f"【交办】事项{i:02d}" + "说明" * 200,
+                period="p",
+            )
         _drain_until_done(minutes=60)
     rows = Message.objects.filter(channel__in=Message.ROBOT_CHANNELS)
     assert rows.count() == 135 and not rows.exclude(status=Message.SENT).exists()
@@ -115,8 +144,14 @@ def test_rate_limits_bad_signature_and_errors_retry_without_loss_or_duplicates(r
 def test_a_robot_with_a_wrong_secret_waits_and_the_office_sees_it(robots, settings, client_for, users):
     with _endpoint(settings) as endpoint:
         endpoint.secrets["zjttoken01"] = "SECsomethingelse999"  # the group's robot was re-created
-        notify_units(units=[robots["zjt"]], subject="item:9", kind="dispatched", title="【交办】九",
-                     body="【交办】九", period="p")
+        notify_units(
+            units=[robots["zjt"]],
+            subject="item:9",
+            kind="dispatched",
+            title="【交办】九",
+            body="【交办】九",
+            period="p",
+        )
         outbox.channel_drain(channel=Message.DINGTALK, budget_seconds=5)
         row = Message.objects.get(channel="dingtalk")
         assert row.status == "pending" and row.attempts == 0 and "加签" in row.last_error
@@ -125,8 +160,9 @@ def test_a_robot_with_a_wrong_secret_waits_and_the_office_sees_it(robots, settin
         page = client_for(users["office"]).get("/deadlines/deliveries/").content.decode()
         assert "钉钉群" in page and "加签校验失败" in page
         # the office enters the right secret: the message goes out by itself, once
-        unit_contact_update(unit=robots["zjt"], by=users["office"], phone="", email="",
-                            dingtalk_secret="SECsomethingelse999")
+        unit_contact_update(
+            unit=robots["zjt"], by=users["office"], phone="", email="", dingtalk_secret="SECsomethingelse999"
+        )
         outbox.channel_drain(channel=Message.DINGTALK, budget_seconds=5)
     row.refresh_from_db()
     assert row.status == "sent" and [a["robot"] for a in endpoint.accepted] == ["dingtalk:zjttoken01"]
@@ -136,11 +172,24 @@ def test_a_robot_with_a_wrong_secret_waits_and_the_office_sees_it(robots, settin
 def test_urgent_messages_mention_the_units_people(robots, settings, users):
     from members.contacts import contact_update
 
-    contact_update(user=users["liaison_mzt"], by=users["liaison_mzt"], mobile="", email="", wecom_userid="wanghr",
-                   dingtalk_userid="ding-wang")
+    contact_update(
+        user=users["liaison_mzt"],
+        by=users["liaison_mzt"],
+        mobile="",
+        email="",
+        wecom_userid="wanghr",
+        dingtalk_userid="ding-wang",
+    )
     with _endpoint(settings) as endpoint:
-        notify_units(units=[robots["mzt"]], subject="item:3", kind="press", title="【催办】三", body="【催办】三",
-                     urgency="urgent", period="p")
+        notify_units(
+            units=[robots["mzt"]],
+            subject="item:3",
+            kind="press",
+            title="【催办】三",
+            body="【催办】三",
+            urgency="urgent",
+            period="p",
+        )
         _drain_until_done()
     mentions = {a["robot"]: a["mention"] for a in endpoint.accepted}
     assert mentions == {"wecom:mztkey0001": ["wanghr"], "dingtalk:mzttoken01": ["ding-wang"]}
@@ -156,8 +205,14 @@ def test_only_the_office_edits_unit_contacts(robots, client_for, users):
     assert "••••••5678" in page and DING_SECRET not in page and "mztkey0001" not in page
     response = office.post(f"/me/units/{mzt.pk}/", {"phone": "0851-12345678", "email": "bad", "wecom_key": ""})
     assert "电子邮箱格式不正确" in response.content.decode()
-    response = office.post(f"/me/units/{mzt.pk}/", {"phone": "0851-12345678", "email": "mzt@example.gov.cn",
-                                                    "wecom_key": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=newkey0002"})
+    response = office.post(
+        f"/me/units/{mzt.pk}/",
+        {
+            "phone": "0851-12345678",
+            "email": "mzt@example.gov.cn",
+            "wecom_key": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=newkey0002",
+        },
+    )
     assert response.status_code == 302
     from members.secrets import secret_open
 
@@ -169,8 +224,14 @@ def test_only_the_office_edits_unit_contacts(robots, client_for, users):
 
 def test_messages_for_a_removed_robot_fail_visibly(robots, settings, users):
     with _endpoint(settings) as endpoint:
-        notify_units(units=[robots["zjt"]], subject="item:5", kind="dispatched", title="【交办】五",
-                     body="【交办】五", period="p")
+        notify_units(
+            units=[robots["zjt"]],
+            subject="item:5",
+            kind="dispatched",
+            title="【交办】五",
+            body="【交办】五",
+            period="p",
+        )
         settings.DEADLINES_MAX_ATTEMPTS = 1
         unit_contact_update(unit=robots["zjt"], by=users["office"], phone="", email="", clear_dingtalk=True)
         outbox.channel_drain(channel=Message.DINGTALK, budget_seconds=5)
@@ -179,8 +240,9 @@ def test_messages_for_a_removed_robot_fail_visibly(robots, settings, users):
 
 
 def test_failed_rows_are_retried_in_bulk_per_channel(robots, settings, users, client_for):
-    notify_units(units=[robots["mzt"]], subject="item:6", kind="dispatched", title="【交办】六", body="【交办】六",
-                 period="p")
+    notify_units(
+        units=[robots["mzt"]], subject="item:6", kind="dispatched", title="【交办】六", body="【交办】六", period="p"
+    )
     Message.objects.filter(channel__in=Message.ROBOT_CHANNELS).update(status="failed", attempts=6)
     office = client_for(users["office"])
     page = office.get("/deadlines/deliveries/").content.decode()

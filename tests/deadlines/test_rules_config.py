@@ -17,7 +17,11 @@ GUIZHOU = mechanism_path("guizhou").read_text(encoding="utf-8")
 
 def test_rules_loaded_with_the_mechanism_and_reload_changes_nothing(mechanism):
     assert list(DeadlineRule.objects.filter(mechanism=mechanism).values_list("code", flat=True)) == [
-        "quarterly_report", "implementation_plan", "pilot_communities", "stage_summary"]
+        "quarterly_report",
+        "implementation_plan",
+        "pilot_communities",
+        "stage_summary",
+    ]
     audits = AuditEntry.objects.filter(action="deadline_rules.load").count()
     assert audits == 1
     mechanism_load(spec=mechanism_spec_parse(GUIZHOU.encode(), filename="guizhou.yaml"))
@@ -31,8 +35,10 @@ def _load(text):
 
 def test_changed_rule_is_updated_and_removed_rule_retired(mechanism):
     text = re.sub(r'^version: "([^"]+)"', r'version: "\1-rules-test"', GUIZHOU, count=1, flags=re.M).replace(
-        "reading: after_quarter_end, days: 5, counting: calendar", "reading: last_days_of_quarter, days: 5, counting: working")
-    text = text[:text.index("  - code: stage_summary")]
+        "reading: after_quarter_end, days: 5, counting: calendar",
+        "reading: last_days_of_quarter, days: 5, counting: working",
+    )
+    text = text[: text.index("  - code: stage_summary")]
     _load(text)
     q = DeadlineRule.objects.get(code="quarterly_report").spec().schedule
     assert (q.reading, q.counting) == ("last_days_of_quarter", "working")
@@ -41,18 +47,37 @@ def test_changed_rule_is_updated_and_removed_rule_retired(mechanism):
     assert entry.changes["retired"] == ["stage_summary"]
 
 
-@pytest.mark.parametrize("old,new,field,message,on_line", [
-    ("reading: after_quarter_end, days: 5", "reading: after_quarter_end, days: 0", "deadline_rules[0].schedule.days",
-     "应为 1 到 60 之间的整数", "days: 0"),
-    ("counting: calendar}", "counting: lunar}", "deadline_rules[0].schedule.counting", "未知取值 'lunar'", "lunar"),
-    ('dates: ["05-15", "11-15"]', 'dates: ["05-15", "11-31"]', "deadline_rules[3].schedule.dates[1]", "MM-DD",
-     "11-31"),
-    ("obligors: reporting_units\n    schedule: {kind: once, date: 2020-09-30}",
-     "obligors: cities\n    schedule: {kind: once, date: 2020-09-30}", "deadline_rules[1].obligors", "未知取值",
-     "obligors: cities"),
-    ("code: pilot_communities", "code: implementation_plan", "deadline_rules[2].code", "重复", "试点社区"),
-])
-def test_bad_rules_name_the_field_and_line_and_write_nothing(db, tmp_path, monkeypatch, old, new, field, message, on_line):
+@pytest.mark.parametrize(
+    "old,new,field,message,on_line",
+    [
+        (
+            "reading: after_quarter_end, days: 5",
+            "reading: after_quarter_end, days: 0",
+            "deadline_rules[0].schedule.days",
+            "应为 1 到 60 之间的整数",
+            "days: 0",
+        ),
+        ("counting: calendar}", "counting: lunar}", "deadline_rules[0].schedule.counting", "未知取值 'lunar'", "lunar"),
+        (
+            'dates: ["05-15", "11-15"]',
+            'dates: ["05-15", "11-31"]',
+            "deadline_rules[3].schedule.dates[1]",
+            "MM-DD",
+            "11-31",
+        ),
+        (
+            "obligors: reporting_units\n    schedule: {kind: once, date: 2020-09-30}",
+            "obligors: cities\n    schedule: {kind: once, date: 2020-09-30}",
+            "deadline_rules[1].obligors",
+            "未知取值",
+            "obligors: cities",
+        ),
+        ("code: pilot_communities", "code: implementation_plan", "deadline_rules[2].code", "重复", "试点社区"),
+    ],
+)
+def test_bad_rules_name_the_field_and_line_and_write_nothing(
+    db, tmp_path, monkeypatch, old, new, field, message, on_line
+):
     assert old in GUIZHOU
     text = GUIZHOU.replace(old, new)
     # the line finder reads the file on disk; point it at a temporary copy with the bad text
@@ -72,17 +97,36 @@ def test_bad_rules_name_the_field_and_line_and_write_nothing(db, tmp_path, monke
 
 def test_yaml_on_key_is_refused_with_a_hint():
     with pytest.raises(RuleError, match="布尔值"):
-        rules_parse([{"code": "x", "title": "x", "obligors": "member_units", "schedule": {"kind": "once", True: 1}}],
-                    established_on=date(2020, 1, 1))
+        rules_parse(
+            [{"code": "x", "title": "x", "obligors": "member_units", "schedule": {"kind": "once", True: 1}}],
+            established_on=date(2020, 1, 1),
+        )
 
 
 def test_reminder_policy_is_read_and_checked():
-    [spec] = rules_parse([{"code": "x", "title": "测试", "obligors": "member_units",
-                           "schedule": {"kind": "annual", "dates": ["03-01"]},
-                           "reminders": {"before": [1, 5], "channels": ["inapp", "sms"], "escalate_after": 2}}],
-                         established_on=date(2020, 1, 1))
+    [spec] = rules_parse(
+        [
+            {
+                "code": "x",
+                "title": "测试",
+                "obligors": "member_units",
+                "schedule": {"kind": "annual", "dates": ["03-01"]},
+                "reminders": {"before": [1, 5], "channels": ["inapp", "sms"], "escalate_after": 2},
+            }
+        ],
+        established_on=date(2020, 1, 1),
+    )
     assert spec.reminders["before"] == [5, 1] and spec.reminders["channels"] == ["inapp", "sms"]
     with pytest.raises(RuleError, match="reminders.channels"):
-        rules_parse([{"code": "x", "title": "测试", "obligors": "member_units",
-                      "schedule": {"kind": "annual", "dates": ["03-01"]}, "reminders": {"channels": ["fax"]}}],
-                    established_on=date(2020, 1, 1))
+        rules_parse(
+            [
+                {
+                    "code": "x",
+                    "title": "测试",
+                    "obligors": "member_units",
+                    "schedule": {"kind": "annual", "dates": ["03-01"]},
+                    "reminders": {"channels": ["fax"]},
+                }
+            ],
+            established_on=date(2020, 1, 1),
+        )

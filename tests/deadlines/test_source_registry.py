@@ -20,11 +20,18 @@ class ItemSource:
     name = "item"
 
     def __init__(self, users):
-        self.items = {7: Reminder(subject="item:7", title="督办事项：老旧小区改造进展", due_on=date(2024, 10, 8),
-                                  unit_label="省民政厅", recipients=[users["liaison_mzt"]],
-                                  escalate_to=[users["convener"]], url="/tasks/items/7/",
-                                  policy={"before": [2], "on_due": True, "after_every": 1, "escalate_after": 2,
-                                          "channels": ["inapp"]})}
+        self.items = {
+            7: Reminder(
+                subject="item:7",
+                title="督办事项：老旧小区改造进展",
+                due_on=date(2024, 10, 8),
+                unit_label="省民政厅",
+                recipients=[users["liaison_mzt"]],
+                escalate_to=[users["convener"]],
+                url="/tasks/items/7/",
+                policy={"before": [2], "on_due": True, "after_every": 1, "escalate_after": 2, "channels": ["inapp"]},
+            )
+        }
 
     def owed(self, *, until, mechanism_ids):
         return [r for r in self.items.values() if r.due_on <= until]

@@ -37,14 +37,22 @@ def test_submit_return_resubmit_accept_late(users, obligations, client_for):
     o = obligations["mzt"]
     liaison, office = users["liaison_mzt"], users["office"]
     with time_machine.travel(at(2024, 10, 8), tick=False):
-        page = client_for(liaison).post(f"/deadlines/obligations/{o.pk}/", {
-            "action": "submit", "text": "第三季度工作情况：……",
-            "files": [SimpleUploadedFile("季度报告.pdf", b"%PDF-1.4 report", content_type="application/pdf")]})
+        page = client_for(liaison).post(
+            f"/deadlines/obligations/{o.pk}/",
+            {
+                "action": "submit",
+                "text": "第三季度工作情况：……",
+                "files": [SimpleUploadedFile("季度报告.pdf", b"%PDF-1.4 report", content_type="application/pdf")],
+            },
+        )
         assert page.status_code == 302
     o.refresh_from_db()
     assert o.status == "submitted" and not o.is_late
-    assert SubmissionProcess.objects.get(obligation=o).task_set.filter(flow_task=SubmissionFlow.receive,
-                                                                       status="NEW").exists()
+    assert (
+        SubmissionProcess.objects.get(obligation=o)
+        .task_set.filter(flow_task=SubmissionFlow.receive, status="NEW")
+        .exists()
+    )
     # the liaison cannot receive their own report; the office returns it with a reason
     with pytest.raises(NotAllowed):
         obligation_decide(obligation=o, accept=True, by=liaison)
@@ -66,9 +74,11 @@ def test_submit_return_resubmit_accept_late(users, obligations, client_for):
     assert [s.is_late for s in o.submissions.all()] == [False, True]
     process = SubmissionProcess.objects.get(obligation=o)
     assert process.status == "DONE" and process.accepted and process.data["submissions"] == 2
-    assert list(AuditEntry.objects.filter(object_id=str(o.pk), action__startswith="obligation.")
-                .values_list("action", flat=True).order_by("id")) == [
-        "obligation.submit", "obligation.return", "obligation.submit", "obligation.accept"]
+    assert list(
+        AuditEntry.objects.filter(object_id=str(o.pk), action__startswith="obligation.")
+        .values_list("action", flat=True)
+        .order_by("id")
+    ) == ["obligation.submit", "obligation.return", "obligation.submit", "obligation.accept"]
     with pytest.raises(Conflict):
         obligation_submit(obligation=o, text="再交一次", by=liaison)
     # the attachment is downloadable by the unit and the office, not by another unit
@@ -82,8 +92,10 @@ def test_submit_return_resubmit_accept_late(users, obligations, client_for):
 def test_bad_input_is_refused_whole(users, obligations, client_for):
     o = obligations["mzt"]
     c = client_for(users["liaison_mzt"])
-    r = c.post(f"/deadlines/obligations/{o.pk}/", {"action": "submit", "text": "正文",
-                                                    "files": [SimpleUploadedFile("x.exe", b"MZ", "application/x-msdownload")]})
+    r = c.post(
+        f"/deadlines/obligations/{o.pk}/",
+        {"action": "submit", "text": "正文", "files": [SimpleUploadedFile("x.exe", b"MZ", "application/x-msdownload")]},
+    )
     assert r.status_code == 200 and "不支持的文件类型" in r.content.decode()
     r = c.post(f"/deadlines/obligations/{o.pk}/", {"action": "submit", "text": "   "})
     assert r.status_code == 200 and "报送内容" in r.content.decode()
@@ -100,7 +112,9 @@ def test_prefecture_user_submits_for_their_own_city_only(users, obligations, cli
     assert c.post(f"/deadlines/obligations/{zunyi.pk}/", {"action": "submit", "text": "x"}).status_code == 404
     with pytest.raises(NotAllowed):
         obligation_submit(obligation=zunyi, text="越权", by=users["city_guiyang"])
-    assert c.post(f"/deadlines/obligations/{guiyang.pk}/", {"action": "submit", "text": "阶段性总结"}).status_code == 302
+    assert (
+        c.post(f"/deadlines/obligations/{guiyang.pk}/", {"action": "submit", "text": "阶段性总结"}).status_code == 302
+    )
     guiyang.refresh_from_db()
     assert guiyang.status == "submitted"
 
@@ -112,8 +126,9 @@ def test_liaison_sees_only_their_unit_and_office_sees_all(users, obligations, cl
     everything = client_for(users["office"]).get("/deadlines/?status=all").content.decode()
     assert "省民政厅" in everything and "省公安厅" in everything and "贵阳市" in everything
     # the office can read but not submit for a unit
-    r = client_for(users["office"]).post(f"/deadlines/obligations/{obligations['mzt'].pk}/",
-                                         {"action": "submit", "text": "代交"})
+    r = client_for(users["office"]).post(
+        f"/deadlines/obligations/{obligations['mzt'].pk}/", {"action": "submit", "text": "代交"}
+    )
     assert r.status_code == 404
 
 
@@ -133,8 +148,9 @@ def test_overdue_board_by_unit_with_press(users, obligations, client_for):
             assert client_for(users[who]).post("/deadlines/press/", {"subject": "obligation:1"}).status_code == 404
 
 
-@pytest.mark.parametrize("url", ["/deadlines/preview/", "/deadlines/calendar/", "/deadlines/calendar/2027/",
-                                 "/deadlines/deliveries/"])
+@pytest.mark.parametrize(
+    "url", ["/deadlines/preview/", "/deadlines/calendar/", "/deadlines/calendar/2027/", "/deadlines/deliveries/"]
+)
 def test_office_pages_are_404_for_units(users, client_for, url):
     assert client_for(users["office"]).get(url).status_code == 200
     assert client_for(users["admin"]).get(url).status_code == 200
@@ -151,8 +167,14 @@ def test_office_enters_2027_calendar_and_the_warning_goes(users, client_for):
         assert bad.status_code == 200 and "YYYY-MM-DD" in bad.content.decode()
         wrong = c.post("/deadlines/calendar/2027/", {"holidays": "", "workdays": "2027-09-27 周一", "note": ""})
         assert "本来就上班" in wrong.content.decode()
-        r = c.post("/deadlines/calendar/2027/", {"holidays": "2027-01-01 元旦\n2027-10-01 国庆节",
-                                                 "workdays": "2027-09-26 国庆节调休上班", "note": "国办发明电"})
+        r = c.post(
+            "/deadlines/calendar/2027/",
+            {
+                "holidays": "2027-01-01 元旦\n2027-10-01 国庆节",
+                "workdays": "2027-09-26 国庆节调休上班",
+                "note": "国办发明电",
+            },
+        )
         assert r.status_code == 302
         assert "节假日安排缺失" not in c.get("/deadlines/calendar/").content.decode()
         assert AuditEntry.objects.filter(action="calendar.year_save").count() == 1
@@ -210,8 +232,9 @@ def test_a_report_cannot_be_submitted_before_its_window_opens(users, client_for)
         assert o.status == Obligation.OPEN and not o.submissions.exists()
         page = client_for(users["liaison_mzt"]).get(f"/deadlines/obligations/{o.pk}/").content.decode()
         assert "报送期自 2027年1月1日 起" in page and 'value="submit"' not in page
-        posted = client_for(users["liaison_mzt"]).post(f"/deadlines/obligations/{o.pk}/",
-                                                       {"action": "submit", "text": "提前报送"})
+        posted = client_for(users["liaison_mzt"]).post(
+            f"/deadlines/obligations/{o.pk}/", {"action": "submit", "text": "提前报送"}
+        )
         assert posted.status_code == 200 and "现在还不能报送" in posted.content.decode()
         assert "提前报送</textarea>" in posted.content.decode()  # what was typed is shown back, not lost
         assert not o.submissions.exists()

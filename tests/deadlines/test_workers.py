@@ -60,8 +60,13 @@ def reminders_due(users):
 
 
 def worker_env(smtp, sms_file, **extra):
-    return {"DEADLINES_EMAIL_URL": smtp.url, "DEADLINES_SMS_BACKEND": "deadlines.sms.FileBackend",
-            "DEADLINES_SMS_FILE": str(sms_file), "DEADLINES_SMS_QUIET_HOURS": "0-0", **extra}
+    return {
+        "DEADLINES_EMAIL_URL": smtp.url,
+        "DEADLINES_SMS_BACKEND": "deadlines.sms.FileBackend",
+        "DEADLINES_SMS_FILE": str(sms_file),
+        "DEADLINES_SMS_QUIET_HOURS": "0-0",
+        **extra,
+    }
 
 
 def sms_sent(sms_file) -> Counter:
@@ -86,12 +91,17 @@ def assert_exactly_once(smtp, sms_file):
 
 def test_two_sweeps_racing_send_each_reminder_once(broker_queue, reminders_due, tmp_path):
     sms_file = tmp_path / "sms.jsonl"
-    with SmtpSink() as smtp, celery_worker(queue=broker_queue, concurrency=4,
-                                           extra_env=worker_env(smtp, sms_file)) as (proc, queue):
+    with (
+        SmtpSink() as smtp,
+        celery_worker(queue=broker_queue, concurrency=4, extra_env=worker_env(smtp, sms_file)) as (proc, queue),
+    ):
         for _ in range(2):
             reminders_sweep.apply_async((PLAN_DAY,), queue=queue)
-        wait_for(lambda: Message.objects.filter(channel="sms").exists() and all_sent(), timeout=60,
-                 what="every reminder sent")
+        wait_for(
+            lambda: Message.objects.filter(channel="sms").exists() and all_sent(),
+            timeout=60,
+            what="every reminder sent",
+        )
         for _ in range(2):  # and the minute sweep racing over what is already sent
             outbox_dispatch.apply_async(queue=queue)
         time.sleep(2)
@@ -114,11 +124,13 @@ def test_worker_killed_mid_send_and_restarted(broker_queue, reminders_due, tmp_p
         time.sleep(6)  # the stalled SMTP session ends: the server never said 250, nothing delivered
         assert smtp.messages == []
         with celery_worker(queue=broker_queue, extra_env=worker_env(smtp, sms_file, **env_lease)) as (proc, queue):
+
             def sweep_until_done():
                 if all_sent():
                     return True
                 outbox_dispatch.apply_async(queue=queue)  # the minute sweep, sped up
                 return False
+
             wait_for(sweep_until_done, timeout=90, interval=2, what="every reminder sent after the restart")
             time.sleep(1)
         assert_exactly_once(smtp, sms_file)
@@ -130,8 +142,11 @@ def _redis_server(port, data_dir):
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.skip("redis-server is not installed")
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(data_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(data_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
 
     def up():
@@ -158,15 +173,23 @@ def test_broker_restarted_loses_nothing_and_duplicates_nothing(broker_queue, rem
     reminders_plan(today=date.fromisoformat(PLAN_DAY))
     ids = list(Message.objects.exclude(channel="inapp").values_list("pk", flat=True))
     try:
-        with SmtpSink() as smtp, celery_worker(queue=broker_queue, extra_env={
-                **worker_env(smtp, sms_file), "REDIS_URL": url}) as (proc, queue):
+        with (
+            SmtpSink() as smtp,
+            celery_worker(queue=broker_queue, extra_env={**worker_env(smtp, sms_file), "REDIS_URL": url}) as (
+                proc,
+                queue,
+            ),
+        ):
             half = ids[: len(ids) // 2]
             for message_id in half:
                 _send(url, message_send, queue, (message_id,))
-            wait_for(lambda: Message.objects.filter(pk__in=half, status=Message.SENT).count() == len(half),
-                     timeout=60, what="first half sent")
+            wait_for(
+                lambda: Message.objects.filter(pk__in=half, status=Message.SENT).count() == len(half),
+                timeout=60,
+                what="first half sent",
+            )
             # The rest is queued, then the broker dies without persistence: the queued tasks are lost.
-            for message_id in ids[len(half):]:
+            for message_id in ids[len(half) :]:
                 _send(url, message_send, queue, (message_id,))
             redis_proc.terminate()
             redis_proc.wait(10)
@@ -181,6 +204,7 @@ def test_broker_restarted_loses_nothing_and_duplicates_nothing(broker_queue, rem
                 except Exception:  # noqa: BLE001 — the broker may still be coming back
                     pass
                 return False
+
             wait_for(sweep_until_done, timeout=120, interval=2, what="every reminder sent after the broker restart")
             time.sleep(1)
             assert_exactly_once(smtp, sms_file)
@@ -200,8 +224,15 @@ def unit_robots(users):
 
     units = list(MemberUnit.objects.filter(code__in=["mzt", "zjt", "gat"]))
     for i, unit in enumerate(units):
-        unit_contact_update(unit=unit, by=users["office"], phone="", email="", wecom_key=f"wecomkey{i:04d}",
-                            dingtalk_token=f"dingtoken{i:04d}", dingtalk_secret=DING_SECRET)
+        unit_contact_update(
+            unit=unit,
+            by=users["office"],
+            phone="",
+            email="",
+            wecom_key=f"wecomkey{i:04d}",
+            dingtalk_token=f"dingtoken{i:04d}",
+            dingtalk_secret=DING_SECRET,
+        )
     return units
 
 
@@ -209,8 +240,15 @@ def _unit_events(units, n):
     from deadlines.reminders import notify_units
 
     for i in range(n):
-        notify_units(units=units, subject=f"item:{i}", kind="dispatched", title=f"【交办】事项{i:03d}",
-                     body=f"【交办】事项{i:03d}，请签收。", url=f"/items/{i}/", period="p")
+        notify_units(
+            units=units,
+            subject=f"item:{i}",
+            kind="dispatched",
+            title=f"【交办】事项{i:03d}",
+            body=f"【交办】事项{i:03d}，请签收。",
+            url=f"/items/{i}/",
+            period="p",
+        )
 
 
 def _robot_env(endpoint):
@@ -230,8 +268,13 @@ def test_robot_messages_race_to_one_post_each(broker_queue, reminders_due, unit_
     reminders_plan(today=date.fromisoformat(PLAN_DAY))
     _unit_events(unit_robots, 30)
     endpoint = RobotEndpoint(dingtalk_secrets={f"dingtoken{i:04d}": DING_SECRET for i in range(3)})
-    with endpoint, SmtpSink() as smtp, celery_worker(queue=broker_queue, concurrency=4, extra_env={
-            **worker_env(smtp, sms_file), **_robot_env(endpoint)}) as (proc, queue):
+    with (
+        endpoint,
+        SmtpSink() as smtp,
+        celery_worker(
+            queue=broker_queue, concurrency=4, extra_env={**worker_env(smtp, sms_file), **_robot_env(endpoint)}
+        ) as (proc, queue),
+    ):
         for _ in range(3):  # three dispatches racing: the beat, a write's on_commit, a redelivery
             outbox_dispatch.apply_async(queue=queue)
         wait_for(all_sent, timeout=90, what="every message and group post sent")
@@ -243,7 +286,8 @@ def test_robot_messages_race_to_one_post_each(broker_queue, reminders_due, unit_
 
 
 def test_channels_down_longer_than_the_retry_budget_deliver_everything_once_when_back(
-        broker_queue, reminders_due, unit_robots, tmp_path):
+    broker_queue, reminders_due, unit_robots, tmp_path
+):
     """The mail server is off and the robots answer 503 for longer than DEADLINES_MAX_ATTEMPTS tries
     would last: nothing fails, nothing is lost; when they are back, everything goes out once."""
     sms_file = tmp_path / "sms.jsonl"
@@ -254,6 +298,7 @@ def test_channels_down_longer_than_the_retry_budget_deliver_everything_once_when
     endpoint.down = True
     env = {**worker_env(smtp, sms_file), **_robot_env(endpoint), "DEADLINES_MAX_ATTEMPTS": "2"}
     with endpoint, celery_worker(queue=broker_queue, extra_env=env) as (proc, queue):
+
         def dispatch():
             outbox_dispatch.apply_async(queue=queue)
 
@@ -264,6 +309,7 @@ def test_channels_down_longer_than_the_retry_budget_deliver_everything_once_when
             state = ChannelState.objects.filter(key="email").first()
             robots = ChannelState.objects.filter(key__startswith="wecom:", failures__gte=4).count()
             return state is not None and state.failures >= 4 and robots == 3
+
         wait_for(probed_enough, timeout=90, interval=1.5, what="both channels probed past the retry budget")
         assert not Message.objects.filter(status=Message.FAILED).exists()
         waiting = Message.objects.filter(channel__in=["email", "wecom", "dingtalk"]).exclude(status=Message.SENT)
@@ -271,11 +317,13 @@ def test_channels_down_longer_than_the_retry_budget_deliver_everything_once_when
         assert Message.objects.filter(channel="sms", status=Message.SENT).exists()  # SMS was never down
         endpoint.down = False
         with smtp:
+
             def sweep_until_done():
                 if all_sent():
                     return True
                 dispatch()
                 return False
+
             wait_for(sweep_until_done, timeout=90, interval=1.5, what="everything sent after the channels came back")
             time.sleep(2)
             assert_exactly_once(smtp, sms_file)

@@ -25,8 +25,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _context(browser, live_server, user, width):
     client = verified_login(Client(), user)
     context = browser.new_context(locale="zh-CN", base_url=live_server.url, viewport={"width": width, "height": 900})
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     return context
 
 
@@ -38,17 +45,33 @@ def test_evaluation_pages_fit_phone_and_desktop_and_pass_axe(year, users, mechan
 
     e = evaluation_compute(mechanism=mechanism, year=2025, by=users["office"])
     mzt = e.scores.get(name="省民政厅")
-    score_adjust(score=e.scores.get(name="贵阳市"), adjustment="1", reason="创建工作获省政府督查通报肯定", by=users["office"])
-    p = practice_create(by=users["office"], title="垃圾分类积分兑换", text="推行积分兑换，居民参与率明显提高。" * 10,
-                        member_unit=mzt.member_unit)
+    score_adjust(
+        score=e.scores.get(name="贵阳市"), adjustment="1", reason="创建工作获省政府督查通报肯定", by=users["office"]
+    )
+    p = practice_create(
+        by=users["office"],
+        title="垃圾分类积分兑换",
+        text="推行积分兑换，居民参与率明显提高。" * 10,
+        member_unit=mzt.member_unit,
+    )
     practice_praise(practice=p, praised=True, by=users["office"])
-    office_pages = ["/evaluation/", f"/evaluation/{e.pk}/", f"/evaluation/{e.pk}/units/{mzt.pk}/",
-                    f"/evaluation/{e.pk}/units/{mzt.pk}/overdue_days/", f"/evaluation/{e.pk}/units/{mzt.pk}/returns/",
-                    "/evaluation/practices/", f"/evaluation/practices/{p.pk}/"]
+    office_pages = [
+        "/evaluation/",
+        f"/evaluation/{e.pk}/",
+        f"/evaluation/{e.pk}/units/{mzt.pk}/",
+        f"/evaluation/{e.pk}/units/{mzt.pk}/overdue_days/",
+        f"/evaluation/{e.pk}/units/{mzt.pk}/returns/",
+        "/evaluation/practices/",
+        f"/evaluation/practices/{p.pk}/",
+    ]
     evaluation_submit(evaluation=e, by=users["office"])
     evaluation_confirm(evaluation=e, by=users["convener"])
     evaluation_publish(evaluation=e, by=users["office"])
-    liaison_pages = ["/evaluation/", f"/evaluation/{e.pk}/units/{mzt.pk}/", f"/evaluation/{e.pk}/units/{mzt.pk}/quality/"]
+    liaison_pages = [
+        "/evaluation/",
+        f"/evaluation/{e.pk}/units/{mzt.pk}/",
+        f"/evaluation/{e.pk}/units/{mzt.pk}/quality/",
+    ]
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     problems = []

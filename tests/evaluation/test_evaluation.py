@@ -58,10 +58,22 @@ def _score(evaluation, name) -> Score:
 
 def test_the_year_scores_as_computed_by_hand(computed, mechanism):
     mzt = _score(computed, "省民政厅")
-    assert mzt.figures == {"due": 6, "ontime": 2, "overdue_days": 31, "returns": 2,
-                           "marks": {"excellent": 1, "good": 1}, "matters_due": 2, "matters_done": 1}
-    assert mzt.parts == {"ontime_rate": "13.33", "overdue_days": "4.50", "returns": "6.00", "quality": "18.50",
-                         "matters_done": "5.00"}
+    assert mzt.figures == {
+        "due": 6,
+        "ontime": 2,
+        "overdue_days": 31,
+        "returns": 2,
+        "marks": {"excellent": 1, "good": 1},
+        "matters_due": 2,
+        "matters_done": 1,
+    }
+    assert mzt.parts == {
+        "ontime_rate": "13.33",
+        "overdue_days": "4.50",
+        "returns": "6.00",
+        "quality": "18.50",
+        "matters_done": "5.00",
+    }
     assert (mzt.computed, mzt.final, mzt.grade, mzt.rank) == (Decimal("47.33"), Decimal("47.33"), "不合格", 6)
     gat = _score(computed, "省公安厅")
     assert (gat.computed, gat.grade, gat.rank) == (Decimal("94.00"), "优秀", 5)
@@ -73,8 +85,15 @@ def test_the_year_scores_as_computed_by_hand(computed, mechanism):
         s = _score(computed, name)
         assert (s.computed, s.grade, s.rank) == (Decimal("100.00"), "优秀", 1)
     guiyang = _score(computed, "贵阳市")
-    assert guiyang.figures == {"due": 2, "ontime": 1, "overdue_days": 5, "returns": 1, "marks": {"poor": 1},
-                               "matters_due": 0, "matters_done": 0}
+    assert guiyang.figures == {
+        "due": 2,
+        "ontime": 1,
+        "overdue_days": 5,
+        "returns": 1,
+        "marks": {"poor": 1},
+        "matters_due": 0,
+        "matters_done": 0,
+    }
     assert guiyang.parts == {"ontime_rate": "20.00", "overdue_days": "17.50", "returns": "8.00", "quality": "8.00"}
     assert (guiyang.computed, guiyang.grade) == (Decimal("59.44"), "不合格")
     prefectures = ReportingUnit.objects.filter(mechanism=mechanism).count()
@@ -98,8 +117,10 @@ def test_every_figure_drills_down_to_its_rows(computed, users, client_for):
     assert ontime["obligations"].count() + ontime["assignments"].count() == 6
     overdue = selectors.drill(mzt, "overdue_days")
     w = overdue["window"]
-    days = sorted([selectors.obligation_row(o, w)["days"] for o in overdue["obligations"]]
-                  + [selectors.assignment_row(a, w)["days"] for a in overdue["assignments"]])
+    days = sorted(
+        [selectors.obligation_row(o, w)["days"] for o in overdue["obligations"]]
+        + [selectors.assignment_row(a, w)["days"] for a in overdue["assignments"]]
+    )
     assert days == [4, 5, 10, 12] and sum(days) == mzt.figures["overdue_days"]
     returns = selectors.drill(mzt, "returns")
     assert returns["submissions"].count() + sum(a.item.review_round for a in returns["assignments"]) == 2
@@ -124,22 +145,28 @@ def test_the_office_adjusts_with_a_reason_and_it_is_audited(computed, users, cli
         score_adjust(score=guiyang, adjustment="25", reason="太多", by=users["office"])
     with pytest.raises(NotAllowed):
         score_adjust(score=guiyang, adjustment="1", reason="理由", by=users["convener"])
-    response = client_for(users["office"]).post(f"/evaluation/{computed.pk}/units/{guiyang.pk}/",
-                                                {"adjustment": "1", "reason": "创建工作获省政府督查通报肯定"})
+    response = client_for(users["office"]).post(
+        f"/evaluation/{computed.pk}/units/{guiyang.pk}/", {"adjustment": "1", "reason": "创建工作获省政府督查通报肯定"}
+    )
     assert response.status_code == 302
     guiyang.refresh_from_db()
     assert (guiyang.adjustment, guiyang.final, guiyang.grade) == (Decimal("1.00"), Decimal("60.44"), "合格")
     adj = ScoreAdjustment.objects.get(score=guiyang)
-    assert (adj.before, adj.after, adj.reason, adj.by) == (Decimal("0"), Decimal("1"), "创建工作获省政府督查通报肯定",
-                                                           users["office"])
+    assert (adj.before, adj.after, adj.reason, adj.by) == (
+        Decimal("0"),
+        Decimal("1"),
+        "创建工作获省政府督查通报肯定",
+        users["office"],
+    )
     entry = AuditEntry.objects.get(action="evaluation.adjust", object_id=str(computed.pk))
     assert entry.reason == "创建工作获省政府督查通报肯定" and entry.changes["final"] == ["59.44", "60.44"]
     # a recompute keeps the adjustment
     evaluation_compute(mechanism=computed.mechanism, year=2025, by=users["office"])
     assert _score(computed, "贵阳市").final == Decimal("60.44")
     # no reason on the page: an error in Chinese, nothing changed
-    response = client_for(users["office"]).post(f"/evaluation/{computed.pk}/units/{guiyang.pk}/",
-                                                {"adjustment": "2", "reason": ""})
+    response = client_for(users["office"]).post(
+        f"/evaluation/{computed.pk}/units/{guiyang.pk}/", {"adjustment": "2", "reason": ""}
+    )
     assert response.status_code == 400 and "调整理由" in response.content.decode()
 
 
@@ -172,8 +199,11 @@ def test_publishing_tells_each_unit_once(computed, users):
     evaluation_confirm(evaluation=computed, by=users["convener"])
     before = Message.objects.count()
     evaluation_publish(evaluation=computed, by=users["office"])
-    told = list(Message.objects.filter(kind="evaluation_published", channel="inapp", recipient__isnull=False)
-                .values_list("recipient__username", flat=True))
+    told = list(
+        Message.objects.filter(kind="evaluation_published", channel="inapp", recipient__isnull=False).values_list(
+            "recipient__username", flat=True
+        )
+    )
     assert sorted(told) == sorted(["liaison_mzt", "liaison_zjt", "liaison_gat", "city_guiyang", "city_zunyi"])
     assert Message.objects.count() > before
     with pytest.raises(Conflict):
@@ -185,7 +215,7 @@ def test_publishing_tells_each_unit_once(computed, users):
 def test_units_see_only_their_own_published_result(computed, users, client_for):
     mzt, gat, guiyang = (_score(computed, n) for n in ("省民政厅", "省公安厅", "贵阳市"))
     liaison, city = client_for(users["liaison_mzt"]), client_for(users["city_guiyang"])
-    assert liaison.get(f"/evaluation/{computed.pk}/units/{mzt.pk}/").status_code == 404   # not published yet
+    assert liaison.get(f"/evaluation/{computed.pk}/units/{mzt.pk}/").status_code == 404  # not published yet
     evaluation_submit(evaluation=computed, by=users["office"])
     evaluation_confirm(evaluation=computed, by=users["convener"])
     evaluation_publish(evaluation=computed, by=users["office"])
@@ -225,7 +255,11 @@ def test_exports_open_in_excel_and_word(computed, users, client_for):
     texts = [p.text for p in doc.paragraphs]
     assert "关于2025年度考评结果的通报" in texts
     assert [t for t in texts if t[:2] in {"一、", "二、", "三、", "四、"}] == [
-        "一、考评方式", "二、考评结果", "三、经验做法和通报表扬", "四、下一步工作要求"]
+        "一、考评方式",
+        "二、考评结果",
+        "三、经验做法和通报表扬",
+        "四、下一步工作要求",
+    ]
     cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
     assert cells[0] == ["排名", "单位", "得分", "等次"] and ["6", "省民政厅", "47.33", "不合格"] in cells
 
@@ -260,8 +294,12 @@ def test_the_wrong_role_gets_403_or_404(computed, users, client_for, year):
     convener = client_for(users["convener"])
     # overseers who are not the office: may read, may not act (403)
     assert convener.get(f"/evaluation/{computed.pk}/units/{mzt.pk}/").status_code == 200
-    assert convener.post(f"/evaluation/{computed.pk}/units/{mzt.pk}/",
-                         {"adjustment": "1", "reason": "召集人不能调整"}).status_code == 403
+    assert (
+        convener.post(
+            f"/evaluation/{computed.pk}/units/{mzt.pk}/", {"adjustment": "1", "reason": "召集人不能调整"}
+        ).status_code
+        == 403
+    )
     assert convener.post("/evaluation/", {"year": "2025"}).status_code == 403
     assert convener.post("/evaluation/practices/", {"title": "x", "text": "y"}).status_code == 403
     assert convener.post(f"/evaluation/practices/{practice.pk}/", {"action": "praise"}).status_code == 403
@@ -271,8 +309,13 @@ def test_the_wrong_role_gets_403_or_404(computed, users, client_for, year):
     # units and outsiders: nothing of the office's exists (404)
     for who in ("liaison_mzt", "member_mzt", "city_guiyang", "outsider"):
         client = client_for(users[who])
-        for url in (f"/evaluation/{computed.pk}/", f"/evaluation/{computed.pk}/export.docx", "/evaluation/practices/",
-                    f"/evaluation/practices/{practice.pk}/", f"/evaluation/{computed.pk}/units/{mzt.pk}/returns/"):
+        for url in (
+            f"/evaluation/{computed.pk}/",
+            f"/evaluation/{computed.pk}/export.docx",
+            "/evaluation/practices/",
+            f"/evaluation/practices/{practice.pk}/",
+            f"/evaluation/{computed.pk}/units/{mzt.pk}/returns/",
+        ):
             assert client.get(url).status_code == 404, (who, url)
         assert client.post(f"/evaluation/{computed.pk}/action/", {"action": "publish"}).status_code == 404, who
-    assert client_for(users["outsider"]).get("/evaluation/").status_code == 200   # an empty list of results
+    assert client_for(users["outsider"]).get("/evaluation/").status_code == 200  # an empty list of results

@@ -31,8 +31,9 @@ def submitted(users, mechanism):
         obligations_generate()
     o = Obligation.objects.get(member_unit__code="mzt", period="2024Q3")
     with time_machine.travel(at(2024, 10, 8), tick=False):
-        obligation_submit(obligation=o, text="推行“垃圾分类积分兑换”，三个月内居民参与率由 40% 提高到 85%。",
-                          by=users["liaison_mzt"])
+        obligation_submit(
+            obligation=o, text="推行“垃圾分类积分兑换”，三个月内居民参与率由 40% 提高到 85%。", by=users["liaison_mzt"]
+        )
     return o
 
 
@@ -40,14 +41,17 @@ def test_the_office_marks_quality_when_accepting(submitted, users, client_for):
     with time_machine.travel(at(2024, 10, 9), tick=False):
         page = client_for(users["office"]).get(f"/deadlines/obligations/{submitted.pk}/").content.decode()
         assert "质量评定" in page and ">优</option>" in page
-        response = client_for(users["office"]).post(f"/deadlines/obligations/{submitted.pk}/",
-                                                    {"action": "accept", "quality": "excellent", "reason": ""})
+        response = client_for(users["office"]).post(
+            f"/deadlines/obligations/{submitted.pk}/", {"action": "accept", "quality": "excellent", "reason": ""}
+        )
     assert response.status_code == 302
     s = Submission.objects.get(obligation=submitted)
     assert (s.decision, s.quality, s.get_quality_display()) == ("accepted", "excellent", "优")
     assert AuditEntry.objects.get(action="obligation.accept").changes["quality"] == "excellent"
-    assert "质量评定：<strong>优</strong>" in client_for(users["liaison_mzt"]).get(
-        f"/deadlines/obligations/{submitted.pk}/").content.decode()
+    assert (
+        "质量评定：<strong>优</strong>"
+        in client_for(users["liaison_mzt"]).get(f"/deadlines/obligations/{submitted.pk}/").content.decode()
+    )
 
 
 def test_a_mark_is_for_acceptance_only_and_optional(submitted, users):
@@ -74,20 +78,35 @@ def test_collect_from_a_report_praise_and_it_appears_in_the_notice(submitted, us
         assert practice.submission == submission and practice.member_unit.code == "mzt"
         assert "垃圾分类积分兑换" in practice.text and practice.source_url == f"/deadlines/obligations/{submitted.pk}/"
         office.post(url)
-        assert GoodPractice.objects.count() == 1                               # collected once
+        assert GoodPractice.objects.count() == 1  # collected once
         # the office shortens the title and marks it for praise
-        office.post(f"/evaluation/practices/{practice.pk}/", {
-            "action": "edit", "title": "垃圾分类积分兑换", "text": practice.text, "member_unit": practice.member_unit_id,
-            "reporting_unit": "", "source_url": practice.source_url})
+        office.post(
+            f"/evaluation/practices/{practice.pk}/",
+            {
+                "action": "edit",
+                "title": "垃圾分类积分兑换",
+                "text": practice.text,
+                "member_unit": practice.member_unit_id,
+                "reporting_unit": "",
+                "source_url": practice.source_url,
+            },
+        )
         assert office.post(f"/evaluation/practices/{practice.pk}/", {"action": "praise"}).status_code == 302
         assert liaison.post(f"/evaluation/practices/{practice.pk}/", {"action": "praise"}).status_code == 404
         practice.refresh_from_db()
         assert practice.title == "垃圾分类积分兑换" and practice.praised and practice.praised_by == users["office"]
         assert AuditEntry.objects.filter(action="good_practice.praise", object_id=str(practice.pk)).exists()
         # a practice written directly, not praised
-        office.post("/evaluation/practices/", {"title": "社区议事会协商停车难题", "reporting_unit": "",
-                                               "member_unit": "", "text": "每月一次议事会，解决停车位划分。",
-                                               "source_url": "https://example.gov.cn/news/1"})
+        office.post(
+            "/evaluation/practices/",
+            {
+                "title": "社区议事会协商停车难题",
+                "reporting_unit": "",
+                "member_unit": "",
+                "text": "每月一次议事会，解决停车位划分。",
+                "source_url": "https://example.gov.cn/news/1",
+            },
+        )
         assert GoodPractice.objects.count() == 2
         html = client_for(users["convener"]).get("/dashboard/notice/", {"quarter": "2024Q4"}).content.decode()
         docx = client_for(users["convener"]).get("/dashboard/notice.docx", {"quarter": "2024Q4"})
@@ -103,9 +122,16 @@ def test_collect_from_a_report_praise_and_it_appears_in_the_notice(submitted, us
 
 
 def test_a_bad_practice_form_keeps_what_was_typed(users, client_for):
-    response = client_for(users["office"]).post("/evaluation/practices/", {
-        "title": "楼道微改造", "member_unit": "", "reporting_unit": "", "text": "居民共商共建。",
-        "source_url": "javascript:alert(1)"})
+    response = client_for(users["office"]).post(
+        "/evaluation/practices/",
+        {
+            "title": "楼道微改造",
+            "member_unit": "",
+            "reporting_unit": "",
+            "text": "居民共商共建。",
+            "source_url": "javascript:alert(1)",
+        },
+    )
     html = response.content.decode()
     assert response.status_code == 200 and "来源链接应以" in html and "居民共商共建。" in html
     assert not GoodPractice.objects.exists()
@@ -118,8 +144,12 @@ def test_the_annual_document_draws_from_the_praised_practice(users, mechanism, c
     from evaluation.services import evaluation_compute, practice_create, practice_praise
 
     with time_machine.travel(at(2025, 6, 1), tick=False):
-        p = practice_create(by=users["office"], title="老旧小区加装电梯“一梯一议”", text="居民协商分摊费用。",
-                            reporting_unit=mechanism.reporting_units.get(code="guiyang"))
+        p = practice_create(
+            by=users["office"],
+            title="老旧小区加装电梯“一梯一议”",
+            text="居民协商分摊费用。",
+            reporting_unit=mechanism.reporting_units.get(code="guiyang"),
+        )
         practice_praise(practice=p, praised=True, by=users["office"])
         e = evaluation_compute(mechanism=mechanism, year=2025, by=users["office"])
         response = client_for(users["office"]).get(f"/evaluation/{e.pk}/export.docx")
@@ -136,14 +166,17 @@ def test_both_mechanism_files_carry_checked_rules():
         assert sum(float(i["weight"]) for i in rules["indicators"].values()) == 100
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"indicators": {"ontime_rate": {"weight": 40}}}, "evaluation.indicators"),          # weights ≠ full marks
-    ({"indicators": {"speed": {"weight": 100}}}, "evaluation.indicators"),               # unknown indicator
-    ({"indicators": {"quality": {"weight": 100, "marks": {"优": 100}}}}, "evaluation.indicators.quality.marks"),
-    ({"indicators": {"returns": {"weight": 100}}}, "evaluation.indicators.returns.per_return"),
-    ({"grades": [{"min": 60, "label": "合格"}]}, "evaluation.grades"),                    # no floor at 0
-    ({"subjects": ["counties"]}, "evaluation.subjects"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"indicators": {"ontime_rate": {"weight": 40}}}, "evaluation.indicators"),  # weights ≠ full marks
+        ({"indicators": {"speed": {"weight": 100}}}, "evaluation.indicators"),  # unknown indicator
+        ({"indicators": {"quality": {"weight": 100, "marks": {"优": 100}}}}, "evaluation.indicators.quality.marks"),
+        ({"indicators": {"returns": {"weight": 100}}}, "evaluation.indicators.returns.per_return"),
+        ({"grades": [{"min": 60, "label": "合格"}]}, "evaluation.grades"),  # no floor at 0
+        ({"subjects": ["counties"]}, "evaluation.subjects"),
+    ],
+)
 def test_a_bad_evaluation_section_is_refused_naming_the_field(change, field):
     spec = mechanism_spec_read(mechanism_path("guizhou"))
     section = {**spec.extra["evaluation"], **change}

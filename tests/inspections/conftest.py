@@ -10,7 +10,8 @@ from members.models import MemberUnit, ReportingUnit
 PHOTO = bytes.fromhex(
     "ffd8ffe000104a46494600010101004800480000ffdb004300ffffffffffffffffffffffffffffffffffffffffffffffffffffff"
     "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffc2000b08000100010101"
-    "1100ffc40014100100000000000000000000000000000000ffda0008010100013f10ffd9")
+    "1100ffc40014100100000000000000000000000000000000ffda0008010100013f10ffd9"
+)
 
 
 def photo(name="现场照片.jpg"):
@@ -32,6 +33,12 @@ def inspection(users, guiyang, settings, tmp_path):
 
     settings.MEDIA_ROOT = tmp_path
     today = timezone.localdate()
-    return inspection_plan(title="2026年贵阳市绿色社区创建督导检查", starts_on=today, ends_on=today + timedelta(days=1),
-                           team=[users["liaison_gat"]], leader=users["liaison_gat"], reporting_unit=guiyang,
-                           by=users["office"])
+    return inspection_plan(
+        title="2026年贵阳市绿色社区创建督导检查",
+        starts_on=today,
+        ends_on=today + timedelta(days=1),
+        team=[users["liaison_gat"]],
+        leader=users["liaison_gat"],
+        reporting_unit=guiyang,
+        by=users["office"],
+    )

@@ -27,9 +27,18 @@ def chromium(live_server):
 
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             yield browser
         finally:
@@ -40,8 +49,15 @@ def chromium(live_server):
 def _phone(browser, live_server, user, width=390, height=844):
     client = verified_login(Client(), user)
     context = browser.new_context(locale="zh-CN", base_url=live_server.url, viewport={"width": width, "height": height})
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     page = context.new_page()
     page.set_default_timeout(20_000)
     return context, page
@@ -52,15 +68,22 @@ def _fits(page, width=390):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_finding_recorded_on_a_phone_is_rectified_through_the_item_flow_and_closes(users, live_server, chromium,
-                                                                                       tmp_path, settings):
+def test_a_finding_recorded_on_a_phone_is_rectified_through_the_item_flow_and_closes(
+    users, live_server, chromium, tmp_path, settings
+):
     from inspections.services import inspection_plan
 
     settings.MEDIA_ROOT = tmp_path
     today = timezone.localdate()
-    inspection = inspection_plan(title="贵阳市绿色社区创建督导检查", starts_on=today, ends_on=today + timedelta(days=1),
-                                 team=[users["liaison_gat"]], leader=users["liaison_gat"],
-                                 reporting_unit=ReportingUnit.objects.get(code="guiyang"), by=users["office"])
+    inspection = inspection_plan(
+        title="贵阳市绿色社区创建督导检查",
+        starts_on=today,
+        ends_on=today + timedelta(days=1),
+        team=[users["liaison_gat"]],
+        leader=users["liaison_gat"],
+        reporting_unit=ReportingUnit.objects.get(code="guiyang"),
+        by=users["office"],
+    )
     photo = tmp_path / "垃圾分类投放点.jpg"
     photo.write_bytes(PHOTO)
 
@@ -76,7 +99,7 @@ def test_a_finding_recorded_on_a_phone_is_rectified_through_the_item_flow_and_cl
     assert box["height"] >= 40 and box["x"] + box["width"] <= 390
     save.click()
     page.wait_for_selector("text=已记录问题1")
-    assert page.locator("#finding-1 img").count() == 1            # the photo, shown back
+    assert page.locator("#finding-1 img").count() == 1  # the photo, shown back
     _fits(page)
     context.close()
     finding = Finding.objects.get()
@@ -129,15 +152,34 @@ def test_the_pages_fit_a_phone_and_a_wide_screen_and_pass_axe(users, live_server
 
     settings.MEDIA_ROOT = tmp_path
     today = timezone.localdate()
-    inspection = inspection_plan(title="遵义市督导检查", starts_on=today, ends_on=today, team=[users["liaison_gat"]],
-                                 leader=None, reporting_unit=ReportingUnit.objects.get(code="zunyi"), by=users["office"])
+    inspection = inspection_plan(
+        title="遵义市督导检查",
+        starts_on=today,
+        ends_on=today,
+        team=[users["liaison_gat"]],
+        leader=None,
+        reporting_unit=ReportingUnit.objects.get(code="zunyi"),
+        by=users["office"],
+    )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    finding_record(inspection=inspection, description="公共绿地被占用，" * 20, location="丁字口社区",
-                   photos=[SimpleUploadedFile("照片.jpg", PHOTO)], by=users["liaison_gat"])
-    pages = {"office": ["/inspections/", "/inspections/plan/", f"/inspections/{inspection.pk}/",
-                        "/meetings/major-matters/raise/", "/mechanism/"],
-             "liaison_gat": ["/inspections/", f"/inspections/{inspection.pk}/", "/meetings/major-matters/"]}
+    finding_record(
+        inspection=inspection,
+        description="公共绿地被占用，" * 20,
+        location="丁字口社区",
+        photos=[SimpleUploadedFile("照片.jpg", PHOTO)],
+        by=users["liaison_gat"],
+    )
+    pages = {
+        "office": [
+            "/inspections/",
+            "/inspections/plan/",
+            f"/inspections/{inspection.pk}/",
+            "/meetings/major-matters/raise/",
+            "/mechanism/",
+        ],
+        "liaison_gat": ["/inspections/", f"/inspections/{inspection.pk}/", "/meetings/major-matters/"],
+    }
     axe, problems = Axe(), []
     for username, paths in pages.items():
         for width, height in ((390, 844), (1440, 900)):

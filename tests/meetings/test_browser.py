@@ -18,10 +18,15 @@ def test_office_drafts_minutes_with_two_agreed_matters_and_issues_them(users, br
     unit = {u.code: u for u in MemberUnit.objects.all()}
     m = meeting_propose(title="第三次联席会议", topics="部署年度工作", reasons="例会", by=users["office"])
     meeting_decide(meeting=m, approve=True, by=users["convener"])
-    meeting_schedule(meeting=m, starts_at=timezone.now() + dt.timedelta(days=1), place="会议室",
-   chair="陈维明", units=[unit["mzt"], unit["zjt"]], by=users["office"])
-    minutes = meeting_attendance_record(meeting=m, attended_units=[unit["mzt"], unit["zjt"]],
-                      by=users["office"])
+    meeting_schedule(
+        meeting=m,
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        place="会议室",
+        chair="陈维明",
+        units=[unit["mzt"], unit["zjt"]],
+        by=users["office"],
+    )
+    minutes = meeting_attendance_record(meeting=m, attended_units=[unit["mzt"], unit["zjt"]], by=users["office"])
     due1 = timezone.localdate() + dt.timedelta(days=30)
     due2 = timezone.localdate() + dt.timedelta(days=60)
 
@@ -67,7 +72,9 @@ def test_office_drafts_minutes_with_two_agreed_matters_and_issues_them(users, br
     assert minutes.status == Minutes.Status.ISSUED and minutes.doc_number == "黔绿社联〔2026〕3号"
     items = [mt.item for mt in minutes.matters.select_related("item").order_by("number")]
     assert [(i.due_date, [a.unit.code for a in i.assignments.order_by("role")]) for i in items] == [
-        (due1, ["zjt", "mzt"]), (due2, ["mzt"])]
+        (due1, ["zjt", "mzt"]),
+        (due2, ["mzt"]),
+    ]
 
 
 def test_office_edits_minutes_returned_for_changes_and_resends_with_three_matters(users, browser_page):
@@ -75,17 +82,34 @@ def test_office_edits_minutes_returned_for_changes_and_resends_with_three_matter
     unit = {u.code: u for u in MemberUnit.objects.all()}
     m = meeting_propose(title="第四次联席会议", topics="部署", reasons="例会", by=users["office"])
     meeting_decide(meeting=m, approve=True, by=users["convener"])
-    meeting_schedule(meeting=m, starts_at=timezone.now() + dt.timedelta(days=1), place="会议室",
-   chair="陈维明", units=[unit["mzt"], unit["zjt"]], by=users["office"])
-    minutes = meeting_attendance_record(meeting=m, attended_units=[unit["mzt"], unit["zjt"]],
-                      by=users["office"])
+    meeting_schedule(
+        meeting=m,
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        place="会议室",
+        chair="陈维明",
+        units=[unit["mzt"], unit["zjt"]],
+        by=users["office"],
+    )
+    minutes = meeting_attendance_record(meeting=m, attended_units=[unit["mzt"], unit["zjt"]], by=users["office"])
     due = [timezone.localdate() + dt.timedelta(days=d) for d in (30, 60, 90)]
-    minutes_save(minutes=minutes, title="第四次联席会议纪要", summary="", by=users["office"], matters=[
-        {"content": f"第{n}项工作", "done_criteria": "完成", "due_date": d, "lead_units": [unit["zjt"]],
-         "participating_units": []} for n, d in ((1, due[0]), (2, due[1]))])
+    minutes_save(
+        minutes=minutes,
+        title="第四次联席会议纪要",
+        summary="",
+        by=users["office"],
+        matters=[
+            {
+                "content": f"第{n}项工作",
+                "done_criteria": "完成",
+                "due_date": d,
+                "lead_units": [unit["zjt"]],
+                "participating_units": [],
+            }
+            for n, d in ((1, due[0]), (2, due[1]))
+        ],
+    )
     minutes_submit(minutes=minutes, by=users["office"])
-    minutes_review(minutes=minutes, unit=unit["mzt"], agree=False, comment="请增加宣传工作",
- by=users["liaison_mzt"])
+    minutes_review(minutes=minutes, unit=unit["mzt"], agree=False, comment="请增加宣传工作", by=users["liaison_mzt"])
     minutes_review(minutes=minutes, unit=unit["zjt"], agree=True, by=users["liaison_zjt"])
 
     page = browser_page
@@ -111,5 +135,8 @@ def test_office_edits_minutes_returned_for_changes_and_resends_with_three_matter
     assert page.locator("#matters tbody tr").count() == 3
     minutes.refresh_from_db()
     assert [(mt.content, mt.due_date) for mt in minutes.matters.order_by("number")] == [
-        ("第1项工作", due[0]), ("第2项工作", due[1]), ("开展绿色社区宣传", due[2])]
+        ("第1项工作", due[0]),
+        ("第2项工作", due[1]),
+        ("开展绿色社区宣传", due[2]),
+    ]
     assert minutes.round == 2

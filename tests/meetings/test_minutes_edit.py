@@ -13,8 +13,7 @@ def test_minutes_returned_for_changes_are_saved_again_with_their_dates(world, us
 
     draft = world["draft"]
     minutes_review(minutes=draft, unit=unit("mzt"), agree=True, by=users["liaison_mzt"])
-    minutes_review(minutes=draft, unit=unit("zjt"), agree=False, comment="请写明完成标准",
- by=users["liaison_zjt"])
+    minutes_review(minutes=draft, unit=unit("zjt"), agree=False, comment="请写明完成标准", by=users["liaison_zjt"])
     draft.refresh_from_db()
     assert draft.status == "drafting"
     saved_due = draft.matters.get().due_date
@@ -31,8 +30,7 @@ def test_one_more_agreed_matter_without_saving_or_javascript(world, users, clien
     from meetings.services.minutes import minutes_review
 
     draft = world["draft"]
-    minutes_review(minutes=draft, unit=unit("mzt"), agree=False, comment="请增加两条",
- by=users["liaison_mzt"])
+    minutes_review(minutes=draft, unit=unit("mzt"), agree=False, comment="请增加两条", by=users["liaison_mzt"])
     minutes_review(minutes=draft, unit=unit("zjt"), agree=True, by=users["liaison_zjt"])
     draft.refresh_from_db()
     version = draft.version
@@ -49,10 +47,23 @@ def test_one_more_agreed_matter_without_saving_or_javascript(world, users, clien
     draft.refresh_from_db()
     assert draft.version == version  # nothing saved yet
     zjt = str(unit("zjt").pk)
-    data = as_post(form["fields"], save="", **{f"m-{slots}-content": "第三条：开展评估",
-                                               f"m-{slots}-due_date": "2026-06-30", f"m-{slots}-lead_units": zjt,
-                                               f"m-{slots}-done_criteria": "评估报告", "m-1-done_criteria": "台账建立",
-                                               "m-1-due_date": "2026-05-31", "m-1-lead_units": zjt})
+    data = as_post(
+        form["fields"],
+        save="",
+        **{
+            f"m-{slots}-content": "第三条：开展评估",
+            f"m-{slots}-due_date": "2026-06-30",
+            f"m-{slots}-lead_units": zjt,
+            f"m-{slots}-done_criteria": "评估报告",
+            "m-1-done_criteria": "台账建立",
+            "m-1-due_date": "2026-05-31",
+            "m-1-lead_units": zjt,
+        },
+    )
     r = office.post(url, data)
-    assert r.status_code == 302, (r.context["form"].errors, r.context["formset"].errors, [str(m) for m in r.context["messages"]])
+    assert r.status_code == 302, (
+        r.context["form"].errors,
+        r.context["formset"].errors,
+        [str(m) for m in r.context["messages"]],
+    )
     assert [m.content for m in draft.matters.order_by("number")] == ["推进改造", "第二条：建立台账", "第三条：开展评估"]

@@ -29,9 +29,15 @@ def approved(users, unit, frozen):
 
 
 def _schedule(users, unit, meeting, chair, delegation=""):
-    return meeting_services.meeting_schedule(meeting=meeting, starts_at=dt.datetime(2026, 3, 10, 9, 30, tzinfo=CST),
-                                     place="会议室", chair=chair, chair_delegation=delegation, units=[unit("mzt")],
-                                     by=users["office"])
+    return meeting_services.meeting_schedule(
+        meeting=meeting,
+        starts_at=dt.datetime(2026, 3, 10, 9, 30, tzinfo=CST),
+        place="会议室",
+        chair=chair,
+        chair_delegation=delegation,
+        units=[unit("mzt")],
+        by=users["office"],
+    )
 
 
 def test_the_convener_chairs(users, unit, approved):
@@ -61,8 +67,13 @@ def test_the_schedule_page_offers_the_chairs_and_keeps_the_rule(users, unit, app
     page = office.get(f"/meetings/{approved.pk}/schedule/").content.decode()
     assert "陈维明（召集人）" in page and "张春晖（副召集人）" in page and "王浩然" not in page
     deputy = Person.objects.get(name="张春晖")
-    data = {"starts_at": "2026-03-20T09:00", "place": "三楼会议室", "chair": deputy.pk, "units": [unit("mzt").pk],
-            "version": approved.version}
+    data = {
+        "starts_at": "2026-03-20T09:00",
+        "place": "三楼会议室",
+        "chair": deputy.pk,
+        "units": [unit("mzt").pk],
+        "version": approved.version,
+    }
     r = office.post(f"/meetings/{approved.pk}/schedule/", data)
     assert "请登记召集人的委托" in r.content.decode() and "三楼会议室" in r.content.decode()
     r = office.post(f"/meetings/{approved.pk}/schedule/", {**data, "chair_delegation": "召集人口头委托（3月2日）"})
@@ -88,15 +99,23 @@ def test_regular_meetings_are_generated_on_the_right_dates_once(users, mechanism
         with time_machine.travel(dt.datetime(*day, 1, 0, tzinfo=CST), tick=False):
             return meeting_services.regular_meetings_generate()
 
-    assert run((2026, 5, 20)) == []                    # 31 days before 20 June: not yet
+    assert run((2026, 5, 20)) == []  # 31 days before 20 June: not yet
     [h1] = run((2026, 5, 21))
     assert (h1.title, h1.regular_period, h1.planned_on, h1.agenda_cutoff, h1.status) == (
-        "2026年上半年绿色社区创建行动联席会议例会", "2026-H1", dt.date(2026, 6, 20), dt.date(2026, 6, 10),
-        Meeting.Status.APPROVED)
-    assert run((2026, 5, 21)) == [] and run((2026, 6, 20)) == []          # idempotent
-    assert run((2026, 6, 21)) == []                                       # past: nothing late
+        "2026年上半年绿色社区创建行动联席会议例会",
+        "2026-H1",
+        dt.date(2026, 6, 20),
+        dt.date(2026, 6, 10),
+        Meeting.Status.APPROVED,
+    )
+    assert run((2026, 5, 21)) == [] and run((2026, 6, 20)) == []  # idempotent
+    assert run((2026, 6, 21)) == []  # past: nothing late
     [h2] = run((2026, 11, 25))
-    assert (h2.regular_period, h2.planned_on, h2.agenda_cutoff) == ("2026-H2", dt.date(2026, 12, 20), dt.date(2026, 12, 10))
+    assert (h2.regular_period, h2.planned_on, h2.agenda_cutoff) == (
+        "2026-H2",
+        dt.date(2026, 12, 20),
+        dt.date(2026, 12, 10),
+    )
     assert Meeting.objects.filter(regular_period__startswith="2026").count() == 2
     # Every unit's liaison is asked for agenda items, before the cutoff.
     calls = Message.objects.filter(kind="agenda_call", channel="inapp", subject=f"meeting:{h1.pk}")
@@ -108,7 +127,7 @@ def test_units_propose_agenda_items_until_the_cutoff(users, unit, client, mechan
     with time_machine.travel(dt.datetime(2026, 5, 25, 9, tzinfo=CST), tick=False):
         [m] = meeting_services.regular_meetings_generate()
         liaison = verified_login(client, users["liaison_gat"])
-        assert liaison.get(f"/meetings/{m.pk}/").status_code == 200        # every unit sees the 例会
+        assert liaison.get(f"/meetings/{m.pk}/").status_code == 200  # every unit sees the 例会
         r = liaison.post(f"/meetings/{m.pk}/agenda/", {"unit": unit("gat").pk, "topic": "社区治安防控设施建设"})
         assert r.status_code == 302
         assert AgendaProposal.objects.get().unit == unit("gat")
@@ -133,11 +152,12 @@ def test_the_rule_is_checked():
 
 
 def test_a_unit_raises_a_major_matter_at_any_time(users, unit, client, frozen):
-    e = escalation_services.escalation_raise(title="老旧小区改造资金缺口", description="需省级财政统筹支持。", unit=unit("mzt"),
-                                  by=users["liaison_mzt"])
+    e = escalation_services.escalation_raise(
+        title="老旧小区改造资金缺口", description="需省级财政统筹支持。", unit=unit("mzt"), by=users["liaison_mzt"]
+    )
     assert e.status == Escalation.Status.DRAFTING and e.matter_id is None and e.raised_by_unit == unit("mzt")
     told = Message.objects.filter(kind="escalation_raised", channel="inapp")
-    assert {m.recipient.username for m in told} == {"office", "deputy"}   # 张春晖 also directs the office
+    assert {m.recipient.username for m in told} == {"office", "deputy"}  # 张春晖 also directs the office
     # The office drafts and the convener decides, as for a matter from the minutes.
     e = escalation_services.escalation_submit(escalation=e, report="请示：……", by=users["office"])
     e = escalation_services.escalation_decide(escalation=e, approve=True, by=users["convener"])
@@ -149,7 +169,10 @@ def test_a_unit_raises_a_major_matter_at_any_time(users, unit, client, frozen):
     gat = verified_login(client.__class__(), users["liaison_gat"])
     assert gat.get(f"/meetings/major-matters/{e.pk}/").status_code == 404
     assert "老旧小区改造资金缺口" not in gat.get("/meetings/major-matters/").content.decode()
-    assert verified_login(client.__class__(), users["city_guiyang"]).get(f"/meetings/major-matters/{e.pk}/").status_code == 404
+    assert (
+        verified_login(client.__class__(), users["city_guiyang"]).get(f"/meetings/major-matters/{e.pk}/").status_code
+        == 404
+    )
 
 
 def test_the_office_raises_one_and_others_may_not_raise_for_a_unit(users, unit, client, frozen):
@@ -162,9 +185,14 @@ def test_the_office_raises_one_and_others_may_not_raise_for_a_unit(users, unit, 
     liaison = verified_login(client, users["liaison_gat"])
     r = liaison.post("/meetings/major-matters/raise/", {"unit": unit("gat").pk, "title": "", "description": "说明在此"})
     assert r.status_code == 400 and "说明在此" in r.content.decode()
-    r = liaison.post("/meetings/major-matters/raise/", {"unit": unit("gat").pk, "title": "交通组织", "description": "说明"})
+    r = liaison.post(
+        "/meetings/major-matters/raise/", {"unit": unit("gat").pk, "title": "交通组织", "description": "说明"}
+    )
     assert r.status_code == 302 and Escalation.objects.filter(title="交通组织", raised_by_unit=unit("gat")).exists()
-    assert verified_login(client.__class__(), users["city_guiyang"]).get("/meetings/major-matters/raise/").status_code == 404
+    assert (
+        verified_login(client.__class__(), users["city_guiyang"]).get("/meetings/major-matters/raise/").status_code
+        == 404
+    )
 
 
 def test_the_duties_are_on_the_mechanism_page(users, client):

@@ -35,10 +35,16 @@ def _all_paths():
     return sorted(set(out))
 
 
-PUBLIC = {"/accounts/login/", "/admin/login/", "/communities/public/old-estates/",
-          # 找回密码: the reset pages work signed out (a wrong link says so)
-          "/accounts/password/reset/", "/accounts/password/reset/sent/", "/accounts/password/reset/1/1/",
-          "/accounts/password/reset/complete/"}
+PUBLIC = {
+    "/accounts/login/",
+    "/admin/login/",
+    "/communities/public/old-estates/",
+    # 找回密码: the reset pages work signed out (a wrong link says so)
+    "/accounts/password/reset/",
+    "/accounts/password/reset/sent/",
+    "/accounts/password/reset/1/1/",
+    "/accounts/password/reset/complete/",
+}
 # Calendar programs have no session: the feed's secret token is its credential; a wrong one is 404.
 # So is /metrics: only a scraper holding METRICS_TOKEN (tests/core/test_observability.py).
 TOKEN_ONLY = {"/calendar/1.ics", "/metrics"}
@@ -75,10 +81,19 @@ def test_convener_signs_in_and_sees_the_roster(users):
     assert client.get("/")["Location"] == "/accounts/2fa/?next=%2F"  # the convener's second factor
     code = totp_code(second_factor_device(users["convener"]))
     assert client.post("/accounts/2fa/", {"token": code, "next": "/"})["Location"] == "/"
-    home = client.get("/", follow=True).content.decode()   # the convener lands on 督办总览
+    home = client.get("/", follow=True).content.decode()  # the convener lands on 督办总览
     assert "召集人" in home and "督办总览" in home
     page = client.get("/mechanism/").content.decode()
-    for text in ("陈维明", "张春晖", "蔡立智", "罗雄", "省市场监督管理局", "贵安新区", "牵头单位", "成员 14 人，联络员 15 人"):
+    for text in (
+        "陈维明",
+        "张春晖",
+        "蔡立智",
+        "罗雄",
+        "省市场监督管理局",
+        "贵安新区",
+        "牵头单位",
+        "成员 14 人，联络员 15 人",
+    ):
         assert text in page, text
 
 
@@ -93,7 +108,9 @@ def test_wrong_password_gives_a_chinese_message_and_locks_after_five(users):
     assert "已暂时锁定" in response.content.decode()
 
 
-@pytest.mark.parametrize("who", ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "city_guiyang", "outsider"])
+@pytest.mark.parametrize(
+    "who", ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "city_guiyang", "outsider"]
+)
 def test_every_signed_in_user_sees_the_roster_but_only_overseers_see_contacts(users, client_for, who):
     person = users["liaison_gat"].person
     person.mobile = "13800000000"
@@ -103,10 +120,19 @@ def test_every_signed_in_user_sees_the_roster_but_only_overseers_see_contacts(us
     assert ("13800000000" in page) == (who in {"convener", "deputy", "office"})
 
 
-@pytest.mark.parametrize("who,can_see", [
-    ("convener", True), ("deputy", True), ("office", True), ("admin", True),
-    ("liaison_mzt", False), ("member_mzt", False), ("city_guiyang", False), ("outsider", False),
-])
+@pytest.mark.parametrize(
+    "who,can_see",
+    [
+        ("convener", True),
+        ("deputy", True),
+        ("office", True),
+        ("admin", True),
+        ("liaison_mzt", False),
+        ("member_mzt", False),
+        ("city_guiyang", False),
+        ("outsider", False),
+    ],
+)
 def test_health_page_for_operators_only(users, client_for, who, can_see):
     response = client_for(users[who]).get("/health/?format=json")
     if can_see:
@@ -144,11 +170,13 @@ def test_navigation_depends_on_role(users, client_for):
 
 def test_liaison_and_member_get_grants_on_their_own_unit_only(users):
     liaison, member = users["liaison_mzt"], users["member_mzt"]
-    assert [u.code for u in get_objects_for_user(liaison, "members.handle_unit_work", MemberUnit,
-                                                 accept_global_perms=False)] == ["mzt"]
+    assert [
+        u.code for u in get_objects_for_user(liaison, "members.handle_unit_work", MemberUnit, accept_global_perms=False)
+    ] == ["mzt"]
     assert not get_objects_for_user(liaison, "members.review_unit_work", MemberUnit, accept_global_perms=False).exists()
-    assert [u.code for u in get_objects_for_user(member, "members.review_unit_work", MemberUnit,
-                                                 accept_global_perms=False)] == ["mzt"]
+    assert [
+        u.code for u in get_objects_for_user(member, "members.review_unit_work", MemberUnit, accept_global_perms=False)
+    ] == ["mzt"]
     assert users["convener"].has_perm("members.oversee") and users["convener"].has_perm("members.decide")
     assert not users["convener"].has_perm("members.dispatch")
     assert users["office"].has_perm("members.dispatch") and not users["office"].has_perm("members.decide")
@@ -161,7 +189,9 @@ def test_ended_role_loses_its_grant_on_sync(users):
     from datetime import date, timedelta
 
     liaison = users["liaison_mzt"]
-    RoleAssignment.objects.filter(person=liaison.person, role=Role.LIAISON).update(end_date=date.today() - timedelta(days=1))
+    RoleAssignment.objects.filter(person=liaison.person, role=Role.LIAISON).update(
+        end_date=date.today() - timedelta(days=1)
+    )
     access_sync(user=liaison)
     assert not get_objects_for_user(liaison, "members.handle_unit_work", MemberUnit, accept_global_perms=False).exists()
 

@@ -40,7 +40,8 @@ def test_a_cached_page_reads_access_with_no_query(users, client_for):
     # reports, minutes — workflow.inbox) and their counts in one, the header's unread count
     assert len(ctx.captured_queries) == 2 + 3 + 1 + 1
     assert "deadlines_message" in ctx.captured_queries[-1]["sql"] or any(
-        "read_at" in q["sql"] for q in ctx.captured_queries)
+        "read_at" in q["sql"] for q in ctx.captured_queries
+    )
 
 
 def test_losing_a_unit_grant_shows_on_the_next_request(users, client_for):
@@ -81,8 +82,7 @@ def test_a_direct_permission_and_account_flags_show_at_once(users, client_for):
     assert client.get("/mechanism/").status_code == 302  # signed out: inactive accounts are refused
 
 
-def test_a_role_replaced_shows_on_the_next_request(users, client_for, mechanism,
-                                                   django_capture_on_commit_callbacks):
+def test_a_role_replaced_shows_on_the_next_request(users, client_for, mechanism, django_capture_on_commit_callbacks):
     liaison = users["liaison_mzt"]
     client = client_for(liaison)
     assert "联络员" in client.get("/mechanism/").context["nav_roles"]
@@ -90,8 +90,13 @@ def test_a_role_replaced_shows_on_the_next_request(users, client_for, mechanism,
     newcomer = Person.objects.create(unit=role.unit, division=role.division, name="新联络员")
     with time_machine.travel(dt.datetime(2026, 6, 1, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
         with django_capture_on_commit_callbacks(execute=True):  # the grants follow the roles on commit
-            role_replace(assignment=role, new_person=newcomer, effective_date=dt.date(2026, 6, 1),
-                         by=users["office"], reason="工作调动")
+            role_replace(
+                assignment=role,
+                new_person=newcomer,
+                effective_date=dt.date(2026, 6, 1),
+                by=users["office"],
+                reason="工作调动",
+            )
         assert inbox_units(client) == []  # no unit any more
         assert "联络员" not in client.get("/mechanism/").context["nav_roles"]
 
@@ -102,8 +107,13 @@ def test_a_role_starting_tomorrow_counts_from_tomorrow(users, client_for, mechan
     today = dt.date(2026, 3, 2)
     tz = dt.timezone(dt.timedelta(hours=8))
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, tzinfo=tz), tick=False):
-        RoleAssignment.objects.create(mechanism=mechanism, person=outsider.person, role=Role.LIAISON,
-                                      unit=MemberUnit.objects.get(code="jtt"), start_date=today + dt.timedelta(days=1))
+        RoleAssignment.objects.create(
+            mechanism=mechanism,
+            person=outsider.person,
+            role=Role.LIAISON,
+            unit=MemberUnit.objects.get(code="jtt"),
+            start_date=today + dt.timedelta(days=1),
+        )
         access_sync(user=outsider)
         assert inbox_units(client) == []
     with time_machine.travel(dt.datetime(2026, 3, 3, 0, 10, tzinfo=tz), tick=False):

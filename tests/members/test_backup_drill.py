@@ -12,8 +12,9 @@ from members.models import Person, User
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)  # pg_dump reads what is committed
-def test_the_drill_restores_the_same_data_and_the_product_comes_up(require_postgres, mechanism, users, settings,
-                                                                   tmp_path):
+def test_the_drill_restores_the_same_data_and_the_product_comes_up(
+    require_postgres, mechanism, users, settings, tmp_path
+):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     upload = Path(settings.MEDIA_ROOT, "obligations", "2026", "报告.pdf")
     upload.parent.mkdir(parents=True)
@@ -26,8 +27,12 @@ def test_the_drill_restores_the_same_data_and_the_product_comes_up(require_postg
     dumps = list((tmp_path / "backups").glob("*.dump"))
     assert len(dumps) == 1 and list((tmp_path / "backups").glob("media-*.tar.gz"))
     # The restored database was dropped after the check.
-    listed = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SELECT datname FROM pg_database"],
-                            capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SELECT datname FROM pg_database"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "_drill_" not in listed
     assert User.objects.filter(username="office").exists()  # the live database is untouched
 

@@ -7,8 +7,14 @@ from django.core.management import call_command
 
 
 def _warning(settings, host):
-    settings.DATABASES = {"default": {**settings.DATABASES["default"], "ENGINE": "django.db.backends.postgresql",
-                                      "HOST": host, "NAME": "joint_meeting"}}
+    settings.DATABASES = {
+        "default": {
+            **settings.DATABASES["default"],
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": host,
+            "NAME": "joint_meeting",
+        }
+    }
     err = StringIO()
     call_command("banner", "--database-warning", stdout=StringIO(), stderr=err)
     return err.getvalue()

@@ -20,7 +20,7 @@ def test_convener_signs_in_and_sees_the_roster(users, browser_page):
     body = page.locator("main").inner_text()
     assert "陈维明" in body and "成员 14 人，联络员 15 人" in body
     page.get_by_role("link", name="首页").click()
-    page.wait_for_url("**/dashboard/")          # the convener's first screen is 督办总览 (issue 6)
+    page.wait_for_url("**/dashboard/")  # the convener's first screen is 督办总览 (issue 6)
     assert "召集人" in page.locator(".who-roles").inner_text()
     assert page.locator("h1").inner_text() == "督办总览"
 
@@ -44,7 +44,7 @@ def test_office_sets_up_the_second_factor_on_a_phone(users, browser_page):
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     digest = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), "sha1").digest()
     offset = digest[-1] & 0x0F
-    code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    code = (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.fill("#id_token", f"{code:06d}")
     page.click("button[type=submit]")

@@ -36,8 +36,10 @@ def test_a_prefecture_user_adds_a_mobile_verifies_it_and_gets_the_next_sms(users
     client = client_for(city)
     page = client.get("/me/").content.decode()
     assert "个人设置" in page and "手机号码" in page
-    response = client.post("/me/", {"action": "save", "mobile": "139 0851 0001", "email": "",
-                                    "urgent": ["sms"], "normal": ["sms"], "info": []})
+    response = client.post(
+        "/me/",
+        {"action": "save", "mobile": "139 0851 0001", "email": "", "urgent": ["sms"], "normal": ["sms"], "info": []},
+    )
     assert response.status_code == 302
     contact = Contact.objects.get(user=city)
     assert contact.mobile == "13908510001" and not contact.mobile_ok
@@ -57,26 +59,38 @@ def test_a_prefecture_user_adds_a_mobile_verifies_it_and_gets_the_next_sms(users
     city = User.objects.get(pk=city.pk)  # a fresh account object, as the next request or task loads
     assert channels_for(city, "urgent") == ["inapp", "sms"]
     assert channels_for(city, "info") == ["inapp"]
-    notify(users=[city], subject="test:1", kind="notice", title="【通知】测试", body="【通知】测试短信",
-           channels=channels_for(city, "urgent"))
+    notify(
+        users=[city],
+        subject="test:1",
+        kind="notice",
+        title="【通知】测试",
+        body="【通知】测试短信",
+        channels=channels_for(city, "urgent"),
+    )
     _deliver_all()
     assert [s["mobile"] for s in _sms(sms_file)] == ["13908510001", "13908510001"]
     assert _sms(sms_file)[-1]["text"] == "【通知】测试短信"
-    actions = list(AuditEntry.objects.filter(object_id=str(contact.pk), action__startswith="contact.")
-                   .values_list("action", flat=True).order_by("id"))
+    actions = list(
+        AuditEntry.objects.filter(object_id=str(contact.pk), action__startswith="contact.")
+        .values_list("action", flat=True)
+        .order_by("id")
+    )
     assert actions == ["contact.update", "contact.code_send", "contact.verify"]
     update = AuditEntry.objects.get(object_id=str(contact.pk), action="contact.update")
     assert update.changes["mobile"] == ["", "13908510001"]
 
 
-def test_changing_a_verified_mobile_needs_a_new_code_and_the_roster_number_serves_meanwhile(users, client_for, sms_file):
+def test_changing_a_verified_mobile_needs_a_new_code_and_the_roster_number_serves_meanwhile(
+    users, client_for, sms_file
+):
     liaison = users["liaison_mzt"]
     person = liaison.person
     person.mobile = "13900000009"  # entered by the office in the roster
     person.save()
     assert _address(liaison, "sms") == "13900000009"
-    client_for(liaison).post("/me/", {"action": "save", "mobile": "13900000010", "email": "",
-                                      "urgent": ["sms"], "normal": [], "info": []})
+    client_for(liaison).post(
+        "/me/", {"action": "save", "mobile": "13900000010", "email": "", "urgent": ["sms"], "normal": [], "info": []}
+    )
     assert _address(liaison, "sms") == "13900000009"  # not the new, unverified one
 
 
@@ -113,8 +127,17 @@ def test_codes_are_the_accounts_own(users, client_for, sms_file):
 def test_an_email_is_verified_by_a_code_sent_to_it(users, client_for, settings, mailoutbox):
     settings.DEADLINES_EMAIL_URL = ""
     client = client_for(users["convener"])
-    client.post("/me/", {"action": "save", "mobile": "", "email": "chen@example.gov.cn",
-                         "urgent": ["email"], "normal": ["email"], "info": []})
+    client.post(
+        "/me/",
+        {
+            "action": "save",
+            "mobile": "",
+            "email": "chen@example.gov.cn",
+            "urgent": ["email"],
+            "normal": ["email"],
+            "info": [],
+        },
+    )
     client.post("/me/", {"action": "send_email"})
     _deliver_all()
     [mail] = mailoutbox
@@ -140,8 +163,14 @@ def test_a_code_goes_out_in_quiet_hours_while_reminders_wait(users, client_for, 
     person.save()
     with time_machine.travel(datetime(2026, 3, 3, 23, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=True):
         client.post("/me/", {"action": "save", "mobile": "13908510002", "email": ""})
-        notify(users=[users["liaison_mzt"]], subject="test:q", kind="notice", title="【通知】夜间",
-               body="【通知】夜间", channels=("sms",))
+        notify(
+            users=[users["liaison_mzt"]],
+            subject="test:q",
+            kind="notice",
+            title="【通知】夜间",
+            body="【通知】夜间",
+            channels=("sms",),
+        )
         client.post("/me/", {"action": "send_mobile"})
         _deliver_all()
     assert [s["mobile"] for s in _sms(sms_file)] == ["13908510002"]  # the code only

@@ -46,8 +46,14 @@ def test_a_person_adds_a_mobile_confirms_the_code_and_gets_the_next_sms(users, b
     assert "验证成功" in page.locator("main").inner_text() and "已验证" in page.locator("main").inner_text()
     assert Contact.objects.get(user=users["city_guiyang"]).mobile_ok
     city = User.objects.get(username="city_guiyang")
-    notify(users=[city], subject="test:browser", kind="notice", title="【催办】测试", body="【催办】请尽快报送。",
-           channels=channels_for(city, "urgent"))
+    notify(
+        users=[city],
+        subject="test:browser",
+        kind="notice",
+        title="【催办】测试",
+        body="【催办】请尽快报送。",
+        channels=channels_for(city, "urgent"),
+    )
     for message_id in outbox.due_ids():
         outbox.message_deliver(message_id=message_id)
     lines = [json.loads(line) for line in sms_file.read_text(encoding="utf-8").splitlines()]

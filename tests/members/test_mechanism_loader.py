@@ -15,31 +15,70 @@ from members.services import mechanism_load
 GUIZHOU = mechanism_path("guizhou")
 
 SEED_MEMBERS = {
-    "王代良": ("fgw", "资源节约和环境保护处"), "方海": ("mzt", "基层政权和社区治理处"),
-    "刘伯春": ("gat", "治安总队一处"), "郑红艺": ("sthjt", "宣传教育与对外合作处"),
-    "杨黎": ("scjgj", "标准化处"), "方延旭": ("jtt", "运输处"), "文健": ("zjt", "住房保障处"),
-    "陈少鸿": ("zjt", "房地产市场监管处"), "周平忠": ("zjt", "建筑业管理处"), "董亚伟": ("zjt", "勘察设计管理处"),
-    "柯东升": ("zjt", "建筑节能与科技处"), "李泽晖": ("zjt", "消防设计验收处"), "苗理会": ("zjt", "城市管理处"),
+    "王代良": ("fgw", "资源节约和环境保护处"),
+    "方海": ("mzt", "基层政权和社区治理处"),
+    "刘伯春": ("gat", "治安总队一处"),
+    "郑红艺": ("sthjt", "宣传教育与对外合作处"),
+    "杨黎": ("scjgj", "标准化处"),
+    "方延旭": ("jtt", "运输处"),
+    "文健": ("zjt", "住房保障处"),
+    "陈少鸿": ("zjt", "房地产市场监管处"),
+    "周平忠": ("zjt", "建筑业管理处"),
+    "董亚伟": ("zjt", "勘察设计管理处"),
+    "柯东升": ("zjt", "建筑节能与科技处"),
+    "李泽晖": ("zjt", "消防设计验收处"),
+    "苗理会": ("zjt", "城市管理处"),
     "罗立平": ("zjt", "信息化处"),
 }
 SEED_LIAISONS = {
-    "蔡立智": ("zjt", "城市建设处"), "何秋艺": ("fgw", "资源节约和环境保护处"), "王浩然": ("mzt", "基层政权和社区治理处"),
-    "陈显伟": ("gat", "治安总队一处"), "余丽丹": ("sthjt", "宣传教育与对外合作处"), "王丁": ("scjgj", "标准化处"),
-    "刘晓舜": ("jtt", "运输处"), "刘光伦": ("zjt", "住房保障处"), "樊欣": ("zjt", "房地产市场监管处"),
-    "吴文武": ("zjt", "建筑业管理处"), "尹燕": ("zjt", "勘察设计管理处"), "段莉": ("zjt", "建筑节能与科技处"),
-    "李程远": ("zjt", "消防设计验收处"), "陈星利": ("zjt", "城市管理处"), "罗雄": ("zjt", "信息化处"),
+    "蔡立智": ("zjt", "城市建设处"),
+    "何秋艺": ("fgw", "资源节约和环境保护处"),
+    "王浩然": ("mzt", "基层政权和社区治理处"),
+    "陈显伟": ("gat", "治安总队一处"),
+    "余丽丹": ("sthjt", "宣传教育与对外合作处"),
+    "王丁": ("scjgj", "标准化处"),
+    "刘晓舜": ("jtt", "运输处"),
+    "刘光伦": ("zjt", "住房保障处"),
+    "樊欣": ("zjt", "房地产市场监管处"),
+    "吴文武": ("zjt", "建筑业管理处"),
+    "尹燕": ("zjt", "勘察设计管理处"),
+    "段莉": ("zjt", "建筑节能与科技处"),
+    "李程远": ("zjt", "消防设计验收处"),
+    "陈星利": ("zjt", "城市管理处"),
+    "罗雄": ("zjt", "信息化处"),
 }
 SEED_WORK_LINES = {
-    "1a": ({"mzt"}, {"zjt"}), "1b": ({"zjt"}, {"mzt", "sthjt"}), "2": ({"zjt"}, {"fgw", "scjgj"}),
-    "3a": ({"zjt"}, {"sthjt"}), "3b": ({"mzt"}, {"zjt"}), "4a": ({"zjt", "gat"}, set()),
-    "4b": ({"mzt"}, {"zjt", "gat"}), "4c": ({"zjt"}, {"mzt"}), "5a": ({"mzt"}, set()), "5b": ({"sthjt"}, set()),
-    "5c": ({"mzt", "fgw", "jtt"}, set()), "5d": ({"zjt"}, {"mzt"}),
+    "1a": ({"mzt"}, {"zjt"}),
+    "1b": ({"zjt"}, {"mzt", "sthjt"}),
+    "2": ({"zjt"}, {"fgw", "scjgj"}),
+    "3a": ({"zjt"}, {"sthjt"}),
+    "3b": ({"mzt"}, {"zjt"}),
+    "4a": ({"zjt", "gat"}, set()),
+    "4b": ({"mzt"}, {"zjt", "gat"}),
+    "4c": ({"zjt"}, {"mzt"}),
+    "5a": ({"mzt"}, set()),
+    "5b": ({"sthjt"}, set()),
+    "5c": ({"mzt", "fgw", "jtt"}, set()),
+    "5d": ({"zjt"}, {"mzt"}),
 }
-SEED_REPORTING_UNITS = ["贵阳市", "六盘水市", "遵义市", "安顺市", "毕节市", "铜仁市", "黔西南州", "黔东南州", "黔南州", "贵安新区"]
+SEED_REPORTING_UNITS = [
+    "贵阳市",
+    "六盘水市",
+    "遵义市",
+    "安顺市",
+    "毕节市",
+    "铜仁市",
+    "黔西南州",
+    "黔东南州",
+    "黔南州",
+    "贵安新区",
+]
 
 
 def _active(role):
-    return RoleAssignment.objects.active(date(2020, 9, 11)).filter(role=role).select_related("person", "unit", "division")
+    return (
+        RoleAssignment.objects.active(date(2020, 9, 11)).filter(role=role).select_related("person", "unit", "division")
+    )
 
 
 def test_guizhou_matches_the_seed(mechanism):
@@ -63,8 +102,9 @@ def test_guizhou_matches_the_seed(mechanism):
     assert liaisons == SEED_LIAISONS and len(liaisons) == 15
 
     lines = {w.code: w for w in WorkLine.objects.prefetch_related("assignments__unit")}
-    assert {code: ({u.code for u in w.lead_units}, {u.code for u in w.participating_units})
-            for code, w in lines.items()} == SEED_WORK_LINES
+    assert {
+        code: ({u.code for u in w.lead_units}, {u.code for u in w.participating_units}) for code, w in lines.items()
+    } == SEED_WORK_LINES
     assert [ru.name for ru in ReportingUnit.objects.order_by("order")] == SEED_REPORTING_UNITS
 
 
@@ -75,12 +115,18 @@ def test_contact_details_are_left_empty(mechanism):
 
 
 def test_second_load_changes_nothing(mechanism):
-    before = (AuditEntry.objects.count(), Mechanism.objects.get().loaded_at,
-              sorted(RoleAssignment.objects.values_list("id", flat=True)))
+    before = (
+        AuditEntry.objects.count(),
+        Mechanism.objects.get().loaded_at,
+        sorted(RoleAssignment.objects.values_list("id", flat=True)),
+    )
     report = mechanism_load(spec=mechanism_spec_read(GUIZHOU))
     assert not report.changed and report.created == [] and report.updated == []
-    after = (AuditEntry.objects.count(), Mechanism.objects.get().loaded_at,
-             sorted(RoleAssignment.objects.values_list("id", flat=True)))
+    after = (
+        AuditEntry.objects.count(),
+        Mechanism.objects.get().loaded_at,
+        sorted(RoleAssignment.objects.values_list("id", flat=True)),
+    )
     assert after == before
 
 
@@ -110,33 +156,57 @@ def _line_of(text: str, needle: str) -> int:
 
 MALFORMED = [
     # (description, transform, expected fragments of the message)
-    ("unknown unit in a work line",
-     lambda t: t.replace("lead: [mzt, fgw, jtt]", "lead: [mzt, fgw, xyz]"),
-     ["work_lines[10].lead[2]", "未知的单位代码 “xyz”", "第 {line} 行"], "lead: [mzt, fgw, xyz]"),
-    ("unknown role",
-     lambda t: t.replace("roles: [convener]", "roles: [chairman]"),
-     ["people[0].roles[0]", "未知角色 “chairman”"], "roles: [chairman]"),
-    ("division not in unit",
-     lambda t: t.replace("{name: 王丁, unit: scjgj, division: 标准化处", "{name: 王丁, unit: scjgj, division: 运输处"),
-     ["people[21].division", "没有处室 “运输处”"], "{name: 王丁"),
-    ("missing field",
-     lambda t: t.replace("  - {code: zunyi, name: 遵义市, kind: 市}", "  - {code: zunyi, name: 遵义市}"),
-     ["reporting_units[2].kind", "缺少必填字段"], "{code: zunyi"),
-    ("two lead units",
-     lambda t: t.replace("    full_name: 贵州省民政厅\n", "    full_name: 贵州省民政厅\n    lead: true\n"),
-     ["units", "恰有一个牵头单位"], None),
-    ("misspelt key",
-     lambda t: t.replace("    participating: [sthjt]\n", "    participatng: [sthjt]\n", 1),
-     ["participatng", "未知字段"], "participatng"),
-    ("broken YAML",
-     lambda t: t.replace("  - code: fgw\n", "  - code: fgw\n   name: : :\n"),
-     ["YAML 格式错误"], None),
-    ("duplicate unit code",
-     lambda t: t.replace("  - code: jtt\n", "  - code: gat\n"),
-     ["units[5]", "单位代码 “gat”", "重复"], None),
-    ("wrong type for lead",
-     lambda t: t.replace("    lead: true\n", "    lead: 是\n", 1),
-     ["units[0].lead", "true 或 false"], "lead: 是"),
+    (
+        "unknown unit in a work line",
+        lambda t: t.replace("lead: [mzt, fgw, jtt]", "lead: [mzt, fgw, xyz]"),
+        ["work_lines[10].lead[2]", "未知的单位代码 “xyz”", "第 {line} 行"],
+        "lead: [mzt, fgw, xyz]",
+    ),
+    (
+        "unknown role",
+        lambda t: t.replace("roles: [convener]", "roles: [chairman]"),
+        ["people[0].roles[0]", "未知角色 “chairman”"],
+        "roles: [chairman]",
+    ),
+    (
+        "division not in unit",
+        lambda t: t.replace(
+            "{name: 王丁, unit: scjgj, division: 标准化处", "{name: 王丁, unit: scjgj, division: 运输处"
+        ),
+        ["people[21].division", "没有处室 “运输处”"],
+        "{name: 王丁",
+    ),
+    (
+        "missing field",
+        lambda t: t.replace("  - {code: zunyi, name: 遵义市, kind: 市}", "  - {code: zunyi, name: 遵义市}"),
+        ["reporting_units[2].kind", "缺少必填字段"],
+        "{code: zunyi",
+    ),
+    (
+        "two lead units",
+        lambda t: t.replace("    full_name: 贵州省民政厅\n", "    full_name: 贵州省民政厅\n    lead: true\n"),
+        ["units", "恰有一个牵头单位"],
+        None,
+    ),
+    (
+        "misspelt key",
+        lambda t: t.replace("    participating: [sthjt]\n", "    participatng: [sthjt]\n", 1),
+        ["participatng", "未知字段"],
+        "participatng",
+    ),
+    ("broken YAML", lambda t: t.replace("  - code: fgw\n", "  - code: fgw\n   name: : :\n"), ["YAML 格式错误"], None),
+    (
+        "duplicate unit code",
+        lambda t: t.replace("  - code: jtt\n", "  - code: gat\n"),
+        ["units[5]", "单位代码 “gat”", "重复"],
+        None,
+    ),
+    (
+        "wrong type for lead",
+        lambda t: t.replace("    lead: true\n", "    lead: 是\n", 1),
+        ["units[0].lead", "true 或 false"],
+        "lead: 是",
+    ),
 ]
 
 

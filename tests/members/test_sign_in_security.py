@@ -93,7 +93,9 @@ def test_each_privileged_role_must_verify_before_any_page(users, who):
     assert api.status_code == 403 and "两步验证" in api.json()["detail"]
     page = client.get("/accounts/2fa/").content.decode()
     assert "两步验证" in page and "恢复码" in page
-    response = client.post("/accounts/2fa/", {"token": totp_code(second_factor_device(users[who])), "next": "/mechanism/"})
+    response = client.post(
+        "/accounts/2fa/", {"token": totp_code(second_factor_device(users[who])), "next": "/mechanism/"}
+    )
     assert response["Location"] == "/mechanism/"
     assert client.get("/mechanism/").status_code == 200
     assert client.get("/api/v1/units/").status_code == 200
@@ -133,8 +135,9 @@ def test_office_enrols_with_a_server_drawn_qr_code_and_gets_recovery_codes_once(
     assert "验证码不正确或已过期" in wrong
     assert client.get("/items/queue/").status_code == 302  # still not verified
     # django-otp makes the next try wait after a failure; the test does not wait
-    TOTPDevice.objects.filter(user=users["office"]).update(throttling_failure_count=0,
-                                                           throttling_failure_timestamp=None)
+    TOTPDevice.objects.filter(user=users["office"]).update(
+        throttling_failure_count=0, throttling_failure_timestamp=None
+    )
     code = f"{_code(key, int(timezone.now().timestamp()) // 30):06d}"
     response = client.post("/accounts/2fa/", {"token": code, "next": "/items/queue/"})
     html = response.content.decode()
@@ -155,7 +158,7 @@ def _code(key: bytes, step: int) -> int:
 
     digest = hmac.new(key, struct.pack(">Q", step), "sha1").digest()
     offset = digest[-1] & 0x0F
-    return (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+    return (struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
 
 
 def test_wrong_code_is_refused_in_chinese_and_a_recovery_code_works_once(users):
@@ -238,8 +241,10 @@ def test_password_change_signed_in(users, client_for):
     assert "修改密码" in page and "旧密码" in page
     bad = client.post("/accounts/password/", {"old_password": "nope", "new_password1": "x", "new_password2": "x"})
     assert bad.status_code == 200 and "你的旧密码不正确" in bad.content.decode()
-    response = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "绿色社区-新密码-2026",
-                                                   "new_password2": "绿色社区-新密码-2026"})
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "绿色社区-新密码-2026", "new_password2": "绿色社区-新密码-2026"},
+    )
     assert response["Location"] == "/accounts/password/done/"
     assert AuditEntry.objects.filter(action="account.password_change", object_id=str(users["liaison_mzt"].pk)).exists()
     assert _sign_in(Client(), "liaison_mzt", "绿色社区-新密码-2026")["Location"] == "/"
@@ -261,8 +266,9 @@ def test_password_reset_mails_only_the_address_on_the_account(users):
     link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", message.body).group(1)
     form = client.get(link, follow=True)
     assert "设置新密码" in form.content.decode()
-    response = client.post(form.redirect_chain[-1][0], {"new_password1": "重设后的新密码-2026",
-                                                        "new_password2": "重设后的新密码-2026"})
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "重设后的新密码-2026", "new_password2": "重设后的新密码-2026"}
+    )
     assert response["Location"] == "/accounts/password/reset/complete/"
     assert _sign_in(Client(), "liaison_mzt", "重设后的新密码-2026")["Location"] == "/"
     assert AuditEntry.objects.filter(action="account.password_reset").exists()
@@ -277,7 +283,9 @@ def test_password_reset_does_not_skip_the_second_factor(users):
     client.post("/accounts/password/reset/", {"email": "office@example.gov.cn"})
     link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
-    client.post(form.redirect_chain[-1][0], {"new_password1": "重设后的新密码-2026", "new_password2": "重设后的新密码-2026"})
+    client.post(
+        form.redirect_chain[-1][0], {"new_password1": "重设后的新密码-2026", "new_password2": "重设后的新密码-2026"}
+    )
     _sign_in(client, "office", "重设后的新密码-2026")
     assert client.get("/items/queue/")["Location"].startswith("/accounts/2fa/")
 

@@ -16,12 +16,12 @@ SEED = Path(__file__).resolve().parents[2] / "docs" / "sources" / "guizhou-qianj
 def seed_section_three() -> dict[str, list[tuple[str, str]]]:
     """（一）…（五） → [(text, bracket)] as printed in the seed (page breaks joined)."""
     text = SEED.read_text(encoding="utf-8")
-    part = text[text.index("三、工作内容"):text.index("四、工作步骤")].replace("三、工作内容", "").strip()
+    part = text[text.index("三、工作内容") : text.index("四、工作步骤")].replace("三、工作内容", "").strip()
     part = re.sub(r"\n\n(?!（[一二三四五]）)", "", part)
     out = {}
     for para in (p for p in part.split("\n\n") if p.strip()):
         head = re.match(r"（([一二三四五])）([^。]+)。", para)
-        pieces = re.split(r"[（(](省[^（）()]*?)[）)]", para[head.end():])
+        pieces = re.split(r"[（(](省[^（）()]*?)[）)]", para[head.end() :])
         out[head.group(0)[:-1]] = [(pieces[i].lstrip("。") + "。", pieces[i + 1]) for i in range(0, len(pieces) - 1, 2)]
     return out
 
@@ -51,7 +51,9 @@ def test_every_work_line_is_the_seed_text(mechanism):
 def test_reloading_an_older_database_updates_the_texts(mechanism):
     """A database loaded from the previous version (abridged 3a, older version number) is brought up to
     date by `load_mechanism`: the new version is accepted and every changed text is rewritten, audited."""
-    WorkLine.objects.filter(code="3a").update(content="整治小区及周边绿化、照明等环境，推动适老化改造和无障碍设施建设。")
+    WorkLine.objects.filter(code="3a").update(
+        content="整治小区及周边绿化、照明等环境，推动适老化改造和无障碍设施建设。"
+    )
     Mechanism.objects.filter(pk=mechanism.pk).update(config_version="2020.09.11-2", config_digest="older")
     report = mechanism_load(spec=mechanism_spec_read(mechanism_path("guizhou")))
     assert any(line.startswith("工作事项 3a") and "content" in line for line in report.updated)

@@ -24,10 +24,19 @@ def unit():
 @pytest.fixture
 def dispatch(users, unit, frozen):
     """Dispatch an item as the office: dispatch(lead=["zjt"], participating=["mzt", "gat"])."""
-    def make(lead=("zjt",), participating=("mzt", "gat"), due=dt.date(2026, 3, 20), title="推进老旧小区绿色化改造",
-             **extra):
+
+    def make(
+        lead=("zjt",), participating=("mzt", "gat"), due=dt.date(2026, 3, 20), title="推进老旧小区绿色化改造", **extra
+    ):
         return flow_services.item_dispatch(
-            by=users["office"], title=title, content="请按方案分工办理并反馈。", source="ad_hoc",
-            lead_units=[unit(c) for c in lead], participating_units=[unit(c) for c in participating],
-            due_date=due, **extra)
+            by=users["office"],
+            title=title,
+            content="请按方案分工办理并反馈。",
+            source="ad_hoc",
+            lead_units=[unit(c) for c in lead],
+            participating_units=[unit(c) for c in participating],
+            due_date=due,
+            **extra,
+        )
+
     return make

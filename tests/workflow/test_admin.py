@@ -8,8 +8,15 @@ pytestmark = pytest.mark.django_db
 
 
 def test_admin_lists_items_read_only(users, client_for, unit, frozen):
-    item = fs.item_dispatch(by=users["office"], title="后台可见", content="c", source="ad_hoc",
-                            lead_units=[unit("zjt")], participating_units=[], due_date=dt.date(2026, 3, 20))
+    item = fs.item_dispatch(
+        by=users["office"],
+        title="后台可见",
+        content="c",
+        source="ad_hoc",
+        lead_units=[unit("zjt")],
+        participating_units=[],
+        due_date=dt.date(2026, 3, 20),
+    )
     admin = client_for(users["admin"])
     assert "后台可见" in admin.get("/admin/tasks/item/").content.decode()
     page = admin.get(f"/admin/tasks/item/{item.pk}/change/")

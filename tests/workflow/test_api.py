@@ -16,8 +16,12 @@ def api(client_for, user):
     def call(method, url, data=None, **kw):
         if data is not None and "format" not in kw:
             kw["content_type"] = "application/json"
-        return getattr(c, method)(f"/api/v1/{url}", data, **kw) if data is not None else getattr(c, method)(
-            f"/api/v1/{url}")
+        return (
+            getattr(c, method)(f"/api/v1/{url}", data, **kw)
+            if data is not None
+            else getattr(c, method)(f"/api/v1/{url}")
+        )
+
     return call
 
 
@@ -34,8 +38,15 @@ def work(call, item_id, text):
 
 
 def create(office, lead=("zjt",), participating=("mzt", "gat"), **over):
-    body = {"title": "推进绿色社区创建", "content": "请办理", "source": "ad_hoc", "lead_units": list(lead),
-            "participating_units": list(participating), "due_date": "2026-03-20", **over}
+    body = {
+        "title": "推进绿色社区创建",
+        "content": "请办理",
+        "source": "ad_hoc",
+        "lead_units": list(lead),
+        "participating_units": list(participating),
+        "due_date": "2026-03-20",
+        **over,
+    }
     return office("post", "items/", body)
 
 
@@ -45,18 +56,26 @@ def test_lead_and_two_participants_through_the_api(users, client_for, frozen):
     assert r.status_code == 201, r.json()
     item = r.json()
     assert [(a["unit_code"], a["role"], a["due_date"]) for a in item["assignments"]] == [
-        ("zjt", "lead", "2026-03-20"), ("mzt", "participating", "2026-03-18"), ("gat", "participating", "2026-03-18")]
+        ("zjt", "lead", "2026-03-20"),
+        ("mzt", "participating", "2026-03-18"),
+        ("gat", "participating", "2026-03-18"),
+    ]
     mzt, gat, zjt = (api(client_for, users[f"liaison_{c}"]) for c in ("mzt", "gat", "zjt"))
     t = my_task(zjt, item["id"])
     t = zjt("post", f"tasks/{t['id']}/claim/").json()
     early = zjt("post", f"tasks/{t['id']}/submit/", {"result": "汇总", "version": t["version"]})
     assert early.status_code == 400 and "尚有单位未反馈" in early.json()["detail"]
     r = gat("post", f"tasks/{my_task(gat, item['id'])['id']}/claim/").json()
-    up = gat("post", f"tasks/{r['id']}/attachments/", {"file": SimpleUploadedFile("表.xlsx", b"PK\x03\x04xx")},
-             format="multipart")
+    up = gat(
+        "post",
+        f"tasks/{r['id']}/attachments/",
+        {"file": SimpleUploadedFile("表.xlsx", b"PK\x03\x04xx")},
+        format="multipart",
+    )
     assert up.status_code == 201 and up.json()["name"] == "表.xlsx"
-    bad = gat("post", f"tasks/{r['id']}/attachments/", {"file": SimpleUploadedFile("x.sh", b"#!/bin/sh")},
-              format="multipart")
+    bad = gat(
+        "post", f"tasks/{r['id']}/attachments/", {"file": SimpleUploadedFile("x.sh", b"#!/bin/sh")}, format="multipart"
+    )
     assert bad.status_code == 400 and "不支持的文件类型" in bad.json()["detail"]
     gat("post", f"tasks/{r['id']}/submit/", {"result": "公安厅反馈", "version": r["version"]})
     work(mzt, item["id"], "民政厅反馈")
@@ -99,12 +118,17 @@ def test_return_rerouted_and_extensions_through_the_api(users, client_for, froze
     convener = api(client_for, users["convener"])
     pending = convener("get", "requests/").json()["results"]
     assert [p["kind"] for p in pending] == ["return"]
-    assert convener("post", f"requests/{pending[0]['id']}/decide/", {"decision": "approve",
-                                                                    "units": ["nosuch"]}).status_code == 400
+    assert (
+        convener(
+            "post", f"requests/{pending[0]['id']}/decide/", {"decision": "approve", "units": ["nosuch"]}
+        ).status_code
+        == 400
+    )
     r = convener("post", f"requests/{pending[0]['id']}/decide/", {"decision": "approve", "units": ["sthjt"]})
     assert r.status_code == 200 and r.json()["rerouted_to"] == ["省生态环境厅"]
-    codes = [a["unit_code"] for a in office("get", f"items/{item['id']}/").json()["assignments"]
-             if a["status"] != "rerouted"]
+    codes = [
+        a["unit_code"] for a in office("get", f"items/{item['id']}/").json()["assignments"] if a["status"] != "rerouted"
+    ]
     assert sorted(codes) == ["mzt", "sthjt", "zjt"]
     assert all(t["item"] != item["id"] for t in gat("get", "tasks/").json()["results"])
 
@@ -121,16 +145,22 @@ def test_return_rerouted_and_extensions_through_the_api(users, client_for, froze
     mzt = api(client_for, users["liaison_mzt"])
     t = my_task(mzt, item["id"])
     req = mzt("post", f"tasks/{t['id']}/extension/", {"reason": "调研", "new_due_date": "2026-03-25"}).json()
-    assert convener("post", f"requests/{req['id']}/decide/", {"decision": "refuse", "note": "按期"}).json()[
-        "status"] == "refused"
+    assert (
+        convener("post", f"requests/{req['id']}/decide/", {"decision": "refuse", "note": "按期"}).json()["status"]
+        == "refused"
+    )
     assert my_task(mzt, item["id"])["due_date"] == "2026-03-18"
 
 
 def test_bad_create_input_through_the_api(users, client_for, frozen):
     office = api(client_for, users["office"])
-    for over, text in [({"title": ""}, "请填写标题"), ({"due_date": "2026-01-01"}, "不能早于今天"),
-                       ({"lead_units": []}, "请至少选择一个牵头单位"), ({"lead_units": ["xyz"]}, "没有这些成员单位"),
-                       ({"due_date": "not a date"}, "办理时限：日期格式错误")]:
+    for over, text in [
+        ({"title": ""}, "请填写标题"),
+        ({"due_date": "2026-01-01"}, "不能早于今天"),
+        ({"lead_units": []}, "请至少选择一个牵头单位"),
+        ({"lead_units": ["xyz"]}, "没有这些成员单位"),
+        ({"due_date": "not a date"}, "办理时限：日期格式错误"),
+    ]:
         r = create(office, **over)
         assert r.status_code == 400 and text in r.json()["detail"], (over, r.json())
     assert Item.objects.count() == 0
@@ -138,17 +168,31 @@ def test_bad_create_input_through_the_api(users, client_for, frozen):
 
 def test_items_list_is_keyset_paginated(users, client_for, frozen, unit):
     from tasks import services as fs
+
     for i in range(3):
-        fs.item_dispatch(by=users["office"], title=f"事项{i}", content="c", source="ad_hoc", lead_units=[unit("zjt")],
-                         participating_units=[], due_date=dt.date(2026, 3, 10 + i))
+        fs.item_dispatch(
+            by=users["office"],
+            title=f"事项{i}",
+            content="c",
+            source="ad_hoc",
+            lead_units=[unit("zjt")],
+            participating_units=[],
+            due_date=dt.date(2026, 3, 10 + i),
+        )
     r = client_for(users["office"]).get("/api/v1/items/").json()
     assert [i["title"] for i in r["results"]] == ["事项0", "事项1", "事项2"] and "next" in r
 
 
 def test_schema_lists_the_endpoints(users, client_for):
     schema = client_for(users["office"]).get("/api/schema/").content.decode()
-    for path in ("/api/v1/items/", "/api/v1/tasks/{id}/submit/", "/api/v1/tasks/{id}/claim/",
-                 "/api/v1/items/{id}/accept/", "/api/v1/requests/{id}/decide/", "/api/v1/tasks/{id}/attachments/"):
+    for path in (
+        "/api/v1/items/",
+        "/api/v1/tasks/{id}/submit/",
+        "/api/v1/tasks/{id}/claim/",
+        "/api/v1/items/{id}/accept/",
+        "/api/v1/requests/{id}/decide/",
+        "/api/v1/tasks/{id}/attachments/",
+    ):
         assert path in schema, path
 
 
@@ -157,12 +201,25 @@ def test_item_from_a_work_line_takes_its_units(users, client_for, frozen):
 
     office = api(client_for, users["office"])
     line = WorkLine.objects.get(code="5c")  # joint leads mzt + fgw + jtt
-    r = office("post", "items/", {"title": line.title, "content": line.content, "source": "work_line",
-                                  "work_line": line.pk, "due_date": "2026-03-20"})
+    r = office(
+        "post",
+        "items/",
+        {
+            "title": line.title,
+            "content": line.content,
+            "source": "work_line",
+            "work_line": line.pk,
+            "due_date": "2026-03-20",
+        },
+    )
     assert r.status_code == 201, r.json()
     assert [(a["unit_code"], a["role"], a["order"]) for a in r.json()["assignments"]] == [
-        (u.code, "lead", i) for i, u in enumerate(line.lead_units)]
+        (u.code, "lead", i) for i, u in enumerate(line.lead_units)
+    ]
     line = WorkLine.objects.get(code="1b")  # zjt leads, mzt and sthjt take part
-    r = office("post", "items/", {"title": "t", "content": "c", "source": "work_line", "work_line": line.pk,
-                                  "due_date": "2026-03-20"})
+    r = office(
+        "post",
+        "items/",
+        {"title": "t", "content": "c", "source": "work_line", "work_line": line.pk, "due_date": "2026-03-20"},
+    )
     assert sorted(a["unit_code"] for a in r.json()["assignments"] if a["role"] == "participating") == ["mzt", "sthjt"]

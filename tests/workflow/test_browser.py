@@ -12,9 +12,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_liaison_claims_attaches_and_submits(users, browser_page, tmp_path):
     unit = MemberUnit.objects.get
-    item = fs.item_dispatch(by=users["office"], title="建立社区议事协商平台", content="请反馈进展。", source="ad_hoc",
-                            lead_units=[unit(code="zjt")], participating_units=[unit(code="mzt")],
-                            due_date=dt.date.today() + dt.timedelta(days=30))
+    item = fs.item_dispatch(
+        by=users["office"],
+        title="建立社区议事协商平台",
+        content="请反馈进展。",
+        source="ad_hoc",
+        lead_units=[unit(code="zjt")],
+        participating_units=[unit(code="mzt")],
+        due_date=dt.date.today() + dt.timedelta(days=30),
+    )
     draft = tmp_path / "反馈材料.pdf"
     draft.write_bytes(b"%PDF-1.4\n% test\n")
 
@@ -49,9 +55,15 @@ def test_liaison_claims_attaches_and_submits(users, browser_page, tmp_path):
 def test_typed_feedback_survives_two_uploads_and_is_submitted(users, browser_page, tmp_path):
     """Issue 14: typing, then uploading (twice), must not lose the text; 提交反馈 sends it with both files."""
     unit = MemberUnit.objects.get
-    item = fs.item_dispatch(by=users["office"], title="开展绿色社区宣传", content="请反馈。", source="ad_hoc",
-                            lead_units=[unit(code="zjt")], participating_units=[unit(code="mzt")],
-                            due_date=dt.date.today() + dt.timedelta(days=30))
+    item = fs.item_dispatch(
+        by=users["office"],
+        title="开展绿色社区宣传",
+        content="请反馈。",
+        source="ad_hoc",
+        lead_units=[unit(code="zjt")],
+        participating_units=[unit(code="mzt")],
+        due_date=dt.date.today() + dt.timedelta(days=30),
+    )
     first, second = tmp_path / "宣传方案.pdf", tmp_path / "活动照片.png"
     first.write_bytes(b"%PDF-1.4\n% test\n")
     second.write_bytes(b"\x89PNG\r\n\x1a\n")
@@ -78,5 +90,8 @@ def test_typed_feedback_survives_two_uploads_and_is_submitted(users, browser_pag
 
     a = Assignment.objects.get(item=item, unit__code="mzt")
     assert a.status == "submitted" and a.result == text
-    assert sorted(Attachment.objects.filter(assignment=a).values_list("name", flat=True)) == ["宣传方案.pdf", "活动照片.png"]
+    assert sorted(Attachment.objects.filter(assignment=a).values_list("name", flat=True)) == [
+        "宣传方案.pdf",
+        "活动照片.png",
+    ]
     assert text in page.locator("main").inner_text()

@@ -21,8 +21,9 @@ PEOPLE = {"zjt_zfbz": "刘光伦", "zjt_fdc": "樊欣", "head_zfbz": "文健", "
 
 
 def _sign_in(browser, live_server, username, width):
-    context = browser.new_context(locale="zh-CN", base_url=live_server.url,
-                                  viewport={"width": width, "height": 844 if width < 800 else 900})
+    context = browser.new_context(
+        locale="zh-CN", base_url=live_server.url, viewport={"width": width, "height": 844 if width < 800 else 900}
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.goto("/accounts/login/")
@@ -47,12 +48,20 @@ def _fits_and_passes_axe(page, width, problems, label):
 
 def test_pass_down_to_two_divisions_review_consolidate_accept(users, live_server, chromium):  # noqa: F811
     zjt = MemberUnit.objects.get(code="zjt")
-    unit_division_settings_set(unit=zjt, coordinating_division=zjt.coordinating_division, head_review=True,
-                               by=users["office"])
+    unit_division_settings_set(
+        unit=zjt, coordinating_division=zjt.coordinating_division, head_review=True, by=users["office"]
+    )
     for username, name in PEOPLE.items():
         account_create(username=username, password=PASSWORD, person=Person.objects.get(name=name))
-    item = fs.item_dispatch(by=users["office"], title=TITLE, content="请住建厅统筹办理并反馈。", source="ad_hoc",
-                            lead_units=[zjt], participating_units=[], due_date=dt.date.today() + dt.timedelta(days=30))
+    item = fs.item_dispatch(
+        by=users["office"],
+        title=TITLE,
+        content="请住建厅统筹办理并反馈。",
+        source="ad_hoc",
+        lead_units=[zjt],
+        participating_units=[],
+        due_date=dt.date.today() + dt.timedelta(days=30),
+    )
     problems = []
 
     # 1. The unit's liaison (蔡立智, 城市建设处) claims and passes the share to two divisions.

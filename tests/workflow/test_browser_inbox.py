@@ -22,23 +22,50 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _world(users):
     unit = MemberUnit.objects.get
     today = timezone.localdate()
-    fs.item_dispatch(by=users["office"], title="建立社区议事协商平台", content="请反馈进展。", source="ad_hoc",
-                     lead_units=[unit(code="zjt")], participating_units=[unit(code="mzt")],
-                     due_date=today + dt.timedelta(days=30))
+    fs.item_dispatch(
+        by=users["office"],
+        title="建立社区议事协商平台",
+        content="请反馈进展。",
+        source="ad_hoc",
+        lead_units=[unit(code="zjt")],
+        participating_units=[unit(code="mzt")],
+        due_date=today + dt.timedelta(days=30),
+    )
     obligations_generate()
     report = Obligation.objects.filter(member_unit__code="mzt").order_by("due_on", "pk").first()
-    Obligation.objects.filter(pk=report.pk).update(opens_on=today - dt.timedelta(days=5),
-                                                   due_on=today + dt.timedelta(days=1), status=Obligation.OPEN)
-    meeting = meeting_propose(title="第二次联席会议", topics="部署改造", reasons="年度部署", unit=unit(code="mzt"),
-                                 by=users["liaison_mzt"])
+    Obligation.objects.filter(pk=report.pk).update(
+        opens_on=today - dt.timedelta(days=5), due_on=today + dt.timedelta(days=1), status=Obligation.OPEN
+    )
+    meeting = meeting_propose(
+        title="第二次联席会议", topics="部署改造", reasons="年度部署", unit=unit(code="mzt"), by=users["liaison_mzt"]
+    )
     meeting_decide(meeting=meeting, approve=True, by=users["convener"])
-    meeting_schedule(meeting=meeting, starts_at=timezone.now() + dt.timedelta(days=2), place="会议室",
-                        chair="陈维明", units=[unit(code="mzt"), unit(code="zjt")], by=users["office"])
-    minutes = meeting_attendance_record(meeting=meeting, attended_units=[unit(code="mzt"), unit(code="zjt")],
-                                           by=users["office"])
-    minutes_save(minutes=minutes, title="第二次联席会议纪要", summary="", by=users["office"], matters=[{
-        "content": "推进改造", "done_criteria": "完成并书面反馈", "due_date": today + dt.timedelta(days=60),
-        "lead_units": [unit(code="zjt")], "participating_units": [unit(code="mzt")]}])
+    meeting_schedule(
+        meeting=meeting,
+        starts_at=timezone.now() + dt.timedelta(days=2),
+        place="会议室",
+        chair="陈维明",
+        units=[unit(code="mzt"), unit(code="zjt")],
+        by=users["office"],
+    )
+    minutes = meeting_attendance_record(
+        meeting=meeting, attended_units=[unit(code="mzt"), unit(code="zjt")], by=users["office"]
+    )
+    minutes_save(
+        minutes=minutes,
+        title="第二次联席会议纪要",
+        summary="",
+        by=users["office"],
+        matters=[
+            {
+                "content": "推进改造",
+                "done_criteria": "完成并书面反馈",
+                "due_date": today + dt.timedelta(days=60),
+                "lead_units": [unit(code="zjt")],
+                "participating_units": [unit(code="mzt")],
+            }
+        ],
+    )
     minutes_submit(minutes=minutes, by=users["office"])
     return Obligation.objects.get(pk=report.pk), minutes
 

@@ -18,9 +18,15 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 
 def test_concurrent_submissions_are_serialised(require_postgres, users, unit):
-    item = fs.item_dispatch(by=users["office"], title="并发测试", content="c", source="ad_hoc",
-                            lead_units=[unit("zjt"), unit("mzt")], participating_units=[unit("gat")],
-                            due_date=dt.date.today() + dt.timedelta(days=20))
+    item = fs.item_dispatch(
+        by=users["office"],
+        title="并发测试",
+        content="c",
+        source="ad_hoc",
+        lead_units=[unit("zjt"), unit("mzt")],
+        participating_units=[unit("gat")],
+        due_date=dt.date.today() + dt.timedelta(days=20),
+    )
     shares = {}
     for code in ("mzt", "gat"):
         a = item.assignments.get(unit__code=code)
@@ -57,9 +63,15 @@ def test_a_submission_waits_for_the_flow_lock(require_postgres, users, unit):
     """While another transaction holds the process row, a submission does not slip past it."""
     import time
 
-    item = fs.item_dispatch(by=users["office"], title="锁测试", content="c", source="ad_hoc",
-                            lead_units=[unit("zjt")], participating_units=[unit("gat")],
-                            due_date=dt.date.today() + dt.timedelta(days=20))
+    item = fs.item_dispatch(
+        by=users["office"],
+        title="锁测试",
+        content="c",
+        source="ad_hoc",
+        lead_units=[unit("zjt")],
+        participating_units=[unit("gat")],
+        due_date=dt.date.today() + dt.timedelta(days=20),
+    )
     a = ts.assignment_claim(assignment=item.assignments.get(unit__code="gat"), by=users["liaison_gat"])
     process = process_for_item(item)
     held, order = threading.Event(), []

@@ -20,8 +20,11 @@ pytestmark = pytest.mark.django_db
 
 TITLE = "处室测试事项乙"
 SECRET_1 = "第二处室的机密办理情况"
-DIVISIONS = {"div0": ("住房保障处", "刘光伦", "文健"), "div1": ("房地产市场监管处", "樊欣", "陈少鸿"),
-             "div2": ("信息化处", "罗雄", "罗立平")}
+DIVISIONS = {
+    "div0": ("住房保障处", "刘光伦", "文健"),
+    "div1": ("房地产市场监管处", "樊欣", "陈少鸿"),
+    "div2": ("信息化处", "罗雄", "罗立平"),
+}
 DIVISION_ROLES = [f"{d}_{k}" for d in DIVISIONS for k in ("liaison", "member")]
 ALL = ROLES + DIVISION_ROLES
 UNIT = {"liaison_zjt"}
@@ -34,14 +37,24 @@ def world(users, unit, frozen):
     accounts = dict(users)
     zjt = MemberUnit.objects.get(code="zjt")
     for key, (_division, liaison, member) in DIVISIONS.items():
-        accounts[f"{key}_liaison"] = account_create(username=f"{key}_l", password=PASSWORD,
-                                                    person=Person.objects.get(name=liaison))
-        accounts[f"{key}_member"] = account_create(username=f"{key}_m", password=PASSWORD,
-                                                   person=Person.objects.get(name=member))
-    unit_division_settings_set(unit=zjt, coordinating_division=zjt.coordinating_division, head_review=True,
-                               by=users["office"])
-    item = fs.item_dispatch(by=users["office"], title=TITLE, content="c", source="ad_hoc", lead_units=[unit("zjt")],
-                            participating_units=[unit("gat")], due_date=dt.date(2026, 3, 20))
+        accounts[f"{key}_liaison"] = account_create(
+            username=f"{key}_l", password=PASSWORD, person=Person.objects.get(name=liaison)
+        )
+        accounts[f"{key}_member"] = account_create(
+            username=f"{key}_m", password=PASSWORD, person=Person.objects.get(name=member)
+        )
+    unit_division_settings_set(
+        unit=zjt, coordinating_division=zjt.coordinating_division, head_review=True, by=users["office"]
+    )
+    item = fs.item_dispatch(
+        by=users["office"],
+        title=TITLE,
+        content="c",
+        source="ad_hoc",
+        lead_units=[unit("zjt")],
+        participating_units=[unit("gat")],
+        due_date=dt.date(2026, 3, 20),
+    )
     share = item.assignments.get(unit__code="zjt")
     ts.assignment_claim(assignment=share, by=users["liaison_zjt"])
     d0, d1 = (Division.objects.get(unit=zjt, name=DIVISIONS[k][0]) for k in ("div0", "div1"))
@@ -50,8 +63,18 @@ def world(users, unit, frozen):
     att1 = ds.part_attachment_add(part=p1, upload=SimpleUploadedFile("一.pdf", b"%PDF-1"), by=accounts["div1_liaison"])
     ds.division_part_submit(part=p1, result=SECRET_1, version=None, by=accounts["div1_liaison"])
     review1 = HeadReview.objects.get(part=p1)
-    return {"accounts": accounts, "ids": {"item": item.pk, "share": share.pk, "part0": p0.pk, "part1": p1.pk,
-                                          "att0": att0.pk, "att1": att1.pk, "review1": review1.pk}}
+    return {
+        "accounts": accounts,
+        "ids": {
+            "item": item.pk,
+            "share": share.pk,
+            "part0": p0.pk,
+            "part1": p1.pk,
+            "att0": att0.pk,
+            "att1": att1.pk,
+            "review1": review1.pk,
+        },
+    }
 
 
 SHARE_MANAGERS = UNIT | DISPATCHERS

@@ -30,10 +30,12 @@ def zjt(users):
     out = {"unit": MemberUnit.objects.get(code="zjt")}
     for i, (division, (liaison, member)) in enumerate(ZJT.items()):
         out[f"division_{i}"] = Division.objects.get(unit=out["unit"], name=division)
-        out[f"liaison_{i}"] = account_create(username=f"zjt_liaison_{i}", password=PASSWORD,
-                                             person=Person.objects.get(name=liaison))
-        out[f"member_{i}"] = account_create(username=f"zjt_member_{i}", password=PASSWORD,
-                                            person=Person.objects.get(name=member))
+        out[f"liaison_{i}"] = account_create(
+            username=f"zjt_liaison_{i}", password=PASSWORD, person=Person.objects.get(name=liaison)
+        )
+        out[f"member_{i}"] = account_create(
+            username=f"zjt_member_{i}", password=PASSWORD, person=Person.objects.get(name=member)
+        )
     return out
 
 
@@ -76,8 +78,9 @@ def test_pass_down_report_consolidate_accept(zjt, users, dispatch):
     unit_liaison = users["liaison_zjt"]
     fs_claim = __import__("tasks.services", fromlist=["x"]).assignment_claim
     fs_claim(assignment=share, by=unit_liaison)
-    parts = ds.share_assign_divisions(assignment=share, divisions=[zjt["division_0"], zjt["division_1"]],
-                                      note="老旧小区改造部分", by=unit_liaison)
+    parts = ds.share_assign_divisions(
+        assignment=share, divisions=[zjt["division_0"], zjt["division_1"]], note="老旧小区改造部分", by=unit_liaison
+    )
     assert [p.due_date for p in parts] == [dt.date(2026, 3, 19)] * 2  # a working day before the unit's date
     assert _told("part_assigned", zjt["liaison_0"]) and _told("part_assigned", zjt["liaison_1"])
     assert not _told("part_assigned", zjt["liaison_2"])
@@ -90,7 +93,9 @@ def test_pass_down_report_consolidate_accept(zjt, users, dispatch):
         ds.division_part_submit(part=parts[1], result="不是我的", version=None, by=zjt["liaison_0"])
     ds.part_attachment_add(part=parts[0], upload=SimpleUploadedFile("测算表.pdf", b"%PDF-1.4 x"), by=zjt["liaison_0"])
     ds.division_part_submit(part=parts[0], result="住房保障处：已完成摸底。", version=None, by=zjt["liaison_0"])
-    ds.division_part_submit(part=parts[1], result="房地产市场监管处：物业企业已约谈。", version=None, by=zjt["liaison_1"])
+    ds.division_part_submit(
+        part=parts[1], result="房地产市场监管处：物业企业已约谈。", version=None, by=zjt["liaison_1"]
+    )
     assert _told("part_submitted", unit_liaison)
     assert not _told("part_submitted", zjt["liaison_2"])
     fs.assignment_submit(assignment=share, result="汇总：两处室均已完成。", version=None, by=unit_liaison)
@@ -111,8 +116,11 @@ def item_history(item):
 
     from core.models import AuditEntry
 
-    return AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item),
-                                     object_id=str(item.pk)).order_by("pk").values_list("action", flat=True)
+    return (
+        AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(Item), object_id=str(item.pk))
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
 
 
 def test_head_review_on_a_part_waits_for_the_division_member(zjt, users, dispatch):
@@ -132,11 +140,14 @@ def test_head_review_on_a_part_waits_for_the_division_member(zjt, users, dispatc
     ds.feedback_review(review=review, approve=False, reason="数据口径不一致", by=zjt["member_0"])
     part.refresh_from_db()
     assert part.status == DivisionPart.Status.RETURNED
-    assert Message.objects.filter(kind="review_decided", recipient=zjt["liaison_0"], body__contains="数据口径不一致").exists()
+    assert Message.objects.filter(
+        kind="review_decided", recipient=zjt["liaison_0"], body__contains="数据口径不一致"
+    ).exists()
     with pytest.raises(DomainError):  # a return says why
         ds.division_part_submit(part=part, result="修改稿", version=None, by=zjt["liaison_0"])
-        ds.feedback_review(review=HeadReview.objects.get(part=part, status="pending"), approve=False, reason="",
-                           by=zjt["member_0"])
+        ds.feedback_review(
+            review=HeadReview.objects.get(part=part, status="pending"), approve=False, reason="", by=zjt["member_0"]
+        )
     review = HeadReview.objects.get(part=part, status="pending")
     ds.feedback_review(review=review, approve=True, by=zjt["member_0"])
     part.refresh_from_db()
@@ -197,8 +208,9 @@ def test_office_dispatches_straight_to_a_division_and_reminders_follow(zjt, user
     from deadlines.reminders import reminders_plan
 
     item = dispatch(participating=(), due=dt.date(2026, 3, 5))
-    [part] = ds.share_assign_divisions(assignment=_share(item), divisions=[zjt["division_2"]], by=users["office"],
-                                       due_date=dt.date(2026, 3, 4))
+    [part] = ds.share_assign_divisions(
+        assignment=_share(item), divisions=[zjt["division_2"]], by=users["office"], due_date=dt.date(2026, 3, 4)
+    )
     with time_machine.travel(dt.datetime(2026, 3, 4, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False):
         reminders_plan()
     due = Message.objects.filter(subject=f"part:{part.pk}", kind="due", channel="inapp")
@@ -226,8 +238,12 @@ def test_pending_for_lists_a_division_liaison_s_parts_in_one_query(zjt, users, d
 
 def test_pages_show_each_division_its_own_part_only(zjt, users, dispatch, client_for):
     item = dispatch(participating=())
-    parts = ds.share_assign_divisions(assignment=_share(item), divisions=[zjt["division_0"], zjt["division_1"]],
-                                      note="公共部分", by=users["liaison_zjt"])
+    parts = ds.share_assign_divisions(
+        assignment=_share(item),
+        divisions=[zjt["division_0"], zjt["division_1"]],
+        note="公共部分",
+        by=users["liaison_zjt"],
+    )
     ds.division_part_submit(part=parts[1], result="监管处的秘密数据", version=None, by=zjt["liaison_1"])
     page = client_for(zjt["liaison_0"]).get(f"/items/{item.pk}/").content.decode()
     assert "本处室任务：省住房城乡建设厅住房保障处" in page
@@ -249,16 +265,21 @@ def test_views_assign_submit_review_and_consolidate(zjt, users, dispatch, client
     assert r.status_code == 302
     part = DivisionPart.objects.get(assignment=share)
     # Bad input: a date that is not a date keeps the typed note and says why, in Chinese.
-    r = unit.post(f"/divisions/shares/{share.pk}/assign/", {"divisions": [zjt["division_1"].pk], "note": "保留我",
-                                                            "due_date": "2026-13-40"})
+    r = unit.post(
+        f"/divisions/shares/{share.pk}/assign/",
+        {"divisions": [zjt["division_1"].pk], "note": "保留我", "due_date": "2026-13-40"},
+    )
     assert r.status_code == 400 and "日期格式不正确" in r.content.decode() and "保留我" in r.content.decode()
     division = client_for(zjt["liaison_0"])
-    r = division.post(f"/divisions/parts/{part.pk}/work/", {"result": "处室办理情况", "version": part.version,
-                                                            "submit": "1"})
+    r = division.post(
+        f"/divisions/parts/{part.pk}/work/", {"result": "处室办理情况", "version": part.version, "submit": "1"}
+    )
     assert r.status_code == 302
     review = HeadReview.objects.get(part=part)
-    assert client_for(zjt["member_1"]).post(f"/divisions/reviews/{review.pk}/decide/",
-                                            {"decision": "approve"}).status_code == 404
+    assert (
+        client_for(zjt["member_1"]).post(f"/divisions/reviews/{review.pk}/decide/", {"decision": "approve"}).status_code
+        == 404
+    )
     r = client_for(zjt["member_0"]).post(f"/divisions/reviews/{review.pk}/decide/", {"decision": "approve"})
     assert r.status_code == 302
     share.refresh_from_db()

@@ -34,8 +34,10 @@ def test_one_lead_two_participants_contribute_consolidate_revise_accept(users, d
     item = dispatch()
     assert item.contribution_due_date == dt.date(2026, 3, 18)  # two working days before 3-20
     assert {a.unit.code: (a.role, a.due_date) for a in item.assignments.all()} == {
-        "zjt": ("lead", dt.date(2026, 3, 20)), "mzt": ("participating", dt.date(2026, 3, 18)),
-        "gat": ("participating", dt.date(2026, 3, 18))}
+        "zjt": ("lead", dt.date(2026, 3, 20)),
+        "mzt": ("participating", dt.date(2026, 3, 18)),
+        "gat": ("participating", dt.date(2026, 3, 18)),
+    }
     # One viewflow task per unit, each pointing at its assignment.
     tasks = open_flow_tasks(item, ItemFlow.unit_work)
     assert sorted(t.data["assignment"] for t in tasks) == sorted(item.assignments.values_list("pk", flat=True))
@@ -50,7 +52,9 @@ def test_one_lead_two_participants_contribute_consolidate_revise_accept(users, d
     work(share(item, "gat"), users["liaison_gat"], "公安厅：智慧安防已覆盖 12 个社区。")
     assert not open_flow_tasks(item, ItemFlow.review).exists()  # the lead has not consolidated yet
     lead.refresh_from_db()
-    fs.assignment_submit(assignment=lead, result="汇总：各单位均已落实。", version=lead.version, by=users["liaison_zjt"])
+    fs.assignment_submit(
+        assignment=lead, result="汇总：各单位均已落实。", version=lead.version, by=users["liaison_zjt"]
+    )
     item.refresh_from_db()
     assert item.status == Item.Status.UNDER_REVIEW
     assert open_flow_tasks(item, ItemFlow.review).count() == 1
@@ -65,7 +69,9 @@ def test_one_lead_two_participants_contribute_consolidate_revise_accept(users, d
     assert [t.data["assignment"] for t in revise] == [lead.pk]
     lead.refresh_from_db()
     assert lead.status == Assignment.Status.REVISION and lead.flow_task_id == revise[0].pk
-    fs.assignment_submit(assignment=lead, result="补充：改造 320 个小区。", version=lead.version, by=users["liaison_zjt"])
+    fs.assignment_submit(
+        assignment=lead, result="补充：改造 320 个小区。", version=lead.version, by=users["liaison_zjt"]
+    )
 
     item.refresh_from_db()
     fs.item_accept(item=item, version=item.version, by=users["office"])
@@ -73,7 +79,11 @@ def test_one_lead_two_participants_contribute_consolidate_revise_accept(users, d
     assert item.status == Item.Status.DONE and item.accepted_at
     assert set(item.assignments.values_list("status", flat=True)) == {"done"}
     assert process_for_item(item).status == PROCESS.DONE
-    actions = list(AuditEntry.objects.filter(content_type__app_label="tasks", object_id=str(item.pk)).order_by("pk").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(content_type__app_label="tasks", object_id=str(item.pk))
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
     assert actions[0] == "item.dispatch" and actions[-1] == "item.accept"
     assert actions.count("assignment.submit") == 4 and "item.return_for_revision" in actions
 
@@ -104,7 +114,9 @@ def test_return_not_our_duty_rerouted_by_convener(users, dispatch, unit):
     req = ts.return_request(assignment=gat, reason="该事项属生态环境厅职责。", by=users["liaison_gat"])
     with pytest.raises(NotAllowed):
         fs.return_decide(request=req, approve=True, units=[unit("sthjt")], by=users["office"])
-    fs.return_decide(request=req, approve=True, units=[unit("sthjt")], note="改由生态环境厅配合。", by=users["convener"])
+    fs.return_decide(
+        request=req, approve=True, units=[unit("sthjt")], note="改由生态环境厅配合。", by=users["convener"]
+    )
     req.refresh_from_db()
     assert req.status == UnitRequest.Status.APPROVED and req.rerouted_to == ["省生态环境厅"]
     gat.refresh_from_db()
@@ -166,10 +178,12 @@ def test_extension_approved_moves_the_date_and_one_refused_does_not(users, dispa
     item = dispatch()
     lead = share(item, "zjt")
     with pytest.raises(DomainError, match="须晚于现时限"):
-        ts.extension_request(assignment=lead, reason="数据未齐", new_due_date=dt.date(2026, 3, 19),
-                             by=users["liaison_zjt"])
-    req = ts.extension_request(assignment=lead, reason="统计数据月底才出", new_due_date=dt.date(2026, 3, 31),
-                               by=users["liaison_zjt"])
+        ts.extension_request(
+            assignment=lead, reason="数据未齐", new_due_date=dt.date(2026, 3, 19), by=users["liaison_zjt"]
+        )
+    req = ts.extension_request(
+        assignment=lead, reason="统计数据月底才出", new_due_date=dt.date(2026, 3, 31), by=users["liaison_zjt"]
+    )
     with pytest.raises(Conflict, match="待决定"):
         ts.extension_request(assignment=lead, reason="again", new_due_date=dt.date(2026, 4, 1), by=users["liaison_zjt"])
     with pytest.raises(NotAllowed):
@@ -182,13 +196,16 @@ def test_extension_approved_moves_the_date_and_one_refused_does_not(users, dispa
     mzt = share(item, "mzt")
     with pytest.raises(DomainError, match="不能晚于牵头单位"):
         ts.extension_request(assignment=mzt, reason="x", new_due_date=dt.date(2026, 4, 2), by=users["liaison_mzt"])
-    req2 = ts.extension_request(assignment=mzt, reason="需征求基层意见", new_due_date=dt.date(2026, 3, 25),
-                                by=users["liaison_mzt"])
+    req2 = ts.extension_request(
+        assignment=mzt, reason="需征求基层意见", new_due_date=dt.date(2026, 3, 25), by=users["liaison_mzt"]
+    )
     ts.extension_decide(request=req2, approve=False, note="时间紧，请按期反馈。", by=users["deputy"])
     mzt.refresh_from_db()
     assert mzt.due_date == dt.date(2026, 3, 18)
     assert list(UnitRequest.objects.filter(assignment__item=item).values_list("status", flat=True)) == [
-        "approved", "refused"]
+        "approved",
+        "refused",
+    ]
 
 
 def test_double_submit_and_stale_version_change_nothing(users, dispatch):
@@ -207,8 +224,15 @@ def test_double_submit_and_stale_version_change_nothing(users, dispatch):
 
 
 def test_bad_dispatch_input(users, unit, frozen):
-    base = dict(by=users["office"], title="标题", content="内容", source="ad_hoc", lead_units=[unit("zjt")],
-                participating_units=[], due_date=dt.date(2026, 3, 20))
+    base = dict(
+        by=users["office"],
+        title="标题",
+        content="内容",
+        source="ad_hoc",
+        lead_units=[unit("zjt")],
+        participating_units=[],
+        due_date=dt.date(2026, 3, 20),
+    )
     cases = [
         (dict(title=""), "请填写标题"),
         (dict(title="长" * 121), "标题不能超过 120 字"),
@@ -229,8 +253,15 @@ def test_bad_dispatch_input(users, unit, frozen):
 
 def test_split_with_no_unit_goes_straight_to_review(users, unit, frozen):
     """The per-unit split's empty path (an item whose every share was closed before routing)."""
-    item = ts.item_create(by=users["office"], title="t", content="c", source="ad_hoc", lead_units=[unit("zjt")],
-                          participating_units=[], due_date=dt.date(2026, 3, 20))
+    item = ts.item_create(
+        by=users["office"],
+        title="t",
+        content="c",
+        source="ad_hoc",
+        lead_units=[unit("zjt")],
+        participating_units=[],
+        due_date=dt.date(2026, 3, 20),
+    )
     item.assignments.update(status="submitted")
     ts.item_progress_refresh(item=item)
     ItemFlow.start.run(item=item)
@@ -244,6 +275,7 @@ def _account(name, code):
 
     u = MemberUnit.objects.get(code=code)
     p = Person.objects.create(unit=u, name=name)
-    RoleAssignment.objects.create(mechanism=u.mechanism, person=p, role=Role.LIAISON, unit=u,
-                                  start_date=u.mechanism.established_on)
+    RoleAssignment.objects.create(
+        mechanism=u.mechanism, person=p, role=Role.LIAISON, unit=u, start_date=u.mechanism.established_on
+    )
     return account_create(username=f"l_{code}", password="test-pass-2026", person=p)

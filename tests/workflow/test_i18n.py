@@ -25,8 +25,7 @@ def test_compiled_catalogue_matches_the_source():
     mo = gettext.GNUTranslations(open(LOCALE / "django.mo", "rb"))
     pairs = re.findall(r'^(?:msgctxt "(.+)"\n)?msgid "(.+)"$', po, flags=re.M)
     assert len(pairs) > 130
-    missing = [(ctx, i) for ctx, i in pairs if "\\" not in i
-               and (mo.pgettext(ctx, i) if ctx else mo.gettext(i)) == i]
+    missing = [(ctx, i) for ctx, i in pairs if "\\" not in i and (mo.pgettext(ctx, i) if ctx else mo.gettext(i)) == i]
     assert missing == []
 
 

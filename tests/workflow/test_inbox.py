@@ -24,8 +24,11 @@ TODAY = dt.date(2026, 3, 2)
 def owed(code, *, due, opens=TODAY - dt.timedelta(days=5)):
     """The unit's (or prefecture's) generated 2026 report, opened and due on the given days."""
     obligations_generate()
-    qs = Obligation.objects.filter(member_unit__code=code) if MemberUnit.objects.filter(code=code).exists() else \
-        Obligation.objects.filter(reporting_unit__code=code)
+    qs = (
+        Obligation.objects.filter(member_unit__code=code)
+        if MemberUnit.objects.filter(code=code).exists()
+        else Obligation.objects.filter(reporting_unit__code=code)
+    )
     o = qs.order_by("due_on", "pk").first()
     Obligation.objects.filter(pk=o.pk).update(opens_on=opens, due_on=due)
     o.refresh_from_db()
@@ -50,8 +53,18 @@ def kinds(user, **filters):
 
 
 def test_every_app_registers_its_sources():
-    assert {s.kind for s in sources()} >= {"task", "item_review", "request", "report", "report_accept", "minutes",
-                                           "meeting", "membership", "escalation", "assessment"}
+    assert {s.kind for s in sources()} >= {
+        "task",
+        "item_review",
+        "request",
+        "report",
+        "report_accept",
+        "minutes",
+        "meeting",
+        "membership",
+        "escalation",
+        "assessment",
+    }
     assert len({s.order for s in sources()}) == len(sources())  # a stable order among kinds due the same day
 
 
@@ -62,8 +75,11 @@ def test_a_liaison_sees_tasks_reports_and_minutes_of_its_unit_only(users, client
     mzt = users["liaison_mzt"]
     page = inbox_page(mzt)
     task = Assignment.objects.get(item=item, unit__code="mzt")
-    assert [e.key for e in page.entries] == [f"report:{report.pk}", f"task:{task.pk}",
-                                             f"minutes:{world['draft'].meeting.meeting_units.get(unit__code='mzt').pk}"]
+    assert [e.key for e in page.entries] == [
+        f"report:{report.pk}",
+        f"task:{task.pk}",
+        f"minutes:{world['draft'].meeting.meeting_units.get(unit__code='mzt').pk}",
+    ]
     by_kind = {e.kind: e for e in page.entries}
     assert by_kind["report"].url == f"/deadlines/obligations/{report.pk}/" and by_kind["report"].verb == "报送"
     assert by_kind["report"].colour == "blue" and by_kind["report"].days_label == "剩余 2 天"
@@ -116,8 +132,12 @@ def test_the_office_and_the_convener_see_their_own_steps(users, frozen, world, d
     item = dispatch(lead=("mzt",), participating=())
     a = Assignment.objects.get(item=item, unit__code="mzt")
     ts.assignment_claim(assignment=a, by=users["liaison_mzt"])
-    ts.extension_request(assignment=Assignment.objects.get(pk=a.pk), reason="需要更多时间",
-                         new_due_date=dt.date(2026, 4, 30), by=users["liaison_mzt"])
+    ts.extension_request(
+        assignment=Assignment.objects.get(pk=a.pk),
+        reason="需要更多时间",
+        new_due_date=dt.date(2026, 4, 30),
+        by=users["liaison_mzt"],
+    )
     request = next(e for e in inbox_page(convener).entries if e.kind == "request")
     assert request.due == a.due_date and request.verb == "决定" and request.url == f"/items/{item.pk}/#requests"
     assert "request" not in kinds(office) and "request" not in kinds(users["liaison_mzt"])
@@ -144,8 +164,12 @@ def test_order_overdue_first_then_soonest_then_undated_and_the_cursor(users, fro
     mzt = users["liaison_mzt"]
     entries = inbox_page(mzt).entries
     assert [(e.kind, e.title) for e in entries] == [
-        ("task", "事项0"), ("task", "事项2"), ("report", "2026年第1季度工作情况"), ("task", "事项1"),
-        ("minutes", "第二次会议纪要")]
+        ("task", "事项0"),
+        ("task", "事项2"),
+        ("report", "2026年第1季度工作情况"),
+        ("task", "事项1"),
+        ("minutes", "第二次会议纪要"),
+    ]
     assert [e.colour for e in entries[:2]] == ["red", "blue"]
     # Pages of two: the same five, each once, across kinds, and the last page has no next.
     seen, after = [], ""
@@ -186,13 +210,29 @@ def test_the_page_shows_every_kind_and_filters(users, client_for, frozen, world,
     owed("mzt", due=dt.date(2026, 3, 4))
     c = client_for(users["liaison_mzt"])
     html = c.get("/items/inbox/").content.decode()
-    for words in ("老旧小区改造", "2026年第1季度工作情况", "第二次会议纪要", "督办事项 1", "报送任务 1", "纪要会签 1",
-                  "全部 3", ">报送</a>", ">会签</a>", ">签收</a>", 'data-label="类别"'):
+    for words in (
+        "老旧小区改造",
+        "2026年第1季度工作情况",
+        "第二次会议纪要",
+        "督办事项 1",
+        "报送任务 1",
+        "纪要会签 1",
+        "全部 3",
+        ">报送</a>",
+        ">会签</a>",
+        ">签收</a>",
+        'data-label="类别"',
+    ):
         assert words in html, words
     html = c.get("/items/inbox/?kind=task").content.decode()
     assert "老旧小区改造" in html and "第二次会议纪要" not in html and 'name="role"' in html
-    for url in ("/items/inbox/?kind=" + "长" * 50, "/items/inbox/?unit=mu:abc", "/items/inbox/?after=2026-03-01.x.y.z",
-                "/items/inbox/?after=9999-12-31.10.task.5", "/items/inbox/?after=2026-03-01.1.task.99999999999999999999"):
+    for url in (
+        "/items/inbox/?kind=" + "长" * 50,
+        "/items/inbox/?unit=mu:abc",
+        "/items/inbox/?after=2026-03-01.x.y.z",
+        "/items/inbox/?after=9999-12-31.10.task.5",
+        "/items/inbox/?after=2026-03-01.1.task.99999999999999999999",
+    ):
         assert c.get(url).status_code == 200, url
     queue = client_for(users["office"]).get("/items/queue/").content.decode()
     assert "待我办理" in queue and "人员调整：省民政厅" in queue
@@ -200,8 +240,12 @@ def test_the_page_shows_every_kind_and_filters(users, client_for, frozen, world,
 
 def _grow(users, dispatch, n):
     for i in range(n):
-        dispatch(lead=("mzt",), participating=("zjt",), due=dt.date(2026, 3, 2) + dt.timedelta(days=i % 40),
-                 title=f"批量事项{i}")
+        dispatch(
+            lead=("mzt",),
+            participating=("zjt",),
+            due=dt.date(2026, 3, 2) + dt.timedelta(days=i % 40),
+            title=f"批量事项{i}",
+        )
 
 
 @pytest.mark.parametrize("who", ["liaison_mzt", "office", "convener"])
@@ -231,8 +275,21 @@ def test_the_api_answers_the_same_entries(users, client_for, frozen, world, disp
     body = c.get("/api/v1/inbox/").json()
     assert [r["key"] for r in body["results"]] == keys(mzt)
     first = body["results"][0]
-    assert set(first) == {"kind", "kind_label", "key", "title", "unit_name", "due", "colour", "colour_label",
-                          "days_label", "verb", "status_label", "url", "since"}
+    assert set(first) == {
+        "kind",
+        "kind_label",
+        "key",
+        "title",
+        "unit_name",
+        "due",
+        "colour",
+        "colour_label",
+        "days_label",
+        "verb",
+        "status_label",
+        "url",
+        "since",
+    }
     assert {r["kind"]: r["count"] for r in body["counts"]} == {"task": 1, "report": 1, "minutes": 1}
     one = c.get("/api/v1/inbox/?limit=1").json()
     assert len(one["results"]) == 1 and one["next"]
@@ -241,5 +298,6 @@ def test_the_api_answers_the_same_entries(users, client_for, frozen, world, disp
     assert c.get("/api/v1/inbox/?kind=report").json()["results"][0]["kind"] == "report"
     assert c.get("/api/v1/inbox/?limit=abc&after=junk").status_code == 200
     from django.test import Client
+
     assert Client().get("/api/v1/inbox/").status_code in (401, 403)
     assert client_for(users["liaison_gat"]).get("/api/v1/inbox/").json()["results"] == []

@@ -43,13 +43,19 @@ def test_the_inbox_costs_the_same_queries_with_one_part_or_five(zjt, users, disp
         return len(q.captured_queries)
 
     item = dispatch(participating=())
-    ds.share_assign_divisions(assignment=Assignment.objects.get(item=item, unit__code="zjt"),
-                              divisions=[zjt["division_0"]], by=users["liaison_zjt"])
+    ds.share_assign_divisions(
+        assignment=Assignment.objects.get(item=item, unit__code="zjt"),
+        divisions=[zjt["division_0"]],
+        by=users["liaison_zjt"],
+    )
     cost()  # the first page of a session fills the access snapshot and the caches
     one = cost()
     for n in range(4):
         more = dispatch(participating=(), title=f"第{n}项")
-        ds.share_assign_divisions(assignment=Assignment.objects.get(item=more, unit__code="zjt"),
-                                  divisions=[zjt["division_0"]], by=users["liaison_zjt"])
+        ds.share_assign_divisions(
+            assignment=Assignment.objects.get(item=more, unit__code="zjt"),
+            divisions=[zjt["division_0"]],
+            by=users["liaison_zjt"],
+        )
     assert cost() == one
     assert len(inbox_page(zjt["liaison_0"], InboxFilters(kind="division_part")).entries) == 5

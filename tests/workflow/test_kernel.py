@@ -13,8 +13,18 @@ from core.errors import Conflict
 from workflow.transitions import transition_allowed, transition_apply, transition_targets
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT_APPS = ["core", "members", "deadlines", "tasks", "workflow", "meetings", "communities", "dashboard", "evaluation",
-                "inspections"]
+PRODUCT_APPS = [
+    "core",
+    "members",
+    "deadlines",
+    "tasks",
+    "workflow",
+    "meetings",
+    "communities",
+    "dashboard",
+    "evaluation",
+    "inspections",
+]
 # Models with a `status` that is not a step of a flow: the outbox's delivery state is claimed and
 # updated in bulk by the sender (deadlines/outbox.py), never moved by a person.
 NOT_A_FLOW = {"deadlines.Message"}
@@ -40,19 +50,32 @@ def _product_files(suffixes):
 
 def test_every_stateful_model_declares_its_transitions():
     found = dict(_stateful_models())
-    assert {"tasks.Item", "tasks.Assignment", "tasks.UnitRequest", "meetings.Meeting", "meetings.Minutes",
-            "meetings.Escalation", "meetings.MembershipChange", "deadlines.Obligation", "communities.Community",
-            "communities.Assessment", "communities.PilotSelection"} <= set(found)
+    assert {
+        "tasks.Item",
+        "tasks.Assignment",
+        "tasks.UnitRequest",
+        "meetings.Meeting",
+        "meetings.Minutes",
+        "meetings.Escalation",
+        "meetings.MembershipChange",
+        "deadlines.Obligation",
+        "communities.Community",
+        "communities.Assessment",
+        "communities.PilotSelection",
+    } <= set(found)
     for label, model in found.items():
         table = getattr(model, "TRANSITIONS", None)
         assert isinstance(table, dict) and table, f"{label} has no TRANSITIONS table"
         values = {value for value, _label in model._meta.get_field("status").flatchoices}
         default = model._meta.get_field("status").default
         for action, (sources, target) in table.items():
-            assert isinstance(action, str) and sources and set(sources) <= values and target in values, \
+            assert isinstance(action, str) and sources and set(sources) <= values and target in values, (
                 f"{label}.{action} names a status the model does not have"
+            )
         # Every status is the start or the result of some move: none is unreachable or dead.
-        assert values <= transition_targets(model) | {default}, f"{label}: unreachable {values - transition_targets(model) - {default}}"
+        assert values <= transition_targets(model) | {default}, (
+            f"{label}: unreachable {values - transition_targets(model) - {default}}"
+        )
 
 
 def test_only_the_kernel_assigns_a_status():

@@ -14,8 +14,19 @@ from tests.conftest import verified_login
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["convener", "deputy", "office", "member_mzt", "liaison_mzt", "liaison_zjt", "liaison_gat",
-         "city_guiyang", "city_zunyi", "outsider", "admin"]
+ROLES = [
+    "convener",
+    "deputy",
+    "office",
+    "member_mzt",
+    "liaison_mzt",
+    "liaison_zjt",
+    "liaison_gat",
+    "city_guiyang",
+    "city_zunyi",
+    "outsider",
+    "admin",
+]
 OVERSEERS = {"convener", "deputy", "office", "admin"}
 DISPATCHERS = {"office", "deputy", "admin"}
 DECIDERS = {"convener", "deputy", "admin"}
@@ -26,16 +37,30 @@ TITLE = "机密测试事项甲"
 
 @pytest.fixture
 def world(users, unit, frozen):
-    item = fs.item_dispatch(by=users["office"], title=TITLE, content="c", source="ad_hoc", lead_units=[unit("zjt")],
-                            participating_units=[unit("gat")], due_date=dt.date(2026, 3, 20))
+    item = fs.item_dispatch(
+        by=users["office"],
+        title=TITLE,
+        content="c",
+        source="ad_hoc",
+        lead_units=[unit("zjt")],
+        participating_units=[unit("gat")],
+        due_date=dt.date(2026, 3, 20),
+    )
     gat = item.assignments.get(unit__code="gat")
     gat = ts.assignment_claim(assignment=gat, by=users["liaison_gat"])
     att = ts.attachment_add(assignment=gat, upload=SimpleUploadedFile("a.pdf", b"%PDF-1"), by=users["liaison_gat"])
     zjt = item.assignments.get(unit__code="zjt")
     req = ts.extension_request(assignment=zjt, reason="r", new_due_date=dt.date(2026, 3, 25), by=users["liaison_zjt"])
     # An item of mzt's own, so that mzt's lists are not trivially empty.
-    fs.item_dispatch(by=users["office"], title="民政厅自己的事项", content="c", source="ad_hoc",
-                     lead_units=[unit("mzt")], participating_units=[], due_date=dt.date(2026, 3, 20))
+    fs.item_dispatch(
+        by=users["office"],
+        title="民政厅自己的事项",
+        content="c",
+        source="ad_hoc",
+        lead_units=[unit("mzt")],
+        participating_units=[],
+        due_date=dt.date(2026, 3, 20),
+    )
     return {"item": item.pk, "task": gat.pk, "zjt_task": zjt.pk, "att": att.pk, "req": req.pk}
 
 
@@ -87,10 +112,13 @@ def test_permission_matrix(users, world):
             kwargs = {"content_type": "application/json"} if url.startswith("/api/") and data is not None else {}
             if url.startswith("/api/") and data is not None:
                 import json
+
                 data_out = json.dumps(data)
             else:
                 data_out = data
-            response = getattr(client, method)(url, data_out, **kwargs) if data is not None else getattr(client, method)(url)
+            response = (
+                getattr(client, method)(url, data_out, **kwargs) if data is not None else getattr(client, method)(url)
+            )
             body = b"" if getattr(response, "streaming", False) else response.content
             office_action = "/accept/" in url or "/revise/" in url
             if role in allowed:
@@ -123,8 +151,10 @@ def test_lists_hold_only_the_users_units(users, world, client_for):
     mzt = client_for(users["liaison_mzt"])
     assert [r["item_title"] for r in mzt.get("/api/v1/tasks/").json()["results"]] == ["民政厅自己的事项"]
     assert [r["title"] for r in mzt.get("/api/v1/items/").json()["results"]] == ["民政厅自己的事项"]
-    assert mzt.get("/api/v1/requests/").json() == {"count": 0, "next": None, "previous": None, "results": []} or \
-        mzt.get("/api/v1/requests/").json()["results"] == []
+    assert (
+        mzt.get("/api/v1/requests/").json() == {"count": 0, "next": None, "previous": None, "results": []}
+        or mzt.get("/api/v1/requests/").json()["results"] == []
+    )
     gat = client_for(users["liaison_gat"]).get("/items/inbox/").content.decode()
     assert TITLE in gat and "民政厅自己的事项" not in gat
     assert len(client_for(users["office"]).get("/api/v1/items/").json()["results"]) == 2
@@ -139,8 +169,15 @@ def test_anonymous_is_sent_to_sign_in_or_refused(world):
 
 
 def test_an_attachment_of_another_item_is_404_even_with_a_valid_item(users, world, client_for, unit):
-    other = fs.item_dispatch(by=users["office"], title="另一事项", content="c", source="ad_hoc",
-                             lead_units=[unit("mzt")], participating_units=[], due_date=dt.date(2026, 3, 20))
+    other = fs.item_dispatch(
+        by=users["office"],
+        title="另一事项",
+        content="c",
+        source="ad_hoc",
+        lead_units=[unit("mzt")],
+        participating_units=[],
+        due_date=dt.date(2026, 3, 20),
+    )
     assert Attachment.objects.count() == 1 and UnitRequest.objects.count() == 1
     assert client_for(users["liaison_mzt"]).get(f"/items/{other.pk}/").status_code == 200
     assert client_for(users["liaison_mzt"]).get(f"/items/attachments/{world['att']}/").status_code == 404

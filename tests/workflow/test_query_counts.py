@@ -20,9 +20,15 @@ def count(client, url):
 
 def add_items(users, unit, n, start=0):
     for i in range(start, start + n):
-        item = fs.item_dispatch(by=users["office"], title=f"事项{i}", content="c", source="ad_hoc",
-                                lead_units=[unit("mzt")], participating_units=[unit("zjt"), unit("gat")],
-                                due_date=dt.date(2026, 3, 10) + dt.timedelta(days=i))
+        item = fs.item_dispatch(
+            by=users["office"],
+            title=f"事项{i}",
+            content="c",
+            source="ad_hoc",
+            lead_units=[unit("mzt")],
+            participating_units=[unit("zjt"), unit("gat")],
+            due_date=dt.date(2026, 3, 10) + dt.timedelta(days=i),
+        )
         ts.assignment_claim(assignment=item.assignments.get(unit__code="mzt"), by=users["liaison_mzt"])
     return item
 
@@ -30,11 +36,19 @@ def add_items(users, unit, n, start=0):
 def test_inbox_queue_and_api_lists_do_not_grow_with_rows(users, client_for, unit, frozen):
     liaison, office = client_for(users["liaison_mzt"]), client_for(users["office"])
     add_items(users, unit, 2)
-    before = [count(liaison, "/items/inbox/"), count(office, "/items/queue/"), count(liaison, "/api/v1/tasks/"),
-              count(office, "/api/v1/items/")]
+    before = [
+        count(liaison, "/items/inbox/"),
+        count(office, "/items/queue/"),
+        count(liaison, "/api/v1/tasks/"),
+        count(office, "/api/v1/items/"),
+    ]
     add_items(users, unit, 8, start=2)
-    after = [count(liaison, "/items/inbox/"), count(office, "/items/queue/"), count(liaison, "/api/v1/tasks/"),
-             count(office, "/api/v1/items/")]
+    after = [
+        count(liaison, "/items/inbox/"),
+        count(office, "/items/queue/"),
+        count(liaison, "/api/v1/tasks/"),
+        count(office, "/api/v1/items/"),
+    ]
     assert before == after
 
 

@@ -36,10 +36,13 @@ def test_each_unit_is_reminded_of_its_own_share(users, dispatch):
     part = Assignment.objects.get(item=item, unit__code="mzt")
     assert part.due_date == dt.date(2026, 3, 18)  # participants: two working days before the lead
     sweep(dt.date(2026, 3, 17))  # 1 working day before the participant's day, 3 before the lead's
-    assert inapp() == sorted([(f"task:{part.pk}", "before:1", "liaison_mzt"),
-                              (f"task:{lead.pk}", "before:3", "liaison_zjt")])
+    assert inapp() == sorted(
+        [(f"task:{part.pk}", "before:1", "liaison_mzt"), (f"task:{lead.pk}", "before:3", "liaison_zjt")]
+    )
     sweep(dt.date(2026, 3, 17))
-    assert Message.objects.filter(channel=Message.INAPP, subject__startswith="task:").count() == 2  # a second sweep adds nothing
+    assert (
+        Message.objects.filter(channel=Message.INAPP, subject__startswith="task:").count() == 2
+    )  # a second sweep adds nothing
 
 
 def test_overdue_share_escalates_to_convener_and_deputy_and_stops_when_done(users, dispatch):
@@ -60,13 +63,21 @@ def test_backup_receives_the_reminder_during_the_leave(users, dispatch):
     liaison = RoleAssignment.objects.get(person__name="王浩然", role=Role.LIAISON)
     person = Person.objects.create(unit=liaison.unit, division=liaison.division, name="民政厅B角")
     account_create(username="backup_mzt", password=PASSWORD, person=person)
-    backup_assign(liaison=liaison, backup=person, start_date=dt.date(2026, 3, 16), end_date=dt.date(2026, 3, 19),
-                  by=users["liaison_mzt"], reason="年休假")
+    backup_assign(
+        liaison=liaison,
+        backup=person,
+        start_date=dt.date(2026, 3, 16),
+        end_date=dt.date(2026, 3, 19),
+        by=users["liaison_mzt"],
+        reason="年休假",
+    )
     item = dispatch(lead=["zjt"], participating=["mzt"], due=dt.date(2026, 3, 20))
     part = Assignment.objects.get(item=item, unit__code="mzt")
     sweep(dt.date(2026, 3, 17))
     sweep(dt.date(2026, 3, 18))
     sweep(dt.date(2026, 3, 20))  # after the leave: 2 working days overdue → the liaison again
-    assert inapp(f"task:{part.pk}") == [(f"task:{part.pk}", "before:1", "backup_mzt"),
-                                        (f"task:{part.pk}", "due", "backup_mzt"),
-                                        (f"task:{part.pk}", "overdue:2", "liaison_mzt")]
+    assert inapp(f"task:{part.pk}") == [
+        (f"task:{part.pk}", "before:1", "backup_mzt"),
+        (f"task:{part.pk}", "due", "backup_mzt"),
+        (f"task:{part.pk}", "overdue:2", "liaison_mzt"),
+    ]

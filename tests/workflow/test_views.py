@@ -17,9 +17,17 @@ def share(item, code):
 
 
 def post_item(client, unit, **over):
-    data = {"title": "推进老旧小区绿色化改造", "content": "请按分工办理。", "source": "ad_hoc", "source_note": "",
-            "primary_lead": unit("zjt").pk, "co_leads": [], "participating": [unit("mzt").pk, unit("gat").pk],
-            "due_date": "2026-03-20", "contribution_due_date": ""}
+    data = {
+        "title": "推进老旧小区绿色化改造",
+        "content": "请按分工办理。",
+        "source": "ad_hoc",
+        "source_note": "",
+        "primary_lead": unit("zjt").pk,
+        "co_leads": [],
+        "participating": [unit("mzt").pk, unit("gat").pk],
+        "due_date": "2026-03-20",
+        "contribution_due_date": "",
+    }
     data.update(over)
     return client.post("/items/new/", data)
 
@@ -88,9 +96,13 @@ def test_return_reroute_and_extensions_through_the_pages(users, client_for, unit
     req = UnitRequest.objects.get()
     assert "属生态环境厅职责" in client_for(users["convener"]).get("/items/queue/").content.decode()
     # The office cannot decide; a liaison cannot even see the decision URL.
-    assert client_for(users["office"]).post(f"/items/requests/{req.pk}/decide/", {"decision": "approve"}).status_code == 404
-    r = client_for(users["convener"]).post(f"/items/requests/{req.pk}/decide/",
-                                           {"decision": "approve", "units": [unit("sthjt").pk], "note": "改派"})
+    assert (
+        client_for(users["office"]).post(f"/items/requests/{req.pk}/decide/", {"decision": "approve"}).status_code
+        == 404
+    )
+    r = client_for(users["convener"]).post(
+        f"/items/requests/{req.pk}/decide/", {"decision": "approve", "units": [unit("sthjt").pk], "note": "改派"}
+    )
     assert r.status_code == 302
     assert share(item, "sthjt").rerouted_from_id == a.pk
 
@@ -102,8 +114,9 @@ def test_return_reroute_and_extensions_through_the_pages(users, client_for, unit
     m.refresh_from_db()
     assert m.due_date == dt.date(2026, 3, 18)
     z = share(item, "zjt")
-    client_for(users["liaison_zjt"]).post(f"/items/tasks/{z.pk}/extension/", {"reason": "数据晚到",
-                                                                                "new_due_date": "2026-03-27"})
+    client_for(users["liaison_zjt"]).post(
+        f"/items/tasks/{z.pk}/extension/", {"reason": "数据晚到", "new_due_date": "2026-03-27"}
+    )
     r2 = UnitRequest.objects.get(kind="extension", status="pending")
     client_for(users["convener"]).post(f"/items/requests/{r2.pk}/decide/", {"decision": "approve"})
     item.refresh_from_db()
@@ -112,14 +125,17 @@ def test_return_reroute_and_extensions_through_the_pages(users, client_for, unit
     assert "不同意" in page and "同意" in page and "省生态环境厅" in page  # every decision is visible
 
 
-@pytest.mark.parametrize("over, message", [
-    ({"title": ""}, "该字段是必填项"),
-    ({"title": "长" * 121}, "120"),
-    ({"due_date": "2026-02-27"}, "办理时限不能早于今天"),
-    ({"due_date": "明天"}, "输入一个有效的日期"),
-    ({"contribution_due_date": "2026-03-25"}, "不能晚于办理时限"),
-    ({"participating": []  , "co_leads": [], "primary_lead": ""}, "该字段是必填项"),
-])
+@pytest.mark.parametrize(
+    "over, message",
+    [
+        ({"title": ""}, "该字段是必填项"),
+        ({"title": "长" * 121}, "120"),
+        ({"due_date": "2026-02-27"}, "办理时限不能早于今天"),
+        ({"due_date": "明天"}, "输入一个有效的日期"),
+        ({"contribution_due_date": "2026-03-25"}, "不能晚于办理时限"),
+        ({"participating": [], "co_leads": [], "primary_lead": ""}, "该字段是必填项"),
+    ],
+)
 def test_bad_item_form_gives_chinese_message_and_creates_nothing(users, client_for, unit, frozen, over, message):
     r = post_item(client_for(users["office"]), unit, **over)
     assert r.status_code == 400
@@ -148,15 +164,18 @@ def test_bad_task_input_changes_nothing(users, client_for, unit, frozen):
         assert (AuditEntry.objects.count(), a.version) == before
 
     check(c.post(f"/items/tasks/{a.pk}/work/", {"result": "  ", "version": a.version, "submit": "1"}), "请填写办理情况")
-    check(c.post(f"/items/tasks/{a.pk}/work/", {"result": "字" * 5001, "version": a.version, "submit": "1"}),
-          "办理情况不能超过 5000 字")
+    check(
+        c.post(f"/items/tasks/{a.pk}/work/", {"result": "字" * 5001, "version": a.version, "submit": "1"}),
+        "办理情况不能超过 5000 字",
+    )
     r = c.post(f"/items/tasks/{a.pk}/work/", {"result": "保留我写的内容", "version": a.version - 1, "submit": "1"})
     check(r, "已被他人修改", 409)
     assert "保留我写的内容" in r.content.decode()  # the user's text is not lost
-    check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": SimpleUploadedFile("run.exe", b"MZ\x90\x00")}),
-          "不支持的文件类型")
-    check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": SimpleUploadedFile("fake.pdf", b"<html>")}),
-          "的内容与扩展名")
+    check(
+        c.post(f"/items/tasks/{a.pk}/attach/", {"file": SimpleUploadedFile("run.exe", b"MZ\x90\x00")}),
+        "不支持的文件类型",
+    )
+    check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": SimpleUploadedFile("fake.pdf", b"<html>")}), "的内容与扩展名")
     big = SimpleUploadedFile("big.pdf", b"%PDF" + b"0" * (20 * 1024 * 1024))
     check(c.post(f"/items/tasks/{a.pk}/attach/", {"file": big}), "单个文件不能超过 20 MB")
     check(c.post(f"/items/tasks/{a.pk}/attach/", {}), "请选择要上传的文件")
@@ -193,12 +212,26 @@ def test_attachment_upload_and_download(users, client_for, unit, frozen):
 
 def test_inbox_filters_search_and_keyset_pages(users, client_for, unit, frozen):
     from tasks import services as fs
+
     for i in range(5):
-        fs.item_dispatch(by=users["office"], title=f"事项{i}", content="c", source="ad_hoc",
-                         lead_units=[unit("mzt")] if i % 2 else [unit("zjt")],
-                         participating_units=[] if i % 2 else [unit("mzt")], due_date=dt.date(2026, 3, 10 + i))
-    fs.item_dispatch(by=users["office"], title="逾期以后", content="c", source="ad_hoc", lead_units=[unit("mzt")],
-                     participating_units=[], due_date=dt.date(2026, 3, 2))
+        fs.item_dispatch(
+            by=users["office"],
+            title=f"事项{i}",
+            content="c",
+            source="ad_hoc",
+            lead_units=[unit("mzt")] if i % 2 else [unit("zjt")],
+            participating_units=[] if i % 2 else [unit("mzt")],
+            due_date=dt.date(2026, 3, 10 + i),
+        )
+    fs.item_dispatch(
+        by=users["office"],
+        title="逾期以后",
+        content="c",
+        source="ad_hoc",
+        lead_units=[unit("mzt")],
+        participating_units=[],
+        due_date=dt.date(2026, 3, 2),
+    )
     c = client_for(users["liaison_mzt"])
     rows = c.get("/items/inbox/").context["rows"]
     assert [r.title for r in rows][:2] == ["逾期以后", "事项0"]
@@ -207,6 +240,7 @@ def test_inbox_filters_search_and_keyset_pages(users, client_for, unit, frozen):
     soon = [r.title for r in c.get("/items/inbox/?due=soon").context["rows"]]
     assert soon == ["逾期以后"]
     from tasks import selectors
+
     page1, cursor = selectors.inbox(users["liaison_mzt"], selectors.Filters(), limit=4)
     page2, end = selectors.inbox(users["liaison_mzt"], selectors.Filters(after=cursor), limit=4)
     assert len(page1) == 4 and len(page2) == 2 and end == ""
@@ -214,14 +248,22 @@ def test_inbox_filters_search_and_keyset_pages(users, client_for, unit, frozen):
     colours = {r.title: r.colour for r in rows}
     assert colours["逾期以后"] == "yellow" and colours["事项4"] == "none"
     html = c.get("/items/inbox/").content.decode()
-    assert "今日到期" in html and 'ladder-yellow' in html
+    assert "今日到期" in html and "ladder-yellow" in html
 
 
 def test_odd_query_strings_do_not_break_the_lists(users, client_for, frozen):
-    for url in ("/items/inbox/?after=garbage", "/items/inbox/?after=2026-13-01.5", "/items/inbox/?after=2026-03-01.-1",
-                "/items/inbox/?after=2026-03-01.99999999999999999999999", "/items/inbox/?status=nope&role=x&due=y",
-                "/items/inbox/?q=" + "长" * 200):
+    for url in (
+        "/items/inbox/?after=garbage",
+        "/items/inbox/?after=2026-13-01.5",
+        "/items/inbox/?after=2026-03-01.-1",
+        "/items/inbox/?after=2026-03-01.99999999999999999999999",
+        "/items/inbox/?status=nope&role=x&due=y",
+        "/items/inbox/?q=" + "长" * 200,
+    ):
         assert client_for(users["liaison_mzt"]).get(url).status_code == 200, url
-    for url in ("/items/queue/?unit=99999999999999999999999", "/items/queue/?unit=abc&status=all",
-                "/items/queue/?after=2026-03-01.1"):
+    for url in (
+        "/items/queue/?unit=99999999999999999999999",
+        "/items/queue/?unit=abc&status=all",
+        "/items/queue/?after=2026-03-01.1",
+    ):
         assert client_for(users["office"]).get(url).status_code == 200, url

@@ -95,8 +95,10 @@ def test_the_text_and_the_file_input_are_one_form(users, dispatch, client_for):
 def test_uploading_keeps_the_typed_text(users, dispatch, client_for):
     item, a = _claimed(users, dispatch)
     c = client_for(users["liaison_mzt"])
-    r = c.post(f"/items/tasks/{a.pk}/work/", {"result": "已指导 12 个社区。", "version": a.version, "upload": "",
-                                             "file": [pdf("一.pdf"), pdf("二.pdf")]})
+    r = c.post(
+        f"/items/tasks/{a.pk}/work/",
+        {"result": "已指导 12 个社区。", "version": a.version, "upload": "", "file": [pdf("一.pdf"), pdf("二.pdf")]},
+    )
     assert r.status_code == 302
     assert sorted(Attachment.objects.values_list("name", flat=True)) == ["一.pdf", "二.pdf"]
     a.refresh_from_db()
@@ -104,13 +106,16 @@ def test_uploading_keeps_the_typed_text(users, dispatch, client_for):
     page = c.get(r["Location"]).content.decode()
     assert "已指导 12 个社区。</textarea>" in page
     # A bad file: nothing written, the text is drawn again.
-    r = c.post(f"/items/tasks/{a.pk}/work/", {"result": "又写了一段。", "version": a.version, "upload": "",
-                                             "file": SimpleUploadedFile("x.exe", b"MZ")})
+    r = c.post(
+        f"/items/tasks/{a.pk}/work/",
+        {"result": "又写了一段。", "version": a.version, "upload": "", "file": SimpleUploadedFile("x.exe", b"MZ")},
+    )
     assert r.status_code == 400 and "又写了一段。</textarea>" in r.content.decode()
     assert Attachment.objects.count() == 2
     # Submitting with a file chosen attaches it and submits.
-    r = c.post(f"/items/tasks/{a.pk}/work/", {"result": "最终反馈", "version": a.version, "submit": "",
-                                             "file": pdf("三.pdf")})
+    r = c.post(
+        f"/items/tasks/{a.pk}/work/", {"result": "最终反馈", "version": a.version, "submit": "", "file": pdf("三.pdf")}
+    )
     assert r.status_code == 302
     a.refresh_from_db()
     assert a.status == "submitted" and a.result == "最终反馈"
@@ -139,8 +144,9 @@ def test_a_colleague_submitted_first_the_page_says_so_and_keeps_the_text(users, 
     item, a = _claimed(users, dispatch)
     stale_version = a.version
     fs.assignment_submit(assignment=a, result="同事的反馈", version=a.version, by=users["member_mzt"])
-    r = client_for(users["liaison_mzt"]).post(f"/items/tasks/{a.pk}/work/", {
-        "result": "我写的反馈", "version": stale_version, "submit": ""})
+    r = client_for(users["liaison_mzt"]).post(
+        f"/items/tasks/{a.pk}/work/", {"result": "我写的反馈", "version": stale_version, "submit": ""}
+    )
     page = r.content.decode()
     assert r.status_code == 409
     assert "本单位已由方海于" in page and "我写的反馈" in page  # who, and the typed text kept
@@ -204,8 +210,9 @@ def test_a_refusal_needs_a_reason(users, dispatch, client_for):
 def test_a_partial_extension_grants_another_date_and_records_it(users, dispatch, client_for):
     item, req = _extension(users, dispatch)
     c = client_for(users["convener"])
-    r = c.post(f"/items/requests/{req.pk}/decide/", {"decision": "approve", "note": "给一周",
-                                                     "granted_due_date": "2026-03-25"})
+    r = c.post(
+        f"/items/requests/{req.pk}/decide/", {"decision": "approve", "note": "给一周", "granted_due_date": "2026-03-25"}
+    )
     assert r.status_code == 302
     req.refresh_from_db()
     lead = share(item, "zjt")
@@ -216,7 +223,9 @@ def test_a_partial_extension_grants_another_date_and_records_it(users, dispatch,
     assert "同意延至 2026-03-25" in page
     # A granted date not after the current one is refused with a message.
     item2, req2 = _extension(users, dispatch)
-    r = c.post(f"/items/requests/{req2.pk}/decide/", {"decision": "approve", "note": "", "granted_due_date": "2026-03-19"})
+    r = c.post(
+        f"/items/requests/{req2.pk}/decide/", {"decision": "approve", "note": "", "granted_due_date": "2026-03-19"}
+    )
     assert r.status_code == 400 and "须晚于现时限" in r.content.decode()
 
 
@@ -229,6 +238,6 @@ def test_the_reason_for_revision_is_beside_the_leads_form(users, dispatch, clien
     fs.item_return_for_revision(item=item, reason="请补充改造小区的数量", version=item.version, by=users["office"])
     lead = share(item, "zjt")
     page = client_for(users["liaison_zjt"]).get(f"/items/{item.pk}/").content.decode()
-    section = page[page.index(f'id="task-{lead.pk}"'):]
-    section = section[:section.index("</section>")]
+    section = page[page.index(f'id="task-{lead.pk}"') :]
+    section = section[: section.index("</section>")]
     assert "请补充改造小区的数量" in section and 'name="result"' in section

@@ -22,8 +22,10 @@ def _detail_href():
 
 
 def _ladder(row):
-    return (f'<span class="ladder ladder-{escape(row.colour)}" title="{escape(row.colour_label)}">'
-            f"{escape(row.days_label)}</span>")
+    return (
+        f'<span class="ladder ladder-{escape(row.colour)}" title="{escape(row.colour_label)}">'
+        f"{escape(row.days_label)}</span>"
+    )
 
 
 @register.simple_tag
@@ -40,7 +42,8 @@ def inbox_rows(rows):
             f'<td class="nowrap" data-label="单位">{escape(row.unit_name) or "—"}</td>'
             f'<td class="nowrap" data-label="状态"><span class="tag">{escape(row.status_label)}</span></td>'
             f'<td class="nowrap" data-label="时限">{due}</td><td>{ladder}</td>'
-            f'<td><a class="btn btn-small" href="{url}">{escape(row.verb)}</a></td></tr>')
+            f'<td><a class="btn btn-small" href="{url}">{escape(row.verb)}</a></td></tr>'
+        )
     return mark_safe("\n".join(out))  # noqa: S308 — every value above is escaped
 
 
@@ -65,8 +68,10 @@ def queue_rows(rows):
         key = (u.unit_name, u.role, u.role_label, u.status_label)
         if key not in tags:
             lead = " tag-lead" if u.role == "lead" else ""
-            tags[key] = (f'<span class="tag{lead}" title="{escape(u.role_label)}">'
-                         f"{escape(u.unit_name)}·{escape(u.status_label)}</span>")
+            tags[key] = (
+                f'<span class="tag{lead}" title="{escape(u.role_label)}">'
+                f"{escape(u.unit_name)}·{escape(u.status_label)}</span>"
+            )
         return tags[key]
 
     out = [
@@ -74,7 +79,8 @@ def queue_rows(rows):
         f'<td class="nowrap" data-label="状态"><span class="tag">{escape(row.status_label)}</span></td>'
         f'<td data-label="各单位">{"".join(unit_tag(u) for u in row.units)}</td>'
         f'<td class="nowrap" data-label="时限">{row.due_date.isoformat()}</td><td>{_ladder(row)}</td></tr>'
-        for row in rows]
+        for row in rows
+    ]
     return mark_safe("\n".join(out))  # noqa: S308 — every value above is escaped
 
 

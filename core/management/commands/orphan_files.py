@@ -14,5 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, **options):
         r = orphan_files_sweep(dry_run=dry_run)
         verb = "将移入" if dry_run else "已移入"
-        self.stdout.write(f"检查文件 {r.scanned} 个（被记录引用 {r.referenced} 个）；{verb}隔离目录 {QUARANTINE}/："
-                          f"{r.moved} 个；隔离满 {KEEP_DAYS} 天{'将' if dry_run else '已'}删除：{r.purged} 个。")
+        self.stdout.write(
+            f"检查文件 {r.scanned} 个（被记录引用 {r.referenced} 个）；{verb}隔离目录 {QUARANTINE}/："
+            f"{r.moved} 个；隔离满 {KEEP_DAYS} 天{'将' if dry_run else '已'}删除：{r.purged} 个。"
+        )

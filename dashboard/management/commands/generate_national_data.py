@@ -60,22 +60,87 @@ from tasks.models import Item
 
 BENCH_PASSWORD = "bench-pass-2026"
 SCALES = {
-    "national": {"items": 100_000, "tasks": 1_000_000, "obligations": 1_000_000, "messages": 10_000_000,
-                 "meetings": 10_000, "communities": 100_000, "county_obligations": 1_000_000},
-    "small": {"items": 1_000, "tasks": 10_000, "obligations": 10_000, "messages": 100_000,
-              "meetings": 100, "communities": 10_000, "county_obligations": 10_000},
+    "national": {
+        "items": 100_000,
+        "tasks": 1_000_000,
+        "obligations": 1_000_000,
+        "messages": 10_000_000,
+        "meetings": 10_000,
+        "communities": 100_000,
+        "county_obligations": 1_000_000,
+    },
+    "small": {
+        "items": 1_000,
+        "tasks": 10_000,
+        "obligations": 10_000,
+        "messages": 100_000,
+        "meetings": 100,
+        "communities": 10_000,
+        "county_obligations": 10_000,
+    },
 }
 COUNTIES_PER_CITY = 9  # ~2,850 county-level divisions under ~333 prefecture-level ones, nationally
-WORDS = ["老旧小区改造", "垃圾分类", "海绵城市", "社区议事协商", "智慧安防", "绿色出行", "节能灯具", "噪声治理",
-         "适老化改造", "停车秩序", "物业管理", "社区绿化"]
+WORDS = [
+    "老旧小区改造",
+    "垃圾分类",
+    "海绵城市",
+    "社区议事协商",
+    "智慧安防",
+    "绿色出行",
+    "节能灯具",
+    "噪声治理",
+    "适老化改造",
+    "停车秩序",
+    "物业管理",
+    "社区绿化",
+]
 CST = ZoneInfo("Asia/Shanghai")
-TABLES_WRITTEN = ["tasks_item", "tasks_assignment", "viewflow_process", "viewflow_task", "deadlines_obligation",
-                  "deadlines_message", "meetings_meeting", "meetings_meetingunit", "communities_community"]
+TABLES_WRITTEN = [
+    "tasks_item",
+    "tasks_assignment",
+    "viewflow_process",
+    "viewflow_task",
+    "deadlines_obligation",
+    "deadlines_message",
+    "meetings_meeting",
+    "meetings_meetingunit",
+    "communities_community",
+]
 UNITS_PER_PROVINCE = 25
 CITIES_PER_PROVINCE = 12
-PROVINCES = ["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽",
-             "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南",
-             "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆"]
+PROVINCES = [
+    "北京",
+    "天津",
+    "河北",
+    "山西",
+    "内蒙古",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "上海",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "广西",
+    "海南",
+    "重庆",
+    "四川",
+    "贵州",
+    "云南",
+    "西藏",
+    "陕西",
+    "甘肃",
+    "青海",
+    "宁夏",
+    "新疆",
+]
 
 
 class Progress:
@@ -114,12 +179,14 @@ class Command(BaseCommand):
             parser.add_argument(f"--{name}", type=int, default=None)
         parser.add_argument("--counties", type=int, default=COUNTIES_PER_CITY)
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--more", action="store_true",
-                            help="再加一批到已有基准数据的数据库（页面查询预算测试用它让数据变大）")
+        parser.add_argument(
+            "--more", action="store_true", help="再加一批到已有基准数据的数据库（页面查询预算测试用它让数据变大）"
+        )
 
     def handle(self, *args, scale, provinces, seed, counties, more=False, **options):
-        sizes = {name: options[name] if options[name] is not None else default
-                 for name, default in SCALES[scale].items()}
+        sizes = {
+            name: options[name] if options[name] is not None else default for name, default in SCALES[scale].items()
+        }
         if connection.vendor != "postgresql":
             raise CommandError("生成全国规模数据需要 PostgreSQL（使用 COPY 写入）。")
         if not 1 <= provinces <= 31:
@@ -150,10 +217,13 @@ class Command(BaseCommand):
                 # VACUUM too: it sets the visibility map, so the lists' index-only scans are index-only.
                 self.err.write("VACUUM ANALYZE …\n")
                 c.execute("VACUUM ANALYZE")
-        self.stdout.write(self.style.SUCCESS(
-            f"完成：{provinces} 个省份，督办事项 {sizes['items']:,}（流程任务约 {sizes['tasks']:,}），"
-            f"报送任务 {sizes['obligations']:,}，提醒消息 {sizes['messages']:,}，会议 {sizes['meetings']:,}，"
-            f"社区 {sizes['communities']:,}。"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"完成：{provinces} 个省份，督办事项 {sizes['items']:,}（流程任务约 {sizes['tasks']:,}），"
+                f"报送任务 {sizes['obligations']:,}，提醒消息 {sizes['messages']:,}，会议 {sizes['meetings']:,}，"
+                f"社区 {sizes['communities']:,}。"
+            )
+        )
 
     # --- the current province and the accounts the benches sign in as ------------------------------
 
@@ -167,8 +237,9 @@ class Command(BaseCommand):
             demo_accounts_ensure(current)
         self.bench_liaisons = {}
         for unit in MemberUnit.objects.filter(mechanism=current):
-            self.bench_liaisons[unit.pk] = self._bench_account(current, unit, f"bench_liaison_{unit.code}",
-                                                               f"压测联络员{unit.code}", Role.LIAISON)
+            self.bench_liaisons[unit.pk] = self._bench_account(
+                current, unit, f"bench_liaison_{unit.code}", f"压测联络员{unit.code}", Role.LIAISON
+            )
         lead = MemberUnit.objects.get(mechanism=current, is_lead=True)
         self.bench_office = self._bench_account(current, lead, "bench_office", "压测办公室", Role.OFFICE_STAFF)
         # viewflow's stock views need the process model's view permission (stack-notes).
@@ -182,8 +253,13 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user is None:
             person, _ = Person.objects.get_or_create(unit=unit, name=name, defaults={"is_demo": True})
-            RoleAssignment.objects.get_or_create(mechanism=mechanism, person=person, role=role, unit=unit,
-                                                 defaults={"start_date": mechanism.established_on})
+            RoleAssignment.objects.get_or_create(
+                mechanism=mechanism,
+                person=person,
+                role=role,
+                unit=unit,
+                defaults={"start_date": mechanism.established_on},
+            )
             user = account_create(username=username, password=BENCH_PASSWORD, person=person, is_demo=True)
         return user
 
@@ -197,33 +273,77 @@ class Command(BaseCommand):
                 mechanism = current
             else:
                 mechanism, _ = Mechanism.objects.get_or_create(
-                    code=f"gen{i:02d}", defaults={"name": f"{PROVINCES[i % 31]}绿色社区创建行动联席会议（基准数据）",
-                                                  "province": PROVINCES[i % 31], "established_on": date(2017, 1, 1),
-                                                  "config_version": "bench", "config_digest": "bench", "loaded_at": now})
+                    code=f"gen{i:02d}",
+                    defaults={
+                        "name": f"{PROVINCES[i % 31]}绿色社区创建行动联席会议（基准数据）",
+                        "province": PROVINCES[i % 31],
+                        "established_on": date(2017, 1, 1),
+                        "config_version": "bench",
+                        "config_digest": "bench",
+                        "loaded_at": now,
+                    },
+                )
                 MemberUnit.objects.bulk_create(
-                    [MemberUnit(mechanism=mechanism, code=f"u{j}", name=f"成员单位{j}", order=j)
-                     for j in range(UNITS_PER_PROVINCE)], ignore_conflicts=True)
+                    [
+                        MemberUnit(mechanism=mechanism, code=f"u{j}", name=f"成员单位{j}", order=j)
+                        for j in range(UNITS_PER_PROVINCE)
+                    ],
+                    ignore_conflicts=True,
+                )
                 ReportingUnit.objects.bulk_create(
-                    [ReportingUnit(mechanism=mechanism, code=f"c{j}", name=f"市州{j}", kind="市", order=j)
-                     for j in range(CITIES_PER_PROVINCE)], ignore_conflicts=True)
+                    [
+                        ReportingUnit(mechanism=mechanism, code=f"c{j}", name=f"市州{j}", kind="市", order=j)
+                        for j in range(CITIES_PER_PROVINCE)
+                    ],
+                    ignore_conflicts=True,
+                )
             units = list(MemberUnit.objects.filter(mechanism=mechanism).values_list("pk", flat=True))
             cities = list(ReportingUnit.objects.filter(mechanism=mechanism).values_list("pk", flat=True))
             rule = DeadlineRule.objects.filter(mechanism=mechanism).order_by("order", "id").first()
             if rule is None:
                 rule = DeadlineRule.objects.create(
-                    mechanism=mechanism, code="quarterly_report", title="季度工作情况", obligors="member_units",
-                    schedule={"kind": "quarterly", "days": 5, "counting": "calendar", "reading": "after_quarter_end",
-                              "on_holiday": "next_working_day"}, starts=date(2017, 1, 1))
+                    mechanism=mechanism,
+                    code="quarterly_report",
+                    title="季度工作情况",
+                    obligors="member_units",
+                    schedule={
+                        "kind": "quarterly",
+                        "days": 5,
+                        "counting": "calendar",
+                        "reading": "after_quarter_end",
+                        "on_holiday": "next_working_day",
+                    },
+                    starts=date(2017, 1, 1),
+                )
             if i == 0:
                 liaison_of = {u: self.bench_liaisons[u].pk for u in units}
             else:
-                User.objects.bulk_create([User(username=f"bench-{mechanism.code}-{u}", password="!",
-                                               display_name=f"联络员{u}") for u in units], ignore_conflicts=True)
-                liaison_of = {int(name.rsplit("-", 1)[1]): pk for name, pk in User.objects.filter(
-                    username__startswith=f"bench-{mechanism.code}-").values_list("username", "pk")}
-            out.append({"mechanism": mechanism, "units": units, "cities": cities, "rule": rule.pk,
-                        "users": list(liaison_of.values()), "liaison_of": liaison_of})
-        self.err.write(f"省份 {n} 个：成员单位 {sum(len(p['units']) for p in out)}，市州 {sum(len(p['cities']) for p in out)}\n")
+                User.objects.bulk_create(
+                    [
+                        User(username=f"bench-{mechanism.code}-{u}", password="!", display_name=f"联络员{u}")
+                        for u in units
+                    ],
+                    ignore_conflicts=True,
+                )
+                liaison_of = {
+                    int(name.rsplit("-", 1)[1]): pk
+                    for name, pk in User.objects.filter(username__startswith=f"bench-{mechanism.code}-").values_list(
+                        "username", "pk"
+                    )
+                }
+            out.append(
+                {
+                    "mechanism": mechanism,
+                    "units": units,
+                    "cities": cities,
+                    "rule": rule.pk,
+                    "users": list(liaison_of.values()),
+                    "liaison_of": liaison_of,
+                }
+            )
+        self.err.write(
+            f"省份 {n} 个：成员单位 {sum(len(p['units']) for p in out)}，市州 {sum(len(p['cities']) for p in out)}\n"
+        )
         return out
 
     # --- helpers -------------------------------------------------------------------------------
@@ -236,8 +356,11 @@ class Command(BaseCommand):
     def _next_id(self, table: str, n: int) -> int:
         """Reserve n ids from the table's sequence so COPY can write them and children can refer."""
         with connection.cursor() as c:
-            c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                      f"(SELECT COALESCE(MAX(id), 0) FROM {table}) + %s) - %s + 1", [n, n])
+            c.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 0) FROM {table}) + %s) - %s + 1",
+                [n, n],
+            )
             return c.fetchone()[0]
 
     def _copy(self, table: str, columns: list[str], rows, total: int, label: str):
@@ -262,23 +385,76 @@ class Command(BaseCommand):
         creator = self.bench_office.pk
         item_ct = ContentType.objects.get_for_model(Item).pk
         flow_ref = get_flow_ref(ItemFlow)
-        ref = {name: get_task_ref(getattr(ItemFlow, name)) for name in
-               ("start", "route", "unit_work", "join", "review", "decide", "end")}
+        ref = {
+            name: get_task_ref(getattr(ItemFlow, name))
+            for name in ("start", "route", "unit_work", "join", "review", "decide", "end")
+        }
         kind = {name: getattr(ItemFlow, name).task_type for name in ref}
         per_item = max(7, n_tasks // max(n, 1))
         columns = {
-            "tasks_item": ["id", "title", "content", "source", "source_note", "due_date", "contribution_due_date",
-                           "status", "version", "created_by_id", "created_at", "accepted_at", "review_round",
-                           "progress", "mechanism_id"],
-            "viewflow_process": ["id", "flow_class", "status", "created", "finished", "data",
-                                 "artifact_content_type_id", "artifact_object_id"],
-            "tasks_assignment": ["id", "item_id", "unit_id", "role", '"order"', "due_date", "status", "result",
-                                 "claimed_by_id", "claimed_at", "submitted_at", "version", "flow_task_id"],
-            "viewflow_task": ["id", "flow_task", "flow_task_type", "status", "created", "assigned", "started",
-                              "finished", "token", "owner_id", "process_id", "data"],
+            "tasks_item": [
+                "id",
+                "title",
+                "content",
+                "source",
+                "source_note",
+                "due_date",
+                "contribution_due_date",
+                "status",
+                "version",
+                "created_by_id",
+                "created_at",
+                "accepted_at",
+                "review_round",
+                "progress",
+                "mechanism_id",
+            ],
+            "viewflow_process": [
+                "id",
+                "flow_class",
+                "status",
+                "created",
+                "finished",
+                "data",
+                "artifact_content_type_id",
+                "artifact_object_id",
+            ],
+            "tasks_assignment": [
+                "id",
+                "item_id",
+                "unit_id",
+                "role",
+                '"order"',
+                "due_date",
+                "status",
+                "result",
+                "claimed_by_id",
+                "claimed_at",
+                "submitted_at",
+                "version",
+                "flow_task_id",
+            ],
+            "viewflow_task": [
+                "id",
+                "flow_task",
+                "flow_task_type",
+                "status",
+                "created",
+                "assigned",
+                "started",
+                "finished",
+                "token",
+                "owner_id",
+                "process_id",
+                "data",
+            ],
         }
-        labels = {"tasks_item": "督办事项", "viewflow_process": "流程实例", "tasks_assignment": "单位任务",
-                  "viewflow_task": "流程任务"}
+        labels = {
+            "tasks_item": "督办事项",
+            "viewflow_process": "流程实例",
+            "tasks_assignment": "单位任务",
+            "viewflow_task": "流程任务",
+        }
         progress = Progress("督办事项及流程", n, self.err)
         written = dict.fromkeys(columns, 0)
         buffers = {t: [] for t in columns}
@@ -304,25 +480,66 @@ class Command(BaseCommand):
             late = done and rng.random() < 0.05
             contribution = due - timedelta(days=2)
             created = datetime.combine(due - timedelta(days=rng.randint(10, 60)), datetime.min.time(), CST)
-            accepted = datetime.combine(due + timedelta(days=3 if late else -1), datetime.min.time(), CST) if done else None
+            accepted = (
+                datetime.combine(due + timedelta(days=3 if late else -1), datetime.min.time(), CST) if done else None
+            )
             units = rng.sample(p["units"], 1 + rng.randint(0, 2))
             statuses = ["done" if done else rng.choice(["todo", "claimed", "claimed", "submitted"]) for _ in units]
-            summary = [[u, "lead" if i == 0 else "participating", 0 if i == 0 else i - 1, st]
-                       for i, (u, st) in enumerate(zip(units, statuses))]
-            buffers["tasks_item"].append((
-                item_id, f"基准{rng.choice(WORDS)}督办事项第{item_id}号", "基准数据", "ad_hoc", "", due, contribution,
-                "done" if done else "in_progress", 1, creator, created, accepted, 1 if done else 0, json.dumps(summary),
-                p["mechanism"].pk))
-            buffers["viewflow_process"].append((process_id, flow_ref, "DONE" if done else "NEW", created,
-                                                accepted, json.dumps({"item": item_id}), item_ct, item_id))
+            summary = [
+                [u, "lead" if i == 0 else "participating", 0 if i == 0 else i - 1, st]
+                for i, (u, st) in enumerate(zip(units, statuses))
+            ]
+            buffers["tasks_item"].append(
+                (
+                    item_id,
+                    f"基准{rng.choice(WORDS)}督办事项第{item_id}号",
+                    "基准数据",
+                    "ad_hoc",
+                    "",
+                    due,
+                    contribution,
+                    "done" if done else "in_progress",
+                    1,
+                    creator,
+                    created,
+                    accepted,
+                    1 if done else 0,
+                    json.dumps(summary),
+                    p["mechanism"].pk,
+                )
+            )
+            buffers["viewflow_process"].append(
+                (
+                    process_id,
+                    flow_ref,
+                    "DONE" if done else "NEW",
+                    created,
+                    accepted,
+                    json.dumps({"item": item_id}),
+                    item_ct,
+                    item_id,
+                )
+            )
 
             def task(name, status, owner=None, data=None, token="start"):
                 tid = counters["task"]
                 counters["task"] += 1
-                buffers["viewflow_task"].append((tid, ref[name], kind[name], status, created,
-                                                 created if owner else None, created,
-                                                 created if status == "DONE" else None, token, owner, process_id,
-                                                 json.dumps(data or {})))
+                buffers["viewflow_task"].append(
+                    (
+                        tid,
+                        ref[name],
+                        kind[name],
+                        status,
+                        created,
+                        created if owner else None,
+                        created,
+                        created if status == "DONE" else None,
+                        token,
+                        owner,
+                        process_id,
+                        json.dumps(data or {}),
+                    )
+                )
                 return tid
 
             task("start", "DONE")
@@ -334,8 +551,13 @@ class Command(BaseCommand):
                 counters["assignment"] += 1
                 liaison = p["liaison_of"].get(unit)
                 open_share = status in ("todo", "claimed")
-                tid = task("unit_work", "ASSIGNED" if open_share else "DONE", liaison if open_share else None,
-                           {"assignment": aid}, token=f"{token_base}_{order + 1}")
+                tid = task(
+                    "unit_work",
+                    "ASSIGNED" if open_share else "DONE",
+                    liaison if open_share else None,
+                    {"assignment": aid},
+                    token=f"{token_base}_{order + 1}",
+                )
                 emitted += 1
                 role = "lead" if order == 0 else "participating"
                 submitted = None
@@ -343,10 +565,23 @@ class Command(BaseCommand):
                     submitted = datetime.combine(due + timedelta(days=2 if late else -1), datetime.min.time(), CST)
                 elif status == "submitted":
                     submitted = datetime.combine(min(due, today), datetime.min.time(), CST)
-                buffers["tasks_assignment"].append((
-                    aid, item_id, unit, role, 0 if order == 0 else order - 1, due if role == "lead" else contribution,
-                    status, "", liaison if status == "claimed" else None, created if status == "claimed" else None,
-                    submitted, 1, tid if open_share else None))
+                buffers["tasks_assignment"].append(
+                    (
+                        aid,
+                        item_id,
+                        unit,
+                        role,
+                        0 if order == 0 else order - 1,
+                        due if role == "lead" else contribution,
+                        status,
+                        "",
+                        liaison if status == "claimed" else None,
+                        created if status == "claimed" else None,
+                        submitted,
+                        1,
+                        tid if open_share else None,
+                    )
+                )
             if done:
                 for name in ("join", "review", "decide", "end"):
                     task(name, "DONE")
@@ -379,23 +614,73 @@ class Command(BaseCommand):
                 done = due < self.today and self.rng.random() < 0.96
                 late = done and self.rng.random() < 0.05
                 status = "accepted" if done else ("open" if self.rng.random() < 0.9 else "returned")
-                at = datetime.combine(due + timedelta(days=2 if late else -1), datetime.min.time(), CST) if done else None
+                at = (
+                    datetime.combine(due + timedelta(days=2 if late else -1), datetime.min.time(), CST)
+                    if done
+                    else None
+                )
                 if self.rng.random() < 0.6:
                     mu, ru, key = p["units"][k % len(p["units"])], None, f"mu:{p['units'][k % len(p['units'])]}"
                 else:
                     mu, ru, key = None, p["cities"][k % len(p["cities"])], f"ru:{p['cities'][k % len(p['cities'])]}"
-                yield (first + k, p["rule"], mu, ru, key, f"g{first + k}", "基准期次", due, due, due - timedelta(days=30),
-                       due, status, at, at, late, now)
+                yield (
+                    first + k,
+                    p["rule"],
+                    mu,
+                    ru,
+                    key,
+                    f"g{first + k}",
+                    "基准期次",
+                    due,
+                    due,
+                    due - timedelta(days=30),
+                    due,
+                    status,
+                    at,
+                    at,
+                    late,
+                    now,
+                )
 
-        self._copy("deadlines_obligation", ["id", "rule_id", "member_unit_id", "reporting_unit_id", "obligor_key",
-                                            "period", "period_label", "period_start", "period_end", "opens_on",
-                                            "due_on", "status", "submitted_at", "accepted_at", "is_late",
-                                            "created_at"], rows(), n, "报送任务")
+        self._copy(
+            "deadlines_obligation",
+            [
+                "id",
+                "rule_id",
+                "member_unit_id",
+                "reporting_unit_id",
+                "obligor_key",
+                "period",
+                "period_label",
+                "period_start",
+                "period_end",
+                "opens_on",
+                "due_on",
+                "status",
+                "submitted_at",
+                "accepted_at",
+                "is_late",
+                "created_at",
+            ],
+            rows(),
+            n,
+            "报送任务",
+        )
         return first, first + n - 1
 
     def _messages(self, provinces, first_ob, last_ob, n):
-        kinds = ["before:7", "before:3", "before:1", "due", "overdue:2", "overdue:4", "escalation", "overdue:6",
-                 "overdue:8", "overdue:10"]
+        kinds = [
+            "before:7",
+            "before:3",
+            "before:1",
+            "due",
+            "overdue:2",
+            "overdue:4",
+            "escalation",
+            "overdue:6",
+            "overdue:8",
+            "overdue:10",
+        ]
         channels = ["inapp", "sms", "email"]
         users = [u for p in provinces for u in p["users"]]
         now = timezone.now()
@@ -408,13 +693,53 @@ class Command(BaseCommand):
                 channel = channels[(k // len(kinds)) % len(channels)]
                 # the period (due day) distinguishes repeats beyond one obligation's 30 rows
                 period = f"p{k // (count * len(kinds) * len(channels))}"
-                yield (f"obligation:{ob}", kind, users[ob % len(users)], channel, period, "", "基准提醒", "基准提醒内容", "",
-                       "sent", 1, None, None, "", "", now, now, None)
+                yield (
+                    f"obligation:{ob}",
+                    kind,
+                    users[ob % len(users)],
+                    channel,
+                    period,
+                    "",
+                    "基准提醒",
+                    "基准提醒内容",
+                    "",
+                    "sent",
+                    1,
+                    None,
+                    None,
+                    "",
+                    "",
+                    now,
+                    now,
+                    None,
+                )
 
-        self._copy("deadlines_message", ["subject", "kind", "recipient_id", "channel", "period", "address", "title",
-                                         "body", "url", "status", "attempts", "next_attempt_at", "lease_until",
-                                         "last_error", "provider_id", "created_at", "sent_at", "read_at"],
-                   rows(), n, "提醒消息")
+        self._copy(
+            "deadlines_message",
+            [
+                "subject",
+                "kind",
+                "recipient_id",
+                "channel",
+                "period",
+                "address",
+                "title",
+                "body",
+                "url",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "lease_until",
+                "last_error",
+                "provider_id",
+                "created_at",
+                "sent_at",
+                "read_at",
+            ],
+            rows(),
+            n,
+            "提醒消息",
+        )
 
     # --- counties under every prefecture (docs/counties.md) --------------------------------------------
 
@@ -424,20 +749,46 @@ class Command(BaseCommand):
         for p in provinces:
             cities = list(ReportingUnit.objects.filter(pk__in=p["cities"]).order_by("order", "pk"))
             ReportingUnit.objects.bulk_create(
-                [ReportingUnit(mechanism=p["mechanism"], parent=c, code=f"{c.code}-x{m}", name=f"{c.name}县区{m}",
-                               kind="县市区", order=m, bureau=c.bureau) for c in cities for m in range(per_city)],
-                ignore_conflicts=True)
+                [
+                    ReportingUnit(
+                        mechanism=p["mechanism"],
+                        parent=c,
+                        code=f"{c.code}-x{m}",
+                        name=f"{c.name}县区{m}",
+                        kind="县市区",
+                        order=m,
+                        bureau=c.bureau,
+                    )
+                    for c in cities
+                    for m in range(per_city)
+                ],
+                ignore_conflicts=True,
+            )
             progress.advance(len(cities) * per_city)
             counties = ReportingUnit.objects.filter(parent_id__in=p["cities"]).order_by("pk")
             if p["mechanism"] == current:
                 for county in counties:  # real accounts with their grants: the benches sign in as them
                     if not User.objects.filter(username=f"bench_county_{county.code}").exists():
-                        account_create(username=f"bench_county_{county.code}", password=BENCH_PASSWORD,
-                                       reporting_unit=county, display_name=f"{county.name}（压测）", is_demo=True)
+                        account_create(
+                            username=f"bench_county_{county.code}",
+                            password=BENCH_PASSWORD,
+                            reporting_unit=county,
+                            display_name=f"{county.name}（压测）",
+                            is_demo=True,
+                        )
             else:
-                User.objects.bulk_create([User(username=f"bench-{p['mechanism'].code}-county-{pk}", password="!",
-                                               reporting_unit_id=pk, display_name="县区报送用户")
-                                          for pk in counties.values_list("pk", flat=True)], ignore_conflicts=True)
+                User.objects.bulk_create(
+                    [
+                        User(
+                            username=f"bench-{p['mechanism'].code}-county-{pk}",
+                            password="!",
+                            reporting_unit_id=pk,
+                            display_name="县区报送用户",
+                        )
+                        for pk in counties.values_list("pk", flat=True)
+                    ],
+                    ignore_conflicts=True,
+                )
         progress.finish()
 
     def _county_obligations(self, first_ob, last_ob, n):
@@ -448,9 +799,12 @@ class Command(BaseCommand):
         parents = []
         total = 0
         with connection.cursor() as c:
-            c.execute("SELECT id, rule_id, reporting_unit_id, period, period_label, period_start, period_end, opens_on,"
-                      " due_on, status FROM deadlines_obligation WHERE reporting_unit_id IS NOT NULL AND id BETWEEN %s AND %s"
-                      " ORDER BY id", [first_ob, last_ob])
+            c.execute(
+                "SELECT id, rule_id, reporting_unit_id, period, period_label, period_start, period_end, opens_on,"
+                " due_on, status FROM deadlines_obligation WHERE reporting_unit_id IS NOT NULL AND id BETWEEN %s AND %s"
+                " ORDER BY id",
+                [first_ob, last_ob],
+            )
             for row in c:
                 if total >= n:
                     break
@@ -466,15 +820,56 @@ class Command(BaseCommand):
                         st, at = "accepted", datetime.combine(share_due, datetime.min.time(), CST)
                     else:
                         st = self.rng.choice(["open", "open", "submitted", "accepted", "returned"])
-                        at = datetime.combine(min(share_due, self.today), datetime.min.time(), CST) if st in (
-                            "submitted", "accepted") else None
-                    yield (rule, None, county, f"ru:{county}", period, label, start, end, min(opens, share_due),
-                           share_due, st, at, at if st == "accepted" else None, False, now, pid, "")
+                        at = (
+                            datetime.combine(min(share_due, self.today), datetime.min.time(), CST)
+                            if st in ("submitted", "accepted")
+                            else None
+                        )
+                    yield (
+                        rule,
+                        None,
+                        county,
+                        f"ru:{county}",
+                        period,
+                        label,
+                        start,
+                        end,
+                        min(opens, share_due),
+                        share_due,
+                        st,
+                        at,
+                        at if st == "accepted" else None,
+                        False,
+                        now,
+                        pid,
+                        "",
+                    )
 
-        self._copy("deadlines_obligation", ["rule_id", "member_unit_id", "reporting_unit_id", "obligor_key", "period",
-                                            "period_label", "period_start", "period_end", "opens_on", "due_on",
-                                            "status", "submitted_at", "accepted_at", "is_late", "created_at",
-                                            "parent_id", "instructions"], rows(), total, "县区报送任务")
+        self._copy(
+            "deadlines_obligation",
+            [
+                "rule_id",
+                "member_unit_id",
+                "reporting_unit_id",
+                "obligor_key",
+                "period",
+                "period_label",
+                "period_start",
+                "period_end",
+                "opens_on",
+                "due_on",
+                "status",
+                "submitted_at",
+                "accepted_at",
+                "is_late",
+                "created_at",
+                "parent_id",
+                "instructions",
+            ],
+            rows(),
+            total,
+            "县区报送任务",
+        )
         self.err.write(f"  县区报送任务 {total:,}（{len(parents):,} 项市州报送任务分解下发）\n")
 
     # --- meetings and communities ------------------------------------------------------------------
@@ -489,15 +884,25 @@ class Command(BaseCommand):
                 p = provinces[k % len(provinces)]
                 status = self.rng.choice(statuses)
                 when = datetime.combine(self._due(), datetime.min.time(), CST).replace(hour=9)
-                batch.append(Meeting(mechanism=p["mechanism"], title=f"基准联席会议第{k}次", topics="基准议题",
-                                     reasons="基准数据", proposed_by_id=p["users"][k % len(p["users"])],
-                                     status=status, starts_at=None if status == "proposed" else when,
-                                     place="" if status == "proposed" else "会议室", invited_at=None if status == "proposed" else now))
+                batch.append(
+                    Meeting(
+                        mechanism=p["mechanism"],
+                        title=f"基准联席会议第{k}次",
+                        topics="基准议题",
+                        reasons="基准数据",
+                        proposed_by_id=p["users"][k % len(p["users"])],
+                        status=status,
+                        starts_at=None if status == "proposed" else when,
+                        place="" if status == "proposed" else "会议室",
+                        invited_at=None if status == "proposed" else now,
+                    )
+                )
                 units.append(self.rng.sample(p["units"], min(3, len(p["units"]))))
             with transaction.atomic():
                 Meeting.objects.bulk_create(batch)
-                MeetingUnit.objects.bulk_create([MeetingUnit(meeting=m, unit_id=u) for m, us in zip(batch, units)
-                                                 for u in us])
+                MeetingUnit.objects.bulk_create(
+                    [MeetingUnit(meeting=m, unit_id=u) for m, us in zip(batch, units) for u in us]
+                )
             progress.advance(len(batch))
         progress.finish()
 
@@ -509,12 +914,18 @@ class Command(BaseCommand):
             for k in range(start, min(n, start + 5_000)):
                 p = provinces[k % len(provinces)]
                 met = self.rng.random() < 0.45
-                batch.append(Community(
-                    reporting_unit_id=p["cities"][(k // len(provinces)) % len(p["cities"])],
-                    county=f"县区{self.rng.randrange(8)}", name=f"基准社区{base + k:06d}",
-                    renovation="finished" if self.rng.random() < 0.2 else "none",
-                    status=CreationStatus.MEETS_STANDARD if met else CreationStatus.TAKING_PART,
-                    standard_met_on=date(self.rng.choice([2021, 2022]), self.rng.randrange(1, 13), 1) if met else None))
+                batch.append(
+                    Community(
+                        reporting_unit_id=p["cities"][(k // len(provinces)) % len(p["cities"])],
+                        county=f"县区{self.rng.randrange(8)}",
+                        name=f"基准社区{base + k:06d}",
+                        renovation="finished" if self.rng.random() < 0.2 else "none",
+                        status=CreationStatus.MEETS_STANDARD if met else CreationStatus.TAKING_PART,
+                        standard_met_on=date(self.rng.choice([2021, 2022]), self.rng.randrange(1, 13), 1)
+                        if met
+                        else None,
+                    )
+                )
             Community.objects.bulk_create(batch)
             progress.advance(len(batch))
         progress.finish()

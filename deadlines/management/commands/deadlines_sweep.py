@@ -22,7 +22,9 @@ class Command(BaseCommand):
             raise CommandError("日期格式应为 YYYY-MM-DD。") from None
         generated = obligations_generate(today=today)
         planned = reminders.reminders_plan(today=today)
-        self.stdout.write(f"报送任务：新建 {generated.created} 条，已存在 {generated.existing} 条；提醒：新写入 {planned} 条。")
+        self.stdout.write(
+            f"报送任务：新建 {generated.created} 条，已存在 {generated.existing} 条；提醒：新写入 {planned} 条。"
+        )
         if no_send:
             return
         results = {}

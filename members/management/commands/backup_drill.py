@@ -39,8 +39,12 @@ print(json.dumps({"status": response.status_code, "user": user.username if user 
 
 
 def _pg_env(db: dict) -> dict:
-    env = {**os.environ, "PGHOST": db.get("HOST") or "127.0.0.1", "PGPORT": str(db.get("PORT") or 5432),
-           "PGUSER": db.get("USER") or "postgres"}
+    env = {
+        **os.environ,
+        "PGHOST": db.get("HOST") or "127.0.0.1",
+        "PGPORT": str(db.get("PORT") or 5432),
+        "PGUSER": db.get("USER") or "postgres",
+    }
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = db["PASSWORD"]
     return env
@@ -73,8 +77,11 @@ class Command(BaseCommand):
     help = "备份与恢复演练：pg_dump 数据库并打包上传文件，恢复到一个新数据库，核对各表行数、上传文件并打开页面。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "var" / "backups"),
-                            help="备份文件存放目录（默认 var/backups）")
+        parser.add_argument(
+            "--output",
+            default=str(Path(settings.BASE_DIR) / "var" / "backups"),
+            help="备份文件存放目录（默认 var/backups）",
+        )
         parser.add_argument("--keep", action="store_true", help="保留恢复出的数据库（默认核对后删除）")
 
     def handle(self, *args, output, keep, **options):
@@ -98,7 +105,9 @@ class Command(BaseCommand):
             if media_root.exists():
                 archive.add(media_root, arcname="media")
         files_before = _files(media_root)
-        self.stdout.write(f"已备份：{dump}（{dump.stat().st_size} 字节），{media_archive}（{len(files_before)} 个上传文件）")
+        self.stdout.write(
+            f"已备份：{dump}（{dump.stat().st_size} 字节），{media_archive}（{len(files_before)} 个上传文件）"
+        )
 
         # 2. Restore into a fresh database and a fresh media directory.
         target = f"{db['NAME']}_drill_{stamp.replace('-', '_')}"[:63]
@@ -119,33 +128,55 @@ class Command(BaseCommand):
         if problems:
             raise CommandError("备份演练未通过：\n  " + "\n  ".join(problems))
         tables = sum(1 for n in before.values() if n)
-        self.stdout.write(self.style.SUCCESS(
-            f"备份演练通过：{len(before)} 张表（{tables} 张有数据，共 {sum(before.values())} 行）与 {len(files_before)} 个上传文件"
-            f"恢复后完全一致；以 {page['user'] or '未登录'} 身份打开页面成功。"
-            + (f" 恢复出的数据库 {target} 已保留。" if keep else "")))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"备份演练通过：{len(before)} 张表（{tables} 张有数据，共 {sum(before.values())} 行）与 {len(files_before)} 个上传文件"
+                f"恢复后完全一致；以 {page['user'] or '未登录'} 身份打开页面成功。"
+                + (f" 恢复出的数据库 {target} 已保留。" if keep else "")
+            )
+        )
 
     def _compare(self, before, target, env, files_before, files_after) -> list[str]:
-        out = _run(["psql", "-At", "-d", target, "-c",
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"], env)
+        out = _run(
+            [
+                "psql",
+                "-At",
+                "-d",
+                target,
+                "-c",
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+            ],
+            env,
+        )
         after = {}
         for table in out.split():
             after[table] = int(_run(["psql", "-At", "-d", target, "-c", f'SELECT count(*) FROM "{table}"'], env))  # noqa: S608
-        problems = [f"表 {t}：备份前 {before.get(t)} 行，恢复后 {after.get(t)} 行"
-                    for t in sorted(set(before) | set(after)) if before.get(t) != after.get(t)]
+        problems = [
+            f"表 {t}：备份前 {before.get(t)} 行，恢复后 {after.get(t)} 行"
+            for t in sorted(set(before) | set(after))
+            if before.get(t) != after.get(t)
+        ]
         if files_before != files_after:
             missing = sorted(set(files_before) - set(files_after))[:10]
             problems.append(f"上传文件不一致（缺少或大小不同：{missing or '大小不同'}）")
         return problems
 
     def _page_check(self, db, target, media_root) -> dict:
-        url = (f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:"
-               f"{db.get('PORT') or 5432}/{target}")
-        env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(media_root),
-               "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local")}
+        url = (
+            f"postgres://{db.get('USER') or 'postgres'}@{db.get('HOST') or '127.0.0.1'}:"
+            f"{db.get('PORT') or 5432}/{target}"
+        )
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "MEDIA_ROOT": str(media_root),
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings.local"),
+        }
         if db.get("PASSWORD"):
             env["PGPASSWORD"] = db["PASSWORD"]
-        result = subprocess.run([sys.executable, "-c", PAGE_CHECK], cwd=settings.BASE_DIR, env=env,
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [sys.executable, "-c", PAGE_CHECK], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+        )
         if result.returncode != 0:
             return {"status": None, "error": result.stderr.strip()[-1500:]}
         return json.loads(result.stdout.strip().splitlines()[-1])

@@ -17,21 +17,28 @@ def remote_database_warning() -> str:
     if db["ENGINE"] == "django.db.backends.sqlite3" or host in LOCAL_HOSTS or host.startswith("/"):
         return ""
     bar = "!" * 78
-    return "\n".join([
-        "", bar,
-        f"!! 警告：DATABASE_URL 指向非本机数据库 {host}（库名 {db['NAME']}）。",
-        "!! make run 会对它执行迁移并写入演示账号（密码公开）。这只应在本机开发库上使用；",
-        "!! 如果这是正式库或共享库，请立即按 Ctrl-C 停止，改用 README“Production”一节的步骤。",
-        bar, "",
-    ])
+    return "\n".join(
+        [
+            "",
+            bar,
+            f"!! 警告：DATABASE_URL 指向非本机数据库 {host}（库名 {db['NAME']}）。",
+            "!! make run 会对它执行迁移并写入演示账号（密码公开）。这只应在本机开发库上使用；",
+            "!! 如果这是正式库或共享库，请立即按 Ctrl-C 停止，改用 README“Production”一节的步骤。",
+            bar,
+            "",
+        ]
+    )
 
 
 class Command(BaseCommand):
     help = "打印访问地址、演示账号和所用的数据库与消息队列（make run 启动时调用）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--database-warning", action="store_true",
-                            help="只检查数据库地址：非本机时打印警告（make run 在迁移之前调用）")
+        parser.add_argument(
+            "--database-warning",
+            action="store_true",
+            help="只检查数据库地址：非本机时打印警告（make run 在迁移之前调用）",
+        )
 
     def handle(self, *args, database_warning=False, **options):
         warning = remote_database_warning()

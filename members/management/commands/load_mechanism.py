@@ -20,8 +20,11 @@ class Command(BaseCommand):
         except ConfigError as exc:
             raise CommandError(f"配置未载入，数据库未作任何修改。{exc.message}") from exc
         if report.changed:
-            self.stdout.write(self.style.SUCCESS(
-                f"已载入 {spec.name}（版本 {spec.version}）：新建 {len(report.created)} 项，更新 {len(report.updated)} 项。"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已载入 {spec.name}（版本 {spec.version}）：新建 {len(report.created)} 项，更新 {len(report.updated)} 项。"
+                )
+            )
             for line in report.updated:
                 self.stdout.write(f"  更新：{line}")
         else:
