@@ -362,9 +362,13 @@ def reachability(mechanism, on=None) -> dict:
         ]
         if missing:
             person_rows.append({"name": str(user), "where": person.unit.name, "missing": missing})
-    for user in User.objects.filter(reporting_unit__mechanism=mechanism, is_active=True).select_related(
-        "reporting_unit"
-    ):
+    reporting_users = list(
+        User.objects.filter(reporting_unit__mechanism=mechanism, is_active=True)
+        .select_related("reporting_unit")
+        .order_by("reporting_unit__order", "id")
+    )
+    contacts_prefetch(reporting_users)  # prefectures' and counties' accounts: one query, not one per account
+    for user in reporting_users:
         missing = [
             label
             for channel, label in (("sms", "短信（无已验证手机）"), ("email", "邮件（无邮箱）"))
